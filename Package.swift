@@ -1,0 +1,69 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Kernels and codecs are compiled for x86-64-v3 (AVX2 + FMA): without it SwiftPM targets baseline
+// x86-64 and SIMD code turns into per-lane library calls (see DESIGN.md, Performance).
+// LoomCore checks the CPU at start-up and refuses to run on a machine without AVX2/FMA.
+let cpuFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"])]
+
+let package = Package(
+    name: "Loom",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "loom", targets: ["loom"]),
+        .library(name: "LoomCore", targets: ["LoomCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // System C libraries, installed by `make deps` (apt) when missing.
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // The only place where libjpeg/libpng error exits (setjmp/longjmp) happen.
+        .target(name: "CLoomCodecs", dependencies: ["CJPEG", "CPNG"]),
+
+        .target(
+            name: "LoomCore",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                "CZlib",
+            ]),
+        .target(
+            name: "LoomSampleData",
+            dependencies: ["LoomCore", "CLoomCodecs", "CZlib"],
+            swiftSettings: cpuFlags),
+        .target(
+            name: "LoomCLI",
+            dependencies: [
+                "LoomCore", "LoomSampleData",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(name: "loom", dependencies: ["LoomCLI"]),
+
+        // A small real stage for testing the runner, and an executable that runs it in a child
+        // process, which the tests SIGKILL half-way through.
+        .target(name: "LoomTestSupport", dependencies: ["LoomCore"], path: "Tests/Support"),
+        .executableTarget(
+            name: "loom-stage-probe",
+            dependencies: ["LoomCore", "LoomTestSupport"],
+            path: "Tests/StageProbe"),
+        .testTarget(
+            name: "LoomCoreTests",
+            dependencies: ["LoomCore", "LoomTestSupport", "loom-stage-probe"]),
+        .testTarget(
+            name: "LoomSampleDataTests",
+            dependencies: ["LoomSampleData", "LoomCore", "CLoomCodecs"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,35 @@
+// C side of Loom's image codecs. libjpeg and libpng report fatal errors by longjmp; every
+// setjmp lives in this target, so Swift only ever sees a return code and a message.
+#ifndef LOOM_CODECS_H
+#define LOOM_CODECS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LOOM_CODEC_MESSAGE_MAX 200
+
+/// A heap buffer owned by the caller after a successful call; release with loom_buffer_free.
+typedef struct {
+    uint8_t *data;
+    size_t size;
+    size_t capacity;
+} loom_buffer;
+
+void loom_buffer_free(loom_buffer *buffer);
+
+/// Encodes tightly packed RGB8 pixels as a JPEG (4:2:0). `app1` (may be NULL) is written as an
+/// APP1 marker right after the header, for EXIF. Returns 0, or -1 with `message` filled.
+int loom_jpeg_encode_rgb(const uint8_t *rgb, int width, int height, int quality, int progressive,
+                         const uint8_t *app1, size_t app1_size, loom_buffer *out,
+                         char message[LOOM_CODEC_MESSAGE_MAX]);
+
+/// Reads only the JPEG header: dimensions and number of components. Returns 0 or -1.
+int loom_jpeg_read_header(const uint8_t *data, size_t size, int *width, int *height,
+                          int *components, int *progressive, char message[LOOM_CODEC_MESSAGE_MAX]);
+
+/// Encodes tightly packed 8-bit pixels with `channels` 3 (RGB) or 4 (RGBA) as a PNG, with a
+/// fixed compression level and no time chunk, so the bytes depend only on the pixels.
+int loom_png_encode(const uint8_t *pixels, int width, int height, int channels, loom_buffer *out,
+                    char message[LOOM_CODEC_MESSAGE_MAX]);
+
+#endif

@@ -1,0 +1,1 @@
+public struct LoomCommand { public static func main() {} }

@@ -1,0 +1,91 @@
+import Foundation
+import Logging
+
+/// `loom run PIPELINE`: runs the pipeline's stages in order, skipping those that are fresh.
+public struct PipelineRunner: Sendable {
+    public struct Options: Sendable {
+        public var from: String?
+        public var only: String?
+        public var force = false
+        public var dryRun = false
+        public init(from: String? = nil, only: String? = nil, force: Bool = false, dryRun: Bool = false) {
+            self.from = from
+            self.only = only
+            self.force = force
+            self.dryRun = dryRun
+        }
+    }
+
+    /// What happened to one stage.
+    public struct Step: Sendable, Equatable {
+        public var stage: String
+        public var freshness: Freshness
+        public var ran: Bool
+        public var report: StageReport?
+    }
+
+    public let pipeline: PipelineFile
+    public let stages: [StageDescriptor]
+    public let context: StageContext
+
+    /// `stages` is every stage Loom knows, in pipeline order; the file picks among them.
+    public init(pipeline: PipelineFile, stages: [StageDescriptor], context: StageContext) throws {
+        let known = stages.map(\.name)
+        for name in pipeline.stageNames where !known.contains(name) {
+            throw LoomError.usage("unknown stage (known: \(known.joined(separator: ", ")))\(pipeline.line(of: "stages.\(name)").map { " at line \($0)" } ?? "")",
+                                  file: pipeline.path, key: "stages.\(name)")
+        }
+        self.pipeline = pipeline
+        self.stages = stages.filter { pipeline.stageNames.contains($0.name) }
+        self.context = context
+    }
+
+    /// Runs the selected stages. `report` is called with a line for each stage as it is decided.
+    public func run(_ options: Options, report: (String) -> Void) throws -> [Step] {
+        for name in [options.from, options.only].compactMap({ $0 }) where !stages.contains(where: { $0.name == name }) {
+            throw LoomError.usage("stage '\(name)' is not in this pipeline (it has: \(stages.map(\.name).joined(separator: ", ")))",
+                                  file: pipeline.path, key: options.from == name ? "--from" : "--only")
+        }
+        // Validate every stage's settings before running any: a typo in the last stage should
+        // not cost an hour of the first.
+        for stage in stages { try stage.validate(pipeline) }
+
+        let lock = options.dryRun ? nil : try WorkLock(workDirectory: context.workDirectory)
+        defer { lock?.release() }
+        let runner = StageRunner(context: context)
+        var selected = stages
+        if let from = options.from, let start = stages.firstIndex(where: { $0.name == from }) {
+            selected = Array(stages[start...])
+        }
+        if let only = options.only { selected = stages.filter { $0.name == only } }
+        var forcedByUpstream = false
+        var steps: [Step] = []
+        for stage in selected {
+            var freshness: Freshness
+            do {
+                freshness = try stage.freshness(runner, pipeline)
+            } catch let error as LoomError where options.dryRun && error.exitStatus == .inputMissing {
+                // In a dry run an upstream output may not exist yet because it would be built first.
+                freshness = .stale("an input is not there yet (\(error))")
+            }
+            if options.force && !freshness.mustRun { freshness = .stale("--force") }
+            if forcedByUpstream && !freshness.mustRun && options.dryRun { freshness = .stale("an earlier stage will rerun") }
+            guard freshness.mustRun else {
+                report("\(stage.name): skipped (\(freshness.explanation))")
+                steps.append(Step(stage: stage.name, freshness: freshness, ran: false, report: nil))
+                continue
+            }
+            if options.dryRun {
+                report("\(stage.name): would run (\(freshness.explanation))")
+                steps.append(Step(stage: stage.name, freshness: freshness, ran: false, report: nil))
+                forcedByUpstream = true
+                continue
+            }
+            report("\(stage.name): running (\(freshness.explanation))")
+            let stageReport = try stage.run(runner, pipeline)
+            report(stageReport.summaryLine)
+            steps.append(Step(stage: stage.name, freshness: freshness, ran: true, report: stageReport))
+        }
+        return steps
+    }
+}

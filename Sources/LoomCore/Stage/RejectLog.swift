@@ -1,0 +1,82 @@
+import Foundation
+import GRDB
+
+/// The `rejects` table of a stage output. Stages record rejects in input order (never in
+/// thread-completion order) so the table is the same bytes at any thread count.
+public final class RejectLog: @unchecked Sendable {
+    // @unchecked: `pending` and the counters are only touched under `lock`; the database queue
+    // serialises its own access.
+    public static let schema = """
+        CREATE TABLE rejects (
+            id INTEGER PRIMARY KEY,
+            stage TEXT NOT NULL,
+            source TEXT NOT NULL,
+            position TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            detail TEXT NOT NULL
+        )
+        """
+
+    private struct Entry {
+        var source: String
+        var position: String
+        var reason: String
+        var detail: String
+    }
+
+    private let stage: String
+    private let database: DatabaseQueue
+    private let lock = NSLock()
+    private var pending: [Entry] = []
+    private var countsByReason: [String: Int] = [:]
+    private var counted = 0
+
+    init(stage: String, database: DatabaseQueue) {
+        self.stage = stage
+        self.database = database
+    }
+
+    /// Records one rejected input. `source` is a file or asin, `position` a line number, byte
+    /// offset or item id — whatever lets a person find the record again.
+    public func record(source: String, position: String, reason: RejectReason, detail: String) {
+        lock.lock()
+        pending.append(Entry(source: source, position: position, reason: reason.code, detail: detail))
+        countsByReason[reason.code, default: 0] += 1
+        if reason.countsTowardLimit { counted += 1 }
+        let full = pending.count >= 4096
+        lock.unlock()
+        if full { try? flush() }
+    }
+
+    /// Rejects by reason code so far.
+    public var byReason: [String: Int] {
+        lock.lock()
+        defer { lock.unlock() }
+        return countsByReason
+    }
+
+    /// Rejects that count toward `max_reject_ratio`.
+    public var countedTowardLimit: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return counted
+    }
+
+    public var total: Int { byReason.values.reduce(0, +) }
+
+    /// Writes buffered rejects; called by the stage output before it commits.
+    func flush() throws {
+        lock.lock()
+        let batch = pending
+        pending.removeAll(keepingCapacity: true)
+        lock.unlock()
+        guard !batch.isEmpty else { return }
+        try database.write { db in
+            let statement = try db.makeStatement(
+                sql: "INSERT INTO rejects (stage, source, position, reason, detail) VALUES (?, ?, ?, ?, ?)")
+            for entry in batch {
+                try statement.execute(arguments: [stage, entry.source, entry.position, entry.reason, entry.detail])
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+/// One step of the pipeline. A stage reads only earlier stages' outputs and files, writes only its
+/// own SQLite output, and is run through `StageRunner`, which makes the write atomic, records
+/// `meta`, checks the reject ratio and writes the report.
+public protocol Stage: Sendable {
+    associatedtype Settings: StageSettings
+
+    /// The stage name used on the command line, in pipeline files and in `meta.stage`.
+    static var name: String { get }
+    /// The output file name inside the work directory (for example `catalog.sqlite`).
+    static var outputFileName: String { get }
+
+    /// The inputs whose content decides freshness, for these settings.
+    func inputs(_ settings: Settings, context: StageContext) throws -> [StageInput]
+
+    /// Does the work: creates its tables in `output.database`, records rejects in
+    /// `output.rejects`, and returns its counts. Throwing leaves the previous output in place.
+    func run(_ settings: Settings, context: StageContext, output: StageOutput) throws -> StageResult
+}

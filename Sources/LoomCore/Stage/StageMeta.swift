@@ -1,0 +1,99 @@
+import Foundation
+import GRDB
+
+/// The `meta` table of a stage output: what produced it, from what, and when.
+public struct StageMeta: Sendable, Equatable {
+    public var stage: String
+    public var loomVersion: String
+    /// Canonical JSON (sorted keys) of the settings, including the run seed.
+    public var settings: String
+    public var inputs: [HashedInput]
+    public var shard: String
+    public var started: String
+    public var finished: String
+    public var records: Int
+    public var rejects: Int
+    public var counts: [String: Int]
+    /// Hash of every table but `meta`; what later stages record as this output's input hash.
+    public var contentHash: String
+
+    public static let schema = "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+
+    public init(stage: String, loomVersion: String, settings: String, inputs: [HashedInput], shard: String,
+                started: String, finished: String, records: Int, rejects: Int, counts: [String: Int],
+                contentHash: String) {
+        self.stage = stage
+        self.loomVersion = loomVersion
+        self.settings = settings
+        self.inputs = inputs
+        self.shard = shard
+        self.started = started
+        self.finished = finished
+        self.records = records
+        self.rejects = rejects
+        self.counts = counts
+        self.contentHash = contentHash
+    }
+
+    func write(_ db: Database) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let rows: [(String, String)] = [
+            ("stage", stage),
+            ("loom_version", loomVersion),
+            ("settings", settings),
+            ("inputs", String(decoding: try encoder.encode(inputs), as: UTF8.self)),
+            ("shard", shard),
+            ("started", started),
+            ("finished", finished),
+            ("records", String(records)),
+            ("rejects", String(rejects)),
+            ("counts", String(decoding: try encoder.encode(counts), as: UTF8.self)),
+            ("content_hash", contentHash),
+        ]
+        for (key, value) in rows {
+            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
+        }
+    }
+
+    /// Reads the meta of an existing output; throws when the file is not a readable Loom output.
+    public static func read(path: String) throws -> StageMeta {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw LoomError.inputMissing(path: path, reason: "no such file")
+        }
+        var configuration = Configuration()
+        configuration.readonly = true
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? queue.close() }
+            let values = try queue.read { db in
+                try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT key, value FROM meta").map {
+                    (row: Row) -> (String, String) in (row["key"], row["value"])
+                })
+            }
+            func value(_ key: String) throws -> String {
+                guard let value = values[key] else {
+                    throw LoomError.inputMissing(path: path, reason: "meta has no '\(key)'; not a complete Loom output")
+                }
+                return value
+            }
+            let decoder = JSONDecoder()
+            return StageMeta(
+                stage: try value("stage"),
+                loomVersion: try value("loom_version"),
+                settings: try value("settings"),
+                inputs: try decoder.decode([HashedInput].self, from: Data(try value("inputs").utf8)),
+                shard: try value("shard"),
+                started: try value("started"),
+                finished: try value("finished"),
+                records: Int(try value("records")) ?? 0,
+                rejects: Int(try value("rejects")) ?? 0,
+                counts: try decoder.decode([String: Int].self, from: Data(try value("counts").utf8)),
+                contentHash: try value("content_hash"))
+        } catch let error as LoomError {
+            throw error
+        } catch {
+            throw LoomError.inputMissing(path: path, reason: "not a readable Loom output (\(error))")
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import GRDB
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A stage's SQLite output under construction. It lives at `<final>.tmp-<pid>` until `commit`
+/// writes `meta`, syncs it to disk and renames it over the final path in one step, so a crash,
+/// a kill or a thrown error at any moment leaves the previous output as it was.
+public final class StageOutput: @unchecked Sendable {
+    // @unchecked: `database` is a GRDB DatabaseQueue (serialises its own access); the paths are
+    // immutable; `rejects` is internally locked.
+    public let finalPath: String
+    public let temporaryPath: String
+    public let database: DatabaseQueue
+    public let rejects: RejectLog
+
+    init(stage: String, finalPath: String) throws {
+        self.finalPath = finalPath
+        temporaryPath = "\(finalPath).tmp-\(getpid())"
+        let manager = FileManager.default
+        let directory = (finalPath as NSString).deletingLastPathComponent
+        do {
+            try manager.createDirectory(atPath: directory.isEmpty ? "." : directory, withIntermediateDirectories: true)
+            for leftover in [temporaryPath, temporaryPath + "-journal"] where manager.fileExists(atPath: leftover) {
+                try manager.removeItem(atPath: leftover)
+            }
+            var configuration = Configuration()
+            configuration.prepareDatabase { db in
+                // Nothing reads the temporary file but us, and it is fsynced before the rename:
+                // no journal and no syncs while building it.
+                try db.execute(sql: "PRAGMA journal_mode = OFF")
+                try db.execute(sql: "PRAGMA synchronous = OFF")
+            }
+            database = try DatabaseQueue(path: temporaryPath, configuration: configuration)
+            try database.write { db in
+                try db.execute(sql: StageMeta.schema)
+                try db.execute(sql: RejectLog.schema)
+            }
+        } catch {
+            throw LoomError.cannotCreateOutput(path: temporaryPath, reason: "\(error)")
+        }
+        rejects = RejectLog(stage: stage, database: database)
+    }
+
+    /// Writes `meta` (filling in the content hash), syncs, and renames into place.
+    func commit(meta: StageMeta) throws -> StageMeta {
+        var meta = meta
+        try rejects.flush()
+        try database.write { db in
+            meta.contentHash = try ContentHash.database(db)
+            try meta.write(db)
+        }
+        try database.close()
+        try StageOutput.syncFile(atPath: temporaryPath)
+        guard rename(temporaryPath, finalPath) == 0 else {
+            throw LoomError.cannotCreateOutput(path: finalPath, reason: String(cString: strerror(errno)))
+        }
+        try StageOutput.syncFile(atPath: (finalPath as NSString).deletingLastPathComponent)
+        return meta
+    }
+
+    /// Keeps a failed attempt (for example too many rejects) beside the output for inspection,
+    /// as `<final>.failed`, without touching the previous output.
+    func keepAsFailed(meta: StageMeta) throws -> String {
+        try rejects.flush()
+        try database.write { db in try meta.write(db) }
+        try database.close()
+        let failedPath = finalPath + ".failed"
+        _ = unlink(failedPath)
+        guard rename(temporaryPath, failedPath) == 0 else {
+            throw LoomError.cannotCreateOutput(path: failedPath, reason: String(cString: strerror(errno)))
+        }
+        return failedPath
+    }
+
+    /// Removes the temporary file after an error.
+    func discard() {
+        try? database.close()
+        _ = unlink(temporaryPath)
+    }
+
+    static func syncFile(atPath path: String) throws {
+        let descriptor = open(path.isEmpty ? "." : path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw LoomError.cannotCreateOutput(path: path, reason: String(cString: strerror(errno)))
+        }
+        defer { close(descriptor) }
+        _ = fsync(descriptor)
+    }
+}

@@ -1,0 +1,13 @@
+/// What a stage's `run` returns: how many input records it looked at (the denominator of the
+/// reject ratio), its own counts for the report, and what its throughput is measured in.
+public struct StageResult: Sendable {
+    public var records: Int
+    public var counts: [String: Int]
+    public var unit: String
+
+    public init(records: Int, counts: [String: Int] = [:], unit: String = "records") {
+        self.records = records
+        self.counts = counts
+        self.unit = unit
+    }
+}
