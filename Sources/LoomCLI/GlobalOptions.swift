@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import Logging
+import LoomCore
+
+/// Flags every Loom command accepts.
+public struct GlobalOptions: ParsableArguments {
+    @Option(help: "Worker threads (0 = all cores). Results do not depend on it.")
+    public var threads: Int = 0
+
+    @Option(help: "Seed for sampling, splits and initialisation.")
+    public var seed: UInt64?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical.")
+    public var logLevel: String = "info"
+
+    @Option(help: "Process only shard i of n (i/n, for example 0/4).")
+    public var shard: String = "0/1"
+
+    @Flag(help: "Never draw the progress line, even on a terminal.")
+    public var noProgress = false
+
+    public init() {}
+
+    public func validate() throws {
+        guard threads >= 0 else { throw ValidationError("--threads must be 0 (all cores) or positive") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        do { _ = try Shard(parsing: shard) } catch { throw ValidationError("\(error)") }
+    }
+
+    /// The stage context for a work directory; pipeline values apply where no flag was given.
+    func context(work: String, out: String = "out", pipelineSeed: UInt64? = nil, pipelineThreads: Int? = nil) throws -> StageContext {
+        var logger = Logger(label: "loom")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let threadCount = threads > 0 ? threads : (pipelineThreads ?? 0)
+        return StageContext(workDirectory: work, outDirectory: out, threads: threadCount,
+                            seed: seed ?? pipelineSeed ?? 1, shard: try Shard(parsing: shard), logger: logger,
+                            showProgress: !noProgress && isatty(2) == 1)
+    }
+}
+
+/// Runs a command body, printing a LoomError on stderr and exiting with its sysexits status.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try CPUFeatures.requireVectorUnits()
+        try body()
+    } catch let error as LoomError {
+        FileHandle.standardError.write(Data("loom: \(error)\n".utf8))
+        throw ExitCode(error.exitStatus.rawValue)
+    }
+}

@@ -1,0 +1,7 @@
+import LoomCore
+
+/// Every stage Loom has, in the order a pipeline runs them. Stages register here as they arrive
+/// (ingest, images, text, triplets, train, embed, index).
+public enum StageCatalog {
+    public static let all: [StageDescriptor] = []
+}

@@ -1,0 +1,128 @@
+import LoomCore
+
+/// Draws the attributes, text and image parameters of each product from the seed.
+struct ProductFactory {
+    let seed: UInt64
+
+    static let kindCounts: [(Product.Kind, Int)] = [
+        (.top, 60), (.bottom, 50), (.dress, 40), (.outerwear, 30), (.shoes, 50), (.bag, 35), (.accessory, 35),
+    ]
+
+    static let brands: [Product.Style: [String]] = [
+        .formal: ["Harrow & Vale", "Northfield", "Maison Clair"],
+        .casual: ["Daybreak Denim", "Cotton Row", "Oak & Ivy"],
+        .sporty: ["Stridewell", "Pacefield", "Kinetic Lab"],
+        .boho: ["Wildflower Folk", "Sol & Sage", "Mirage Road"],
+    ]
+
+    static let styleWords: [Product.Style: [String]] = [
+        .formal: ["Tailored", "Classic", "Office"],
+        .casual: ["Everyday", "Relaxed", "Weekend"],
+        .sporty: ["Athletic", "Active", "Performance"],
+        .boho: ["Bohemian", "Flowy", "Festival"],
+    ]
+
+    static let patterns: [Product.Style: [Product.Pattern]] = [
+        .formal: [.solid, .solid, .stripes],
+        .casual: [.stripes, .checks, .solid],
+        .sporty: [.band, .band, .solid],
+        .boho: [.floral, .dots, .floral],
+    ]
+
+    static let patternWords: [Product.Pattern: String] = [
+        .solid: "", .stripes: "Striped", .checks: "Plaid", .dots: "Polka Dot", .floral: "Floral", .band: "Contrast-Stripe",
+    ]
+
+    static let materials: [Product.Style: [String]] = [
+        .formal: ["a crisp wool blend", "smooth crepe", "structured cotton twill"],
+        .casual: ["soft cotton jersey", "washed denim", "brushed flannel"],
+        .sporty: ["moisture-wicking polyester", "stretch nylon", "breathable mesh"],
+        .boho: ["airy rayon", "gauzy cotton voile", "embroidered linen"],
+    ]
+
+    static let occasions: [Product.Style: String] = [
+        .formal: "the office, interviews and evening events",
+        .casual: "weekends, errands and coffee with friends",
+        .sporty: "the gym, running and an active day out",
+        .boho: "festivals, beach days and summer evenings",
+    ]
+
+    static let basePrice: [Product.Kind: Double] = [
+        .top: 24, .bottom: 39, .dress: 49, .outerwear: 89, .shoes: 64, .bag: 45, .accessory: 18,
+    ]
+
+    /// All products, in a fixed order, with asins unique.
+    func makeProducts() -> [Product] {
+        var products: [Product] = []
+        var used = Set<String>()
+        var serial = 0
+        for (kind, count) in ProductFactory.kindCounts {
+            for _ in 0..<count {
+                var random = SeededRandom(seed: seed, key: "product:\(serial)")
+                var asin = ProductFactory.asin(&random)
+                while used.contains(asin) { asin = ProductFactory.asin(&random) }
+                used.insert(asin)
+                products.append(makeProduct(asin: asin, kind: kind, serial: serial, random: &random))
+                serial += 1
+            }
+        }
+        // Interleave kinds so each catalog file holds every kind.
+        var order = SeededRandom(seed: seed, key: "order")
+        order.shuffle(&products)
+        let shapes: [Product.Shape] = [.loose2014, .strict2018, .lines2023]
+        for index in products.indices {
+            products[index].shape = shapes[index % 3]
+        }
+        return products
+    }
+
+    static func asin(_ random: inout SeededRandom) -> String {
+        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        return "B0" + String((0..<8).map { _ in random.pick(alphabet) })
+    }
+
+    private func makeProduct(asin: String, kind: Product.Kind, serial: Int, random: inout SeededRandom) -> Product {
+        let garment = random.pick(Garment.choices(for: kind))
+        let style = random.pick(Product.Style.allCases)
+        let color = random.pick(NamedColor.palette)
+        var accent = random.pick(NamedColor.palette)
+        while accent == color { accent = random.pick(NamedColor.palette) }
+        let pattern = random.pick(ProductFactory.patterns[style]!)
+        let brand = random.pick(ProductFactory.brands[style]!)
+        let styleWord = random.pick(ProductFactory.styleWords[style]!)
+        let patternWord = ProductFactory.patternWords[pattern]!
+        let colorWord = color.name.split(separator: " ").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(separator: " ")
+        var words: [String] = [brand, "Women's", styleWord, colorWord]
+        if !patternWord.isEmpty { words.append(patternWord) }
+        words.append(garment.noun)
+        let title = words.joined(separator: " ")
+        let material = random.pick(ProductFactory.materials[style]!)
+        let occasion = ProductFactory.occasions[style]!
+        let description = "\(styleWord) \(garment.noun.lowercased()) in \(material), \(color.name) with \(accent.name) details. Made for \(occasion)."
+        let multiplier: Double = style == .formal ? 1.6 : (style == .boho ? 1.1 : 1.0)
+        let base: Double = ProductFactory.basePrice[kind]!
+        let raw: Double = base * multiplier * (0.8 + 0.5 * random.unit())
+        let price: Double? = random.unit() < 0.1 ? nil : raw.rounded(.down) + 0.99
+
+        // Images: mostly small baseline JPEGs; some progressive, some PNG with alpha, a few rotated.
+        let roll = random.unit()
+        let format: Product.ImageFormat = (kind == .bag || kind == .accessory) && roll < 0.3
+            ? .alphaPNG : (roll < 0.25 ? .progressiveJPEG : .baselineJPEG)
+        let large = random.unit() < 0.06
+        var width = large ? random.int(in: 1200...1600) : random.int(in: 400...720)
+        var height = Int((Double(width) * (0.9 + 0.4 * random.unit())).rounded())
+        height = min(max(height, 400), 1600)
+        width = min(max(width, 400), 1600)
+        let orientation = format != .alphaPNG && random.unit() < 0.06 ? random.pick([3, 6, 8, 2]) : 1
+        let ext = format == .alphaPNG ? "png" : "jpg"
+        // A few files are named as the image URL names them, not by asin (ingest must try both).
+        let byURLName = random.unit() < 0.05
+        let urlStem = byURLName ? "71" + String(asin.suffix(6)) + "L" : asin
+        let imageURL = "https://m.media-amazon.com/images/I/\(urlStem).\(ext)"
+        return Product(
+            asin: asin, kind: kind, garment: garment, style: style, color: color, accent: accent, pattern: pattern,
+            brand: brand, price: price, title: title, description: description, shape: .strict2018,
+            imageFormat: format, orientation: orientation, width: width, height: height,
+            imageFileName: "\(urlStem).\(ext)", imageURL: imageURL)
+    }
+}
