@@ -7,6 +7,8 @@ public enum LoomError: Error, CustomStringConvertible, Sendable {
     case usage(String, file: String? = nil, key: String? = nil)
     /// An input file or directory that does not exist or cannot be read.
     case inputMissing(path: String, reason: String)
+    /// Input that cannot be read as what it claims to be (a corrupt gzip stream), at a position.
+    case badInput(path: String, position: String?, reason: String)
     /// A stage rejected more records than its `max_reject_ratio` allows.
     case rejectedBeyondRatio(stage: String, rejected: Int, records: Int, ratio: Double, limit: Double, detail: String)
     /// The output (or its temporary file) cannot be created or renamed into place.
@@ -20,6 +22,7 @@ public enum LoomError: Error, CustomStringConvertible, Sendable {
         switch self {
         case .usage: .usage
         case .inputMissing: .inputMissing
+        case .badInput: .dataRejected
         case .rejectedBeyondRatio: .dataRejected
         case .cannotCreateOutput: .cannotCreateOutput
         case .locked: .locked
@@ -36,6 +39,8 @@ public enum LoomError: Error, CustomStringConvertible, Sendable {
             return "usage error: \(where_)\(message)"
         case let .inputMissing(path, reason):
             return "input missing: \(path): \(reason)"
+        case let .badInput(path, position, reason):
+            return "bad input: \(path)\(position.map { ", \($0)" } ?? ""): \(reason)"
         case let .rejectedBeyondRatio(stage, rejected, records, ratio, limit, detail):
             let shown = String(format: "%.4f", ratio)
             return "stage \(stage): \(rejected) of \(records) records rejected (ratio \(shown) > max_reject_ratio \(limit)); \(detail)"

@@ -1,0 +1,43 @@
+# Loom — the two commands a new user runs: `make sample` and `make test`.
+SWIFT ?= swift
+RELEASE_LOOM := .build/release/loom
+DEBUG_LOOM := .build/debug/loom
+
+.PHONY: all deps build release sample test check-fixtures fixtures bench clean
+
+all: build
+
+## deps: install the missing system -dev packages (libjpeg-turbo, libpng, zlib, SQLite, pkg-config)
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+## sample: build, run Pipelines/sample.yaml on SampleData, show what it made
+sample: release
+	$(RELEASE_LOOM) run Pipelines/sample.yaml
+	$(RELEASE_LOOM) status --pipeline Pipelines/sample.yaml
+
+## test: unit tests, then check that SampleData regenerates byte for byte
+test: build
+	$(SWIFT) test
+	scripts/check-fixtures.sh $(DEBUG_LOOM)
+
+check-fixtures: build
+	scripts/check-fixtures.sh $(DEBUG_LOOM)
+
+## fixtures: regenerate SampleData (deterministic: twice gives the same bytes)
+fixtures: build
+	$(DEBUG_LOOM) sample-data --out SampleData
+
+## bench: throughput figures, release build
+bench: deps
+	$(SWIFT) build -c release --product loom-bench
+	.build/release/loom-bench
+
+clean:
+	rm -rf .build work out

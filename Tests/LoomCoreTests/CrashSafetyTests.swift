@@ -1,0 +1,85 @@
+import Foundation
+import GRDB
+import LoomTestSupport
+import Testing
+@testable import LoomCore
+
+/// Runs a real stage in a child process and kills it, or races it for the lock.
+@Suite(.serialized) struct CrashSafetyTests {
+    func values(_ path: String) throws -> [Int] {
+        let queue = try StageOutputReader.open(path: path)
+        defer { try? queue.close() }
+        return try queue.read { db in try Int.fetchAll(db, sql: "SELECT value FROM squares ORDER BY id") }
+    }
+
+    @Test func sigkillHalfWayLeavesThePreviousOutputReadable() throws {
+        let work = TemporaryDirectory()
+        let (status, _) = try ProbeProcess(arguments: [work.path, "20", "0"]).runToEnd()
+        #expect(status == 0)
+        let output = work.file("squares.sqlite")
+        let before = try StageMeta.read(path: output)
+        #expect(try values(output) == (0..<20).map { $0 * $0 })
+
+        // Second run: slow, with other values; kill it once it has written rows.
+        let slow = ProbeProcess(arguments: [work.path, "100000", "2", "1000"])
+        try slow.start()
+        #expect(slow.waitForStderr(containing: "first row written"))
+        usleep(200_000)
+        slow.kill()
+        #expect(slow.process.terminationReason == .uncaughtSignal)
+
+        // The old output is intact and readable, and the half-written one is aside.
+        let after = try StageMeta.read(path: output)
+        #expect(after == before)
+        #expect(try values(output) == (0..<20).map { $0 * $0 })
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: work.path).filter { $0.contains(".tmp-") }
+        #expect(!leftovers.isEmpty)
+
+        // The next run cleans the leftover up and replaces the output.
+        let (again, _) = try ProbeProcess(arguments: [work.path, "5", "0", "1"]).runToEnd()
+        #expect(again == 0)
+        #expect(try values(output) == [1, 2, 5, 10, 17])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work.path).filter { $0.contains(".tmp-") }.isEmpty)
+    }
+
+    @Test func secondRunOnTheSameWorkDirectoryIsLockedOutWith75() throws {
+        let work = TemporaryDirectory()
+        let holder = ProbeProcess(arguments: [work.path, "100000", "5"])
+        try holder.start()
+        defer { holder.kill() }
+        #expect(holder.waitForStderr(containing: "first row written"))
+
+        let (status, stderr) = try ProbeProcess(arguments: [work.path, "3", "0"]).runToEnd()
+        #expect(status == ExitStatus.locked.rawValue)
+        #expect(stderr.contains("locked by process \(holder.process.processIdentifier)"))
+
+        #expect {
+            _ = try WorkLock(workDirectory: work.path)
+        } throws: { error in
+            if case LoomError.locked(_, let pid) = error { return pid == holder.process.processIdentifier }
+            return false
+        }
+    }
+
+    @Test func lockIsReleasedWhenTheHolderDies() throws {
+        let work = TemporaryDirectory()
+        let holder = ProbeProcess(arguments: [work.path, "100000", "5"])
+        try holder.start()
+        #expect(holder.waitForStderr(containing: "first row written"))
+        holder.kill()
+        let lock = try WorkLock(workDirectory: work.path)
+        lock.release()
+    }
+
+    @Test func sourceDateEpochMakesOutputsByteIdentical() throws {
+        let a = TemporaryDirectory()
+        let b = TemporaryDirectory()
+        let environment = ["SOURCE_DATE_EPOCH": "1700000000"]
+        #expect(try ProbeProcess(arguments: [a.path, "50", "0"], environment: environment).runToEnd().0 == 0)
+        #expect(try ProbeProcess(arguments: [b.path, "50", "0"], environment: environment).runToEnd().0 == 0)
+        let bytesA = try Data(contentsOf: URL(fileURLWithPath: a.file("squares.sqlite")))
+        let bytesB = try Data(contentsOf: URL(fileURLWithPath: b.file("squares.sqlite")))
+        #expect(bytesA == bytesB)
+        #expect(try StageMeta.read(path: a.file("squares.sqlite")).started == "2023-11-14T22:13:20Z")
+    }
+}
