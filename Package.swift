@@ -50,6 +50,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(name: "loom", dependencies: ["LoomCLI"]),
+        .executableTarget(
+            name: "loom-bench",
+            dependencies: ["LoomCore", "LoomSampleData"],
+            path: "Benchmarks/LoomBench"),
 
         // A small real stage for testing the runner, and an executable that runs it in a child
         // process, which the tests SIGKILL half-way through.

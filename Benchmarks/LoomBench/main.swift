@@ -1,0 +1,32 @@
+import Foundation
+import LoomCore
+import LoomSampleData
+
+// make bench: throughput of Loom's own pieces, beside the peer tool measured in the same run.
+// Every figure is the median of 5 runs on this machine.
+
+let scratch = (NSTemporaryDirectory() as NSString).appendingPathComponent("loom-bench-\(getpid())")
+try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(atPath: scratch) }
+
+print("Loom \(LoomVersion.current) benchmarks, \(ProcessInfo.processInfo.activeProcessorCount) cores, medians of 5 runs")
+print(String(repeating: "-", count: 90))
+
+// Content hashing: decides freshness, so `loom run` rereads every input file each night.
+let hashFile = (scratch as NSString).appendingPathComponent("hash-input.bin")
+var random = SeededRandom(seed: 1)
+let block = Data((0..<(1 << 20)).map { _ in UInt8(truncatingIfNeeded: random.next()) })
+_ = FileManager.default.createFile(atPath: hashFile, contents: nil)
+let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: hashFile))
+for _ in 0..<256 { handle.write(block) }
+try handle.close()
+let megabytes = 256.0
+let loomHash = try medianSeconds { _ = try ContentHash.file(atPath: hashFile) }
+let peerHash = medianSeconds(ofCommand: ["sha256sum", hashFile])
+row("input hash, SHA-256 of a 256 MB file", String(format: "%.0f MB/s", megabytes / loomHash),
+    peerHash.map { String(format: "sha256sum: %.0f MB/s (ratio %.2f)", megabytes / $0, $0 / loomHash) } ?? "sha256sum: not installed")
+
+// SampleData generation (make fixtures): paint, encode and write 300 pictures and 3 catalogs.
+let sampleOut = (scratch as NSString).appendingPathComponent("SampleData")
+let generate = try medianSeconds(repeats: 3) { try SampleDataGenerator().write(to: sampleOut) }
+row("sample-data, 300 products with pictures", String(format: "%.2f s", generate), "(no peer tool; make fixtures)")
