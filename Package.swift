@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "loom", targets: ["loom"]),
+        .executable(name: "loom-ingest", targets: ["loom-ingest"]),
         .library(name: "LoomCore", targets: ["LoomCore"]),
     ],
     dependencies: [
@@ -43,13 +44,17 @@ let package = Package(
             dependencies: ["LoomCore", "CLoomCodecs", "CZlib"],
             swiftSettings: cpuFlags),
         .target(
+            name: "LoomIngest",
+            dependencies: ["LoomCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
             name: "LoomCLI",
             dependencies: [
-                "LoomCore", "LoomSampleData",
+                "LoomCore", "LoomSampleData", "LoomIngest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(name: "loom", dependencies: ["LoomCLI"]),
+        .executableTarget(name: "loom-ingest", dependencies: ["LoomCLI"]),
         .executableTarget(
             name: "loom-bench",
             dependencies: ["LoomCore", "LoomSampleData"],
@@ -65,6 +70,10 @@ let package = Package(
         .testTarget(
             name: "LoomCoreTests",
             dependencies: ["LoomCore", "LoomTestSupport", "loom-stage-probe"]),
+        .testTarget(
+            name: "LoomIngestTests",
+            dependencies: ["LoomIngest", "LoomCore", "LoomTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            resources: [.copy("Resources")]),
         .testTarget(
             name: "LoomSampleDataTests",
             dependencies: ["LoomSampleData", "LoomCore", "CLoomCodecs"]),

@@ -1,7 +1,10 @@
 import LoomCore
+import LoomIngest
 
 /// Every stage Loom has, in the order a pipeline runs them. Stages register here as they arrive
 /// (ingest, images, text, triplets, train, embed, index).
 public enum StageCatalog {
-    public static let all: [StageDescriptor] = []
+    public static let all: [StageDescriptor] = [
+        StageDescriptor(IngestStage()),
+    ]
 }

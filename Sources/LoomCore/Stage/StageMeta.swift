@@ -37,7 +37,7 @@ public struct StageMeta: Sendable, Equatable {
 
     func write(_ db: Database) throws {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let rows: [(String, String)] = [
             ("stage", stage),
             ("loom_version", loomVersion),

@@ -13,6 +13,8 @@ public struct StageReport: Codable, Sendable, Equatable {
     public var seconds: Double
     public var throughput: Double
     public var unit: String
+    /// Input megabytes (10^6 bytes) per second, for stages that read files.
+    public var megabytesPerSecond: Double?
     public var threads: Int
     public var output: String
     public var started: String
@@ -23,6 +25,7 @@ public struct StageReport: Codable, Sendable, Equatable {
         case rejectsByReason = "rejects_by_reason"
         case rejectRatio = "reject_ratio"
         case seconds, throughput, unit, threads, output, started, finished
+        case megabytesPerSecond = "megabytes_per_second"
     }
 
     /// "ingest: 312 records in 0.41 s (761 records/s, 2 threads), 9 rejected (duplicate_asin 1, …) → work/catalog.sqlite"
@@ -30,7 +33,8 @@ public struct StageReport: Codable, Sendable, Equatable {
         var line = "\(stage)"
         if shard != "0/1" { line += " [shard \(shard)]" }
         line += ": \(records) \(unit) in \(String(format: "%.2f", seconds)) s"
-        line += " (\(String(format: "%.0f", throughput)) \(unit)/s, \(threads) thread\(threads == 1 ? "" : "s"))"
+        let rate = megabytesPerSecond.map { String(format: ", %.1f MB/s", $0) } ?? ""
+        line += " (\(String(format: "%.0f", throughput)) \(unit)/s\(rate), \(threads) thread\(threads == 1 ? "" : "s"))"
         if rejects > 0 {
             let reasons = rejectsByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             line += ", \(rejects) rejected (\(reasons))"

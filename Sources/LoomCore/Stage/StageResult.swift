@@ -4,10 +4,13 @@ public struct StageResult: Sendable {
     public var records: Int
     public var counts: [String: Int]
     public var unit: String
+    /// Input bytes read, when the stage reads files; the report then gives MB/s.
+    public var bytes: Int?
 
-    public init(records: Int, counts: [String: Int] = [:], unit: String = "records") {
+    public init(records: Int, counts: [String: Int] = [:], unit: String = "records", bytes: Int? = nil) {
         self.records = records
         self.counts = counts
         self.unit = unit
+        self.bytes = bytes
     }
 }

@@ -107,8 +107,8 @@ public struct StageRunner: Sendable {
             stage: S.name, shard: context.shard.description, status: "ok", records: result.records,
             counts: result.counts, rejects: output.rejects.total, rejectsByReason: output.rejects.byReason,
             rejectRatio: ratio, seconds: seconds, throughput: Double(result.records) / max(seconds, 1e-9),
-            unit: result.unit, threads: context.threads, output: finalPath, started: started,
-            finished: meta.finished)
+            unit: result.unit, megabytesPerSecond: result.bytes.map { Double($0) / 1e6 / max(seconds, 1e-9) },
+            threads: context.threads, output: finalPath, started: started, finished: meta.finished)
 
         if ratio > settings.maxRejectRatio {
             let failedPath: String

@@ -51,16 +51,16 @@ public final class LineReader {
 
 /// The bytes of a file, gunzipped when it starts with the gzip magic (including concatenated
 /// gzip members, as `cat a.gz b.gz` produces).
-final class ByteSource {
+public final class ByteSource {
     private let handle: FileHandle
     private let path: String
     /// zlib keeps a pointer back to its z_stream, so the struct needs a fixed address.
     private var stream: UnsafeMutablePointer<z_stream>?
     private var pending: [UInt8] = []
     private var endOfFile = false
-    private(set) var bytesRead = 0
+    public private(set) var bytesRead = 0
 
-    init(path: String) throws {
+    public init(path: String) throws {
         self.path = path
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw LoomError.inputMissing(path: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot open for reading" : "no such file")
@@ -87,7 +87,8 @@ final class ByteSource {
         try? handle.close()
     }
 
-    func read(maximum: Int) throws -> [UInt8] {
+    /// Up to `maximum` decompressed bytes; empty at the end of the file.
+    public func read(maximum: Int) throws -> [UInt8] {
         guard let stream else {
             let data = try handle.read(upToCount: maximum) ?? Data()
             bytesRead += data.count

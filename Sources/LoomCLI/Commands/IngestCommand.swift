@@ -1,0 +1,32 @@
+import ArgumentParser
+import LoomCore
+import LoomIngest
+
+/// `loom ingest` / `loom-ingest`: catalog dumps → work/catalog.sqlite.
+public struct IngestCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Read Amazon catalog dumps (2014/2018/2023, .gz, JSON arrays) into work/catalog.sqlite.",
+        version: LoomVersion.current)
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Catalog files, in order (item ids follow it).")
+    var catalog: [String] = []
+
+    @Option(name: .long, help: "Image folder (repeatable), searched for <asin>.jpg|.jpeg|.png or the URL's file name.")
+    var images: [String] = []
+
+    @Option(help: "The work directory.")
+    var work: String = "work"
+
+    @Option(help: "Fail (exit 65) when more than this fraction of records is rejected.")
+    var maxRejectRatio: Double = 0.05
+
+    @OptionGroup var global: GlobalOptions
+
+    public init() {}
+
+    public func run() throws {
+        let settings = IngestSettings(catalog: catalog, images: images, maxRejectRatio: maxRejectRatio)
+        try StageCommandRunner.run(IngestStage(), settings: settings, work: work, global: global)
+    }
+}

@@ -1,0 +1,17 @@
+import Foundation
+import LoomCore
+
+/// What every single-stage command does once its flags became settings: take the work
+/// directory's lock, run the stage (always: a stage run by hand is never skipped), print the
+/// summary line.
+enum StageCommandRunner {
+    static func run<S: Stage>(_ stage: S, settings: S.Settings, work: String, global: GlobalOptions) throws {
+        try reportingErrors {
+            let context = try global.context(work: work)
+            let lock = try WorkLock(workDirectory: work)
+            defer { lock.release() }
+            let report = try StageRunner(context: context).run(stage, settings: settings)
+            print(report.summaryLine)
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import LoomCore
+
+/// Maps the fields of any of the three Amazon shapes onto a `CatalogItem`: field aliases,
+/// text cleaning, price parsing, category paths, image URLs.
+struct RecordExtractor: Sendable {
+    /// Every top-level key any shape uses for something ingest keeps; the JSON parser skips the rest.
+    static let wantedKeys: Set<String> = [
+        "asin", "parent_asin", "title", "description", "brand", "store", "price",
+        "categories", "category", "main_cat", "main_category",
+        "related", "also_bought", "also_buy", "bought_together", "also_viewed", "also_view",
+        "imUrl", "image", "imageURL", "imageURLHighRes", "images",
+    ]
+
+    let types: CoarseTypeRules
+    let images: ImageResolver
+
+    func item(from pairs: [(String, CatalogValue)]) throws(RecordParseError) -> CatalogItem {
+        var fields: [String: CatalogValue] = [:]
+        for (key, value) in pairs where RecordExtractor.wantedKeys.contains(key) && fields[key] == nil {
+            fields[key] = value
+        }
+        let asinValue = nonEmpty(fields["asin"]?.string) ?? nonEmpty(fields["parent_asin"]?.string)
+        guard let asin = asinValue?.trimmingCharacters(in: .whitespaces), !asin.isEmpty else {
+            throw RecordParseError(reason: IngestRejects.missingAsin, detail: "no 'asin' or 'parent_asin' string")
+        }
+        let title = cleanText(fields["title"])
+        let description = cleanText(fields["description"])
+        let brand = cleanText(fields["brand"]) ?? cleanText(fields["store"])
+        let paths = categoryPaths(fields)
+        let related = fields["related"]
+        let alsoBought = asins(related?["also_bought"]) + asins(fields["also_bought"]) + asins(fields["also_buy"])
+        let boughtTogether = asins(related?["bought_together"]) + asins(fields["bought_together"])
+        let alsoViewed = asins(related?["also_viewed"]) + asins(fields["also_viewed"]) + asins(fields["also_view"])
+        let urls = imageURLs(fields)
+        return CatalogItem(
+            asin: asin, title: title, description: description, brand: brand, price: price(fields["price"]),
+            category: paths.first ?? [], type: types.classify(categoryPaths: paths, title: title),
+            imageURL: urls.first, image: images.resolve(asin: asin, urls: urls),
+            alsoBought: unique(alsoBought, excluding: asin), boughtTogether: unique(boughtTogether, excluding: asin),
+            alsoViewed: unique(alsoViewed, excluding: asin))
+    }
+
+    private func nonEmpty(_ text: String?) -> String? {
+        guard let text, !text.isEmpty else { return nil }
+        return text
+    }
+
+    /// A string, or a list of strings joined by spaces (2018/2023 descriptions are lists).
+    private func cleanText(_ value: CatalogValue?) -> String? {
+        let raw: String
+        switch value {
+        case .string(let text)?: raw = text
+        case .array(let values)?: raw = values.compactMap(\.string).joined(separator: " ")
+        default: return nil
+        }
+        let plain = HTMLText.plain(raw)
+        return plain.isEmpty ? nil : plain
+    }
+
+    /// A number, or text like "$1,299.99" or "$10.99 - $15.99" (the lower end); nil otherwise.
+    func price(_ value: CatalogValue?) -> Double? {
+        switch value {
+        case .number(let number)?:
+            return number.isFinite && number >= 0 ? number : nil
+        case .string(let text)?:
+            var digits = ""
+            var started = false
+            for character in text {
+                if character.isASCII, character.isNumber || (started && character == ".") {
+                    digits.append(character)
+                    started = true
+                } else if started && character == "," {
+                    continue
+                } else if started {
+                    break
+                }
+            }
+            guard let number = Double(digits), number.isFinite else { return nil }
+            return number
+        default:
+            return nil
+        }
+    }
+
+    /// All category paths, the best one first: 2014 `categories` is a list of paths, 2018
+    /// `category` and 2023 `categories` one path; `main_cat`/`main_category` a last resort.
+    private func categoryPaths(_ fields: [String: CatalogValue]) -> [[String]] {
+        var paths: [[String]] = []
+        func add(_ value: CatalogValue?) {
+            guard let values = value?.array else { return }
+            if values.allSatisfy({ $0.array != nil }) {
+                for path in values { add(path) }
+                return
+            }
+            let path = values.compactMap(\.string).map(HTMLText.plain).filter { !$0.isEmpty }
+            if !path.isEmpty { paths.append(path) }
+        }
+        add(fields["categories"])
+        add(fields["category"])
+        for key in ["main_cat", "main_category"] {
+            if let main = fields[key]?.string.map(HTMLText.plain), !main.isEmpty { paths.append([main]) }
+        }
+        return paths
+    }
+
+    private func asins(_ value: CatalogValue?) -> [String] {
+        value?.array?.compactMap { $0.string?.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
+    }
+
+    private func unique(_ values: [String], excluding asin: String) -> [String] {
+        var seen = Set<String>()
+        return values.filter { $0 != asin && seen.insert($0).inserted }
+    }
+
+    /// Image URLs, best first: high-resolution lists, then the others, then 2023 `images[]`.
+    private func imageURLs(_ fields: [String: CatalogValue]) -> [String] {
+        var urls: [String] = []
+        func add(_ value: CatalogValue?) {
+            switch value {
+            case .string(let url)?: if !url.isEmpty { urls.append(url) }
+            case .array(let values)?: values.forEach { add($0) }
+            default: break
+            }
+        }
+        add(fields["imageURLHighRes"])
+        add(fields["imageURL"])
+        add(fields["image"])
+        add(fields["imUrl"])
+        for image in fields["images"]?.array ?? [] {
+            add(image["large"])
+            add(image["hi_res"])
+        }
+        return urls
+    }
+}

@@ -1,0 +1,172 @@
+import LoomCore
+
+/// One record of a catalog file: its bytes and where it came from.
+struct SourceRecord: Sendable {
+    var bytes: [UInt8]
+    /// Line number of the record's first byte (1-based).
+    var line: Int
+    /// Element number inside a JSON array file (1-based), nil for JSON lines.
+    var element: Int?
+
+    var position: String {
+        element.map { "element \($0) (line \(line))" } ?? "line \(line)"
+    }
+}
+
+/// Streams the records of one catalog file in constant memory: one per line for JSON lines and
+/// 2014 loose lines, one per element when the file is a JSON array (`[{…},\n{…}]`). gzip is
+/// handled underneath, detected by its magic bytes.
+final class RecordReader {
+    let path: String
+    private let source: ByteSource
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var finished = false
+    private var line = 1
+    private var isArray = false
+    private var arrayClosed = false
+    private var element = 0
+
+    init(path: String) throws {
+        self.path = path
+        source = try ByteSource(path: path)
+        try fill()
+        // A JSON array file starts with '[' (after an optional BOM and whitespace).
+        skip(byte: 0xEF, 0xBB, 0xBF)
+        var probe = start
+        while true {
+            while probe < buffer.count, isSpace(buffer[probe]) { probe += 1 }
+            if probe < buffer.count || finished { break }
+            try fill()
+        }
+        if probe < buffer.count, buffer[probe] == UInt8(ascii: "[") {
+            isArray = true
+            countNewlines(from: start, to: probe + 1)
+            start = probe + 1
+        }
+    }
+
+    /// Compressed or plain bytes read so far, for progress and MB/s.
+    var bytesRead: Int { source.bytesRead }
+
+    func next() throws -> SourceRecord? {
+        isArray ? try nextElement() : try nextLine()
+    }
+
+    private func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
+    }
+
+    private func skip(byte a: UInt8, _ b: UInt8, _ c: UInt8) {
+        if buffer.count - start >= 3, buffer[start] == a, buffer[start + 1] == b, buffer[start + 2] == c { start += 3 }
+    }
+
+    private func fill() throws {
+        if start > 0 {
+            buffer.removeSubrange(0..<start)
+            start = 0
+        }
+        let chunk = try source.read(maximum: 1 << 20)
+        if chunk.isEmpty { finished = true } else { buffer.append(contentsOf: chunk) }
+    }
+
+    private func countNewlines(from: Int, to: Int) {
+        var index = from
+        while index < to {
+            if buffer[index] == 0x0A { line += 1 }
+            index += 1
+        }
+    }
+
+    private func nextLine() throws -> SourceRecord? {
+        var scanFrom = start
+        while true {
+            if let newline = buffer[scanFrom...].firstIndex(of: 0x0A) {
+                var end = newline
+                if end > start, buffer[end - 1] == 0x0D { end -= 1 }
+                let record = SourceRecord(bytes: Array(buffer[start..<end]), line: line, element: nil)
+                start = newline + 1
+                line += 1
+                return record
+            }
+            if finished {
+                guard start < buffer.count else { return nil }
+                let record = SourceRecord(bytes: Array(buffer[start...]), line: line, element: nil)
+                start = buffer.count
+                return record
+            }
+            let scanned = buffer.count - start
+            try fill()
+            scanFrom = start + scanned
+        }
+    }
+
+    /// The next top-level element of a JSON array: tracks strings and nesting to find where it
+    /// ends, so an element may span lines. A malformed tail becomes one last record that the
+    /// parser will reject.
+    private func nextElement() throws -> SourceRecord? {
+        guard !arrayClosed else { return nil }
+        // Skip whitespace and the separating comma.
+        while true {
+            while start < buffer.count, isSpace(buffer[start]) || buffer[start] == UInt8(ascii: ",") {
+                if buffer[start] == 0x0A { line += 1 }
+                start += 1
+            }
+            if start < buffer.count { break }
+            if finished { return nil }
+            try fill()
+        }
+        if buffer[start] == UInt8(ascii: "]") {
+            arrayClosed = true
+            start += 1
+            return nil
+        }
+        let firstLine = line
+        var depth = 0
+        var inString = false
+        var escaped = false
+        var index = start
+        while true {
+            while index < buffer.count {
+                let byte = buffer[index]
+                if byte == 0x0A { line += 1 }
+                if inString {
+                    if escaped { escaped = false }
+                    else if byte == UInt8(ascii: "\\") { escaped = true }
+                    else if byte == UInt8(ascii: "\"") { inString = false }
+                } else {
+                    switch byte {
+                    case UInt8(ascii: "\""): inString = true
+                    case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+                    case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                        if depth == 0 {
+                            // The array's own closing bracket ends a scalar element.
+                            return emitElement(upTo: index, line: firstLine)
+                        }
+                        depth -= 1
+                        if depth == 0 { return emitElement(upTo: index + 1, line: firstLine) }
+                    case UInt8(ascii: ","):
+                        if depth == 0 { return emitElement(upTo: index, line: firstLine) }
+                    default: break
+                    }
+                }
+                index += 1
+            }
+            if finished {
+                arrayClosed = true
+                guard start < buffer.count else { return nil }
+                return emitElement(upTo: buffer.count, line: firstLine)
+            }
+            let offset = index - start
+            try fill()
+            index = start + offset
+        }
+    }
+
+    private func emitElement(upTo end: Int, line firstLine: Int) -> SourceRecord {
+        element += 1
+        let record = SourceRecord(bytes: Array(buffer[start..<end]), line: firstLine, element: element)
+        start = end
+        return record
+    }
+}
