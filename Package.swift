@@ -72,7 +72,7 @@ let package = Package(
             dependencies: ["LoomCore", "LoomTestSupport", "loom-stage-probe"]),
         .testTarget(
             name: "LoomIngestTests",
-            dependencies: ["LoomIngest", "LoomCore", "LoomTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["LoomIngest", "LoomCore", "LoomSampleData", "LoomTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Resources")]),
         .testTarget(
             name: "LoomSampleDataTests",

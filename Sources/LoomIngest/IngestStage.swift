@@ -10,11 +10,14 @@ public struct IngestStage: Stage {
     public static let name = "ingest"
     public static let outputFileName = "catalog.sqlite"
 
-    /// Records parsed together by the worker threads: bounded, so memory stays flat.
-    static let batchRecords = 2048
+    /// Records parsed together by one worker thread: bounded, so memory stays flat.
+    let batchRecords: Int
     static let batchBytes = 8 << 20
 
-    public init() {}
+    /// `batchRecords` only changes how work is split, never the output (tests use small batches).
+    public init(batchRecords: Int = 2048) {
+        self.batchRecords = max(1, batchRecords)
+    }
 
     public func inputs(_ settings: Settings, context: StageContext) throws -> [StageInput] {
         try settings.validate()
@@ -48,7 +51,7 @@ public struct IngestStage: Stage {
                 for _ in 0..<context.threads {
                     var batch: [SourceRecord] = []
                     var size = 0
-                    while batch.count < IngestStage.batchRecords, size < IngestStage.batchBytes, let record = try reader.next() {
+                    while batch.count < batchRecords, size < IngestStage.batchBytes, let record = try reader.next() {
                         size += record.bytes.count
                         batch.append(record)
                     }

@@ -51,8 +51,7 @@ public struct SampleDataGenerator: Sendable {
 
     /// Every file of SampleData as (relative path, bytes).
     public func generate() throws -> [(path: String, data: Data)] {
-        var products = ProductFactory(seed: seed).makeProducts()
-        OutfitRules.assignCoPurchases(&products, seed: seed)
+        let products = self.products()
 
         var files: [(path: String, data: Data)] = []
         let painter = GarmentPainter()
@@ -101,6 +100,13 @@ public struct SampleDataGenerator: Sendable {
         files.append(("truth.jsonl", Data(SampleDataGenerator.joinLines(products.map(SampleDataGenerator.truthLine)).utf8)))
         files.append(("README.md", Data(readme(products: products, corrupt: corrupt.map(\.0)).utf8)))
         return files
+    }
+
+    /// The products with their co-purchase lists, before they are written out.
+    func products() -> [Product] {
+        var products = ProductFactory(seed: seed).makeProducts()
+        OutfitRules.assignCoPurchases(&products, seed: seed)
+        return products
     }
 
     private static func encodeImage(_ product: Product, painter: GarmentPainter) throws -> Data {

@@ -43,13 +43,13 @@ public struct CoarseTypeRule: Codable, Sendable, Equatable {
                        titleWords: ["bag", "bags", "tote", "totes", "backpack", "purse", "handbag", "handbags", "wallet", "clutch", "satchel"]),
         CoarseTypeRule(type: "bottom",
                        categories: ["pants", "jeans", "shorts", "skirts", "leggings", "trousers", "dress pants", "capris"],
-                       titleWords: ["pants", "jeans", "shorts", "skirt", "skirts", "leggings", "trousers", "chinos", "joggers", "capris"]),
+                       titleWords: ["pants", "jeans", "shorts", "skirt", "skirts", "leggings", "trousers", "chinos", "joggers", "capris", "sweatpants"]),
         CoarseTypeRule(type: "dress",
                        categories: ["dresses", "jumpsuits", "rompers", "jumpsuits, rompers & overalls"],
                        titleWords: ["dress", "dresses", "jumpsuit", "romper", "gown"]),
         CoarseTypeRule(type: "outerwear",
                        categories: ["coats", "jackets", "vests", "outerwear", "blazers", "parkas", "coats, jackets & vests", "trench coats"],
-                       titleWords: ["jacket", "jackets", "coat", "coats", "parka", "blazer", "vest", "windbreaker", "anorak", "raincoat"]),
+                       titleWords: ["jacket", "jackets", "coat", "coats", "parka", "blazer", "vest", "windbreaker", "anorak", "raincoat", "poncho"]),
         CoarseTypeRule(type: "top",
                        categories: ["tops", "tees", "shirts", "blouses", "sweaters", "hoodies", "sweatshirts", "t-shirts", "tanks", "cardigans", "pullovers", "tops, tees & blouses", "polos"],
                        titleWords: ["t-shirt", "tee", "shirt", "blouse", "sweater", "top", "tops", "hoodie", "sweatshirt", "cardigan", "tank", "pullover", "polo", "tunic"]),
@@ -58,7 +58,7 @@ public struct CoarseTypeRule: Codable, Sendable, Equatable {
                        titleWords: ["necklace", "earrings", "earring", "bracelet", "ring", "pendant", "anklet", "brooch"]),
         CoarseTypeRule(type: "accessory",
                        categories: ["accessories", "hats", "caps", "hats & caps", "scarves", "scarves & wraps", "belts", "sunglasses", "gloves", "watches", "ties", "hair accessories"],
-                       titleWords: ["hat", "cap", "beanie", "scarf", "belt", "sunglasses", "gloves", "watch", "tie", "headband"]),
+                       titleWords: ["hat", "hats", "cap", "beanie", "scarf", "belt", "sunglasses", "glasses", "gloves", "glove", "watch", "tie", "headband", "socks"]),
     ]
 
     /// Category elements too general to say anything (the root of the tree contains "Jewelry").

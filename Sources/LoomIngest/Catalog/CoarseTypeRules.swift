@@ -36,7 +36,8 @@ struct CoarseTypeRules: Sendable {
     }
 
     private func matchTitle(_ title: String) -> String? {
-        let words = title.lowercased().split(whereSeparator: { !($0.isLetter || $0 == "-") }).map(String.init)
+        let words = title.lowercased().split(whereSeparator: { !($0.isLetter || $0 == "-") })
+            .map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: "-")) }
         for word in words.reversed() {
             for rule in rules where rule.titleWords.contains(word) { return rule.type }
         }

@@ -220,32 +220,29 @@ struct JSONRecordParser {
 
     /// Index just past the closing quote of the string whose opening quote is at `index`.
     /// memchr finds each candidate quote; a quote preceded by an odd run of backslashes is escaped.
-    private func closingQuote() throws(RecordParseError) -> (end: Int, hasEscapes: Bool) {
+    private func closingQuote() throws(RecordParseError) -> Int {
         var position = index + 1
-        var hasEscapes = false
         while position < end {
             guard let found = memchr(base + position, Int32(UInt8(ascii: "\"")), end - position) else { break }
             let quote = UnsafeRawPointer(found).assumingMemoryBound(to: UInt8.self) - base
             var backslashes = 0
             while quote - 1 - backslashes > index, base[quote - 1 - backslashes] == UInt8(ascii: "\\") { backslashes += 1 }
-            if backslashes > 0 { hasEscapes = true }
-            if backslashes % 2 == 0 { return (quote + 1, hasEscapes) }
+            if backslashes % 2 == 0 { return quote + 1 }
             position = quote + 1
         }
         throw .json("unterminated string", at: index)
     }
 
     private mutating func skipString() throws(RecordParseError) {
-        let (after, _) = try closingQuote()
-        index = after
+        index = try closingQuote()
     }
 
     private mutating func parseString() throws(RecordParseError) -> String {
         let start = index
-        let (after, hasEscapes) = try closingQuote()
+        let after = try closingQuote()
         let contents = UnsafeBufferPointer(start: base + start + 1, count: after - start - 2)
         index = after
-        if !hasEscapes {
+        if memchr(base + start + 1, Int32(UInt8(ascii: "\\")), contents.count) == nil {
             guard let text = String(validating: contents, as: UTF8.self) else { throw .utf8(at: start) }
             return text
         }

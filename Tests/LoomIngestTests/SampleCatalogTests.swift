@@ -1,0 +1,111 @@
+import Foundation
+import GRDB
+import LoomCore
+import Testing
+@testable import LoomIngest
+@testable import LoomSampleData
+
+/// Ingest over SampleData, checked against the generator's own model of the catalog.
+@Suite struct SampleCatalogTests {
+    static let products = SampleDataGenerator().products()
+
+    @Test func allThreeShapesGiveTheGeneratorsItemsAndEdges() throws {
+        let fixture = try IngestFixture(catalog: IngestFixture.sampleCatalog, images: IngestFixture.sampleImages)
+        let items = try fixture.items()
+        let byAsin = Dictionary(uniqueKeysWithValues: items.map { ($0["asin"] as String, $0) })
+        let ids = Dictionary(uniqueKeysWithValues: items.map { ($0["id"] as Int64, $0["asin"] as String) })
+        #expect(items.count == SampleCatalogTests.products.count + 7)
+        for product in SampleCatalogTests.products {
+            let item = try #require(byAsin[product.asin], "\(product.asin) missing")
+            #expect(item["title"] == product.title)
+            #expect(item["type"] == product.kind.rawValue, "\(product.asin): \(product.title)")
+            #expect(item["brand"] == product.brand)
+            if let price = product.price {
+                #expect(abs((item["price"] as Double? ?? -1) - price) < 1e-6)
+            } else {
+                #expect(item["price"] as Double? == nil)
+            }
+            #expect(item["image"] == IngestFixture.sample("images/\(product.imageFileName)"))
+            if let description = item["description"] as String? {
+                #expect(description.contains(product.description.components(separatedBy: ".").first!))
+            } else {
+                #expect(product.shape == .lines2023, "\(product.asin) lost its description")
+            }
+        }
+        // Half the 2023 lines carry no description, as in the real 2023 dump.
+        #expect(items.filter { ($0["description"] as String?) == nil }.count == 50)
+        var expected = Set<String>()
+        for product in SampleCatalogTests.products {
+            for partner in product.alsoBought { expected.insert("\(product.asin) \(partner) also_bought") }
+            // The 2018 shape has no bought_together list (as in the real 2018 dumps).
+            if product.shape == .loose2014 {
+                for partner in product.boughtTogether { expected.insert("\(product.asin) \(partner) bought_together") }
+            }
+            for partner in product.alsoViewed { expected.insert("\(product.asin) \(partner) also_viewed") }
+        }
+        let actual = Set(try fixture.edges().map { "\(ids[$0["src"]]!) \(ids[$0["dst"]]!) \($0["kind"] as String)" })
+        #expect(actual.subtracting(expected).sorted().prefix(5) == [])
+        #expect(expected.subtracting(actual).sorted().prefix(5) == [])
+        #expect(actual.count > 2_000)
+        #expect(fixture.report.counts["dangling_edges"] == 0)
+    }
+
+    @Test func corruptSetGivesTheExpectedRejectsAndNoCrash() throws {
+        let fixture = try IngestFixture(catalog: IngestFixture.sampleCatalog, images: IngestFixture.sampleImages)
+        let rejects = try fixture.rejects()
+        let corrupt = IngestFixture.sample("corrupt/meta_corrupt.jsonl")
+        #expect(rejects.map { $0["source"] as String } == [corrupt, corrupt, corrupt])
+        #expect(rejects.map { $0["position"] as String } == ["line 8", "line 9", "line 10"])
+        #expect(rejects.map { $0["reason"] as String } == ["invalid_json", "invalid_utf8", "duplicate_asin"])
+        let items = try fixture.items().filter { ($0["asin"] as String).hasPrefix("B0BAD") }
+        #expect(items.count == 7)
+        #expect(items.filter { ($0["image"] as String?) == nil }.map { $0["asin"] as String } == ["B0BAD00007"])
+        // The duplicate kept the first title.
+        let lines = try Data(contentsOf: URL(fileURLWithPath: corrupt)).split(separator: 0x0A)
+        let duplicateAsin = (try JSONSerialization.jsonObject(with: Data(lines[9])) as! [String: Any])["asin"] as! String
+        let first = try fixture.items().first { ($0["asin"] as String) == duplicateAsin }
+        #expect((first?["title"] as String?)?.hasSuffix("(Duplicate Listing)") == false)
+        #expect(fixture.report.counts["items_without_image"] == 1)
+    }
+
+    @Test func outputIsTheSameAtAnyThreadCountAndBatchSize() throws {
+        let one = try IngestFixture(catalog: IngestFixture.sampleCatalog, images: IngestFixture.sampleImages, threads: 1)
+        let two = try IngestFixture(catalog: IngestFixture.sampleCatalog, images: IngestFixture.sampleImages, threads: 2, batchRecords: 7)
+        let hashOne = try StageMeta.read(path: one.path).contentHash
+        let hashTwo = try StageMeta.read(path: two.path).contentHash
+        #expect(hashOne == hashTwo)
+    }
+
+    @Test func shardsPartitionItemsAndKeepGlobalIdsAndEdges() throws {
+        let whole = try IngestFixture(catalog: IngestFixture.sampleCatalog, images: IngestFixture.sampleImages)
+        let shards = try (0..<3).map {
+            try IngestFixture(catalog: IngestFixture.sampleCatalog, images: IngestFixture.sampleImages, shard: try Shard(index: $0, count: 3))
+        }
+        func rows(_ rows: [Row]) -> [String] { rows.map { $0.description } }
+        let unionItems = try shards.flatMap { try $0.items() }.sorted { ($0["id"] as Int64) < ($1["id"] as Int64) }
+        #expect(rows(unionItems) == rows(try whole.items()))
+        let wholeEdges = Set(rows(try whole.edges()))
+        let unionEdges = try shards.flatMap { rows(try $0.edges()) }
+        #expect(unionEdges.count == wholeEdges.count)
+        #expect(Set(unionEdges) == wholeEdges)
+        #expect(try shards.map { try $0.rejects().count }.reduce(0, +) == 3)
+        #expect(shards.allSatisfy { !(try! $0.items()).isEmpty })
+    }
+
+    @Test func tooManyRejectsFailWithExit65() throws {
+        #expect {
+            _ = try IngestFixture(catalog: [IngestFixture.sample("corrupt/meta_corrupt.jsonl")], maxRejectRatio: 0.1)
+        } throws: { error in
+            (error as? LoomError)?.exitStatus == .dataRejected
+        }
+    }
+
+    @Test func missingCatalogOrImageFolderIsInputMissing() {
+        #expect {
+            _ = try IngestFixture(catalog: ["/nonexistent/meta.json"])
+        } throws: { error in (error as? LoomError)?.exitStatus == .inputMissing }
+        #expect {
+            _ = try IngestFixture(catalog: IngestFixture.sampleCatalog, images: ["/nonexistent/images"])
+        } throws: { error in (error as? LoomError)?.exitStatus == .inputMissing }
+    }
+}
