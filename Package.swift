@@ -45,7 +45,11 @@ let package = Package(
             swiftSettings: cpuFlags),
         .target(
             name: "LoomIngest",
-            dependencies: ["LoomCore", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: [
+                "LoomCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]),
         .target(
             name: "LoomCLI",
             dependencies: [

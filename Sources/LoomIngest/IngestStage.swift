@@ -38,36 +38,17 @@ public struct IngestStage: Stage {
         defer { progress.finish() }
 
         try output.database.write { db in try CatalogWriter.createSchema(db) }
-        var records = 0
-        var blank = 0
-        var bytes = 0
         let writer = try output.database.write { db in try CatalogWriter(db) }
+        var tally = Tally()
         for path in settings.catalog {
             let reader = try RecordReader(path: path)
             var reported = 0
-            while true {
-                // One round: up to `threads` batches read in order, parsed in parallel, written in order.
-                var batches: [[SourceRecord]] = []
-                for _ in 0..<context.threads {
-                    var batch: [SourceRecord] = []
-                    var size = 0
-                    while batch.count < batchRecords, size < IngestStage.batchBytes, let record = try reader.next() {
-                        size += record.bytes.count
-                        batch.append(record)
-                    }
-                    if batch.isEmpty { break }
-                    batches.append(batch)
-                }
-                if batches.isEmpty { break }
-                let parsed = try ParallelMap.map(batches, threads: context.threads) { batch in
-                    batch.map { IngestStage.parse($0, extractor: extractor) }
-                }
+            let store = { (round: [ParsedBatch]) throws in
                 try output.database.write { _ in
-                    for (batch, results) in zip(batches, parsed) {
-                        for (record, result) in zip(batch, results) {
-                            records += 1
-                            try IngestStage.store(result, record: record, path: path, writer: writer,
-                                                  output: output, shard: context.shard, blank: &blank)
+                    for parsed in round {
+                        for (span, result) in zip(parsed.batch.spans, parsed.results) {
+                            try IngestStage.store(result, position: span, path: path, writer: writer, output: output,
+                                                  shard: context.shard, tally: &tally)
                         }
                     }
                 }
@@ -75,13 +56,61 @@ public struct IngestStage: Stage {
                 progress.advance(by: megabytes - reported)
                 reported = megabytes
             }
-            bytes += reader.bytesRead
+            try pipeline(reader: reader, extractor: extractor, threads: context.threads, store: store)
+            tally.bytes += reader.bytesRead
         }
         var counts = try output.database.write { _ in try writer.finish() }
-        counts["blank_lines"] = blank
+        counts["blank_lines"] = tally.blank
         counts["duplicate_lines"] = writer.duplicates
-        context.logger.info("ingest read \(records) records, \(bytes) bytes from \(settings.catalog.count) file(s)")
-        return StageResult(records: records - blank, counts: counts, unit: "records", bytes: bytes)
+        context.logger.info("ingest read \(tally.records) records, \(tally.bytes) bytes from \(settings.catalog.count) file(s)")
+        return StageResult(records: tally.records - tally.blank, counts: counts, unit: "records", bytes: tally.bytes)
+    }
+
+    struct Tally {
+        var records = 0
+        var blank = 0
+        var bytes = 0
+    }
+
+    struct ParsedBatch: Sendable {
+        var batch: RecordBatch
+        var results: [Parsed]
+    }
+
+    /// Reads rounds of batches, parses each round on worker threads and stores rounds in order.
+    /// With two or more threads, the calling thread reads and stores while `threads - 1` workers
+    /// parse the next round, so reading, parsing and SQLite overlap; with one, it does all three
+    /// in turn. The results never depend on it.
+    private func pipeline(reader: RecordReader, extractor: RecordExtractor, threads: Int,
+                          store: ([ParsedBatch]) throws -> Void) throws {
+        let workers = max(1, threads - 1)
+        func readRound() throws -> [RecordBatch] {
+            var round: [RecordBatch] = []
+            while round.count < workers, let batch = try reader.nextBatch(maxRecords: batchRecords, maxBytes: IngestStage.batchBytes) {
+                round.append(batch)
+            }
+            return round
+        }
+        @Sendable func parse(_ round: [RecordBatch]) throws -> [ParsedBatch] {
+            try ParallelMap.map(round, threads: workers) { batch in
+                ParsedBatch(batch: batch, results: IngestStage.parse(batch, extractor: extractor))
+            }
+        }
+        guard threads >= 2 else {
+            while case let round = try readRound(), !round.isEmpty { try store(try parse(round)) }
+            return
+        }
+        // Round k+1 is parsed while round k is stored and round k+2 read.
+        let first = try readRound()
+        guard !first.isEmpty else { return }
+        var parsing = BackgroundTask { try parse(first) }
+        while true {
+            let next = try readRound()
+            let parsed = try parsing.wait()
+            if !next.isEmpty { parsing = BackgroundTask { try parse(next) } }
+            try store(parsed)
+            if next.isEmpty { return }
+        }
     }
 
     enum Parsed {
@@ -90,9 +119,16 @@ public struct IngestStage: Stage {
         case blank
     }
 
-    /// Parses one record (runs on worker threads; touches nothing shared).
-    static func parse(_ record: SourceRecord, extractor: RecordExtractor) -> Parsed {
-        record.bytes.withUnsafeBufferPointer { bytes in
+    /// Parses every record of a batch (runs on a worker thread; touches nothing shared).
+    static func parse(_ batch: RecordBatch, extractor: RecordExtractor) -> [Parsed] {
+        batch.bytes.withUnsafeBufferPointer { buffer in
+            batch.spans.map { span in parse(UnsafeBufferPointer(rebasing: buffer[span.start..<span.end]), extractor: extractor) }
+        }
+    }
+
+    /// Parses one record.
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, extractor: RecordExtractor) -> Parsed {
+        do {
             var first = 0
             while first < bytes.count, bytes[first] == 0x20 || bytes[first] == 0x09 || bytes[first] == 0x0D || bytes[first] == 0x0A {
                 first += 1
@@ -125,20 +161,21 @@ public struct IngestStage: Stage {
         return false
     }
 
-    private static func store(_ result: Parsed, record: SourceRecord, path: String, writer: CatalogWriter,
-                              output: StageOutput, shard: Shard, blank: inout Int) throws {
+    private static func store(_ result: Parsed, position: RecordBatch.Span, path: String, writer: CatalogWriter,
+                              output: StageOutput, shard: Shard, tally: inout Tally) throws {
+        tally.records += 1
         switch result {
         case .blank:
-            blank += 1
+            tally.blank += 1
         case .reject(let error):
             // A record without an asin belongs to the shard its position hashes to.
-            if shard.contains(key: "\(path):\(record.line):\(record.element ?? 0)") {
-                output.rejects.record(source: path, position: record.position, reason: error.reason, detail: error.detail)
+            if shard.contains(key: "\(path):\(position.line):\(position.element ?? 0)") {
+                output.rejects.record(source: path, position: position.position, reason: error.reason, detail: error.detail)
             }
         case .item(let item):
             let inShard = shard.contains(key: item.asin)
-            if try writer.add(item, source: path, line: record.line, inShard: inShard) == .duplicate {
-                output.rejects.record(source: path, position: record.position, reason: IngestRejects.duplicateAsin,
+            if try writer.add(item, source: path, line: position.line, inShard: inShard) == .duplicate {
+                output.rejects.record(source: path, position: position.position, reason: IngestRejects.duplicateAsin,
                                       detail: "asin \(item.asin) seen earlier; this line only filled missing fields")
             }
         }

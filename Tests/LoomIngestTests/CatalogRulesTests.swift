@@ -76,7 +76,7 @@ import Testing
     @Test func resolvesImagesByAsinThenByURLFileName() throws {
         let folder = TemporaryDirectory("loom-images")
         for name in ["B01.jpg", "B02.PNG", "71abc.jpg", "81xyz._SS40_.png"] {
-            FileManager.default.createFile(atPath: folder.file(name), contents: Data([1]))
+            _ = FileManager.default.createFile(atPath: folder.file(name), contents: Data([1]))
         }
         let resolver = try ImageResolver(folders: [folder.path])
         #expect(resolver.resolve(asin: "B01", urls: []) == folder.file("B01.jpg"))

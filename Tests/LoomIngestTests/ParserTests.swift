@@ -7,7 +7,7 @@ import Testing
     func json(_ text: String) throws(RecordParseError) -> [(String, CatalogValue)] {
         let bytes = Array(text.utf8)
         return try bytes.withUnsafeBufferPointer { buffer throws(RecordParseError) in
-            try JSONRecordParser.parseObject(buffer, wanted: ["a", "b", "title"])
+            try JSONRecordParser.parseObject(buffer, wanted: WantedKeys(["a", "b", "title"]))
         }
     }
 
@@ -32,6 +32,11 @@ import Testing
         #expect(fields.map(\.0) == ["a", "b"])
         #expect(fields[0].1 == .string("A"))
         #expect(fields[1].1 == .array([.number(1), .number(25), .bool(true)]))
+    }
+
+    @Test func matchesEscapedKeys() throws {
+        let fields = try json(#"{"\u0061": "A", "t\u0069tle": "T", "\u0078": 1}"#)
+        #expect(fields.map(\.0) == ["a", "title"])
     }
 
     @Test(arguments: [
@@ -65,7 +70,7 @@ import Testing
         bytes += [0xC3, 0x28]
         bytes += Array(#""}"#.utf8)
         let code = bytes.withUnsafeBufferPointer { buffer in
-            reason { _ = try JSONRecordParser.parseObject(buffer, wanted: ["title"]) }
+            reason { _ = try JSONRecordParser.parseObject(buffer, wanted: WantedKeys(["title"])) }
         }
         #expect(code == "invalid_utf8")
     }

@@ -1,63 +1,120 @@
 /// Turns the HTML-laden text of catalog fields into plain text: tags removed (block tags and
 /// `<br>` become a space), character references decoded, whitespace (including no-break spaces)
-/// collapsed to single spaces. Shared by ingest and the tokenizers.
+/// and control characters collapsed to single spaces. Shared by ingest and the tokenizers.
+///
+/// Works on UTF-8 bytes: tags, references and ASCII whitespace are ASCII, so only the few
+/// multi-byte whitespace characters need decoding. Text is cleaned at catalog scale.
 public enum HTMLText {
     public static func plain(_ text: String) -> String {
-        guard !text.isEmpty else { return text }
-        let scalars = Array(text.unicodeScalars)
-        var out = String.UnicodeScalarView()
+        var text = text
+        return text.withUTF8 { plain(utf8: $0) }
+    }
+
+    public static func plain(utf8 bytes: UnsafeBufferPointer<UInt8>) -> String {
+        guard !bytes.isEmpty else { return "" }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        // A space is owed before the next visible byte (never at the start or the end).
         var pendingSpace = false
         var index = 0
-
-        func emit(_ scalar: Unicode.Scalar) {
-            if scalar.properties.isWhitespace || scalar.value < 0x20 || scalar == "\u{7F}" {
-                pendingSpace = true
-                return
+        let count = bytes.count
+        while index < count {
+            // Copy the run of bytes that need no attention in one go.
+            var runEnd = index
+            while runEnd < count {
+                let byte = bytes[runEnd]
+                // Only these lead bytes can start a non-ASCII whitespace character.
+                if byte <= 0x20 || byte == UInt8(ascii: "<") || byte == UInt8(ascii: "&") || byte == 0x7F
+                    || byte == 0xC2 || byte == 0xE1 || byte == 0xE2 || byte == 0xE3 { break }
+                runEnd += 1
             }
-            if pendingSpace && !out.isEmpty { out.append(" ") }
-            pendingSpace = false
-            out.append(scalar)
-        }
-
-        while index < scalars.count {
-            let scalar = scalars[index]
-            if scalar == "<", let end = tagEnd(scalars, from: index) {
-                let name = tagName(scalars, from: index + 1, to: end)
-                if !inlineTags.contains(name) { pendingSpace = true }
+            if runEnd > index {
+                if pendingSpace && !out.isEmpty { out.append(0x20) }
+                pendingSpace = false
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<runEnd]))
+                index = runEnd
+                continue
+            }
+            let byte = bytes[index]
+            if byte <= 0x20 || byte == 0x7F {
+                pendingSpace = true
+                index += 1
+                continue
+            }
+            if byte == UInt8(ascii: "<"), let end = tagEnd(bytes, from: index) {
+                if !isInlineTag(bytes, from: index + 1, to: end) { pendingSpace = true }
                 index = end + 1
                 continue
             }
-            if scalar == "&", let (decoded, next) = entity(scalars, from: index) {
-                for decodedScalar in decoded.unicodeScalars { emit(decodedScalar) }
+            if byte == UInt8(ascii: "&"), let (decoded, next) = entity(bytes, from: index) {
                 index = next
+                if decoded == " " {
+                    pendingSpace = true
+                    continue
+                }
+                if decoded.isEmpty { continue }
+                if pendingSpace && !out.isEmpty { out.append(0x20) }
+                pendingSpace = false
+                out.append(contentsOf: decoded.utf8)
                 continue
             }
-            emit(scalar)
+            if byte >= 0x80 {
+                let whitespace = whitespaceLength(bytes, at: index)
+                if whitespace > 0 {
+                    pendingSpace = true
+                    index += whitespace
+                    continue
+                }
+            }
+            if pendingSpace && !out.isEmpty { out.append(0x20) }
+            pendingSpace = false
+            out.append(byte)
             index += 1
         }
-        return String(out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Byte length of a non-ASCII whitespace character at `index` (U+0085, U+00A0, U+1680,
+    /// U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000), or 0.
+    private static func whitespaceLength(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Int {
+        let lead = bytes[index]
+        if lead == 0xC2, index + 1 < bytes.count, bytes[index + 1] == 0x85 || bytes[index + 1] == 0xA0 { return 2 }
+        guard index + 2 < bytes.count else { return 0 }
+        let b1 = bytes[index + 1], b2 = bytes[index + 2]
+        switch lead {
+        case 0xE1: return b1 == 0x9A && b2 == 0x80 ? 3 : 0
+        case 0xE2:
+            if b1 == 0x80, (0x80...0x8A).contains(b2) || b2 == 0xA8 || b2 == 0xA9 || b2 == 0xAF { return 3 }
+            return b1 == 0x81 && b2 == 0x9F ? 3 : 0
+        case 0xE3: return b1 == 0x80 && b2 == 0x80 ? 3 : 0
+        default: return 0
+        }
     }
 
     /// Tags that sit inside words (`<b>Bold</b>face`); every other tag separates words.
     static let inlineTags: Set<String> = ["b", "i", "u", "em", "strong", "span", "a", "font", "small", "sup", "sub", "mark"]
 
+    private static func isLetter(_ byte: UInt8) -> Bool {
+        (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+    }
+
     /// Index of the `>` closing a tag that starts at `start`, or nil when `<` is just a less-than.
-    private static func tagEnd(_ scalars: [Unicode.Scalar], from start: Int) -> Int? {
+    private static func tagEnd(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
         let next = start + 1
-        guard next < scalars.count else { return nil }
-        let first = scalars[next]
-        guard first.properties.isAlphabetic || first == "/" || first == "!" || first == "?" else { return nil }
+        guard next < bytes.count else { return nil }
+        let first = bytes[next]
+        guard isLetter(first) || first == UInt8(ascii: "/") || first == UInt8(ascii: "!") || first == UInt8(ascii: "?") else { return nil }
         var index = next
-        var quote: Unicode.Scalar?
-        while index < scalars.count {
-            let scalar = scalars[index]
-            if let open = quote {
-                if scalar == open { quote = nil }
-            } else if scalar == "\"" || scalar == "'" {
-                quote = scalar
-            } else if scalar == ">" {
+        var quote: UInt8 = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if quote != 0 {
+                if byte == quote { quote = 0 }
+            } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
+                quote = byte
+            } else if byte == UInt8(ascii: ">") {
                 return index
-            } else if scalar == "<" {
+            } else if byte == UInt8(ascii: "<") {
                 return nil
             }
             index += 1
@@ -65,29 +122,27 @@ public enum HTMLText {
         return nil
     }
 
-    private static func tagName(_ scalars: [Unicode.Scalar], from start: Int, to end: Int) -> String {
-        var name = String.UnicodeScalarView()
+    private static func isInlineTag(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Bool {
         var index = start
-        if index < end, scalars[index] == "/" { index += 1 }
-        while index < end, scalars[index].properties.isAlphabetic || ("0"..."9").contains(scalars[index]) {
-            name.append(scalars[index])
+        if index < end, bytes[index] == UInt8(ascii: "/") { index += 1 }
+        var name: [UInt8] = []
+        while index < end, name.count < 8, isLetter(bytes[index]) {
+            name.append(bytes[index] | 0x20)
             index += 1
         }
-        return String(name).lowercased()
+        return inlineTags.contains(String(decoding: name, as: UTF8.self))
     }
 
     /// Decodes `&name;`, `&#123;` or `&#x1F;` at `start`; nil when it is not a known reference.
-    private static func entity(_ scalars: [Unicode.Scalar], from start: Int) -> (String, Int)? {
+    private static func entity(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (String, Int)? {
         var index = start + 1
-        var body = String.UnicodeScalarView()
-        while index < scalars.count, index - start <= 32, scalars[index] != ";" {
-            let scalar = scalars[index]
-            guard scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "#" else { return nil }
-            body.append(scalar)
+        while index < bytes.count, index - start <= 32, bytes[index] != UInt8(ascii: ";") {
+            let byte = bytes[index]
+            guard isLetter(byte) || (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: "#") else { return nil }
             index += 1
         }
-        guard index < scalars.count, scalars[index] == ";", !body.isEmpty else { return nil }
-        let name = String(body)
+        guard index < bytes.count, bytes[index] == UInt8(ascii: ";"), index > start + 1 else { return nil }
+        let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[(start + 1)..<index]), as: UTF8.self)
         if name.hasPrefix("#") {
             let digits = name.dropFirst()
             let value: UInt32?
@@ -97,6 +152,7 @@ public enum HTMLText {
                 value = UInt32(digits, radix: 10)
             }
             guard let value, value != 0, let scalar = Unicode.Scalar(value) else { return ("\u{FFFD}", index + 1) }
+            if scalar.properties.isWhitespace { return (" ", index + 1) }
             return (String(Character(scalar)), index + 1)
         }
         guard let decoded = namedEntities[name] else { return nil }
@@ -105,7 +161,7 @@ public enum HTMLText {
 
     /// The references that occur in real catalog dumps.
     static let namedEntities: [String: String] = [
-        "amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "nbsp": "\u{00A0}",
+        "amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "nbsp": " ", "ensp": " ", "emsp": " ", "thinsp": " ",
         "ndash": "\u{2013}", "mdash": "\u{2014}", "hellip": "\u{2026}", "bull": "\u{2022}", "middot": "\u{00B7}",
         "lsquo": "\u{2018}", "rsquo": "\u{2019}", "ldquo": "\u{201C}", "rdquo": "\u{201D}", "laquo": "\u{00AB}", "raquo": "\u{00BB}",
         "copy": "\u{00A9}", "reg": "\u{00AE}", "trade": "\u{2122}", "deg": "\u{00B0}", "times": "\u{00D7}", "frac12": "\u{00BD}",

@@ -6,24 +6,46 @@ import Foundation
 struct CoarseTypeRules: Sendable {
     private let rules: [(type: String, categories: Set<String>, titleWords: Set<String>)]
     private let ignored: Set<String>
+    /// Title word → type of the first rule that lists it.
+    private let titleTypes: [String: String]
+    /// Category paths repeat across a catalog: remember what each path gave.
+    private let memo = PathMemo()
 
     init(rules: [CoarseTypeRule], ignoredCategories: [String]) {
         self.rules = rules.map { rule in
             (rule.type, Set(rule.categories.map(CoarseTypeRules.normalise)), Set(rule.titleWords.map { $0.lowercased() }))
         }
         ignored = Set(ignoredCategories.map(CoarseTypeRules.normalise))
+        var titleTypes: [String: String] = [:]
+        for rule in rules {
+            for word in rule.titleWords where titleTypes[word.lowercased()] == nil { titleTypes[word.lowercased()] = rule.type }
+        }
+        self.titleTypes = titleTypes
     }
 
     func classify(categoryPaths: [[String]], title: String?) -> String {
-        for path in categoryPaths {
+        if let type = classify(categoryPaths: categoryPaths) { return type }
+        if let title, let type = matchTitle(title) { return type }
+        return "other"
+    }
+
+    private func classify(categoryPaths: [[String]]) -> String? {
+        guard !categoryPaths.isEmpty else { return nil }
+        let key = categoryPaths.map { $0.joined(separator: "\u{1F}") }.joined(separator: "\u{1E}")
+        if let known = memo.lookup(key) { return known.type }
+        var found: String?
+        search: for path in categoryPaths {
             for element in path.reversed() {
                 let normalised = CoarseTypeRules.normalise(element)
                 guard !ignored.contains(normalised) else { continue }
-                if let type = match(element: normalised) { return type }
+                if let type = match(element: normalised) {
+                    found = type
+                    break search
+                }
             }
         }
-        if let title, let type = matchTitle(title) { return type }
-        return "other"
+        memo.store(key, found)
+        return found
     }
 
     /// A category element matches a rule when the whole element, or one of its words, is a rule
@@ -36,17 +58,53 @@ struct CoarseTypeRules: Sendable {
     }
 
     private func matchTitle(_ title: String) -> String? {
-        let words = title.lowercased().split(whereSeparator: { !($0.isLetter || $0 == "-") })
-            .map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: "-")) }
+        let words = CoarseTypeRules.normalise(title).split(separator: " ").map { word in
+            String(word.drop { $0 == "-" || $0 == "&" }.reversed().drop { $0 == "-" || $0 == "&" }.reversed())
+        }
         for word in words.reversed() {
-            for rule in rules where rule.titleWords.contains(word) { return rule.type }
+            if let type = titleTypes[word] { return type }
         }
         return nil
     }
 
     /// Lower case, punctuation other than '&' and '-' as spaces, single spaces.
     static func normalise(_ text: String) -> String {
-        let mapped = text.lowercased().map { $0.isLetter || $0.isNumber || $0 == "&" || $0 == "-" ? $0 : " " }
-        return String(mapped).split(separator: " ").joined(separator: " ")
+        var out = String.UnicodeScalarView()
+        var pendingSpace = false
+        for scalar in text.lowercased().unicodeScalars {
+            let keep = scalar.isASCII
+                ? (("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) || scalar == "&" || scalar == "-")
+                : (scalar.properties.isAlphabetic || scalar.properties.numericType != nil)
+            if keep {
+                if pendingSpace && !out.isEmpty { out.append(" ") }
+                pendingSpace = false
+                out.append(scalar)
+            } else {
+                pendingSpace = true
+            }
+        }
+        return String(out)
+    }
+}
+
+/// A bounded, thread-safe map from category path to the type it gave (nil: no rule matched).
+final class PathMemo: @unchecked Sendable {
+    // @unchecked: `entries` is only touched under `lock`.
+    struct Entry { var type: String? }
+    private var entries: [String: Entry] = [:]
+    private let lock = NSLock()
+    private let limit = 100_000
+
+    func lookup(_ key: String) -> Entry? {
+        lock.lock()
+        defer { lock.unlock() }
+        return entries[key]
+    }
+
+    func store(_ key: String, _ type: String?) {
+        lock.lock()
+        defer { lock.unlock() }
+        if entries.count >= limit { entries.removeAll(keepingCapacity: true) }
+        entries[key] = Entry(type: type)
     }
 }

@@ -21,6 +21,7 @@ struct ImageResolver: Sendable {
     var isEmpty: Bool { folders.isEmpty }
 
     func resolve(asin: String, urls: [String]) -> String? {
+        guard !folders.isEmpty else { return nil }
         var candidates = ["\(asin).jpg", "\(asin).jpeg", "\(asin).png", "\(asin).JPG", "\(asin).JPEG", "\(asin).PNG"]
         for url in urls {
             guard let name = ImageResolver.fileName(of: url) else { continue }

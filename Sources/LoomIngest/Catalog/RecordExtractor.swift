@@ -5,23 +5,23 @@ import LoomCore
 /// text cleaning, price parsing, category paths, image URLs.
 struct RecordExtractor: Sendable {
     /// Every top-level key any shape uses for something ingest keeps; the JSON parser skips the rest.
-    static let wantedKeys: Set<String> = [
+    static let wantedKeys = WantedKeys([
         "asin", "parent_asin", "title", "description", "brand", "store", "price",
         "categories", "category", "main_cat", "main_category",
         "related", "also_bought", "also_buy", "bought_together", "also_viewed", "also_view",
         "imUrl", "image", "imageURL", "imageURLHighRes", "images",
-    ]
+    ])
 
     let types: CoarseTypeRules
     let images: ImageResolver
 
     func item(from pairs: [(String, CatalogValue)]) throws(RecordParseError) -> CatalogItem {
         var fields: [String: CatalogValue] = [:]
-        for (key, value) in pairs where RecordExtractor.wantedKeys.contains(key) && fields[key] == nil {
+        for (key, value) in pairs where RecordExtractor.wantedKeys.names.contains(key) && fields[key] == nil {
             fields[key] = value
         }
         let asinValue = nonEmpty(fields["asin"]?.string) ?? nonEmpty(fields["parent_asin"]?.string)
-        guard let asin = asinValue?.trimmingCharacters(in: .whitespaces), !asin.isEmpty else {
+        guard let asin = asinValue.map(RecordExtractor.trimmed), !asin.isEmpty else {
             throw RecordParseError(reason: IngestRejects.missingAsin, detail: "no 'asin' or 'parent_asin' string")
         }
         let title = cleanText(fields["title"])
@@ -105,7 +105,18 @@ struct RecordExtractor: Sendable {
     }
 
     private func asins(_ value: CatalogValue?) -> [String] {
-        value?.array?.compactMap { $0.string?.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
+        value?.array?.compactMap { $0.string.map(RecordExtractor.trimmed) }.filter { !$0.isEmpty } ?? []
+    }
+
+    /// Without surrounding ASCII spaces and tabs; returns the string itself in the usual case
+    /// (Foundation's trimming costs more than parsing the record).
+    static func trimmed(_ text: String) -> String {
+        let utf8 = text.utf8
+        guard let first = utf8.first, let last = utf8.last else { return text }
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+        if !isSpace(first) && !isSpace(last) { return text }
+        guard let start = utf8.firstIndex(where: { !isSpace($0) }), let end = utf8.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(text[start...end])
     }
 
     private func unique(_ values: [String], excluding asin: String) -> [String] {

@@ -20,7 +20,7 @@ struct JSONRecordParser {
 
     /// Parses a whole record: an object, whose members named in `wanted` are returned in order.
     /// A record that is valid JSON but not an object throws `not_an_object`.
-    static func parseObject(_ bytes: UnsafeBufferPointer<UInt8>, wanted: Set<String>) throws(RecordParseError) -> [(String, CatalogValue)] {
+    static func parseObject(_ bytes: UnsafeBufferPointer<UInt8>, wanted: WantedKeys) throws(RecordParseError) -> [(String, CatalogValue)] {
         var parser = JSONRecordParser(bytes)
         parser.skipWhitespace()
         guard parser.index < parser.end else { throw .json("empty record", at: 0) }
@@ -53,7 +53,7 @@ struct JSONRecordParser {
         index += 1
     }
 
-    private mutating func parseTopObject(wanted: Set<String>) throws(RecordParseError) -> [(String, CatalogValue)] {
+    private mutating func parseTopObject(wanted: WantedKeys) throws(RecordParseError) -> [(String, CatalogValue)] {
         index += 1
         var fields: [(String, CatalogValue)] = []
         skipWhitespace()
@@ -64,10 +64,18 @@ struct JSONRecordParser {
         while true {
             skipWhitespace()
             guard index < end, base[index] == UInt8(ascii: "\"") else { throw .json("expected a key string", at: index) }
-            let key = try parseString()
+            let keyStart = index
+            let keyEnd = try closingQuote()
+            var key = wanted.match(base + keyStart + 1, count: keyEnd - keyStart - 2)
+            if key == nil, memchr(base + keyStart + 1, Int32(UInt8(ascii: "\\")), keyEnd - keyStart - 2) != nil {
+                // An escaped key (rare): decode it to compare.
+                let decoded = try parseString()
+                key = wanted.names.contains(decoded) ? decoded : nil
+            }
+            index = keyEnd
             try expect(UInt8(ascii: ":"), "':'")
             skipWhitespace()
-            if wanted.contains(key) {
+            if let key {
                 fields.append((key, try parseValue(depth: 1)))
             } else {
                 try skipValue(depth: 1)

@@ -1,4 +1,8 @@
+import Foundation
 import LoomCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One record of a catalog file: its bytes and where it came from.
 struct SourceRecord: Sendable {
@@ -11,6 +15,24 @@ struct SourceRecord: Sendable {
     var position: String {
         element.map { "element \($0) (line \(line))" } ?? "line \(line)"
     }
+}
+
+/// Consecutive records of one file in one buffer: workers parse the spans in place, so the bulk
+/// of a catalog is never copied line by line.
+struct RecordBatch: Sendable {
+    struct Span: Sendable {
+        var start: Int
+        var end: Int
+        var line: Int
+        var element: Int?
+
+        var position: String {
+            element.map { "element \($0) (line \(line))" } ?? "line \(line)"
+        }
+    }
+
+    var bytes: [UInt8]
+    var spans: [Span]
 }
 
 /// Streams the records of one catalog file in constant memory: one per line for JSON lines and
@@ -53,6 +75,60 @@ final class RecordReader {
         isArray ? try nextElement() : try nextLine()
     }
 
+    /// The next records, up to `maxRecords` or about `maxBytes`; nil at the end of the file.
+    func nextBatch(maxRecords: Int, maxBytes: Int) throws -> RecordBatch? {
+        isArray ? try nextElementBatch(maxRecords: maxRecords, maxBytes: maxBytes)
+            : try nextLineBatch(maxRecords: maxRecords, maxBytes: maxBytes)
+    }
+
+    private func nextElementBatch(maxRecords: Int, maxBytes: Int) throws -> RecordBatch? {
+        var batch = RecordBatch(bytes: [], spans: [])
+        while batch.spans.count < maxRecords, batch.bytes.count < maxBytes, let record = try nextElement() {
+            let start = batch.bytes.count
+            batch.bytes.append(contentsOf: record.bytes)
+            batch.spans.append(.init(start: start, end: batch.bytes.count, line: record.line, element: record.element))
+        }
+        return batch.spans.isEmpty ? nil : batch
+    }
+
+    private func nextLineBatch(maxRecords: Int, maxBytes: Int) throws -> RecordBatch? {
+        while buffer.count - start < maxBytes, !finished { try fill() }
+        var spans: [RecordBatch.Span] = []
+        var cut = start
+        var scanFrom = start
+        while spans.count < maxRecords, cut - start < maxBytes {
+            if let newline = newline(from: scanFrom) {
+                var end = newline
+                if end > cut, buffer[end - 1] == 0x0D { end -= 1 }
+                spans.append(.init(start: cut, end: end, line: line, element: nil))
+                line += 1
+                cut = newline + 1
+                scanFrom = cut
+            } else if finished {
+                if cut < buffer.count {
+                    spans.append(.init(start: cut, end: buffer.count, line: line, element: nil))
+                    line += 1
+                    cut = buffer.count
+                }
+                break
+            } else if spans.isEmpty {
+                // A line longer than the buffer: read on until it ends.
+                let scanned = buffer.count - start
+                try fill()
+                cut = start
+                scanFrom = start + scanned
+            } else {
+                break
+            }
+        }
+        guard !spans.isEmpty else { return nil }
+        // Hand the buffer itself to the batch and keep only the unread tail.
+        let batch = RecordBatch(bytes: buffer, spans: spans)
+        buffer = Array(buffer[cut...])
+        start = 0
+        return batch
+    }
+
     private func isSpace(_ byte: UInt8) -> Bool {
         byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
     }
@@ -66,8 +142,7 @@ final class RecordReader {
             buffer.removeSubrange(0..<start)
             start = 0
         }
-        let chunk = try source.read(maximum: 1 << 20)
-        if chunk.isEmpty { finished = true } else { buffer.append(contentsOf: chunk) }
+        if try source.read(appendingTo: &buffer, maximum: 1 << 20) == 0 { finished = true }
     }
 
     private func countNewlines(from: Int, to: Int) {
@@ -78,10 +153,19 @@ final class RecordReader {
         }
     }
 
+    /// Index of the next newline at or after `from`, found with memchr.
+    private func newline(from: Int) -> Int? {
+        guard from < buffer.count else { return nil }
+        return buffer.withUnsafeBufferPointer { bytes in
+            guard let found = memchr(bytes.baseAddress! + from, 0x0A, bytes.count - from) else { return nil }
+            return UnsafeRawPointer(found).assumingMemoryBound(to: UInt8.self) - bytes.baseAddress!
+        }
+    }
+
     private func nextLine() throws -> SourceRecord? {
         var scanFrom = start
         while true {
-            if let newline = buffer[scanFrom...].firstIndex(of: 0x0A) {
+            if let newline = newline(from: scanFrom) {
                 var end = newline
                 if end > start, buffer[end - 1] == 0x0D { end -= 1 }
                 let record = SourceRecord(bytes: Array(buffer[start..<end]), line: line, element: nil)

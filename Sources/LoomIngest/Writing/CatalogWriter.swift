@@ -34,31 +34,31 @@ final class CatalogWriter {
     static let edgeKinds = ["also_bought", "bought_together", "also_viewed"]
 
     private let db: Database
-    private let lookup: Statement
-    private let register: Statement
-    private let insertItem: Statement
-    private let fillItem: Statement
-    private let insertEdge: Statement
+    private let lookup: BoundStatement
+    private let register: BoundStatement
+    private let insertItem: BoundStatement
+    private let fillItem: BoundStatement
+    private let insertEdge: BoundStatement
 
     private(set) var items = 0
     private(set) var duplicates = 0
 
     init(_ db: Database) throws {
         self.db = db
-        lookup = try db.makeStatement(sql: "SELECT id FROM asins WHERE asin = ?")
-        register = try db.makeStatement(sql: "INSERT INTO asins (asin) VALUES (?)")
-        insertItem = try db.makeStatement(sql: """
+        lookup = try BoundStatement(db, sql: "SELECT id FROM asins WHERE asin = ?")
+        register = try BoundStatement(db, sql: "INSERT INTO asins (asin) VALUES (?)")
+        insertItem = try BoundStatement(db, sql: """
             INSERT INTO items (id, asin, title, description, brand, price, category, type, image, image_url, source, line)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        fillItem = try db.makeStatement(sql: """
+        fillItem = try BoundStatement(db, sql: """
             UPDATE items SET title = COALESCE(title, ?), description = COALESCE(description, ?), brand = COALESCE(brand, ?),
                 price = COALESCE(price, ?), category = COALESCE(category, ?),
                 type = CASE WHEN type = 'other' THEN ? ELSE type END,
                 image = COALESCE(image, ?), image_url = COALESCE(image_url, ?)
             WHERE id = ?
             """)
-        insertEdge = try db.makeStatement(sql: "INSERT INTO raw_edges (src, dst, kind) VALUES (?, ?, ?)")
+        insertEdge = try BoundStatement(db, sql: "INSERT INTO raw_edges (src, dst, kind) VALUES (?, ?, ?)")
     }
 
     static func createSchema(_ db: Database) throws {
@@ -73,31 +73,56 @@ final class CatalogWriter {
 
     /// Adds one item (or fills the gaps of an earlier one with the same asin).
     func add(_ item: CatalogItem, source: String, line: Int, inShard: Bool) throws -> Outcome {
-        let existing = try Int64.fetchOne(lookup, arguments: [item.asin])
+        lookup.bind(1, item.asin)
+        let existing = try lookup.firstInteger()
         let id: Int64
         if let existing {
             id = existing
             duplicates += 1
             if inShard {
-                try fillItem.execute(arguments: [item.title, item.description, item.brand, item.price, categoryText(item),
-                                                 item.type, item.image, item.imageURL, id])
+                bindFields(fillItem, item, from: 1)
+                fillItem.bind(9, id)
+                try fillItem.run()
             }
         } else {
-            try register.execute(arguments: [item.asin])
+            register.bind(1, item.asin)
+            try register.run()
             id = db.lastInsertedRowID
             if inShard {
-                try insertItem.execute(arguments: [id, item.asin, item.title, item.description, item.brand, item.price,
-                                                   categoryText(item), item.type, item.image, item.imageURL, source, line])
+                insertItem.bind(1, id)
+                insertItem.bind(2, item.asin)
+                bindFields(insertItem, item, from: 3)
+                insertItem.bind(11, source)
+                insertItem.bind(12, Int64(line))
+                try insertItem.run()
                 items += 1
             }
         }
         if inShard {
+            insertEdge.bind(1, id)
             for (kind, targets) in zip(CatalogWriter.edgeKinds, [item.alsoBought, item.boughtTogether, item.alsoViewed]) {
-                for target in targets { try insertEdge.execute(arguments: [id, target, kind]) }
+                insertEdge.bind(3, kind)
+                for target in targets {
+                    insertEdge.bind(2, target)
+                    try insertEdge.run()
+                }
             }
         }
         guard inShard else { return .otherShard }
         return existing == nil ? .added : .duplicate
+    }
+
+    /// title, description, brand, price, category, type, image, image_url at `first`…`first + 7`
+    /// (the order both the insert and the fill statement use).
+    private func bindFields(_ statement: BoundStatement, _ item: CatalogItem, from first: Int32) {
+        statement.bind(first, item.title)
+        statement.bind(first + 1, item.description)
+        statement.bind(first + 2, item.brand)
+        statement.bind(first + 3, item.price)
+        statement.bind(first + 4, categoryText(item))
+        statement.bind(first + 5, item.type)
+        statement.bind(first + 6, item.image)
+        statement.bind(first + 7, item.imageURL)
     }
 
     private func categoryText(_ item: CatalogItem) -> String? {

@@ -1,0 +1,61 @@
+import GRDB
+import GRDBSQLite
+import LoomCore
+
+/// A GRDB prepared statement driven through the SQLite C API: bind, step, reset. At ingest's
+/// rate (hundreds of thousands of rows a second) building GRDB argument arrays costs more than
+/// the insert itself. Keeps the GRDB statement alive for its handle.
+final class BoundStatement {
+    private let statement: Statement
+    private let handle: OpaquePointer
+    private let database: Database
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    init(_ db: Database, sql: String) throws {
+        statement = try db.makeStatement(sql: sql)
+        handle = statement.sqliteStatement
+        database = db
+    }
+
+    func bind(_ index: Int32, _ text: String?) {
+        guard var text else {
+            sqlite3_bind_null(handle, index)
+            return
+        }
+        text.withUTF8 { utf8 in
+            _ = sqlite3_bind_text(handle, index, utf8.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
+                                  Int32(utf8.count), BoundStatement.transient)
+        }
+    }
+
+    func bind(_ index: Int32, _ number: Int64) {
+        sqlite3_bind_int64(handle, index, number)
+    }
+
+    func bind(_ index: Int32, _ number: Double?) {
+        if let number { sqlite3_bind_double(handle, index, number) } else { sqlite3_bind_null(handle, index) }
+    }
+
+    /// Runs a statement that returns no rows.
+    func run() throws {
+        defer { sqlite3_reset(handle) }
+        let status = sqlite3_step(handle)
+        guard status == SQLITE_DONE else { throw error(status) }
+    }
+
+    /// Runs a query and returns the first column of its first row as an integer, if any.
+    func firstInteger() throws -> Int64? {
+        defer { sqlite3_reset(handle) }
+        let status = sqlite3_step(handle)
+        switch status {
+        case SQLITE_ROW: return sqlite3_column_int64(handle, 0)
+        case SQLITE_DONE: return nil
+        default: throw error(status)
+        }
+    }
+
+    private func error(_ status: Int32) -> LoomError {
+        let message = String(cString: sqlite3_errmsg(database.sqliteConnection))
+        return .internalError("SQLite error \(status) in '\(statement.sql)': \(message)")
+    }
+}
