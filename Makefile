@@ -36,6 +36,7 @@ fixtures: build
 
 ## bench: throughput figures, release build
 bench: deps
+	$(SWIFT) build -c release --product loom
 	$(SWIFT) build -c release --product loom-bench
 	.build/release/loom-bench
 

@@ -26,6 +26,11 @@ let peerHash = medianSeconds(ofCommand: ["sha256sum", hashFile])
 row("input hash, SHA-256 of a 256 MB file", String(format: "%.0f MB/s", megabytes / loomHash),
     peerHash.map { String(format: "sha256sum: %.0f MB/s (ratio %.2f)", megabytes / $0, $0 / loomHash) } ?? "sha256sum: not installed")
 
+// Ingest: the loom binary built beside this one.
+let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+let loom = ((me as NSString).deletingLastPathComponent as NSString).appendingPathComponent("loom")
+try IngestBenchmark.run(scratch: scratch, loom: loom, repeats: 3)
+
 // SampleData generation (make fixtures): paint, encode and write 300 pictures and 3 catalogs.
 let sampleOut = (scratch as NSString).appendingPathComponent("SampleData")
 let generate = try medianSeconds(repeats: 3) { try SampleDataGenerator().write(to: sampleOut) }

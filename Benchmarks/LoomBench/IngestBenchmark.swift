@@ -1,0 +1,68 @@
+import Foundation
+
+/// `loom ingest` on a 200 MB and a 1 GB 2018-style catalog, beside Python loops of json.loads
+/// and orjson.loads that extract the same fields (Benchmarks/peers/ingest_python.py).
+enum IngestBenchmark {
+    static let source = "Tests/LoomIngestTests/Resources/2018_strict_jsonl/meta_Appliances.sample100.json.gz"
+    static let peer = "Benchmarks/peers/ingest_python.py"
+
+    static func run(scratch: String, loom: String, repeats: Int) throws {
+        let small = (scratch as NSString).appendingPathComponent("catalog-200mb.json")
+        let smallBytes = try CatalogFixture.write(to: small, atLeast: 200_000_000, from: source)
+        let megabytes = Double(smallBytes) / 1e6
+
+        var loomOneCore = 0.0
+        for threads in [1, 2] {
+            var stageRates: [Double] = []
+            var wallRates: [Double] = []
+            var rss: [Double] = []
+            for attempt in 0..<repeats {
+                let work = (scratch as NSString).appendingPathComponent("work-\(threads)-\(attempt)")
+                let run = try runChild([loom, "ingest", "--catalog", small, "--work", work, "--threads", "\(threads)", "--no-progress", "--log-level", "error"])
+                guard run.status == 0 else { throw NSError(domain: "loom-bench", code: Int(run.status), userInfo: [NSLocalizedDescriptionKey: "loom ingest failed: \(run.output)"]) }
+                stageRates.append(stageRate(run.output))
+                wallRates.append(megabytes / run.seconds)
+                rss.append(run.peakRSSMegabytes)
+                try? FileManager.default.removeItem(atPath: work)
+            }
+            if threads == 1 { loomOneCore = median(stageRates) }
+            row("ingest 200 MB, \(threads) thread\(threads == 1 ? "" : "s") (stage)", String(format: "%.0f MB/s", median(stageRates)),
+                String(format: "wall incl. input SHA-256 %.0f MB/s, peak RSS %.0f MB", median(wallRates), median(rss)))
+        }
+
+        for parser in ["json", "orjson"] {
+            var rates: [Double] = []
+            for _ in 0..<repeats {
+                let run = try runChild(["python3", peer, parser, small])
+                guard run.status == 0, let rate = Double(run.output.split(separator: " ").first ?? "") else {
+                    row("python \(parser).loads loop", "not available")
+                    rates = []
+                    break
+                }
+                rates.append(rate)
+            }
+            guard !rates.isEmpty else { continue }
+            row("python \(parser).loads loop, 200 MB", String(format: "%.0f MB/s", median(rates)),
+                String(format: "loom 1 thread / %@ = %.2f", parser, loomOneCore / median(rates)))
+        }
+        try? FileManager.default.removeItem(atPath: small)
+
+        // Memory must stay flat as the file grows: the same run on five times the data.
+        let large = (scratch as NSString).appendingPathComponent("catalog-1gb.json")
+        _ = try CatalogFixture.write(to: large, atLeast: 1_000_000_000, from: source)
+        for threads in [1, 2] {
+            let work = (scratch as NSString).appendingPathComponent("work-large-\(threads)")
+            let run = try runChild([loom, "ingest", "--catalog", large, "--work", work, "--threads", "\(threads)", "--no-progress", "--log-level", "error"])
+            row("ingest 1 GB, \(threads) thread\(threads == 1 ? "" : "s") (stage, 1 run)", String(format: "%.0f MB/s", stageRate(run.output)),
+                String(format: "peak RSS %.0f MB", run.peakRSSMegabytes))
+            try? FileManager.default.removeItem(atPath: work)
+        }
+        try? FileManager.default.removeItem(atPath: large)
+    }
+
+    /// The MB/s figure of a stage summary line.
+    static func stageRate(_ summary: String) -> Double {
+        guard let range = summary.range(of: #"[0-9.]+ MB/s"#, options: .regularExpression) else { return .nan }
+        return Double(summary[range].split(separator: " ")[0]) ?? .nan
+    }
+}
