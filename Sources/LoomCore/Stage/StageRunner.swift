@@ -5,6 +5,8 @@ import Logging
 /// reject ratio, writes `work/reports/<stage>.json` and prints the summary line.
 public struct StageRunner: Sendable {
     public var context: StageContext
+    /// Shared by the copies of this runner: a file is hashed once per process while unchanged.
+    let hashCache = InputHashCache()
 
     public init(context: StageContext) {
         self.context = context
@@ -47,7 +49,7 @@ public struct StageRunner: Sendable {
                 }
                 return HashedInput(label: input.label, hash: try StageMeta.read(path: path).contentHash)
             case let .file(_, path):
-                return HashedInput(label: input.label, hash: try ContentHash.file(atPath: path))
+                return HashedInput(label: input.label, hash: try hashCache.hash(of: path, using: ContentHash.file(atPath:)))
             case let .directory(_, path):
                 return HashedInput(label: input.label, hash: try ContentHash.directory(atPath: path))
             }
@@ -80,17 +82,34 @@ public struct StageRunner: Sendable {
         stageContext.logger = logger
 
         let settingsJSON = try canonicalSettings(settings)
-        let inputs = try hashInputs(try stage.inputs(settings, context: stageContext))
+        let declaredInputs = try stage.inputs(settings, context: stageContext)
         let finalPath = outputPath(of: S.self)
         removeStaleTemporaries(of: finalPath)
 
         let started = RunClock.timestamp()
         let clock = ContinuousClock.now
+        // Input hashes are computed beside the stage (they only go into `meta`), so a large
+        // catalog is not read twice in a row; a missing input still fails before any output.
+        for input in declaredInputs {
+            switch input {
+            case let .file(_, path) where !FileManager.default.isReadableFile(atPath: path):
+                throw LoomError.inputMissing(path: path, reason: FileManager.default.fileExists(atPath: path) ? "not readable" : "no such file")
+            case let .stage(name, fileName) where !FileManager.default.fileExists(atPath: context.workPath(fileName)):
+                throw LoomError.inputMissing(path: context.workPath(fileName), reason: "the output of stage '\(name)'; run that stage first")
+            default:
+                break
+            }
+        }
+        let runner = self
+        let hashing = BackgroundTask { try runner.hashInputs(declaredInputs) }
         let output = try StageOutput(stage: S.name, finalPath: finalPath)
         let result: StageResult
+        let inputs: [HashedInput]
         do {
             result = try stage.run(settings, context: stageContext, output: output)
+            inputs = try hashing.wait()
         } catch {
+            _ = try? hashing.wait()
             output.discard()
             throw error
         }

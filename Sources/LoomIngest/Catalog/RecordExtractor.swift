@@ -15,26 +15,61 @@ struct RecordExtractor: Sendable {
     let types: CoarseTypeRules
     let images: ImageResolver
 
-    func item(from pairs: [(String, CatalogValue)]) throws(RecordParseError) -> CatalogItem {
-        var fields: [String: CatalogValue] = [:]
-        for (key, value) in pairs where RecordExtractor.wantedKeys.names.contains(key) && fields[key] == nil {
-            fields[key] = value
+    /// The fields of one record, picked out in one pass (the first occurrence of a key wins).
+    struct Fields {
+        var asin, parentAsin, title, description, brand, store, price: CatalogValue?
+        var categories, category, mainCategory, mainCategory2023, related: CatalogValue?
+        var alsoBought, alsoBuy, boughtTogether, alsoViewed, alsoView: CatalogValue?
+        var imUrl, image, imageURL, imageURLHighRes, images: CatalogValue?
+
+        init(_ pairs: [(String, CatalogValue)]) {
+            for (key, value) in pairs {
+                switch key {
+                case "asin": if asin == nil { asin = value }
+                case "parent_asin": if parentAsin == nil { parentAsin = value }
+                case "title": if title == nil { title = value }
+                case "description": if description == nil { description = value }
+                case "brand": if brand == nil { brand = value }
+                case "store": if store == nil { store = value }
+                case "price": if price == nil { price = value }
+                case "categories": if categories == nil { categories = value }
+                case "category": if category == nil { category = value }
+                case "main_cat": if mainCategory == nil { mainCategory = value }
+                case "main_category": if mainCategory2023 == nil { mainCategory2023 = value }
+                case "related": if related == nil { related = value }
+                case "also_bought": if alsoBought == nil { alsoBought = value }
+                case "also_buy": if alsoBuy == nil { alsoBuy = value }
+                case "bought_together": if boughtTogether == nil { boughtTogether = value }
+                case "also_viewed": if alsoViewed == nil { alsoViewed = value }
+                case "also_view": if alsoView == nil { alsoView = value }
+                case "imUrl": if imUrl == nil { imUrl = value }
+                case "image": if image == nil { image = value }
+                case "imageURL": if imageURL == nil { imageURL = value }
+                case "imageURLHighRes": if imageURLHighRes == nil { imageURLHighRes = value }
+                case "images": if images == nil { images = value }
+                default: break
+                }
+            }
         }
-        let asinValue = nonEmpty(fields["asin"]?.string) ?? nonEmpty(fields["parent_asin"]?.string)
+    }
+
+    func item(from pairs: [(String, CatalogValue)]) throws(RecordParseError) -> CatalogItem {
+        let fields = Fields(pairs)
+        let asinValue = nonEmpty(fields.asin?.string) ?? nonEmpty(fields.parentAsin?.string)
         guard let asin = asinValue.map(RecordExtractor.trimmed), !asin.isEmpty else {
             throw RecordParseError(reason: IngestRejects.missingAsin, detail: "no 'asin' or 'parent_asin' string")
         }
-        let title = cleanText(fields["title"])
-        let description = cleanText(fields["description"])
-        let brand = cleanText(fields["brand"]) ?? cleanText(fields["store"])
+        let title = cleanText(fields.title)
+        let description = cleanText(fields.description)
+        let brand = cleanText(fields.brand) ?? cleanText(fields.store)
         let paths = categoryPaths(fields)
-        let related = fields["related"]
-        let alsoBought = asins(related?["also_bought"]) + asins(fields["also_bought"]) + asins(fields["also_buy"])
-        let boughtTogether = asins(related?["bought_together"]) + asins(fields["bought_together"])
-        let alsoViewed = asins(related?["also_viewed"]) + asins(fields["also_viewed"]) + asins(fields["also_view"])
+        let related = fields.related
+        let alsoBought = asins(related?["also_bought"]) + asins(fields.alsoBought) + asins(fields.alsoBuy)
+        let boughtTogether = asins(related?["bought_together"]) + asins(fields.boughtTogether)
+        let alsoViewed = asins(related?["also_viewed"]) + asins(fields.alsoViewed) + asins(fields.alsoView)
         let urls = imageURLs(fields)
         return CatalogItem(
-            asin: asin, title: title, description: description, brand: brand, price: price(fields["price"]),
+            asin: asin, title: title, description: description, brand: brand, price: price(fields.price),
             category: paths.first ?? [], type: types.classify(categoryPaths: paths, title: title),
             imageURL: urls.first, image: images.resolve(asin: asin, urls: urls),
             alsoBought: unique(alsoBought, excluding: asin), boughtTogether: unique(boughtTogether, excluding: asin),
@@ -85,7 +120,7 @@ struct RecordExtractor: Sendable {
 
     /// All category paths, the best one first: 2014 `categories` is a list of paths, 2018
     /// `category` and 2023 `categories` one path; `main_cat`/`main_category` a last resort.
-    private func categoryPaths(_ fields: [String: CatalogValue]) -> [[String]] {
+    private func categoryPaths(_ fields: Fields) -> [[String]] {
         var paths: [[String]] = []
         func add(_ value: CatalogValue?) {
             guard let values = value?.array else { return }
@@ -96,10 +131,10 @@ struct RecordExtractor: Sendable {
             let path = values.compactMap(\.string).map(HTMLText.plain).filter { !$0.isEmpty }
             if !path.isEmpty { paths.append(path) }
         }
-        add(fields["categories"])
-        add(fields["category"])
-        for key in ["main_cat", "main_category"] {
-            if let main = fields[key]?.string.map(HTMLText.plain), !main.isEmpty { paths.append([main]) }
+        add(fields.categories)
+        add(fields.category)
+        for main in [fields.mainCategory, fields.mainCategory2023] {
+            if let main = main?.string.map(HTMLText.plain), !main.isEmpty { paths.append([main]) }
         }
         return paths
     }
@@ -120,12 +155,19 @@ struct RecordExtractor: Sendable {
     }
 
     private func unique(_ values: [String], excluding asin: String) -> [String] {
+        // Lists are short: a linear scan beats hashing every asin.
+        guard values.count > 64 else {
+            var kept: [String] = []
+            kept.reserveCapacity(values.count)
+            for value in values where value != asin && !kept.contains(value) { kept.append(value) }
+            return kept
+        }
         var seen = Set<String>()
         return values.filter { $0 != asin && seen.insert($0).inserted }
     }
 
     /// Image URLs, best first: high-resolution lists, then the others, then 2023 `images[]`.
-    private func imageURLs(_ fields: [String: CatalogValue]) -> [String] {
+    private func imageURLs(_ fields: Fields) -> [String] {
         var urls: [String] = []
         func add(_ value: CatalogValue?) {
             switch value {
@@ -134,11 +176,11 @@ struct RecordExtractor: Sendable {
             default: break
             }
         }
-        add(fields["imageURLHighRes"])
-        add(fields["imageURL"])
-        add(fields["image"])
-        add(fields["imUrl"])
-        for image in fields["images"]?.array ?? [] {
+        add(fields.imageURLHighRes)
+        add(fields.imageURL)
+        add(fields.image)
+        add(fields.imUrl)
+        for image in fields.images?.array ?? [] {
             add(image["large"])
             add(image["hi_res"])
         }

@@ -1,0 +1,44 @@
+import Foundation
+
+/// Remembers the content hash of each input file for as long as its size, modification time and
+/// inode stay the same, so `loom run` hashes a multi-GB catalog once, not once to decide and
+/// again to record. Lives for one runner (one process).
+public final class InputHashCache: @unchecked Sendable {
+    // @unchecked: `entries` is only touched under `lock`.
+    private struct Stamp: Hashable {
+        var path: String
+        var size: Int64
+        var modified: Int64
+        var inode: UInt64
+    }
+
+    private var entries: [Stamp: String] = [:]
+    private let lock = NSLock()
+
+    public init() {}
+
+    /// The hash of `path`, from the cache when the file is unchanged, else computed by `hash`.
+    public func hash(of path: String, using hash: (String) throws -> String) throws -> String {
+        let stamp = InputHashCache.stamp(path)
+        if let stamp {
+            lock.lock()
+            let known = entries[stamp]
+            lock.unlock()
+            if let known { return known }
+        }
+        let value = try hash(path)
+        if let stamp {
+            lock.lock()
+            entries[stamp] = value
+            lock.unlock()
+        }
+        return value
+    }
+
+    private static func stamp(_ path: String) -> Stamp? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        let modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        return Stamp(path: path, size: Int64(info.st_size), modified: modified, inode: UInt64(info.st_ino))
+    }
+}
