@@ -79,6 +79,9 @@ let package = Package(
             dependencies: ["LoomIngest", "LoomCore", "LoomSampleData", "LoomTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Resources")]),
         .testTarget(
+            name: "LoomCLITests",
+            dependencies: ["LoomCore", "LoomTestSupport", "loom", "loom-ingest"]),
+        .testTarget(
             name: "LoomSampleDataTests",
             dependencies: ["LoomSampleData", "LoomCore", "CLoomCodecs"]),
     ],

@@ -1,30 +1,44 @@
 import Foundation
 
-/// Runs `loom-stage-probe` (built beside the test binary) as a child process.
+/// Runs an executable of this package (built beside the test binary) as a child process:
+/// `loom-stage-probe` by default, or `loom` and `loom-<stage>`.
 public final class ProbeProcess: @unchecked Sendable {
     // @unchecked: the Process is only driven from the test that owns this value.
     public let process = Process()
     private let errorPipe = Pipe()
 
-    public static var executable: URL {
+    public static func executable(_ name: String) -> URL {
         let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var directory = URL(fileURLWithPath: me).deletingLastPathComponent()
         // On some platforms the test binary sits inside a bundle (…/X.xctest/Contents/MacOS).
-        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("loom-stage-probe").path),
+        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path),
               directory.path != "/" {
             directory = directory.deletingLastPathComponent()
         }
-        return directory.appendingPathComponent("loom-stage-probe")
+        return directory.appendingPathComponent(name)
     }
 
-    public init(arguments: [String], environment: [String: String] = [:]) {
-        process.executableURL = ProbeProcess.executable
+    public init(_ executable: String = "loom-stage-probe", arguments: [String], environment: [String: String] = [:],
+                directory: String? = nil) {
+        process.executableURL = ProbeProcess.executable(executable)
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.arguments = arguments
         var merged = ProcessInfo.processInfo.environment
         for (key, value) in environment { merged[key] = value }
         process.environment = merged
         process.standardError = errorPipe
-        process.standardOutput = FileHandle.nullDevice
+        process.standardOutput = outputPipe
+    }
+
+    private let outputPipe = Pipe()
+
+    /// Runs to completion and returns (exit status, stdout, stderr).
+    public func runCapturingOutput() throws -> (status: Int32, stdout: String, stderr: String) {
+        try process.run()
+        let output = BackgroundRead(outputPipe.fileHandleForReading)
+        let error = errorPipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, output.text(), String(decoding: error, as: UTF8.self))
     }
 
     public func start() throws { try process.run() }
@@ -45,14 +59,31 @@ public final class ProbeProcess: @unchecked Sendable {
 
     /// Runs to completion and returns (exit status, stderr).
     public func runToEnd() throws -> (Int32, String) {
-        try process.run()
-        let data = errorPipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try runCapturingOutput()
+        return (result.status, result.stderr)
     }
 
     public func kill() {
         Foundation.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+    }
+}
+
+/// Drains a pipe on another thread so a chatty child never blocks on a full pipe.
+final class BackgroundRead: @unchecked Sendable {
+    // @unchecked: `data` is written once before `done` is signalled and read after waiting on it.
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        DispatchQueue.global().async {
+            self.data = handle.readDataToEndOfFile()
+            self.done.signal()
+        }
+    }
+
+    func text() -> String {
+        done.wait()
+        return String(decoding: data, as: UTF8.self)
     }
 }

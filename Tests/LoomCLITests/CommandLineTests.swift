@@ -1,0 +1,80 @@
+import Foundation
+import LoomCore
+import LoomTestSupport
+import Testing
+
+/// The `loom` and `loom-ingest` executables as a cron job or a data engineer runs them: output,
+/// skipping, and sysexits exit codes.
+@Suite(.serialized) struct CommandLineTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    func loom(_ arguments: [String], executable: String = "loom", environment: [String: String] = [:])
+        throws -> (status: Int32, stdout: String, stderr: String) {
+        try ProbeProcess(executable, arguments: arguments, environment: environment, directory: CommandLineTests.root)
+            .runCapturingOutput()
+    }
+
+    @Test func printsItsVersion() throws {
+        let result = try loom(["--version"])
+        #expect(result.status == 0)
+        #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == LoomVersion.current)
+    }
+
+    @Test func samplePipelineRunsThenSkipsEverything() throws {
+        let work = TemporaryDirectory("loom-cli")
+        let environment = ["LOOM_WORK": work.path, "LOOM_OUT": work.file("out")]
+        let first = try loom(["run", "Pipelines/sample.yaml", "--no-progress"], environment: environment)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("ingest: running (missing: no output yet)"))
+        #expect(first.stdout.contains("3 rejected (duplicate_asin 1, invalid_json 1, invalid_utf8 1)"))
+        #expect(first.stdout.contains("pipeline Pipelines/sample.yaml: 1 ran, 0 skipped"))
+        #expect(FileManager.default.fileExists(atPath: work.file("reports/ingest.json")))
+
+        let second = try loom(["run", "Pipelines/sample.yaml"], environment: environment)
+        #expect(second.status == 0)
+        #expect(second.stdout.contains("ingest: skipped (fresh: inputs, settings and version unchanged)"))
+        #expect(second.stdout.contains("0 ran, 1 skipped"))
+
+        let status = try loom(["status", "--work", work.path])
+        #expect(status.status == 0)
+        #expect(status.stdout.contains("ingest    fresh"))
+        #expect(status.stdout.contains("rejects: duplicate_asin=1 invalid_json=1 invalid_utf8=1"))
+
+        let dryForced = try loom(["run", "Pipelines/sample.yaml", "--force", "--dry-run"], environment: environment)
+        #expect(dryForced.stdout.contains("ingest: would run (stale: --force)"))
+    }
+
+    @Test func badPipelineIsExit64NamingKeyAndFile() throws {
+        let work = TemporaryDirectory("loom-cli")
+        let pipeline = work.file("bad.yaml")
+        try "work: \(work.path)\nstages:\n  ingest:\n    catalogue: [a.json]\n".write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let result = try loom(["run", pipeline])
+        #expect(result.status == ExitStatus.usage.rawValue)
+        #expect(result.stderr.contains("\(pipeline): key 'stages.ingest.catalogue'"))
+        #expect(result.stderr.contains("line 4"))
+    }
+
+    @Test func missingInputsAreExit66() throws {
+        let work = TemporaryDirectory("loom-cli")
+        #expect(try loom(["run", work.file("none.yaml")]).status == ExitStatus.inputMissing.rawValue)
+        let ingest = try loom(["--catalog", "/nonexistent/meta.json.gz", "--work", work.path], executable: "loom-ingest")
+        #expect(ingest.status == ExitStatus.inputMissing.rawValue)
+        #expect(ingest.stderr.contains("/nonexistent/meta.json.gz"))
+    }
+
+    @Test func tooManyRejectsAreExit65() throws {
+        let work = TemporaryDirectory("loom-cli")
+        let result = try loom(["ingest", "--catalog", "SampleData/corrupt/meta_corrupt.jsonl", "--work", work.path,
+                               "--max-reject-ratio", "0.1"])
+        #expect(result.status == ExitStatus.dataRejected.rawValue)
+        #expect(result.stderr.contains("2 of 10 records rejected"))
+        #expect(!FileManager.default.fileExists(atPath: work.file("catalog.sqlite")))
+        #expect(FileManager.default.fileExists(atPath: work.file("catalog.sqlite.failed")))
+    }
+
+    @Test(arguments: [["run"], ["ingest", "--threads", "-1"], ["status", "--shard", "2/2"], ["nonsense"]])
+    func badFlagsAreExit64(_ arguments: [String]) throws {
+        #expect(try loom(arguments).status == ExitStatus.usage.rawValue)
+    }
+}
