@@ -25,6 +25,16 @@ static void loom_jpeg_silent(j_common_ptr cinfo, int level) {
     (void)level;
 }
 
+/* Routes libjpeg's errors to `message` and a longjmp; warnings are not printed. */
+static struct jpeg_error_mgr *loom_jpeg_errors(loom_jpeg_error *jerr, char *message) {
+    message[0] = 0;
+    struct jpeg_error_mgr *base = jpeg_std_error(&jerr->base);
+    jerr->base.error_exit = loom_jpeg_error_exit;
+    jerr->base.emit_message = loom_jpeg_silent;
+    jerr->message = message;
+    return base;
+}
+
 void loom_buffer_free(loom_buffer *buffer) {
     if (buffer == NULL) return;
     free(buffer->data);
@@ -44,11 +54,7 @@ int loom_jpeg_encode_rgb(const uint8_t *rgb, int width, int height, int quality,
     unsigned long mem_size = 0;
 
     memset(out, 0, sizeof(*out));
-    message[0] = 0;
-    cinfo.err = jpeg_std_error(&jerr.base);
-    jerr.base.error_exit = loom_jpeg_error_exit;
-    jerr.base.emit_message = loom_jpeg_silent;
-    jerr.message = message;
+    cinfo.err = loom_jpeg_errors(&jerr, message);
     if (setjmp(jerr.jump)) {
         jpeg_destroy_compress(&cinfo);
         free(dest);
@@ -85,11 +91,7 @@ int loom_jpeg_read_header(const uint8_t *data, size_t size, int *width, int *hei
     struct jpeg_decompress_struct cinfo;
     loom_jpeg_error jerr;
 
-    message[0] = 0;
-    cinfo.err = jpeg_std_error(&jerr.base);
-    jerr.base.error_exit = loom_jpeg_error_exit;
-    jerr.base.emit_message = loom_jpeg_silent;
-    jerr.message = message;
+    cinfo.err = loom_jpeg_errors(&jerr, message);
     if (setjmp(jerr.jump)) {
         jpeg_destroy_decompress(&cinfo);
         return -1;

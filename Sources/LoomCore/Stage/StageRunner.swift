@@ -58,18 +58,31 @@ public struct StageRunner: Sendable {
 
     /// Whether stage `S` must run with these settings, and why.
     public func freshness<S: Stage>(_ stage: S, settings: S.Settings) throws -> Freshness {
-        let path = outputPath(of: S.self)
-        guard FileManager.default.fileExists(atPath: path) else { return .missing }
         let recorded: StageMeta
-        do {
-            recorded = try StageMeta.read(path: path)
-        } catch {
-            return .stale("existing output unreadable (\(error))")
+        switch existingOutput(of: S.self) {
+        case .meta(let meta): recorded = meta
+        case .verdict(let freshness): return freshness
         }
         let inputs = try hashInputs(try stage.inputs(settings, context: context))
         return Freshness.decide(recorded: recorded, version: LoomVersion.current,
                                 settings: try canonicalSettings(settings), inputs: inputs,
                                 shard: context.shard.description)
+    }
+
+    /// What the existing output of `S` recorded, or the verdict when there is nothing to compare.
+    enum ExistingOutput {
+        case meta(StageMeta)
+        case verdict(Freshness)
+    }
+
+    func existingOutput<S: Stage>(of type: S.Type) -> ExistingOutput {
+        let path = outputPath(of: S.self)
+        guard FileManager.default.fileExists(atPath: path) else { return .verdict(.missing) }
+        do {
+            return .meta(try StageMeta.read(path: path))
+        } catch {
+            return .verdict(.stale("existing output unreadable (\(error))"))
+        }
     }
 
     /// Runs stage `S` unconditionally. The caller holds the work directory's `WorkLock`.
@@ -183,13 +196,10 @@ extension StageRunner {
     /// Freshness when no pipeline file is at hand (`loom status`): the settings recorded in the
     /// output are taken as current, so only inputs and the Loom version can make it stale.
     public func freshnessOfRecordedSettings<S: Stage>(_ stage: S) throws -> Freshness {
-        let path = outputPath(of: S.self)
-        guard FileManager.default.fileExists(atPath: path) else { return .missing }
         let recorded: StageMeta
-        do {
-            recorded = try StageMeta.read(path: path)
-        } catch {
-            return .stale("existing output unreadable (\(error))")
+        switch existingOutput(of: S.self) {
+        case .meta(let meta): recorded = meta
+        case .verdict(let freshness): return freshness
         }
         guard let object = try? JSONSerialization.jsonObject(with: Data(recorded.settings.utf8)) as? [String: Any],
               let settingsData = try? JSONSerialization.data(withJSONObject: object.filter { $0.key != "seed" }),

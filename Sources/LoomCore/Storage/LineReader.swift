@@ -131,6 +131,16 @@ public final class ByteSource {
         return total
     }
 
+    /// Replaces the consumed compressed bytes with the next ones; false at the end of the file.
+    private func refillCompressed() throws -> Bool {
+        compressed.removeAll(keepingCapacity: true)
+        compressedStart = 0
+        let got = try readRaw(appendingTo: &compressed, maximum: 1 << 18)
+        bytesRead += got
+        if got == 0 { endOfFile = true }
+        return got > 0
+    }
+
     private func inflate(appendingTo buffer: inout [UInt8], maximum: Int, from before: Int) throws -> Int {
         guard let stream else { return 0 }
         buffer.append(contentsOf: repeatElement(0, count: maximum))
@@ -139,12 +149,7 @@ public final class ByteSource {
         while produced == 0 {
             if compressedStart == compressed.count {
                 if endOfFile { return 0 }
-                compressed.removeAll(keepingCapacity: true)
-                compressedStart = 0
-                let got = try readRaw(appendingTo: &compressed, maximum: 1 << 18)
-                bytesRead += got
-                if got == 0 {
-                    endOfFile = true
+                guard try refillCompressed() else {
                     throw LoomError.badInput(path: path, position: "byte \(bytesRead)", reason: "gzip stream ends early (truncated file)")
                 }
             }
@@ -166,16 +171,7 @@ public final class ByteSource {
                 continue
             case Z_STREAM_END:
                 // Another gzip member may follow; otherwise this was the end.
-                if compressedStart == compressed.count {
-                    compressed.removeAll(keepingCapacity: true)
-                    compressedStart = 0
-                    let got = try readRaw(appendingTo: &compressed, maximum: 1 << 18)
-                    bytesRead += got
-                    if got == 0 {
-                        endOfFile = true
-                        return produced
-                    }
-                }
+                if compressedStart == compressed.count, try !refillCompressed() { return produced }
                 inflateReset(stream)
             default:
                 let message = stream.pointee.msg.map { String(cString: $0) } ?? "error \(status)"
