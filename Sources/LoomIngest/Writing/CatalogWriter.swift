@@ -1,10 +1,13 @@
+import Foundation
 import GRDB
 import LoomCore
 
 /// Writes items and edges into `catalog.sqlite`. Item ids are given in order of first
 /// appearance over all input files, from a temporary asin table that every shard fills the same
 /// way, so a shard's ids are the ids a whole run gives and shard outputs merge into the same bytes.
-/// Nothing per item stays in memory: memory is flat however large the catalog.
+/// Nothing per item stays in memory: memory is flat however large the catalog. Each co-purchase
+/// list is stored as one JSON array and split by SQLite's json_each when edges are resolved: one
+/// insert per list instead of one per edge.
 final class CatalogWriter {
     static let schema = """
         CREATE TABLE items (
@@ -28,7 +31,7 @@ final class CatalogWriter {
             UNIQUE (src, dst, kind)
         );
         CREATE TEMP TABLE asins (id INTEGER PRIMARY KEY, asin TEXT NOT NULL UNIQUE);
-        CREATE TEMP TABLE raw_edges (src INTEGER NOT NULL, dst TEXT NOT NULL, kind TEXT NOT NULL);
+        CREATE TEMP TABLE raw_lists (src INTEGER NOT NULL, kind TEXT NOT NULL, dsts TEXT NOT NULL);
         """
 
     static let edgeKinds = ["also_bought", "bought_together", "also_viewed"]
@@ -42,6 +45,8 @@ final class CatalogWriter {
 
     private(set) var items = 0
     private(set) var duplicates = 0
+    /// Edge targets as listed, per kind, before the dangling filter.
+    private var listed: [Int] = Array(repeating: 0, count: CatalogWriter.edgeKinds.count)
 
     init(_ db: Database) throws {
         self.db = db
@@ -58,7 +63,7 @@ final class CatalogWriter {
                 image = COALESCE(image, ?), image_url = COALESCE(image_url, ?)
             WHERE id = ?
             """)
-        insertEdge = try BoundStatement(db, sql: "INSERT INTO raw_edges (src, dst, kind) VALUES (?, ?, ?)")
+        insertEdge = try BoundStatement(db, sql: "INSERT INTO raw_lists (src, kind, dsts) VALUES (?, ?, ?)")
     }
 
     static func createSchema(_ db: Database) throws {
@@ -100,12 +105,11 @@ final class CatalogWriter {
         }
         if inShard {
             insertEdge.bind(1, id)
-            for (kind, targets) in zip(CatalogWriter.edgeKinds, [item.alsoBought, item.boughtTogether, item.alsoViewed]) {
-                insertEdge.bind(3, kind)
-                for target in targets {
-                    insertEdge.bind(2, target)
-                    try insertEdge.run()
-                }
+            for (index, targets) in [item.alsoBought, item.boughtTogether, item.alsoViewed].enumerated() where !targets.isEmpty {
+                listed[index] += targets.count
+                insertEdge.bind(2, CatalogWriter.edgeKinds[index])
+                insertEdge.bind(3, CatalogWriter.jsonArray(targets))
+                try insertEdge.run()
             }
         }
         guard inShard else { return .otherShard }
@@ -129,27 +133,48 @@ final class CatalogWriter {
         item.category.isEmpty ? nil : item.category.joined(separator: " > ")
     }
 
-    /// Resolves edge targets to item ids; edges to asins outside the catalog are counted and
-    /// left out. Returns counts for the report.
+    /// `["a","b"]`, escaped as JSON requires.
+    static func jsonArray(_ values: [String]) -> String {
+        var out = "["
+        for (index, value) in values.enumerated() {
+            if index > 0 { out += "," }
+            out += "\""
+            for scalar in value.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            out += "\""
+        }
+        return out + "]"
+    }
+
+    /// Resolves edge targets to item ids, keeping list order; edges to asins outside the catalog
+    /// are counted and left out. Returns counts for the report.
     func finish() throws -> [String: Int] {
         var counts: [String: Int] = [:]
-        for kind in CatalogWriter.edgeKinds {
-            counts["listed_\(kind)"] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM raw_edges WHERE kind = ?", arguments: [kind]) ?? 0
-        }
-        counts["dangling_edges"] = try Int.fetchOne(db, sql: """
-            SELECT COUNT(*) FROM raw_edges r WHERE NOT EXISTS (SELECT 1 FROM asins a WHERE a.asin = r.dst)
-            """) ?? 0
+        for (index, kind) in CatalogWriter.edgeKinds.enumerated() { counts["listed_\(kind)"] = listed[index] }
         try db.execute(sql: """
-            INSERT OR IGNORE INTO edges (src, dst, kind)
-            SELECT r.src, a.id, r.kind FROM raw_edges r JOIN asins a ON a.asin = r.dst ORDER BY r.rowid
+            CREATE TEMP TABLE resolved AS
+            SELECT r.rowid AS list, CAST(j.key AS INTEGER) AS position, r.src AS src, a.id AS dst, r.kind AS kind
+            FROM raw_lists r, json_each(r.dsts) j JOIN asins a ON a.asin = j.value
             """)
-        for kind in CatalogWriter.edgeKinds {
-            counts["edges_\(kind)"] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM edges WHERE kind = ?", arguments: [kind]) ?? 0
+        let resolved = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM temp.resolved") ?? 0
+        counts["dangling_edges"] = listed.reduce(0, +) - resolved
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO edges (src, dst, kind) SELECT src, dst, kind FROM temp.resolved ORDER BY list, position
+            """)
+        for row in try Row.fetchAll(db, sql: "SELECT kind, COUNT(*) AS n FROM edges GROUP BY kind") {
+            counts["edges_\(row["kind"] as String)"] = row["n"]
         }
+        for kind in CatalogWriter.edgeKinds where counts["edges_\(kind)"] == nil { counts["edges_\(kind)"] = 0 }
         counts["items"] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items") ?? 0
         counts["items_without_image"] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items WHERE image IS NULL") ?? 0
         counts["items_without_title"] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items WHERE title IS NULL") ?? 0
-        try db.execute(sql: "DROP TABLE temp.raw_edges; DROP TABLE temp.asins")
+        try db.execute(sql: "DROP TABLE temp.resolved; DROP TABLE temp.raw_lists; DROP TABLE temp.asins")
         return counts
     }
 }
