@@ -9,7 +9,7 @@ let scratch = (NSTemporaryDirectory() as NSString).appendingPathComponent("loom-
 try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: scratch) }
 
-print("Loom \(LoomVersion.current) benchmarks, \(ProcessInfo.processInfo.activeProcessorCount) cores, medians of 5 runs")
+print("Loom \(LoomVersion.current) benchmarks, \(ProcessInfo.processInfo.activeProcessorCount) cores; medians of 5 runs (hash), 3 runs (ingest 200 MB, sample-data), 1 run (ingest 1 GB)")
 print(String(repeating: "-", count: 90))
 
 // Content hashing: decides freshness, so `loom run` rereads every input file each night.
