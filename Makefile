@@ -17,10 +17,11 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-## sample: build, run Pipelines/sample.yaml on SampleData, show what it made
+## sample: build, run Pipelines/sample.yaml on SampleData, show what it made and one example query
 sample: release
 	$(RELEASE_LOOM) run Pipelines/sample.yaml
 	$(RELEASE_LOOM) status --pipeline Pipelines/sample.yaml
+	python3 scripts/example-query.py work/catalog.sqlite
 
 ## test: unit tests, then check that SampleData regenerates byte for byte
 test: build
