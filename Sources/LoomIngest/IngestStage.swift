@@ -62,7 +62,7 @@ public struct IngestStage: Stage {
         var counts = try output.database.write { _ in try writer.finish() }
         counts["blank_lines"] = tally.blank
         counts["duplicate_lines"] = writer.duplicates
-        context.logger.info("ingest read \(tally.records) records, \(tally.bytes) bytes from \(settings.catalog.count) file(s)")
+        context.logger.debug("ingest read \(tally.records) records, \(tally.bytes) bytes from \(settings.catalog.count) file(s)")
         return StageResult(records: tally.records - tally.blank, counts: counts, unit: "records", bytes: tally.bytes)
     }
 
