@@ -50,6 +50,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]),
+        .target(name: "LoomText", dependencies: ["LoomCore"]),
         .target(
             name: "LoomCLI",
             dependencies: [
@@ -77,6 +78,10 @@ let package = Package(
         .testTarget(
             name: "LoomIngestTests",
             dependencies: ["LoomIngest", "LoomCore", "LoomSampleData", "LoomTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            resources: [.copy("Resources")]),
+        .testTarget(
+            name: "LoomTextTests",
+            dependencies: ["LoomText", "LoomCore"],
             resources: [.copy("Resources")]),
         .testTarget(
             name: "LoomCLITests",
