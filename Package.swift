@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "LoomCLI",
             dependencies: [
-                "LoomCore", "LoomSampleData", "LoomIngest",
+                "LoomCore", "LoomSampleData", "LoomIngest", "LoomText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -85,7 +85,7 @@ let package = Package(
             resources: [.copy("Resources")]),
         .testTarget(
             name: "LoomCLITests",
-            dependencies: ["LoomCore", "LoomTestSupport", "loom", "loom-ingest"]),
+            dependencies: ["LoomCore", "LoomText", "LoomTestSupport", "loom", "loom-ingest"]),
         .testTarget(
             name: "LoomSampleDataTests",
             dependencies: ["LoomSampleData", "LoomCore", "CLoomCodecs"]),

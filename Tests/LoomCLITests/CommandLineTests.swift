@@ -1,6 +1,7 @@
 import Foundation
 import LoomCore
 import LoomTestSupport
+import LoomText
 import Testing
 
 /// The `loom` and `loom-ingest` executables as a cron job or a data engineer runs them: output,
@@ -71,6 +72,21 @@ import Testing
         #expect(result.stderr.contains("2 of 10 records rejected"))
         #expect(!FileManager.default.fileExists(atPath: work.file("catalog.sqlite")))
         #expect(FileManager.default.fileExists(atPath: work.file("catalog.sqlite.failed")))
+    }
+
+    @Test func tokenizePrintsWhatTheLibraryEncodes() throws {
+        let lines = ["Women's Crew-Neck T-Shirt (Navy/Blue) 2XL", "Héllo naïve café résumé", "", "中文标题 emoji 👗"]
+        let result = try ProbeProcess("loom", arguments: ["tokenize", "--json", "--max-len", "16"], directory: CommandLineTests.root)
+            .runCapturingOutput(input: lines.joined(separator: "\n") + "\n")
+        #expect(result.status == 0, "\(result.stderr)")
+        let tokenizer = WordPieceTokenizer(vocabulary: try WordPieceVocabulary(path: CommandLineTests.root + "/Models/wordpiece/vocab.txt"))
+        let printed = result.stdout.split(separator: "\n")
+        #expect(printed.count == lines.count)
+        for (line, output) in zip(lines, printed) {
+            let object = try JSONSerialization.jsonObject(with: Data(output.utf8)) as! [String: Any]
+            #expect((object["ids"] as! [Int]).map(Int32.init) == tokenizer.encode(line, maxLength: 16).ids)
+            #expect((object["tokens"] as! [String]).first == "[CLS]")
+        }
     }
 
     @Test(arguments: [["run"], ["ingest", "--threads", "-1"], ["status", "--shard", "2/2"], ["nonsense"]])

@@ -32,9 +32,15 @@ public final class ProbeProcess: @unchecked Sendable {
 
     private let outputPipe = Pipe()
 
-    /// Runs to completion and returns (exit status, stdout, stderr).
-    public func runCapturingOutput() throws -> (status: Int32, stdout: String, stderr: String) {
+    /// Runs to completion, with `input` on stdin, and returns (exit status, stdout, stderr).
+    public func runCapturingOutput(input: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+        let inputPipe = Pipe()
+        if input != nil { process.standardInput = inputPipe }
         try process.run()
+        if let input {
+            inputPipe.fileHandleForWriting.write(Data(input.utf8))
+            try inputPipe.fileHandleForWriting.close()
+        }
         let output = BackgroundRead(outputPipe.fileHandleForReading)
         let error = errorPipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
