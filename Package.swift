@@ -62,7 +62,7 @@ let package = Package(
         .executableTarget(name: "loom-ingest", dependencies: ["LoomCLI"]),
         .executableTarget(
             name: "loom-bench",
-            dependencies: ["LoomCore", "LoomSampleData"],
+            dependencies: ["LoomCore", "LoomSampleData", "LoomText", .product(name: "Crypto", package: "swift-crypto")],
             path: "Benchmarks/LoomBench"),
 
         // A small real stage for testing the runner, and an executable that runs it in a child

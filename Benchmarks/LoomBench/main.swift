@@ -5,6 +5,10 @@ import LoomSampleData
 // make bench: throughput of Loom's own pieces, beside the peer tool measured in the same run.
 // Every figure is the median of 5 runs on this machine.
 
+// `loom-bench [hash] [ingest] [tokenizer] [sample-data]` runs the named sections; none: all.
+let sections = Set(CommandLine.arguments.dropFirst())
+func wanted(_ section: String) -> Bool { sections.isEmpty || sections.contains(section) }
+
 let scratch = (NSTemporaryDirectory() as NSString).appendingPathComponent("loom-bench-\(getpid())")
 try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: scratch) }
@@ -13,6 +17,7 @@ print("Loom \(LoomVersion.current) benchmarks, \(ProcessInfo.processInfo.activeP
 print(String(repeating: "-", count: 90))
 
 // Content hashing: decides freshness, so `loom run` rereads every input file each night.
+if wanted("hash") {
 let hashFile = (scratch as NSString).appendingPathComponent("hash-input.bin")
 var random = SeededRandom(seed: 1)
 let block = Data((0..<(1 << 20)).map { _ in UInt8(truncatingIfNeeded: random.next()) })
@@ -25,13 +30,19 @@ let loomHash = try medianSeconds { _ = try ContentHash.file(atPath: hashFile) }
 let peerHash = medianSeconds(ofCommand: ["sha256sum", hashFile])
 row("input hash, SHA-256 of a 256 MB file", String(format: "%.0f MB/s", megabytes / loomHash),
     peerHash.map { String(format: "sha256sum: %.0f MB/s (ratio %.2f)", megabytes / $0, $0 / loomHash) } ?? "sha256sum: not installed")
+}
 
 // Ingest: the loom binary built beside this one.
 let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
 let loom = ((me as NSString).deletingLastPathComponent as NSString).appendingPathComponent("loom")
-try IngestBenchmark.run(scratch: scratch, loom: loom, repeats: 3)
+if wanted("ingest") { try IngestBenchmark.run(scratch: scratch, loom: loom, repeats: 3) }
+
+// Tokenizer: WordPiece beside HF tokenizers and flash-tokenizer.
+if wanted("tokenizer") { try TokenizerBenchmark.run(scratch: scratch, repeats: 3) }
 
 // SampleData generation (make fixtures): paint, encode and write 300 pictures and 3 catalogs.
-let sampleOut = (scratch as NSString).appendingPathComponent("SampleData")
-let generate = try medianSeconds(repeats: 3) { try SampleDataGenerator().write(to: sampleOut) }
-row("sample-data, 300 products with pictures", String(format: "%.2f s", generate), "(no peer tool; make fixtures)")
+if wanted("sample-data") {
+    let sampleOut = (scratch as NSString).appendingPathComponent("SampleData")
+    let generate = try medianSeconds(repeats: 3) { try SampleDataGenerator().write(to: sampleOut) }
+    row("sample-data, 300 products with pictures", String(format: "%.2f s", generate), "(no peer tool; make fixtures)")
+}
