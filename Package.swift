@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "loom", targets: ["loom"]),
         .executable(name: "loom-ingest", targets: ["loom-ingest"]),
+        .executable(name: "loom-text", targets: ["loom-text"]),
         .library(name: "LoomCore", targets: ["LoomCore"]),
     ],
     dependencies: [
@@ -50,7 +51,13 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]),
-        .target(name: "LoomText", dependencies: ["LoomCore"]),
+        .target(
+            name: "LoomText",
+            dependencies: [
+                "LoomCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         .target(
             name: "LoomCLI",
             dependencies: [
@@ -60,6 +67,7 @@ let package = Package(
             ]),
         .executableTarget(name: "loom", dependencies: ["LoomCLI"]),
         .executableTarget(name: "loom-ingest", dependencies: ["LoomCLI"]),
+        .executableTarget(name: "loom-text", dependencies: ["LoomCLI"]),
         .executableTarget(
             name: "loom-bench",
             dependencies: ["LoomCore", "LoomSampleData", "LoomText", .product(name: "Crypto", package: "swift-crypto")],
@@ -81,7 +89,7 @@ let package = Package(
             resources: [.copy("Resources")]),
         .testTarget(
             name: "LoomTextTests",
-            dependencies: ["LoomText", "LoomCore"],
+            dependencies: ["LoomText", "LoomCore", "LoomIngest", "LoomTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Resources")]),
         .testTarget(
             name: "LoomCLITests",

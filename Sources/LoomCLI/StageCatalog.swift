@@ -1,10 +1,12 @@
 import LoomCore
 import LoomIngest
+import LoomText
 
 /// Every stage Loom has, in the order a pipeline runs them. Stages register here as they arrive
 /// (ingest, images, text, triplets, train, embed, index).
 public enum StageCatalog {
     public static let all: [StageDescriptor] = [
         StageDescriptor(IngestStage()),
+        StageDescriptor(TextStage()),
     ]
 }

@@ -11,6 +11,11 @@ public struct WordPieceVocabulary: Sendable {
     public let paddingID: Int32
 
     public init(path: String) throws {
+        try self.init(tokens: try WordPieceVocabulary.lines(path: path), source: path)
+    }
+
+    /// The lines of a vocabulary file (one token per line, no trailing empty line).
+    public static func lines(path: String) throws -> [String] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw LoomError.inputMissing(path: path, reason: "vocabulary file not found")
         }
@@ -21,7 +26,7 @@ public struct WordPieceVocabulary: Sendable {
             line.hasSuffix("\r") ? String(line.dropLast()) : String(line)
         }
         if tokens.last == "" { tokens.removeLast() }
-        try self.init(tokens: tokens, source: path)
+        return tokens
     }
 
     public init(tokens: [String], source: String = "vocabulary") throws {

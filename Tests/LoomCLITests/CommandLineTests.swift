@@ -29,13 +29,15 @@ import Testing
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("ingest: running (missing: no output yet)"))
         #expect(first.stdout.contains("3 rejected (duplicate_asin 1, invalid_json 1, invalid_utf8 1)"))
-        #expect(first.stdout.contains("pipeline Pipelines/sample.yaml: 1 ran, 0 skipped"))
+        #expect(first.stdout.contains("text: running (missing: no output yet)"))
+        #expect(first.stdout.contains("pipeline Pipelines/sample.yaml: 2 ran, 0 skipped"))
         #expect(FileManager.default.fileExists(atPath: work.file("reports/ingest.json")))
 
         let second = try loom(["run", "Pipelines/sample.yaml"], environment: environment)
         #expect(second.status == 0)
         #expect(second.stdout.contains("ingest: skipped (fresh: inputs, settings and version unchanged)"))
-        #expect(second.stdout.contains("0 ran, 1 skipped"))
+        #expect(second.stdout.contains("text: skipped (fresh"))
+        #expect(second.stdout.contains("0 ran, 2 skipped"))
 
         let status = try loom(["status", "--work", work.path])
         #expect(status.status == 0)
@@ -44,6 +46,12 @@ import Testing
 
         let dryForced = try loom(["run", "Pipelines/sample.yaml", "--force", "--dry-run"], environment: environment)
         #expect(dryForced.stdout.contains("ingest: would run (stale: --force)"))
+
+        // Text alone, with another setting: ingest is left as it is.
+        let only = try loom(["run", "Pipelines/sample.yaml", "--only", "text", "--force"], environment: environment)
+        #expect(only.status == 0)
+        #expect(!only.stdout.contains("ingest:"))
+        #expect(only.stdout.contains("text: running (stale: --force)"))
     }
 
     @Test func badPipelineIsExit64NamingKeyAndFile() throws {

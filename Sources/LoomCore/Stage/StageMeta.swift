@@ -16,8 +16,12 @@ public struct StageMeta: Sendable, Equatable {
     public var counts: [String: Int]
     /// Hash of every table but `meta`; what later stages record as this output's input hash.
     public var contentHash: String
+    /// Stage-specific entries written beside the standard ones.
+    public var extra: [String: String] = [:]
 
     public static let schema = "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+    static let standardKeys: Set<String> = ["stage", "loom_version", "settings", "inputs", "shard", "started", "finished",
+                                            "records", "rejects", "counts", "content_hash"]
 
     public init(stage: String, loomVersion: String, settings: String, inputs: [HashedInput], shard: String,
                 started: String, finished: String, records: Int, rejects: Int, counts: [String: Int],
@@ -50,7 +54,7 @@ public struct StageMeta: Sendable, Equatable {
             ("rejects", String(rejects)),
             ("counts", String(decoding: try encoder.encode(counts), as: UTF8.self)),
             ("content_hash", contentHash),
-        ]
+        ] + extra.sorted { $0.key < $1.key }
         for (key, value) in rows {
             try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
         }
@@ -78,7 +82,7 @@ public struct StageMeta: Sendable, Equatable {
                 return value
             }
             let decoder = JSONDecoder()
-            return StageMeta(
+            var meta = StageMeta(
                 stage: try value("stage"),
                 loomVersion: try value("loom_version"),
                 settings: try value("settings"),
@@ -90,6 +94,8 @@ public struct StageMeta: Sendable, Equatable {
                 rejects: Int(try value("rejects")) ?? 0,
                 counts: try decoder.decode([String: Int].self, from: Data(try value("counts").utf8)),
                 contentHash: try value("content_hash"))
+            meta.extra = values.filter { !StageMeta.standardKeys.contains($0.key) }
+            return meta
         } catch let error as LoomError {
             throw error
         } catch {

@@ -6,6 +6,8 @@ public struct StageResult: Sendable {
     public var unit: String
     /// Input bytes read, when the stage reads files; the report then gives MB/s.
     public var bytes: Int?
+    /// Stage-specific entries for the output's `meta` table (for example `vocab_hash`).
+    public var meta: [String: String] = [:]
 
     public init(records: Int, counts: [String: Int] = [:], unit: String = "records", bytes: Int? = nil) {
         self.records = records

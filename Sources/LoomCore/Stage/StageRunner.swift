@@ -132,6 +132,7 @@ public struct StageRunner: Sendable {
             stage: S.name, loomVersion: LoomVersion.current, settings: settingsJSON, inputs: inputs,
             shard: context.shard.description, started: started, finished: RunClock.timestamp(),
             records: result.records, rejects: output.rejects.total, counts: result.counts, contentHash: "")
+        meta.extra = result.meta
 
         let counted = output.rejects.countedTowardLimit
         let ratio = Double(counted) / Double(max(result.records, 1))

@@ -1,0 +1,75 @@
+import LoomCore
+
+/// Settings of the text stage (`stages.text` in a pipeline file).
+public struct TextSettings: StageSettings {
+    public enum Tokenizer: String, Codable, Sendable {
+        case bert, word
+    }
+
+    public var tokenizer: Tokenizer
+    /// WordPiece vocabulary for `bert`; for `word`, an existing word list to reuse (else built).
+    public var vocab: String?
+    /// Ids per item: `[CLS]` and `[SEP]` included for `bert`.
+    public var maxLength: Int
+    /// Catalog fields joined, in this order, into the text of an item.
+    public var fields: [String]
+    /// `word`: a word must occur this often in the training items to get an id.
+    public var minCount: Int
+    /// `word`: the share of items (by asin and seed) whose text builds the vocabulary; the triplet
+    /// split uses the same rule, so no valid or test item shapes the vocabulary.
+    public var trainFraction: Double
+    public var maxRejectRatio: Double
+
+    public static let defaultVocabulary = "Models/wordpiece/vocab.txt"
+    public static let knownFields = ["title", "description", "brand", "category"]
+    public static let defaults = TextSettings(tokenizer: .bert, vocab: nil, maxLength: 64, fields: ["title", "description"],
+                                              minCount: 2, trainFraction: 0.8, maxRejectRatio: 0.05)
+
+    public init(tokenizer: Tokenizer, vocab: String?, maxLength: Int, fields: [String], minCount: Int, trainFraction: Double,
+                maxRejectRatio: Double) {
+        self.tokenizer = tokenizer
+        self.vocab = vocab
+        self.maxLength = maxLength
+        self.fields = fields
+        self.minCount = minCount
+        self.trainFraction = trainFraction
+        self.maxRejectRatio = maxRejectRatio
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case tokenizer, vocab, fields
+        case maxLength = "max_len"
+        case minCount = "min_count"
+        case trainFraction = "train_fraction"
+        case maxRejectRatio = "max_reject_ratio"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let d = TextSettings.defaults
+        tokenizer = try container.decodeIfPresent(Tokenizer.self, forKey: .tokenizer) ?? d.tokenizer
+        vocab = try container.decodeIfPresent(String.self, forKey: .vocab)
+        maxLength = try container.decodeIfPresent(Int.self, forKey: .maxLength) ?? d.maxLength
+        fields = try container.decodeIfPresent([String].self, forKey: .fields) ?? d.fields
+        minCount = try container.decodeIfPresent(Int.self, forKey: .minCount) ?? d.minCount
+        trainFraction = try container.decodeIfPresent(Double.self, forKey: .trainFraction) ?? d.trainFraction
+        maxRejectRatio = try container.decodeIfPresent(Double.self, forKey: .maxRejectRatio) ?? d.maxRejectRatio
+    }
+
+    /// The vocabulary file this run reads, if any.
+    var vocabularyPath: String? {
+        tokenizer == .bert ? (vocab ?? TextSettings.defaultVocabulary) : vocab
+    }
+
+    func validate() throws {
+        guard maxLength >= (tokenizer == .bert ? 2 : 1), maxLength <= 65_536 else {
+            throw LoomError.usage("max_len must be between \(tokenizer == .bert ? 2 : 1) and 65536, got \(maxLength)", key: "max_len")
+        }
+        guard !fields.isEmpty else { throw LoomError.usage("fields must name at least one field", key: "fields") }
+        for field in fields where !TextSettings.knownFields.contains(field) {
+            throw LoomError.usage("unknown field '\(field)' (known: \(TextSettings.knownFields.joined(separator: ", ")))", key: "fields")
+        }
+        guard minCount >= 1 else { throw LoomError.usage("min_count must be at least 1", key: "min_count") }
+        guard trainFraction > 0, trainFraction <= 1 else { throw LoomError.usage("train_fraction must be in (0, 1]", key: "train_fraction") }
+    }
+}

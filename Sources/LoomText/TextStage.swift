@@ -1,0 +1,181 @@
+import Crypto
+import Foundation
+import GRDB
+import LoomCore
+
+/// Stage text: each item's title and description (by default) → token ids in `work/text.sqlite`:
+/// BERT WordPiece with the project's vocabulary, or a word vocabulary built from training items.
+public struct TextStage: Stage {
+    public typealias Settings = TextSettings
+
+    public static let name = "text"
+    public static let outputFileName = "text.sqlite"
+    /// The catalog this stage reads (the ingest stage's output).
+    static let catalog = StageInput.stage(name: "ingest", fileName: "catalog.sqlite")
+    static let chunkRows = 4096
+
+    public static let noText = RejectReason("no_text")
+
+    public init() {}
+
+    public func inputs(_ settings: Settings, context: StageContext) throws -> [StageInput] {
+        try settings.validate()
+        return [TextStage.catalog] + (settings.vocabularyPath.map { [.file(label: "vocab", path: $0)] } ?? [])
+    }
+
+    struct Item: Sendable {
+        var id: Int64
+        var asin: String
+        var title: String?
+        var description: String?
+        var brand: String?
+        var category: String?
+
+        func text(_ fields: [String]) -> String {
+            fields.compactMap { field -> String? in
+                switch field {
+                case "title": title
+                case "description": description
+                case "brand": brand
+                default: category
+                }
+            }.filter { !$0.isEmpty }.joined(separator: " ")
+        }
+    }
+
+    struct Encoded: Sendable {
+        var ids: [Int32]
+        var truncated: Bool
+        var unknown: Int
+    }
+
+    public func run(_ settings: Settings, context: StageContext, output: StageOutput) throws -> StageResult {
+        try settings.validate()
+        let catalogPath = context.workPath("catalog.sqlite")
+        let catalog = try StageOutputReader.open(path: catalogPath)
+        defer { try? catalog.close() }
+
+        let encoder: @Sendable (String) -> Encoded
+        let vocabulary: [String]
+        switch settings.tokenizer {
+        case .bert:
+            let tokenizer = WordPieceTokenizer(vocabulary: try WordPieceVocabulary(path: settings.vocabularyPath!))
+            let unknown = tokenizer.vocabulary.unknownID
+            vocabulary = tokenizer.vocabulary.tokens
+            encoder = { text in
+                let encoding = tokenizer.encode(text, maxLength: settings.maxLength)
+                return Encoded(ids: encoding.ids, truncated: encoding.truncated, unknown: encoding.ids.count { $0 == unknown })
+            }
+        case .word:
+            let words: WordVocabulary
+            if let path = settings.vocab {
+                words = WordVocabulary(tokens: try WordPieceVocabulary.lines(path: path))
+            } else {
+                let split = ItemSplit(seed: context.seed, trainFraction: settings.trainFraction, validFraction: 0)
+                var texts: [String] = []
+                try TextStage.forEachChunk(catalog) { items in
+                    for item in items where split.part(of: item.asin) == .train { texts.append(item.text(settings.fields)) }
+                }
+                words = WordVocabulary.build(from: texts, minCount: settings.minCount)
+            }
+            vocabulary = words.tokens
+            encoder = { text in
+                let (ids, truncated) = words.encode(text, maxLength: settings.maxLength)
+                return Encoded(ids: ids, truncated: truncated, unknown: ids.count { $0 == WordVocabulary.unknown })
+            }
+        }
+        let idWidth = vocabulary.count <= 65_536 ? 2 : 4
+
+        try output.database.write { db in
+            try db.execute(sql: """
+                CREATE TABLE tokens (id INTEGER PRIMARY KEY, length INTEGER NOT NULL, truncated INTEGER NOT NULL, ids BLOB NOT NULL);
+                CREATE TABLE vocab (id INTEGER PRIMARY KEY, token TEXT NOT NULL);
+                """)
+            let insert = try db.makeStatement(sql: "INSERT INTO vocab (id, token) VALUES (?, ?)")
+            for (id, token) in vocabulary.enumerated() { try insert.execute(arguments: [id, token]) }
+        }
+
+        var counts = ["items": 0, "encoded": 0, "empty_title": 0, "empty_description": 0, "truncated": 0, "tokens": 0, "unknown_tokens": 0]
+        let progress = context.progress("text items", total: nil)
+        defer { progress.finish() }
+        try TextStage.forEachChunk(catalog) { items in
+            let kept = items.filter { context.shard.contains(key: $0.asin) }
+            let slices = stride(from: 0, to: kept.count, by: max(1, (kept.count + context.threads - 1) / context.threads))
+                .map { Array(kept[$0..<min($0 + (kept.count + context.threads - 1) / context.threads, kept.count)]) }
+            let encoded = try ParallelMap.map(slices, threads: context.threads) { slice in
+                slice.map { item -> Encoded? in
+                    (item.title ?? "").isEmpty && (item.description ?? "").isEmpty ? nil : encoder(item.text(settings.fields))
+                }
+            }.flatMap { $0 }
+            try output.database.write { db in
+                let insert = try db.makeStatement(sql: "INSERT INTO tokens (id, length, truncated, ids) VALUES (?, ?, ?, ?)")
+                for (item, result) in zip(kept, encoded) {
+                    counts["items", default: 0] += 1
+                    if (item.title ?? "").isEmpty { counts["empty_title", default: 0] += 1 }
+                    if (item.description ?? "").isEmpty { counts["empty_description", default: 0] += 1 }
+                    guard let result else {
+                        output.rejects.record(source: item.asin, position: "item \(item.id)", reason: TextStage.noText,
+                                              detail: "the item has neither a title nor a description")
+                        continue
+                    }
+                    counts["encoded", default: 0] += 1
+                    counts["tokens", default: 0] += result.ids.count
+                    counts["unknown_tokens", default: 0] += result.unknown
+                    if result.truncated { counts["truncated", default: 0] += 1 }
+                    try insert.execute(arguments: [item.id, result.ids.count, result.truncated, TextStage.blob(result.ids, width: idWidth)])
+                }
+            }
+            progress.advance(by: kept.count)
+        }
+        let vocabularyHash = SHA256.hash(data: Data(vocabulary.joined(separator: "\n").utf8)).map { String(format: "%02x", $0) }.joined()
+        var result = StageResult(records: counts["items"] ?? 0, counts: counts, unit: "items")
+        result.meta = [
+            "tokenizer": settings.tokenizer.rawValue, "vocab_hash": vocabularyHash, "vocab_size": String(vocabulary.count),
+            "id_width": String(idWidth), "max_len": String(settings.maxLength), "fields": settings.fields.joined(separator: ","),
+        ]
+        return result
+    }
+
+    /// Items of the catalog in id order, a chunk at a time (memory stays flat).
+    static func forEachChunk(_ catalog: DatabaseQueue, _ body: ([Item]) throws -> Void) throws {
+        var after: Int64 = Int64.min
+        while true {
+            let items = try catalog.read { db in
+                try Row.fetchAll(db, sql: """
+                    SELECT id, asin, title, description, brand, category FROM items WHERE id > ? ORDER BY id LIMIT ?
+                    """, arguments: [after, chunkRows]).map {
+                    Item(id: $0["id"], asin: $0["asin"], title: $0["title"], description: $0["description"],
+                         brand: $0["brand"], category: $0["category"])
+                }
+            }
+            guard let last = items.last else { return }
+            try body(items)
+            after = last.id
+        }
+    }
+
+    /// Ids as little-endian unsigned integers of `width` bytes.
+    static func blob(_ ids: [Int32], width: Int) -> Data {
+        var data = Data(capacity: ids.count * width)
+        for id in ids {
+            let value = UInt32(bitPattern: id)
+            data.append(UInt8(value & 0xFF))
+            data.append(UInt8(value >> 8 & 0xFF))
+            if width == 4 {
+                data.append(UInt8(value >> 16 & 0xFF))
+                data.append(UInt8(value >> 24 & 0xFF))
+            }
+        }
+        return data
+    }
+
+    /// Decodes a `tokens.ids` blob.
+    public static func ids(fromBlob data: Data, width: Int) -> [Int32] {
+        let bytes = [UInt8](data)
+        return stride(from: 0, to: bytes.count - width + 1, by: width).map { offset in
+            var value = UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8
+            if width == 4 { value |= UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24 }
+            return Int32(bitPattern: value)
+        }
+    }
+}
