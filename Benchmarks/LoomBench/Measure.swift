@@ -37,6 +37,6 @@ func medianSeconds(ofCommand arguments: [String], repeats: Int = 5) -> Double? {
 }
 
 func row(_ name: String, _ value: String, _ reference: String = "") {
-    let padded = name.padding(toLength: 46, withPad: " ", startingAt: 0)
+    let padded = name.padding(toLength: 54, withPad: " ", startingAt: 0)
     print("\(padded) \(value.padding(toLength: 18, withPad: " ", startingAt: 0)) \(reference)")
 }

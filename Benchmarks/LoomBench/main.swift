@@ -14,7 +14,7 @@ try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirecto
 defer { try? FileManager.default.removeItem(atPath: scratch) }
 
 print("Loom \(LoomVersion.current) benchmarks, \(ProcessInfo.processInfo.activeProcessorCount) cores; medians of 5 runs (hash), 3 runs (ingest 200 MB, sample-data), 1 run (ingest 1 GB)")
-print(String(repeating: "-", count: 90))
+print(String(repeating: "-", count: 110))
 
 // Content hashing: decides freshness, so `loom run` rereads every input file each night.
 if wanted("hash") {
