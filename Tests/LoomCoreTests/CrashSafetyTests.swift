@@ -6,19 +6,13 @@ import Testing
 
 /// Runs a real stage in a child process and kills it, or races it for the lock.
 @Suite(.serialized) struct CrashSafetyTests {
-    func values(_ path: String) throws -> [Int] {
-        let queue = try StageOutputReader.open(path: path)
-        defer { try? queue.close() }
-        return try queue.read { db in try Int.fetchAll(db, sql: "SELECT value FROM squares ORDER BY id") }
-    }
-
     @Test func sigkillHalfWayLeavesThePreviousOutputReadable() throws {
         let work = TemporaryDirectory()
         let (status, _) = try ProbeProcess(arguments: [work.path, "20", "0"]).runToEnd()
         #expect(status == 0)
         let output = work.file("squares.sqlite")
         let before = try StageMeta.read(path: output)
-        #expect(try values(output) == (0..<20).map { $0 * $0 })
+        #expect(try SquaresStage.values(in: output) == (0..<20).map { $0 * $0 })
 
         // Second run: slow, with other values; kill it once it has written rows.
         let slow = ProbeProcess(arguments: [work.path, "100000", "2", "1000"])
@@ -31,14 +25,14 @@ import Testing
         // The old output is intact and readable, and the half-written one is aside.
         let after = try StageMeta.read(path: output)
         #expect(after == before)
-        #expect(try values(output) == (0..<20).map { $0 * $0 })
+        #expect(try SquaresStage.values(in: output) == (0..<20).map { $0 * $0 })
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: work.path).filter { $0.contains(".tmp-") }
         #expect(!leftovers.isEmpty)
 
         // The next run cleans the leftover up and replaces the output.
         let (again, _) = try ProbeProcess(arguments: [work.path, "5", "0", "1"]).runToEnd()
         #expect(again == 0)
-        #expect(try values(output) == [1, 2, 5, 10, 17])
+        #expect(try SquaresStage.values(in: output) == [1, 2, 5, 10, 17])
         #expect(try FileManager.default.contentsOfDirectory(atPath: work.path).filter { $0.contains(".tmp-") }.isEmpty)
     }
 

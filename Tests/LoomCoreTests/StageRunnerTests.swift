@@ -25,12 +25,6 @@ import Testing
         return try #require(steps.first)
     }
 
-    func squares(_ path: String) throws -> [Int] {
-        let queue = try StageOutputReader.open(path: path)
-        defer { try? queue.close() }
-        return try queue.read { db in try Int.fetchAll(db, sql: "SELECT value FROM squares ORDER BY id") }
-    }
-
     @Test func writesOutputWithMetaRejectsAndReport() throws {
         let work = TemporaryDirectory()
         let source = work.file("numbers.txt")
@@ -39,7 +33,7 @@ import Testing
         let report = try StageRunner(context: context(work)).run(SquaresStage(), settings: settings)
 
         let output = work.file("squares.sqlite")
-        #expect(try squares(output) == [1, 4, 16])
+        #expect(try SquaresStage.values(in: output) == [1, 4, 16])
         let meta = try StageMeta.read(path: output)
         #expect(meta.stage == "squares")
         #expect(meta.loomVersion == LoomVersion.current)
@@ -77,7 +71,7 @@ import Testing
         let third = try runPipeline(work, "rows: 12")
         #expect(third.ran)
         #expect(third.freshness == .stale("setting 'rows' changed (10 → 12)"))
-        #expect(try squares(work.file("squares.sqlite")).count == 12)
+        #expect(try SquaresStage.values(in: work.file("squares.sqlite")).count == 12)
 
         let forced = try runPipeline(work, "rows: 12", force: true)
         #expect(forced.ran)
@@ -93,7 +87,7 @@ import Testing
         let step = try runPipeline(work, "source: \(source)")
         #expect(step.ran)
         #expect(step.freshness == .stale("input source:\(source) changed"))
-        #expect(try squares(work.file("squares.sqlite")) == [1, 4, 9])
+        #expect(try SquaresStage.values(in: work.file("squares.sqlite")) == [1, 4, 9])
     }
 
     @Test func seedIsPartOfTheSettings() throws {
@@ -119,7 +113,7 @@ import Testing
             guard let error = error as? LoomError, error.exitStatus == .dataRejected else { return false }
             return "\(error)".contains("2 of 4 records rejected") && "\(error)".contains("not_an_integer 2")
         }
-        #expect(try squares(work.file("squares.sqlite")) == [1, 4, 9])
+        #expect(try SquaresStage.values(in: work.file("squares.sqlite")) == [1, 4, 9])
         let failed = try StageMeta.read(path: work.file("squares.sqlite.failed"))
         #expect(failed.rejects == 2)
         let report = try JSONDecoder().decode(StageReport.self, from: Data(contentsOf: URL(fileURLWithPath: work.file("reports/squares.json"))))

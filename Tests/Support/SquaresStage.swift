@@ -84,6 +84,15 @@ public struct SquaresStage: Stage {
     }
 }
 
+extension SquaresStage {
+    /// The `value` column of a squares output, in id order.
+    public static func values(in path: String) throws -> [Int] {
+        let queue = try StageOutputReader.open(path: path)
+        defer { try? queue.close() }
+        return try queue.read { db in try Int.fetchAll(db, sql: "SELECT value FROM squares ORDER BY id") }
+    }
+}
+
 /// stderr as a TextOutputStream.
 public struct StandardError: TextOutputStream {
     nonisolated(unsafe) public static var stream = StandardError()
