@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "loom", targets: ["loom"]),
         .executable(name: "loom-ingest", targets: ["loom-ingest"]),
         .executable(name: "loom-text", targets: ["loom-text"]),
+        .executable(name: "loom-triplets", targets: ["loom-triplets"]),
         .library(name: "LoomCore", targets: ["LoomCore"]),
     ],
     dependencies: [
@@ -35,6 +36,7 @@ let package = Package(
             name: "LoomCore",
             dependencies: [
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -46,11 +48,10 @@ let package = Package(
             swiftSettings: cpuFlags),
         .target(
             name: "LoomIngest",
-            dependencies: [
-                "LoomCore",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "GRDBSQLite", package: "GRDB.swift"),
-            ]),
+            dependencies: ["LoomCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "LoomTriplets",
+            dependencies: ["LoomCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "LoomText",
             dependencies: [
@@ -61,13 +62,14 @@ let package = Package(
         .target(
             name: "LoomCLI",
             dependencies: [
-                "LoomCore", "LoomSampleData", "LoomIngest", "LoomText",
+                "LoomCore", "LoomSampleData", "LoomIngest", "LoomText", "LoomTriplets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(name: "loom", dependencies: ["LoomCLI"]),
         .executableTarget(name: "loom-ingest", dependencies: ["LoomCLI"]),
         .executableTarget(name: "loom-text", dependencies: ["LoomCLI"]),
+        .executableTarget(name: "loom-triplets", dependencies: ["LoomCLI"]),
         .executableTarget(
             name: "loom-bench",
             dependencies: ["LoomCore", "LoomSampleData", "LoomText", .product(name: "Crypto", package: "swift-crypto")],
@@ -91,6 +93,9 @@ let package = Package(
             name: "LoomTextTests",
             dependencies: ["LoomText", "LoomCore", "LoomIngest", "LoomTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Resources")]),
+        .testTarget(
+            name: "LoomTripletsTests",
+            dependencies: ["LoomTriplets", "LoomCore", "LoomIngest", "LoomTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "LoomCLITests",
             dependencies: ["LoomCore", "LoomText", "LoomTestSupport", "loom", "loom-ingest"]),

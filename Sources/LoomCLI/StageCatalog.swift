@@ -1,6 +1,7 @@
 import LoomCore
 import LoomIngest
 import LoomText
+import LoomTriplets
 
 /// Every stage Loom has, in the order a pipeline runs them. Stages register here as they arrive
 /// (ingest, images, text, triplets, train, embed, index).
@@ -8,5 +9,6 @@ public enum StageCatalog {
     public static let all: [StageDescriptor] = [
         StageDescriptor(IngestStage()),
         StageDescriptor(TextStage()),
+        StageDescriptor(TripletStage()),
     ]
 }

@@ -1,23 +1,22 @@
 import GRDB
 import GRDBSQLite
-import LoomCore
 
 /// A GRDB prepared statement driven through the SQLite C API: bind, step, reset. At ingest's
 /// rate (hundreds of thousands of rows a second) building GRDB argument arrays costs more than
 /// the insert itself. Keeps the GRDB statement alive for its handle.
-final class BoundStatement {
+public final class BoundStatement {
     private let statement: Statement
     private let handle: OpaquePointer
     private let database: Database
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    init(_ db: Database, sql: String) throws {
+    public init(_ db: Database, sql: String) throws {
         statement = try db.makeStatement(sql: sql)
         handle = statement.sqliteStatement
         database = db
     }
 
-    func bind(_ index: Int32, _ text: String?) {
+    public func bind(_ index: Int32, _ text: String?) {
         guard var text else {
             sqlite3_bind_null(handle, index)
             return
@@ -28,23 +27,23 @@ final class BoundStatement {
         }
     }
 
-    func bind(_ index: Int32, _ number: Int64) {
+    public func bind(_ index: Int32, _ number: Int64) {
         sqlite3_bind_int64(handle, index, number)
     }
 
-    func bind(_ index: Int32, _ number: Double?) {
+    public func bind(_ index: Int32, _ number: Double?) {
         if let number { sqlite3_bind_double(handle, index, number) } else { sqlite3_bind_null(handle, index) }
     }
 
     /// Runs a statement that returns no rows.
-    func run() throws {
+    public func run() throws {
         defer { sqlite3_reset(handle) }
         let status = sqlite3_step(handle)
         guard status == SQLITE_DONE else { throw error(status) }
     }
 
     /// Runs a query and returns the first column of its first row as an integer, if any.
-    func firstInteger() throws -> Int64? {
+    public func firstInteger() throws -> Int64? {
         defer { sqlite3_reset(handle) }
         let status = sqlite3_step(handle)
         switch status {
@@ -52,6 +51,26 @@ final class BoundStatement {
         case SQLITE_DONE: return nil
         default: throw error(status)
         }
+    }
+
+    /// Steps a query: true while it yields a row (read it with `integer(_:)`), false at the end,
+    /// when the statement is reset for reuse.
+    public func step() throws -> Bool {
+        let status = sqlite3_step(handle)
+        switch status {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE:
+            sqlite3_reset(handle)
+            return false
+        default:
+            sqlite3_reset(handle)
+            throw error(status)
+        }
+    }
+
+    /// Column `index` of the current row as an integer.
+    public func integer(_ index: Int32) -> Int64 {
+        sqlite3_column_int64(handle, index)
     }
 
     private func error(_ status: Int32) -> LoomError {

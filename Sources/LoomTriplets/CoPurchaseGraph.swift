@@ -1,0 +1,130 @@
+import GRDB
+import LoomCore
+
+/// The catalog as the triplets stage needs it: items by dense index with type and split,
+/// undirected co-purchase pairs with their mentions and directions, a sorted adjacency for
+/// "is this co-purchased with the anchor?", and per-item list counts for idf. Everything sits in
+/// flat arrays: a million items and twenty million edges fit in a few hundred MB.
+struct CoPurchaseGraph {
+    /// One unordered pair of items (a < b, as indices) from the positive kinds.
+    struct Pair {
+        var a: Int32
+        var b: Int32
+        /// a lists b, b lists a (in any positive kind).
+        var forward: Bool
+        var backward: Bool
+        /// (list, kind) mentions of the pair.
+        var mentions: Int32
+    }
+
+    var itemIDs: [Int64] = []
+    var asins: [String] = []
+    var types: [String] = []
+    var splits: [ItemSplit.Part] = []
+    var pairs: [Pair] = []
+    /// Neighbours of item i (all co-purchase kinds and the positive kinds, both directions),
+    /// sorted: `neighbors[offsets[i]..<offsets[i + 1]]`.
+    var offsets: [Int32] = []
+    var neighbors: [Int32] = []
+    /// How many lists (of the positive kinds) name each item, and how many lists there are.
+    var listedIn: [Int32] = []
+    var lists = 0
+    var edgesRead = 0
+
+    init(catalog: DatabaseQueue, positiveKinds: [String], split: ItemSplit) throws {
+        let exclusionKinds = Array(Set(positiveKinds + ["also_bought", "bought_together"])).sorted()
+        var entries: [UInt64] = []
+        try catalog.read { db in
+            var indexOfID: [Int32] = []
+            let items = try BoundStatement(db, sql: "SELECT id FROM items ORDER BY id")
+            while try items.step() {
+                let id = items.integer(0)
+                itemIDs.append(id)
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT asin, type FROM items ORDER BY id") {
+                let asin: String = row["asin"]
+                asins.append(asin)
+                types.append(row["type"])
+                splits.append(split.part(of: asin))
+            }
+            indexOfID = Array(repeating: -1, count: Int((itemIDs.last ?? 0) + 1))
+            for (index, id) in itemIDs.enumerated() { indexOfID[Int(id)] = Int32(index) }
+            listedIn = Array(repeating: 0, count: itemIDs.count)
+
+            // Each edge as one sortable word: min index, max index, direction, positive kind or not.
+            let edges = try BoundStatement(db, sql: "SELECT src, dst FROM edges WHERE kind = ?")
+            for kind in exclusionKinds {
+                let positive = positiveKinds.contains(kind)
+                if positive {
+                    lists += try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT src) FROM edges WHERE kind = ?", arguments: [kind]) ?? 0
+                }
+                edges.bind(1, kind)
+                while try edges.step() {
+                    let src = indexOfID[Int(edges.integer(0))]
+                    let dst = indexOfID[Int(edges.integer(1))]
+                    guard src >= 0, dst >= 0, src != dst else { continue }
+                    if positive {
+                        edgesRead += 1
+                        listedIn[Int(dst)] += 1
+                    }
+                    let (low, high) = src < dst ? (src, dst) : (dst, src)
+                    let direction: UInt64 = src < dst ? 1 : 2
+                    entries.append(UInt64(low) << 34 | UInt64(high) << 3 | direction << 1 | (positive ? 1 : 0))
+                }
+            }
+        }
+        entries.sort()
+        buildPairsAndAdjacency(entries)
+    }
+
+    private mutating func buildPairsAndAdjacency(_ entries: [UInt64]) {
+        var degree = [Int32](repeating: 0, count: itemIDs.count)
+        var index = 0
+        var unique: [(Int32, Int32)] = []
+        while index < entries.count {
+            let key = entries[index] >> 3
+            var pair = Pair(a: Int32(key >> 31), b: Int32(key & 0x7FFF_FFFF), forward: false, backward: false, mentions: 0)
+            while index < entries.count, entries[index] >> 3 == key {
+                let entry = entries[index]
+                if entry & 1 == 1 {
+                    pair.mentions += 1
+                    if (entry >> 1) & 3 == 1 { pair.forward = true } else { pair.backward = true }
+                }
+                index += 1
+            }
+            if pair.mentions > 0 { pairs.append(pair) }
+            unique.append((pair.a, pair.b))
+            degree[Int(pair.a)] += 1
+            degree[Int(pair.b)] += 1
+        }
+        offsets = [0]
+        offsets.reserveCapacity(itemIDs.count + 1)
+        for count in degree { offsets.append(offsets.last! + count) }
+        neighbors = [Int32](repeating: 0, count: Int(offsets.last!))
+        var fill = Array(offsets.dropLast())
+        // `unique` is sorted by (a, b) with a < b: an item's smaller neighbours (where it is b) go
+        // in first, in order, then its larger ones (where it is a), so every row comes out sorted.
+        for (a, b) in unique {
+            neighbors[Int(fill[Int(b)])] = a
+            fill[Int(b)] += 1
+        }
+        for (a, b) in unique {
+            neighbors[Int(fill[Int(a)])] = b
+            fill[Int(a)] += 1
+        }
+    }
+
+    func areNeighbors(_ a: Int32, _ b: Int32) -> Bool {
+        var low = Int(offsets[Int(a)])
+        var high = Int(offsets[Int(a) + 1])
+        while low < high {
+            let middle = (low + high) / 2
+            let value = neighbors[middle]
+            if value == b { return true }
+            if value < b { low = middle + 1 } else { high = middle }
+        }
+        return false
+    }
+
+    func degree(_ item: Int) -> Int { Int(offsets[item + 1] - offsets[item]) }
+}

@@ -1,0 +1,100 @@
+import LoomCore
+
+/// Settings of the triplets stage (`stages.triplets` in a pipeline file).
+public struct TripletSettings: StageSettings {
+    public enum NegativeStrategy: String, Codable, Sendable {
+        /// Negatives of the positive's coarse type: the model cannot win by type alone.
+        case compatibleType = "compatible_type"
+        /// Any item of the split.
+        case random
+    }
+
+    /// Edge kinds that make positive pairs (also_viewed is a substitute signal: off by default).
+    public var kinds: [String]
+    /// Unordered pairs of coarse types that make an outfit; every other pair is dropped.
+    public var compatible: [[String]]
+    /// Factors multiplied into each triplet's weight: uniform, frequency, reciprocal, idf.
+    public var weights: [String]
+    public var negativesPerPositive: Int
+    public var negatives: NegativeStrategy
+    public var trainFraction: Double
+    public var validFraction: Double
+    /// Wrong candidates per fill-in-the-blank question.
+    public var fitbCandidates: Int
+    public var maxRejectRatio: Double
+
+    public static let knownKinds = ["also_bought", "bought_together", "also_viewed"]
+    public static let knownWeights = ["uniform", "frequency", "reciprocal", "idf"]
+
+    /// Outfit partners in Amazon's Clothing, Shoes & Jewelry tree; `other` goes with nothing.
+    public static let defaultCompatible: [[String]] = [
+        ["top", "bottom"], ["top", "outerwear"], ["top", "shoes"], ["top", "bag"], ["top", "accessory"], ["top", "jewelry"],
+        ["bottom", "outerwear"], ["bottom", "shoes"], ["bottom", "bag"], ["bottom", "accessory"], ["bottom", "jewelry"],
+        ["dress", "outerwear"], ["dress", "shoes"], ["dress", "bag"], ["dress", "accessory"], ["dress", "jewelry"],
+        ["outerwear", "shoes"], ["outerwear", "bag"], ["outerwear", "accessory"],
+        ["shoes", "bag"], ["shoes", "accessory"], ["shoes", "jewelry"],
+        ["bag", "accessory"], ["bag", "jewelry"], ["accessory", "jewelry"],
+    ]
+
+    public static let defaults = TripletSettings(
+        kinds: ["also_bought", "bought_together"], compatible: defaultCompatible, weights: ["reciprocal", "idf"],
+        negativesPerPositive: 4, negatives: .compatibleType, trainFraction: 0.8, validFraction: 0.1, fitbCandidates: 3,
+        maxRejectRatio: 0.05)
+
+    public init(kinds: [String], compatible: [[String]], weights: [String], negativesPerPositive: Int,
+                negatives: NegativeStrategy, trainFraction: Double, validFraction: Double, fitbCandidates: Int,
+                maxRejectRatio: Double) {
+        self.kinds = kinds
+        self.compatible = compatible
+        self.weights = weights
+        self.negativesPerPositive = negativesPerPositive
+        self.negatives = negatives
+        self.trainFraction = trainFraction
+        self.validFraction = validFraction
+        self.fitbCandidates = fitbCandidates
+        self.maxRejectRatio = maxRejectRatio
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kinds, compatible, weights, negatives
+        case negativesPerPositive = "negatives_per_positive"
+        case trainFraction = "train_fraction"
+        case validFraction = "valid_fraction"
+        case fitbCandidates = "fitb_candidates"
+        case maxRejectRatio = "max_reject_ratio"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let d = TripletSettings.defaults
+        kinds = try container.decodeIfPresent([String].self, forKey: .kinds) ?? d.kinds
+        compatible = try container.decodeIfPresent([[String]].self, forKey: .compatible) ?? d.compatible
+        weights = try container.decodeIfPresent([String].self, forKey: .weights) ?? d.weights
+        negativesPerPositive = try container.decodeIfPresent(Int.self, forKey: .negativesPerPositive) ?? d.negativesPerPositive
+        negatives = try container.decodeIfPresent(NegativeStrategy.self, forKey: .negatives) ?? d.negatives
+        trainFraction = try container.decodeIfPresent(Double.self, forKey: .trainFraction) ?? d.trainFraction
+        validFraction = try container.decodeIfPresent(Double.self, forKey: .validFraction) ?? d.validFraction
+        fitbCandidates = try container.decodeIfPresent(Int.self, forKey: .fitbCandidates) ?? d.fitbCandidates
+        maxRejectRatio = try container.decodeIfPresent(Double.self, forKey: .maxRejectRatio) ?? d.maxRejectRatio
+    }
+
+    func validate() throws {
+        guard !kinds.isEmpty else { throw LoomError.usage("kinds must name at least one edge kind", key: "kinds") }
+        for kind in kinds where !TripletSettings.knownKinds.contains(kind) {
+            throw LoomError.usage("unknown edge kind '\(kind)' (known: \(TripletSettings.knownKinds.joined(separator: ", ")))", key: "kinds")
+        }
+        for pair in compatible where pair.count != 2 {
+            throw LoomError.usage("each compatible entry is a pair of types, got \(pair)", key: "compatible")
+        }
+        for weight in weights where !TripletSettings.knownWeights.contains(weight) {
+            throw LoomError.usage("unknown weight '\(weight)' (known: \(TripletSettings.knownWeights.joined(separator: ", ")))", key: "weights")
+        }
+        guard (0...100).contains(negativesPerPositive) else {
+            throw LoomError.usage("negatives_per_positive must be between 0 and 100", key: "negatives_per_positive")
+        }
+        guard trainFraction > 0, validFraction >= 0, trainFraction + validFraction <= 1 else {
+            throw LoomError.usage("train_fraction + valid_fraction must be at most 1", key: "train_fraction")
+        }
+        guard (1...20).contains(fitbCandidates) else { throw LoomError.usage("fitb_candidates must be 1…20", key: "fitb_candidates") }
+    }
+}
