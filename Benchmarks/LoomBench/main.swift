@@ -5,7 +5,7 @@ import LoomSampleData
 // make bench: throughput of Loom's own pieces, beside the peer tool measured in the same run.
 // Every figure is the median of 5 runs on this machine.
 
-// `loom-bench [hash] [ingest] [tokenizer] [sample-data]` runs the named sections; none: all.
+// `loom-bench [hash] [ingest] [triplets] [tokenizer] [sample-data]` runs the named sections; none: all.
 let sections = Set(CommandLine.arguments.dropFirst())
 func wanted(_ section: String) -> Bool { sections.isEmpty || sections.contains(section) }
 
@@ -36,6 +36,10 @@ row("input hash, SHA-256 of a 256 MB file", String(format: "%.0f MB/s", megabyte
 let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
 let loom = ((me as NSString).deletingLastPathComponent as NSString).appendingPathComponent("loom")
 if wanted("ingest") { try IngestBenchmark.run(scratch: scratch, loom: loom, repeats: 3) }
+
+// Triplets: a power-law graph of 1M items and 20M edges.
+if wanted("triplets") { try TripletBenchmark.run(scratch: scratch, loom: loom, items: 1_000_000, edges: 20_000_000) }
+if sections.contains("triplets-small") { try TripletBenchmark.run(scratch: scratch, loom: loom, items: 200_000, edges: 4_000_000) }
 
 // Tokenizer: WordPiece beside HF tokenizers and flash-tokenizer.
 if wanted("tokenizer") { try TokenizerBenchmark.run(scratch: scratch, repeats: 3) }

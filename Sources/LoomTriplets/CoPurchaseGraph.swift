@@ -19,7 +19,11 @@ struct CoPurchaseGraph {
 
     var itemIDs: [Int64] = []
     var asins: [String] = []
-    var types: [String] = []
+    /// FNV-1a of each asin: what keys every random draw about the item.
+    var asinHashes: [UInt64] = []
+    /// Coarse type of each item as an index into `typeNames`.
+    var types: [UInt8] = []
+    var typeNames: [String] = []
     var splits: [ItemSplit.Part] = []
     var pairs: [Pair] = []
     /// Neighbours of item i (all co-purchase kinds and the positive kinds, both directions),
@@ -41,37 +45,47 @@ struct CoPurchaseGraph {
                 let id = items.integer(0)
                 itemIDs.append(id)
             }
+            var typeIndex: [String: UInt8] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT asin, type FROM items ORDER BY id") {
                 let asin: String = row["asin"]
+                let type: String = row["type"]
                 asins.append(asin)
-                types.append(row["type"])
+                asinHashes.append(Shard.stableHash(asin))
+                if typeIndex[type] == nil {
+                    typeIndex[type] = UInt8(truncatingIfNeeded: typeNames.count)
+                    typeNames.append(type)
+                }
+                types.append(typeIndex[type]!)
                 splits.append(split.part(of: asin))
             }
             indexOfID = Array(repeating: -1, count: Int((itemIDs.last ?? 0) + 1))
             for (index, id) in itemIDs.enumerated() { indexOfID[Int(id)] = Int32(index) }
             listedIn = Array(repeating: 0, count: itemIDs.count)
 
-            // Each edge as one sortable word: min index, max index, direction, positive kind or not.
-            let edges = try BoundStatement(db, sql: "SELECT src, dst FROM edges WHERE kind = ?")
-            for kind in exclusionKinds {
-                let positive = positiveKinds.contains(kind)
-                if positive {
-                    lists += try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT src) FROM edges WHERE kind = ?", arguments: [kind]) ?? 0
+            // One pass over the edges; each as one sortable word: min index, max index, direction,
+            // positive kind or not. Lists are counted as distinct (source, kind).
+            let kindNames = ["also_bought", "bought_together", "also_viewed"]
+            let positive = kindNames.map { positiveKinds.contains($0) }
+            let excluding = kindNames.map { exclusionKinds.contains($0) }
+            var listSources = Array(repeating: [Bool](repeating: false, count: itemIDs.count), count: kindNames.count)
+            let edges = try BoundStatement(db, sql: "SELECT src, dst, kind FROM edges")
+            while try edges.step() {
+                guard let kind = CoPurchaseGraph.kindIndex(edges.textBytes(2)), excluding[kind] else { continue }
+                let srcID = Int(edges.integer(0)), dstID = Int(edges.integer(1))
+                guard srcID < indexOfID.count, dstID < indexOfID.count else { continue }
+                let src = indexOfID[srcID]
+                let dst = indexOfID[dstID]
+                guard src >= 0, dst >= 0, src != dst else { continue }
+                if positive[kind] {
+                    edgesRead += 1
+                    listedIn[Int(dst)] += 1
+                    listSources[kind][Int(src)] = true
                 }
-                edges.bind(1, kind)
-                while try edges.step() {
-                    let src = indexOfID[Int(edges.integer(0))]
-                    let dst = indexOfID[Int(edges.integer(1))]
-                    guard src >= 0, dst >= 0, src != dst else { continue }
-                    if positive {
-                        edgesRead += 1
-                        listedIn[Int(dst)] += 1
-                    }
-                    let (low, high) = src < dst ? (src, dst) : (dst, src)
-                    let direction: UInt64 = src < dst ? 1 : 2
-                    entries.append(UInt64(low) << 34 | UInt64(high) << 3 | direction << 1 | (positive ? 1 : 0))
-                }
+                let (low, high) = src < dst ? (src, dst) : (dst, src)
+                let direction: UInt64 = src < dst ? 1 : 2
+                entries.append(UInt64(low) << 34 | UInt64(high) << 3 | direction << 1 | (positive[kind] ? 1 : 0))
             }
+            lists = listSources.enumerated().filter { positive[$0.offset] }.map { $0.element.count { $0 } }.reduce(0, +)
         }
         entries.sort()
         buildPairsAndAdjacency(entries)
@@ -111,6 +125,16 @@ struct CoPurchaseGraph {
         for (a, b) in unique {
             neighbors[Int(fill[Int(a)])] = b
             fill[Int(a)] += 1
+        }
+    }
+
+    /// 0 also_bought, 1 bought_together, 2 also_viewed, from the raw text of `edges.kind`.
+    static func kindIndex(_ text: UnsafeBufferPointer<UInt8>) -> Int? {
+        switch text.count {
+        case 11 where text[0] == UInt8(ascii: "a") && text[5] == UInt8(ascii: "b"): return 0
+        case 15 where text[0] == UInt8(ascii: "b"): return 1
+        case 11 where text[0] == UInt8(ascii: "a") && text[5] == UInt8(ascii: "v"): return 2
+        default: return nil
         }
     }
 

@@ -22,6 +22,8 @@ public struct TripletStage: Stage {
     struct Positive: Sendable {
         var anchor: Int32
         var positive: Int32
+        /// Sort key: anchor, then positive.
+        var order: UInt64 { UInt64(UInt32(bitPattern: anchor)) << 32 | UInt64(UInt32(bitPattern: positive)) }
         var weight: Double
         var mentions: Int32
         var reciprocal: Bool
@@ -37,70 +39,112 @@ public struct TripletStage: Stage {
         let catalog = try StageOutputReader.open(path: context.workPath("catalog.sqlite"))
         defer { try? catalog.close() }
         let split = ItemSplit(seed: context.seed, trainFraction: settings.trainFraction, validFraction: settings.validFraction)
+        var clock = ContinuousClock.now
+        func phase(_ name: String) {
+            context.logger.debug("triplets: \(name) took \(ContinuousClock.now - clock)")
+            clock = ContinuousClock.now
+        }
         let graph = try CoPurchaseGraph(catalog: catalog, positiveKinds: settings.kinds, split: split)
-        let compatible = Set(settings.compatible.map { $0.sorted().joined(separator: "|") })
+        phase("loading the graph (\(graph.itemIDs.count) items, \(graph.pairs.count) pairs)")
+        let compatibleNames = Set(settings.compatible.map { $0.sorted().joined(separator: "|") })
+        let typeCount = graph.typeNames.count
+        // Which pairs of type indices make an outfit, as a flat matrix.
+        var compatible = [Bool](repeating: false, count: typeCount * typeCount)
+        for a in 0..<typeCount {
+            for b in 0..<typeCount {
+                compatible[a * typeCount + b] = compatibleNames.contains([graph.typeNames[a], graph.typeNames[b]].sorted().joined(separator: "|"))
+            }
+        }
+        let idf = graph.listedIn.map { PairWeighting.idf(lists: graph.lists, listedIn: Int($0)) }
 
         // Classify every pair; keep the complementary ones inside one split, both ways round.
-        var counts: [String: Int] = ["edges_read": graph.edgesRead, "pairs": graph.pairs.count]
+        var reciprocalPairs = 0, sameType = 0, incompatible = 0, crossSplit = 0, kept = 0
         var positives: [Positive] = []
         let weighting = PairWeighting(factors: settings.weights)
         for pair in graph.pairs {
             let reciprocal = pair.forward && pair.backward
-            counts[reciprocal ? "pairs_reciprocal" : "pairs_one_way", default: 0] += 1
-            let (ta, tb) = (graph.types[Int(pair.a)], graph.types[Int(pair.b)])
+            if reciprocal { reciprocalPairs += 1 }
+            let (ta, tb) = (Int(graph.types[Int(pair.a)]), Int(graph.types[Int(pair.b)]))
             if ta == tb {
-                counts["dropped_same_type", default: 0] += 1
-            } else if !compatible.contains([ta, tb].sorted().joined(separator: "|")) {
-                counts["dropped_incompatible_types", default: 0] += 1
+                sameType += 1
+            } else if !compatible[ta * typeCount + tb] {
+                incompatible += 1
             } else if graph.splits[Int(pair.a)] != graph.splits[Int(pair.b)] {
-                counts["dropped_cross_split", default: 0] += 1
+                crossSplit += 1
             } else {
-                counts["kept_pairs", default: 0] += 1
+                kept += 1
                 for (anchor, positive) in [(pair.a, pair.b), (pair.b, pair.a)] {
-                    let idf = PairWeighting.idf(lists: graph.lists, listedIn: Int(graph.listedIn[Int(positive)]))
                     positives.append(Positive(anchor: anchor, positive: positive,
-                                              weight: weighting.weight(mentions: Int(pair.mentions), reciprocal: reciprocal, positiveIDF: idf),
+                                              weight: weighting.weight(mentions: Int(pair.mentions), reciprocal: reciprocal,
+                                                                       positiveIDF: idf[Int(positive)]),
                                               mentions: pair.mentions, reciprocal: reciprocal))
                 }
             }
         }
+        var counts: [String: Int] = [
+            "edges_read": graph.edgesRead, "pairs": graph.pairs.count, "pairs_reciprocal": reciprocalPairs,
+            "pairs_one_way": graph.pairs.count - reciprocalPairs, "kept_pairs": kept, "dropped_same_type": sameType,
+            "dropped_incompatible_types": incompatible, "dropped_cross_split": crossSplit,
+        ]
         // Mean 1 over all positives of the catalog (not of a shard), so shards agree.
         let mean = positives.isEmpty ? 1 : positives.reduce(0) { $0 + $1.weight } / Double(positives.count)
         for index in positives.indices { positives[index].weight /= mean }
-        positives.sort { ($0.anchor, $0.positive) < ($1.anchor, $1.positive) }
+        positives.sort { $0.order < $1.order }
         let mine = positives.filter { context.shard.contains(key: graph.asins[Int($0.anchor)]) }
+        phase("weighing \(positives.count) positives")
 
         // Negatives and questions, drawn in parallel, each from its own keyed generator.
         let sampler = NegativeSampler(graph: graph, strategy: settings.negatives, seed: context.seed)
         let fitbSampler = settings.negatives == .compatibleType ? sampler
             : NegativeSampler(graph: graph, strategy: .compatibleType, seed: context.seed)
-        let chunk = max(1, (mine.count + 4 * context.threads - 1) / (4 * context.threads))
-        let slices = stride(from: 0, to: mine.count, by: chunk).map { Array(mine[$0..<min($0 + chunk, mine.count)]) }
-        let drawn = try ParallelMap.map(slices, threads: context.threads) { slice in
-            slice.map { positive -> Drawn in
-                let negatives = sampler.draw(settings.negativesPerPositive, anchor: positive.anchor, positive: positive.positive,
-                                             purpose: "negative", graph: graph)
-                guard graph.splits[Int(positive.anchor)] == .test else { return Drawn(negatives: negatives, fitb: nil) }
-                let wrong = fitbSampler.draw(settings.fitbCandidates, anchor: positive.anchor, positive: positive.positive, purpose: "fitb", graph: graph)
-                return Drawn(negatives: negatives, fitb: wrong)
-            }
-        }.flatMap { $0 }
-
-        try write(graph: graph, positives: mine, drawn: drawn, settings: settings, context: context, output: output, counts: &counts)
+        // Blocks of positives: with two or more threads, the next block is drawn (on threads - 1
+        // workers) while this one is written.
+        let workers = max(1, context.threads - 1)
+        let blockSize = 1 << 16
+        let blocks = stride(from: 0, to: mine.count, by: blockSize).map { $0..<min($0 + blockSize, mine.count) }
+        let draw: @Sendable (Range<Int>) throws -> [Drawn] = { block in
+            let chunk = max(1, (block.count + 4 * workers - 1) / (4 * workers))
+            let slices = stride(from: block.lowerBound, to: block.upperBound, by: chunk).map { $0..<min($0 + chunk, block.upperBound) }
+            return try ParallelMap.map(slices, threads: workers) { slice in
+                slice.map { index -> Drawn in
+                    let positive = mine[index]
+                    let negatives = sampler.draw(settings.negativesPerPositive, anchor: positive.anchor, positive: positive.positive,
+                                                 purpose: .negative, graph: graph)
+                    guard graph.splits[Int(positive.anchor)] == .test else { return Drawn(negatives: negatives, fitb: nil) }
+                    let wrong = fitbSampler.draw(settings.fitbCandidates, anchor: positive.anchor, positive: positive.positive,
+                                                 purpose: .fitb, graph: graph)
+                    return Drawn(negatives: negatives, fitb: wrong)
+                }
+            }.flatMap { $0 }
+        }
+        try write(graph: graph, positives: mine, blocks: blocks, overlap: context.threads >= 2, draw: draw,
+                  settings: settings, context: context, output: output, counts: &counts)
+        phase("drawing negatives and writing")
         var result = StageResult(records: graph.edgesRead, counts: counts, unit: "edges")
         result.meta = statistics(graph: graph, positives: positives)
         return result
     }
 
-    private func write(graph: CoPurchaseGraph, positives: [Positive], drawn: [Drawn], settings: Settings,
+    /// The negatives of a triplet row: item ids as little-endian int32.
+    public static func negatives(fromBlob data: Data) -> [Int64] {
+        let bytes = [UInt8](data)
+        return stride(from: 0, to: bytes.count - 3, by: 4).map { offset in
+            Int64(Int32(bitPattern: UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8
+                | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24))
+        }
+    }
+
+    /// One row per positive with its k negatives in a blob: a catalog of 20M edges gives tens of
+    /// millions of triplets, and a row per triplet would cost more to write and hash than to mine.
+    private func write(graph: CoPurchaseGraph, positives: [Positive], blocks: [Range<Int>], overlap: Bool,
+                       draw: @escaping @Sendable (Range<Int>) throws -> [Drawn], settings: Settings,
                        context: StageContext, output: StageOutput, counts: inout [String: Int]) throws {
         try output.database.write { db in
             try db.execute(sql: """
                 CREATE TABLE splits (item INTEGER PRIMARY KEY, split TEXT NOT NULL);
-                CREATE TABLE positives (id INTEGER PRIMARY KEY, anchor INTEGER NOT NULL, positive INTEGER NOT NULL,
-                    weight REAL NOT NULL, mentions INTEGER NOT NULL, reciprocal INTEGER NOT NULL, split TEXT NOT NULL);
                 CREATE TABLE triplets (id INTEGER PRIMARY KEY, anchor INTEGER NOT NULL, positive INTEGER NOT NULL,
-                    negative INTEGER NOT NULL, weight REAL NOT NULL, split TEXT NOT NULL);
+                    weight REAL NOT NULL, mentions INTEGER NOT NULL, reciprocal INTEGER NOT NULL, split TEXT NOT NULL,
+                    negatives BLOB NOT NULL);
                 CREATE TABLE fitb (id INTEGER PRIMARY KEY, anchor INTEGER NOT NULL, answer INTEGER NOT NULL, candidates TEXT NOT NULL);
                 """)
             let splitRow = try BoundStatement(db, sql: "INSERT INTO splits (item, split) VALUES (?, ?)")
@@ -109,50 +153,65 @@ public struct TripletStage: Stage {
                 splitRow.bind(2, graph.splits[item].rawValue)
                 try splitRow.run()
             }
-            let positiveRow = try BoundStatement(db, sql: """
-                INSERT INTO positives (anchor, positive, weight, mentions, reciprocal, split) VALUES (?, ?, ?, ?, ?, ?)
-                """)
             let tripletRow = try BoundStatement(db, sql: """
-                INSERT INTO triplets (anchor, positive, negative, weight, split) VALUES (?, ?, ?, ?, ?)
+                INSERT INTO triplets (anchor, positive, weight, mentions, reciprocal, split, negatives) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
             let fitbRow = try BoundStatement(db, sql: "INSERT INTO fitb (anchor, answer, candidates) VALUES (?, ?, ?)")
-            for (positive, result) in zip(positives, drawn) {
-                let anchorID = graph.itemIDs[Int(positive.anchor)]
-                let positiveID = graph.itemIDs[Int(positive.positive)]
-                let split = graph.splits[Int(positive.anchor)].rawValue
-                positiveRow.bind(1, anchorID)
-                positiveRow.bind(2, positiveID)
-                positiveRow.bind(3, positive.weight)
-                positiveRow.bind(4, Int64(positive.mentions))
-                positiveRow.bind(5, positive.reciprocal ? Int64(1) : Int64(0))
-                positiveRow.bind(6, split)
-                try positiveRow.run()
-                counts["positives_\(split)", default: 0] += 1
-                if result.negatives.count < settings.negativesPerPositive { counts["short_negatives", default: 0] += 1 }
-                for negative in result.negatives {
+            let parts = ItemSplit.Part.allCases
+            var positivesPerSplit = [Int](repeating: 0, count: parts.count)
+            var tripletsPerSplit = [Int](repeating: 0, count: parts.count)
+            var short = 0, questions = 0
+            var blob = Data(capacity: 4 * settings.negativesPerPositive)
+            defer {
+                for (index, part) in parts.enumerated() {
+                    counts["positives_\(part.rawValue)"] = positivesPerSplit[index]
+                    counts["triplets_\(part.rawValue)"] = tripletsPerSplit[index]
+                }
+                counts["short_negatives"] = short
+                counts["fitb_questions"] = questions
+            }
+            var pending = blocks.first.map { first in overlap ? BackgroundTask { try draw(first) } : nil } ?? nil
+            for (blockIndex, block) in blocks.enumerated() {
+                let drawn = try pending?.wait() ?? draw(block)
+                pending = nil
+                if overlap, blockIndex + 1 < blocks.count {
+                    let next = blocks[blockIndex + 1]
+                    pending = BackgroundTask { try draw(next) }
+                }
+                for (positive, result) in zip(positives[block], drawn) {
+                    let anchorID = graph.itemIDs[Int(positive.anchor)]
+                    let positiveID = graph.itemIDs[Int(positive.positive)]
+                    let part = graph.splits[Int(positive.anchor)]
+                    let split = part.rawValue
                     tripletRow.bind(1, anchorID)
                     tripletRow.bind(2, positiveID)
-                    tripletRow.bind(3, graph.itemIDs[Int(negative)])
-                    tripletRow.bind(4, positive.weight)
-                    tripletRow.bind(5, split)
+                    tripletRow.bind(3, positive.weight)
+                    tripletRow.bind(4, Int64(positive.mentions))
+                    tripletRow.bind(5, positive.reciprocal ? Int64(1) : Int64(0))
+                    tripletRow.bind(6, split)
+                    blob.removeAll(keepingCapacity: true)
+                    for negative in result.negatives {
+                        let value = UInt32(truncatingIfNeeded: graph.itemIDs[Int(negative)])
+                        blob.append(contentsOf: [UInt8(value & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value >> 16 & 0xFF), UInt8(value >> 24)])
+                    }
+                    tripletRow.bind(7, blob)
                     try tripletRow.run()
-                    counts["triplets_\(split)", default: 0] += 1
-                }
-                if let wrong = result.fitb, wrong.count == settings.fitbCandidates {
-                    var candidates = wrong.map { graph.itemIDs[Int($0)] } + [positiveID]
-                    var random = SeededRandom(seed: context.seed, key: "fitb-order:\(graph.asins[Int(positive.anchor)]):\(graph.asins[Int(positive.positive)])")
-                    random.shuffle(&candidates)
-                    fitbRow.bind(1, anchorID)
-                    fitbRow.bind(2, positiveID)
-                    fitbRow.bind(3, "[" + candidates.map(String.init).joined(separator: ",") + "]")
-                    try fitbRow.run()
-                    counts["fitb_questions", default: 0] += 1
+                    let partIndex = parts.firstIndex(of: part)!
+                    positivesPerSplit[partIndex] += 1
+                    tripletsPerSplit[partIndex] += result.negatives.count
+                    if result.negatives.count < settings.negativesPerPositive { short += 1 }
+                    if let wrong = result.fitb, wrong.count == settings.fitbCandidates {
+                        var candidates = wrong.map { graph.itemIDs[Int($0)] } + [positiveID]
+                        var random = SeededRandom(seed: context.seed, key: "fitb-order:\(graph.asins[Int(positive.anchor)]):\(graph.asins[Int(positive.positive)])")
+                        random.shuffle(&candidates)
+                        fitbRow.bind(1, anchorID)
+                        fitbRow.bind(2, positiveID)
+                        fitbRow.bind(3, "[" + candidates.map(String.init).joined(separator: ",") + "]")
+                        try fitbRow.run()
+                        questions += 1
+                    }
                 }
             }
-        }
-        for split in ItemSplit.Part.allCases {
-            counts["positives_\(split.rawValue)", default: 0] += 0
-            counts["triplets_\(split.rawValue)", default: 0] += 0
         }
     }
 

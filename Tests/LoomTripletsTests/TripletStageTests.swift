@@ -62,7 +62,7 @@ import Testing
             try db.execute(sql: "ATTACH DATABASE ? AS catalog", arguments: [work.file("catalog.sqlite")])
             var weights: [String: Double] = [:]
             for row in try Row.fetchAll(db, sql: """
-                SELECT a.asin AS anchor, b.asin AS positive, p.weight FROM positives p
+                SELECT a.asin AS anchor, b.asin AS positive, p.weight FROM triplets p
                 JOIN catalog.items a ON a.id = p.anchor JOIN catalog.items b ON b.id = p.positive
                 """) {
                 weights["\(row["anchor"] as String)>\(row["positive"] as String)"] = row["weight"]
@@ -129,23 +129,27 @@ import Testing
         let work = try TripletStageTests.handMadeGraph()
         let report = try TripletStageTests.run(work, weights: ["uniform"], negatives: strategy)
         #expect(report.counts["triplets_train"] == 4 * 10)
-        let db = try StageOutputReader.open(path: work.file("triplets.sqlite"))
-        try db.inDatabase { db in
-            try db.execute(sql: "ATTACH DATABASE ? AS catalog", arguments: [work.file("catalog.sqlite")])
-            let coPurchased = try Int.fetchOne(db, sql: """
-                SELECT COUNT(*) FROM triplets t JOIN catalog.edges e
-                ON (e.src = t.anchor AND e.dst = t.negative) OR (e.src = t.negative AND e.dst = t.anchor)
-                """)
-            #expect(coPurchased == 0)
-            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM triplets WHERE negative IN (anchor, positive)") == 0)
-            let sameType = try Int.fetchOne(db, sql: """
-                SELECT COUNT(*) FROM triplets t JOIN catalog.items p ON p.id = t.positive JOIN catalog.items n ON n.id = t.negative
-                WHERE p.type = n.type
-                """)
-            if strategy == .compatibleType { #expect(sameType == 40) } else { #expect(sameType! < 40) }
-            let distinct = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (SELECT DISTINCT anchor, positive, negative FROM triplets)")
-            #expect(distinct == 40)
+        let catalog = try StageOutputReader.open(path: work.file("catalog.sqlite"))
+        let (types, edges) = try catalog.read { db in
+            (Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, type FROM items").map { ($0["id"] as Int64, $0["type"] as String) }),
+             Set(try Row.fetchAll(db, sql: "SELECT src, dst FROM edges").map { "\($0["src"] as Int64)-\($0["dst"] as Int64)" }))
         }
+        let rows = try StageOutputReader.open(path: work.file("triplets.sqlite")).read { db in try Row.fetchAll(db, sql: "SELECT * FROM triplets") }
+        #expect(rows.count == 10)
+        var sameType = 0
+        for row in rows {
+            let anchor: Int64 = row["anchor"]
+            let positive: Int64 = row["positive"]
+            let negatives = TripletStage.negatives(fromBlob: row["negatives"])
+            #expect(negatives.count == 4)
+            #expect(Set(negatives).count == 4)
+            for negative in negatives {
+                #expect(negative != anchor && negative != positive)
+                #expect(!edges.contains("\(anchor)-\(negative)") && !edges.contains("\(negative)-\(anchor)"), "co-purchased negative")
+                if types[negative] == types[positive] { sameType += 1 }
+            }
+        }
+        if strategy == .compatibleType { #expect(sameType == 40) } else { #expect(sameType < 40) }
     }
 
     static let sampleCatalog = ["catalog/meta_2014_loose.json.gz", "catalog/meta_2018.jsonl", "catalog/meta_2023.jsonl"]
@@ -166,15 +170,18 @@ import Testing
         #expect(kept > 500)
         let db = try StageOutputReader.open(path: work.file("triplets.sqlite"))
         try db.read { db in
-            let mixed = try Int.fetchOne(db, sql: """
-                SELECT COUNT(*) FROM triplets t JOIN splits a ON a.item = t.anchor JOIN splits p ON p.item = t.positive
-                JOIN splits n ON n.item = t.negative WHERE a.split != p.split OR a.split != n.split OR a.split != t.split
-                """)
+            let splits = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT item, split FROM splits").map { ($0["item"] as Int64, $0["split"] as String) })
+            var mixed = 0
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM triplets") {
+                let split: String = row["split"]
+                let members = [row["anchor"] as Int64, row["positive"] as Int64] + TripletStage.negatives(fromBlob: row["negatives"])
+                if members.contains(where: { splits[$0] != split }) { mixed += 1 }
+            }
             #expect(mixed == 0)
             for split in ["train", "valid", "test"] {
                 #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM triplets WHERE split = ?", arguments: [split])! > 0)
             }
-            let weightMean = try Double.fetchOne(db, sql: "SELECT AVG(weight) FROM positives")!
+            let weightMean = try Double.fetchOne(db, sql: "SELECT AVG(weight) FROM triplets")!
             #expect(abs(weightMean - 1) < 1e-9)
             let questions = try Row.fetchAll(db, sql: "SELECT * FROM fitb")
             #expect(questions.count > 10)

@@ -162,8 +162,10 @@ public struct StageRunner: Sendable {
                 limit: settings.maxRejectRatio,
                 detail: "top reasons: \(reasons); rejects kept in \(failedPath) (previous output untouched)")
         }
+        let committing = ContinuousClock.now
         do {
             meta = try output.commit(meta: meta)
+            logger.debug("committed \(finalPath) (content hash, sync, rename) in \(ContinuousClock.now - committing)")
         } catch {
             output.discard()
             throw error

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import GRDBSQLite
 
@@ -29,6 +30,12 @@ public final class BoundStatement {
 
     public func bind(_ index: Int32, _ number: Int64) {
         sqlite3_bind_int64(handle, index, number)
+    }
+
+    public func bind(_ index: Int32, _ data: Data) {
+        data.withUnsafeBytes { bytes in
+            _ = sqlite3_bind_blob(handle, index, bytes.baseAddress, Int32(bytes.count), BoundStatement.transient)
+        }
     }
 
     public func bind(_ index: Int32, _ number: Double?) {
@@ -66,6 +73,12 @@ public final class BoundStatement {
             sqlite3_reset(handle)
             throw error(status)
         }
+    }
+
+    /// Column `index` of the current row as raw UTF-8 (valid until the next step), or empty.
+    public func textBytes(_ index: Int32) -> UnsafeBufferPointer<UInt8> {
+        guard let text = sqlite3_column_text(handle, index) else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, index)))
     }
 
     /// Column `index` of the current row as an integer.

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// Content hashes that decide whether a stage is fresh. All are SHA-256, hex-encoded.
 public enum ContentHash {
@@ -51,48 +52,68 @@ public enum ContentHash {
     /// The content of a stage output: every table except `meta`, in name order, rows in rowid
     /// order, each value tagged with its storage class. Independent of run times, page layout and
     /// the SQLite version, so downstream stages see "same content" when a rerun changed nothing.
+    /// Reads columns through the C API into a buffer hashed in 256 kB blocks: outputs hold tens
+    /// of millions of rows.
     public static func database(_ db: Database) throws -> String {
         var hasher = SHA256()
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 18)
+        func drain() {
+            buffer.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+            buffer.removeAll(keepingCapacity: true)
+        }
+        func append<T: FixedWidthInteger>(_ value: T) {
+            withUnsafeBytes(of: value.littleEndian) { buffer.append(contentsOf: $0) }
+        }
         let tables = try String.fetchAll(db, sql: """
             SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'meta'
             ORDER BY name
             """)
         for table in tables {
-            hasher.update(data: Data("table \(table)\n".utf8))
-            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM \(table.quotedDatabaseIdentifier) ORDER BY rowid")
-            while let row = try cursor.next() {
-                for value in row.databaseValues {
-                    update(&hasher, with: value)
+            buffer.append(contentsOf: Array("table \(table)\n".utf8))
+            let statement = try db.makeStatement(sql: "SELECT * FROM \(table.quotedDatabaseIdentifier) ORDER BY rowid")
+            let handle = statement.sqliteStatement
+            let columns = sqlite3_column_count(handle)
+            while true {
+                let status = sqlite3_step(handle)
+                if status == SQLITE_DONE { break }
+                guard status == SQLITE_ROW else {
+                    sqlite3_reset(handle)
+                    throw LoomError.internalError("SQLite error \(status) while hashing table \(table)")
                 }
-                hasher.update(data: Data([0x0A]))
+                for column in 0..<columns {
+                    switch sqlite3_column_type(handle, column) {
+                    case SQLITE_NULL:
+                        buffer.append(0)
+                    case SQLITE_INTEGER:
+                        buffer.append(1)
+                        append(sqlite3_column_int64(handle, column))
+                    case SQLITE_FLOAT:
+                        buffer.append(2)
+                        append(sqlite3_column_double(handle, column).bitPattern)
+                    case SQLITE_TEXT:
+                        let bytes = sqlite3_column_text(handle, column)
+                        let count = Int(sqlite3_column_bytes(handle, column))
+                        buffer.append(3)
+                        append(UInt64(count))
+                        if let bytes { buffer.append(contentsOf: UnsafeBufferPointer(start: bytes, count: count)) }
+                    default:
+                        let bytes = sqlite3_column_blob(handle, column)
+                        let count = Int(sqlite3_column_bytes(handle, column))
+                        buffer.append(4)
+                        append(UInt64(count))
+                        if let bytes {
+                            buffer.append(contentsOf: UnsafeRawBufferPointer(start: bytes, count: count))
+                        }
+                    }
+                }
+                buffer.append(0x0A)
+                if buffer.count >= 1 << 18 { drain() }
             }
+            sqlite3_reset(handle)
         }
+        drain()
         return hex(hasher.finalize())
-    }
-
-    private static func update(_ hasher: inout SHA256, with value: DatabaseValue) {
-        switch value.storage {
-        case .null:
-            hasher.update(data: Data([0]))
-        case .int64(let number):
-            var bytes = number.littleEndian
-            hasher.update(data: Data([1]))
-            withUnsafeBytes(of: &bytes) { hasher.update(bufferPointer: $0) }
-        case .double(let number):
-            var bytes = number.bitPattern.littleEndian
-            hasher.update(data: Data([2]))
-            withUnsafeBytes(of: &bytes) { hasher.update(bufferPointer: $0) }
-        case .string(let text):
-            var length = UInt64(text.utf8.count).littleEndian
-            hasher.update(data: Data([3]))
-            withUnsafeBytes(of: &length) { hasher.update(bufferPointer: $0) }
-            hasher.update(data: Data(text.utf8))
-        case .blob(let data):
-            var length = UInt64(data.count).littleEndian
-            hasher.update(data: Data([4]))
-            withUnsafeBytes(of: &length) { hasher.update(bufferPointer: $0) }
-            hasher.update(data: data)
-        }
     }
 
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
