@@ -194,6 +194,33 @@ import Testing
         }
     }
 
+    @Test func shardsSplitTheWorkByAnchorAndAddUpToTheWholeRun() throws {
+        let work = TemporaryDirectory("loom-triplets")
+        try StageRunner(context: StageContext(workDirectory: work.path, threads: 2, showProgress: false))
+            .run(IngestStage(), settings: IngestSettings(catalog: TripletStageTests.sampleCatalog, images: []))
+        let settings = TripletSettings.defaults
+        let whole = try StageRunner(context: StageContext(workDirectory: work.path, threads: 2, seed: 3, showProgress: false))
+            .run(TripletStage(), settings: settings)
+        #expect(whole.details["degree"]?.hasPrefix("min ") == true)
+        #expect(whole.details["top_hubs"]?.hasPrefix("[{\"asin\"") == true)
+        #expect(whole.details["weights"]?.contains("median") == true)
+        func rows(_ path: String) throws -> [String] {
+            try StageOutputReader.open(path: path).read { db in
+                try Row.fetchAll(db, sql: "SELECT anchor, positive, weight, mentions, reciprocal, split, negatives FROM triplets").map(\.description)
+            }
+        }
+        let expected = try rows(work.file("triplets.sqlite"))
+        var union: [String] = []
+        for index in 0..<3 {
+            let shard = try Shard(index: index, count: 3)
+            _ = try StageRunner(context: StageContext(workDirectory: work.path, threads: 2, seed: 3, shard: shard, showProgress: false))
+                .run(TripletStage(), settings: settings)
+            union += try rows(work.file(StageRunner.outputFileName("triplets.sqlite", shard: shard)))
+        }
+        #expect(union.count == expected.count)
+        #expect(union.sorted() == expected.sorted())
+    }
+
     @Test func realAppliancesSampleRunsAndItsReportAddsUp() throws {
         let work = TemporaryDirectory("loom-triplets")
         let appliances = TripletStageTests.root.appendingPathComponent(

@@ -7,6 +7,8 @@ public struct StageReport: Codable, Sendable, Equatable {
     public var status: String
     public var records: Int
     public var counts: [String: Int]
+    /// Stage-specific figures that are not counts (distributions, top items); also in `meta`.
+    public var details: [String: String] = [:]
     public var rejects: Int
     public var rejectsByReason: [String: Int]
     public var rejectRatio: Double
@@ -21,7 +23,7 @@ public struct StageReport: Codable, Sendable, Equatable {
     public var finished: String
 
     enum CodingKeys: String, CodingKey {
-        case stage, shard, status, records, counts, rejects
+        case stage, shard, status, records, counts, details, rejects
         case rejectsByReason = "rejects_by_reason"
         case rejectRatio = "reject_ratio"
         case seconds, throughput, unit, threads, output, started, finished

@@ -142,6 +142,7 @@ public struct StageRunner: Sendable {
             rejectRatio: ratio, seconds: seconds, throughput: Double(result.records) / max(seconds, 1e-9),
             unit: result.unit, megabytesPerSecond: result.bytes.map { Double($0) / 1e6 / max(seconds, 1e-9) },
             threads: context.threads, output: finalPath, started: started, finished: meta.finished)
+        report.details = result.meta
 
         if ratio > settings.maxRejectRatio {
             let failedPath: String
