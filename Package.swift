@@ -49,6 +49,7 @@ let package = Package(
         .target(
             name: "LoomIngest",
             dependencies: ["LoomCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "LoomImages", dependencies: ["LoomCore", "CLoomCodecs"]),
         .target(
             name: "LoomTriplets",
             dependencies: ["LoomCore", .product(name: "GRDB", package: "GRDB.swift")]),
@@ -96,6 +97,10 @@ let package = Package(
         .testTarget(
             name: "LoomTripletsTests",
             dependencies: ["LoomTriplets", "LoomCore", "LoomIngest", "LoomTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(
+            name: "LoomImagesTests",
+            dependencies: ["LoomImages", "LoomCore", .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Resources")]),
         .testTarget(
             name: "LoomCLITests",
             dependencies: ["LoomCore", "LoomText", "LoomTestSupport", "loom", "loom-ingest"]),

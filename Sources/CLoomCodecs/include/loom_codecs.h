@@ -32,4 +32,23 @@ int loom_jpeg_read_header(const uint8_t *data, size_t size, int *width, int *hei
 int loom_png_encode(const uint8_t *pixels, int width, int height, int channels, loom_buffer *out,
                     char message[LOOM_CODEC_MESSAGE_MAX]);
 
+/// Why a decode failed, for the `rejects` reason code.
+typedef enum {
+    LOOM_DECODE_OK = 0,
+    LOOM_DECODE_NOT_AN_IMAGE = 1,
+    LOOM_DECODE_CORRUPT = 2,
+    LOOM_DECODE_TRUNCATED = 3,
+    LOOM_DECODE_TOO_LARGE = 4,
+    LOOM_DECODE_UNSUPPORTED = 5,
+    LOOM_DECODE_OUT_OF_MEMORY = 6
+} loom_decode_status;
+
+/// Decodes a PNG to RGBA8, as pypng's asRGBA8 defines it: palette expanded, tRNS to alpha,
+/// sBIT honoured (samples shifted to the significant bits), every depth rescaled to 8 bits with
+/// round(v * 255 / (2^depth - 1)), gray to RGB, opaque alpha added. Gamma is ignored. Images with
+/// more than `max_pixels` pixels are refused before any pixel memory is allocated.
+/// On success `out` holds width * height * 4 bytes.
+loom_decode_status loom_png_decode_rgba8(const uint8_t *data, size_t size, uint64_t max_pixels, loom_buffer *out,
+                                         int *width, int *height, char message[LOOM_CODEC_MESSAGE_MAX]);
+
 #endif

@@ -1,0 +1,189 @@
+#include "loom_codecs.h"
+
+#include <png.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const uint8_t *data;
+    size_t size;
+    size_t offset;
+    char *message;
+    loom_decode_status status;
+} loom_png_source;
+
+static void loom_png_read_error(png_structp png, png_const_charp text) {
+    loom_png_source *source = (loom_png_source *)png_get_error_ptr(png);
+    snprintf(source->message, LOOM_CODEC_MESSAGE_MAX, "%s", text);
+    if (source->status == LOOM_DECODE_OK) {
+        source->status = strstr(text, "Not a PNG") || strstr(text, "PNG file corrupted by ASCII") ? LOOM_DECODE_NOT_AN_IMAGE
+                                                                                                   : LOOM_DECODE_CORRUPT;
+    }
+    png_longjmp(png, 1);
+}
+
+/* Strict by default: a warning (libpng reports damaged ancillary chunks, bad CRCs it skips and
+   other "benign" errors this way) rejects the image, except the few that leave every pixel as the
+   file means it: an sRGB profile libpng knows to be slightly off, padding after the image data,
+   a tRNS colour outside the bit depth (it then matches no pixel), a second colour profile. */
+static const char *const loom_png_harmless[] = {
+    "known incorrect sRGB profile", "Extra compressed data", "out-of-range samples for bit_depth", "too many profiles", NULL,
+};
+
+static void loom_png_read_warning(png_structp png, png_const_charp text) {
+    for (int i = 0; loom_png_harmless[i] != NULL; i++) {
+        if (strstr(text, loom_png_harmless[i]) != NULL) return;
+    }
+    loom_png_source *source = (loom_png_source *)png_get_error_ptr(png);
+    if (source->status == LOOM_DECODE_OK) source->status = LOOM_DECODE_CORRUPT;
+    snprintf(source->message, LOOM_CODEC_MESSAGE_MAX, "%s", text);
+    png_longjmp(png, 1);
+}
+
+static void loom_png_read(png_structp png, png_bytep target, size_t length) {
+    loom_png_source *source = (loom_png_source *)png_get_io_ptr(png);
+    if (source->offset + length > source->size) {
+        source->status = LOOM_DECODE_TRUNCATED;
+        png_error(png, "unexpected end of file (truncated PNG)");
+    }
+    memcpy(target, source->data + source->offset, length);
+    source->offset += length;
+}
+
+/* round(v * 255 / max) for 0 <= v <= max; exact because no value lands on a tie. */
+static inline uint8_t loom_rescale(uint32_t v, uint32_t max) {
+    return (uint8_t)((v * 510u + max) / (2u * max));
+}
+
+loom_decode_status loom_png_decode_rgba8(const uint8_t *data, size_t size, uint64_t max_pixels, loom_buffer *out,
+                                         int *width, int *height, char message[LOOM_CODEC_MESSAGE_MAX]) {
+    memset(out, 0, sizeof(*out));
+    message[0] = 0;
+    if (size < 8 || png_sig_cmp(data, 0, 8) != 0) {
+        snprintf(message, LOOM_CODEC_MESSAGE_MAX, "not a PNG (bad signature)");
+        return LOOM_DECODE_NOT_AN_IMAGE;
+    }
+    loom_png_source source = {data, size, 0, message, LOOM_DECODE_OK};
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &source, loom_png_read_error, loom_png_read_warning);
+    if (png == NULL) {
+        snprintf(message, LOOM_CODEC_MESSAGE_MAX, "png_create_read_struct failed");
+        return LOOM_DECODE_OUT_OF_MEMORY;
+    }
+    png_infop info = png_create_info_struct(png);
+    /* Locals changed after setjmp and read after a longjmp must be volatile. */
+    png_bytep volatile raw = NULL;
+    png_bytepp volatile rows = NULL;
+    if (info == NULL || setjmp(png_jmpbuf(png))) {
+        png_destroy_read_struct(&png, &info, NULL);
+        free(raw);
+        free(rows);
+        loom_buffer_free(out);
+        if (message[0] == 0) snprintf(message, LOOM_CODEC_MESSAGE_MAX, "png_create_info_struct failed");
+        return source.status == LOOM_DECODE_OK ? LOOM_DECODE_CORRUPT : source.status;
+    }
+    png_set_read_fn(png, &source, loom_png_read);
+    png_set_user_limits(png, 0x7fffffff, 0x7fffffff);
+    png_set_chunk_malloc_max(png, 64u << 20);
+    png_read_info(png, info);
+
+    png_uint_32 w = 0, h = 0;
+    int depth = 0, color = 0, interlace = 0;
+    png_get_IHDR(png, info, &w, &h, &depth, &color, &interlace, NULL, NULL);
+    if ((uint64_t)w * (uint64_t)h > max_pixels) {
+        snprintf(message, LOOM_CODEC_MESSAGE_MAX, "%ux%u pixels is over the limit of %llu", w, h,
+                 (unsigned long long)max_pixels);
+        png_destroy_read_struct(&png, &info, NULL);
+        return LOOM_DECODE_TOO_LARGE;
+    }
+
+    /* What pypng does to each sample happens below; libpng only unpacks, expands the palette and
+       keeps 16-bit samples big-endian. */
+    int palette = color == PNG_COLOR_TYPE_PALETTE;
+    png_bytep trans_alpha = NULL;
+    int trans_count = 0;
+    png_color_16p trans_color = NULL;
+    int has_trns = png_get_tRNS(png, info, &trans_alpha, &trans_count, &trans_color) != 0;
+    png_color_8p sbit = NULL;
+    int has_sbit = png_get_sBIT(png, info, &sbit) != 0;
+    if (palette) {
+        png_set_palette_to_rgb(png);
+        if (has_trns) png_set_tRNS_to_alpha(png);
+    } else if (depth < 8) {
+        png_set_packing(png);
+    }
+    if (interlace != PNG_INTERLACE_NONE) png_set_interlace_handling(png);
+    png_read_update_info(png, info);
+
+    int channels = png_get_channels(png, info);
+    int out_depth = png_get_bit_depth(png, info);
+    size_t rowbytes = png_get_rowbytes(png, info);
+    raw = malloc(rowbytes * h);
+    rows = malloc(sizeof(png_bytep) * h);
+    out->data = malloc((size_t)w * h * 4);
+    if (raw == NULL || rows == NULL || out->data == NULL) {
+        source.status = LOOM_DECODE_OUT_OF_MEMORY;
+        png_error(png, "out of memory for pixels");
+    }
+    out->size = out->capacity = (size_t)w * h * 4;
+    for (png_uint_32 y = 0; y < h; y++) rows[y] = raw + rowbytes * y;
+    png_read_image(png, rows);
+    png_read_end(png, NULL);
+
+    /* Depth of the samples after palette expansion, and the sBIT shift pypng applies. */
+    int sample_depth = palette ? 8 : depth;
+    int gray = !palette && (color == PNG_COLOR_TYPE_GRAY || color == PNG_COLOR_TYPE_GRAY_ALPHA);
+    int alpha_in_data = channels == 2 || channels == 4;
+    int add_trns_alpha = !palette && has_trns && !alpha_in_data;
+    int shift = 0;
+    if (has_sbit) {
+        int significant = 0;
+        int entries[5] = {0, 0, 0, 0, 0};
+        int count = 0;
+        if (gray) entries[count++] = sbit->gray; else { entries[count++] = sbit->red; entries[count++] = sbit->green; entries[count++] = sbit->blue; }
+        if (color & PNG_COLOR_MASK_ALPHA) entries[count++] = sbit->alpha;
+        for (int i = 0; i < count; i++) {
+            if (entries[i] <= 0 || entries[i] > sample_depth) {
+                source.status = LOOM_DECODE_CORRUPT;
+                png_error(png, "sBIT chunk out of range for the bit depth");
+            }
+            if (entries[i] > significant) significant = entries[i];
+        }
+        shift = sample_depth - significant;
+    }
+    uint32_t max = ((1u << (sample_depth - shift)) - 1u);
+    uint32_t native_max = (1u << sample_depth) - 1u;
+
+    for (png_uint_32 y = 0; y < h; y++) {
+        const png_byte *row = rows[y];
+        uint8_t *target = out->data + (size_t)y * w * 4;
+        for (png_uint_32 x = 0; x < w; x++) {
+            uint32_t s[4] = {0, 0, 0, 0};
+            for (int c = 0; c < channels; c++) {
+                size_t i = (size_t)x * channels + c;
+                s[c] = out_depth == 16 ? ((uint32_t)row[2 * i] << 8 | row[2 * i + 1]) : row[i];
+            }
+            uint32_t r, g, b, a;
+            if (gray) {
+                r = g = b = s[0];
+                a = channels == 2 ? s[1] : native_max;
+                if (add_trns_alpha && s[0] == trans_color->gray) a = 0;
+            } else {
+                r = s[0]; g = s[1]; b = s[2];
+                a = channels == 4 ? s[3] : native_max;
+                if (add_trns_alpha && r == trans_color->red && g == trans_color->green && b == trans_color->blue) a = 0;
+            }
+            target[4 * x + 0] = loom_rescale(r >> shift, max);
+            target[4 * x + 1] = loom_rescale(g >> shift, max);
+            target[4 * x + 2] = loom_rescale(b >> shift, max);
+            target[4 * x + 3] = loom_rescale(a >> shift, max);
+        }
+    }
+    png_destroy_read_struct(&png, &info, NULL);
+    free(raw);
+    free(rows);
+    *width = (int)w;
+    *height = (int)h;
+    return LOOM_DECODE_OK;
+}

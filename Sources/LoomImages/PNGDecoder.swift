@@ -1,0 +1,37 @@
+import CLoomCodecs
+import Foundation
+
+/// PNG through libpng, to RGBA8 with pypng's semantics (see loom_codecs.h).
+public enum PNGDecoder {
+    public static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+
+    public static func decode(_ data: [UInt8], maxPixels: UInt64) throws(ImageError) -> RGBAImage {
+        var buffer = loom_buffer()
+        var message = [CChar](repeating: 0, count: Int(LOOM_CODEC_MESSAGE_MAX))
+        var width: Int32 = 0
+        var height: Int32 = 0
+        let status = data.withUnsafeBufferPointer { bytes in
+            loom_png_decode_rgba8(bytes.baseAddress, bytes.count, maxPixels, &buffer, &width, &height, &message)
+        }
+        defer { loom_buffer_free(&buffer) }
+        guard status == LOOM_DECODE_OK else { throw CodecStatus.error(status, message) }
+        return RGBAImage(width: Int(width), height: Int(height), pixels: Array(UnsafeBufferPointer(start: buffer.data, count: buffer.size)))
+    }
+}
+
+/// Turns a C decoder status and message into an `ImageError`.
+enum CodecStatus {
+    static func error(_ status: loom_decode_status, _ message: [CChar]) -> ImageError {
+        let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let reason: ImageError.Reason
+        switch status {
+        case LOOM_DECODE_NOT_AN_IMAGE: reason = .notAnImage
+        case LOOM_DECODE_TRUNCATED: reason = .truncated
+        case LOOM_DECODE_TOO_LARGE: reason = .tooLarge
+        case LOOM_DECODE_UNSUPPORTED: reason = .unsupported
+        case LOOM_DECODE_OUT_OF_MEMORY: reason = .ioError
+        default: reason = .corruptData
+        }
+        return ImageError(reason: reason, message: text)
+    }
+}
