@@ -51,4 +51,16 @@ typedef enum {
 loom_decode_status loom_png_decode_rgba8(const uint8_t *data, size_t size, uint64_t max_pixels, loom_buffer *out,
                                          int *width, int *height, char message[LOOM_CODEC_MESSAGE_MAX]);
 
+/// Decodes a JPEG to RGB8. `scale_denom` (1, 2, 4 or 8) asks libjpeg for DCT-domain scaling;
+/// grayscale is replicated, Adobe CMYK/YCCK converted as Pillow does. `orientation` gets the EXIF
+/// orientation (1-8, 1 when absent or unreadable). With `strict`, libjpeg warnings (corrupt data,
+/// premature end) are errors. Images with more than `max_pixels` full-size pixels are refused
+/// before decoding. On success `out` holds width * height * 3 bytes.
+loom_decode_status loom_jpeg_decode_rgb8(const uint8_t *data, size_t size, int scale_denom, uint64_t max_pixels,
+                                         int strict, loom_buffer *out, int *width, int *height, int *orientation,
+                                         char message[LOOM_CODEC_MESSAGE_MAX]);
+
+/// The EXIF orientation in an APP1 payload ("Exif\0\0" + TIFF), 1 when absent or malformed.
+int loom_exif_orientation(const uint8_t *app1, size_t size);
+
 #endif

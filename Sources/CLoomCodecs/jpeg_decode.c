@@ -1,0 +1,175 @@
+#include "loom_codecs.h"
+
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jpeglib.h>
+#include <jerror.h>
+
+typedef struct {
+    struct jpeg_error_mgr base;
+    jmp_buf jump;
+    char *message;
+    int warnings;
+    int premature_end;
+} loom_jpeg_decode_error;
+
+static void loom_jpeg_decode_error_exit(j_common_ptr cinfo) {
+    loom_jpeg_decode_error *err = (loom_jpeg_decode_error *)cinfo->err;
+    char text[JMSG_LENGTH_MAX];
+    (*cinfo->err->format_message)(cinfo, text);
+    snprintf(err->message, LOOM_CODEC_MESSAGE_MAX, "%s", text);
+    longjmp(err->jump, 1);
+}
+
+/* Warnings are counted (and the first one kept) so the caller can refuse damaged data. */
+static void loom_jpeg_decode_message(j_common_ptr cinfo, int level) {
+    loom_jpeg_decode_error *err = (loom_jpeg_decode_error *)cinfo->err;
+    if (level >= 0) return;
+    if (err->warnings == 0) {
+        char text[JMSG_LENGTH_MAX];
+        (*cinfo->err->format_message)(cinfo, text);
+        snprintf(err->message, LOOM_CODEC_MESSAGE_MAX, "%s", text);
+    }
+    if (cinfo->err->msg_code == JWRN_JPEG_EOF) err->premature_end = 1;
+    err->warnings++;
+}
+
+static unsigned loom_read16(const uint8_t *p, int little) {
+    return little ? (unsigned)(p[0] | p[1] << 8) : (unsigned)(p[0] << 8 | p[1]);
+}
+
+static unsigned long loom_read32(const uint8_t *p, int little) {
+    return little ? (unsigned long)p[0] | (unsigned long)p[1] << 8 | (unsigned long)p[2] << 16 | (unsigned long)p[3] << 24
+                  : (unsigned long)p[0] << 24 | (unsigned long)p[1] << 16 | (unsigned long)p[2] << 8 | (unsigned long)p[3];
+}
+
+int loom_exif_orientation(const uint8_t *app1, size_t size) {
+    if (size < 14 || memcmp(app1, "Exif\0\0", 6) != 0) return 1;
+    const uint8_t *tiff = app1 + 6;
+    size_t length = size - 6;
+    int little;
+    if (tiff[0] == 'I' && tiff[1] == 'I') little = 1;
+    else if (tiff[0] == 'M' && tiff[1] == 'M') little = 0;
+    else return 1;
+    unsigned long ifd = loom_read32(tiff + 4, little);
+    if (ifd + 2 > length) return 1;
+    unsigned entries = loom_read16(tiff + ifd, little);
+    for (unsigned i = 0; i < entries; i++) {
+        size_t entry = ifd + 2 + (size_t)i * 12;
+        if (entry + 12 > length) return 1;
+        if (loom_read16(tiff + entry, little) == 0x0112) {
+            unsigned type = loom_read16(tiff + entry + 2, little);
+            unsigned value = type == 3 ? loom_read16(tiff + entry + 8, little) : (unsigned)loom_read32(tiff + entry + 8, little);
+            return value >= 1 && value <= 8 ? (int)value : 1;
+        }
+    }
+    return 1;
+}
+
+/* Pillow's CMYK to RGB: with nk = 255 - k, r = nk - round(c * nk / 255) (its MULDIV255). */
+static inline uint8_t loom_cmyk_channel(int c, int k) {
+    int nk = 255 - k;
+    int t = c * nk + 128;
+    int value = nk - (((t >> 8) + t) >> 8);
+    return (uint8_t)(value < 0 ? 0 : value);
+}
+
+loom_decode_status loom_jpeg_decode_rgb8(const uint8_t *data, size_t size, int scale_denom, uint64_t max_pixels,
+                                         int strict, loom_buffer *out, int *width, int *height, int *orientation,
+                                         char message[LOOM_CODEC_MESSAGE_MAX]) {
+    struct jpeg_decompress_struct cinfo;
+    loom_jpeg_decode_error jerr;
+    /* Changed after setjmp and used after a longjmp: volatile. */
+    JSAMPLE *volatile row = NULL;
+
+    memset(out, 0, sizeof(*out));
+    message[0] = 0;
+    *orientation = 1;
+    if (size < 3 || data[0] != 0xFF || data[1] != 0xD8) {
+        snprintf(message, LOOM_CODEC_MESSAGE_MAX, "not a JPEG (no SOI marker)");
+        return LOOM_DECODE_NOT_AN_IMAGE;
+    }
+    cinfo.err = jpeg_std_error(&jerr.base);
+    jerr.base.error_exit = loom_jpeg_decode_error_exit;
+    jerr.base.emit_message = loom_jpeg_decode_message;
+    jerr.message = message;
+    jerr.warnings = 0;
+    jerr.premature_end = 0;
+    if (setjmp(jerr.jump)) {
+        jpeg_destroy_decompress(&cinfo);
+        free(row);
+        loom_buffer_free(out);
+        return strstr(message, "Unsupported") || strstr(message, "unsupported") ? LOOM_DECODE_UNSUPPORTED : LOOM_DECODE_CORRUPT;
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, data, (unsigned long)size);
+    jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xFFFF);
+    jpeg_read_header(&cinfo, TRUE);
+    for (jpeg_saved_marker_ptr marker = cinfo.marker_list; marker != NULL; marker = marker->next) {
+        if (marker->marker == JPEG_APP0 + 1) {
+            int value = loom_exif_orientation(marker->data, marker->data_length);
+            if (value != 1 || memcmp(marker->data, "Exif", 4) == 0) {
+                *orientation = value;
+                break;
+            }
+        }
+    }
+    if ((uint64_t)cinfo.image_width * cinfo.image_height > max_pixels) {
+        snprintf(message, LOOM_CODEC_MESSAGE_MAX, "%ux%u pixels is over the limit of %llu", cinfo.image_width,
+                 cinfo.image_height, (unsigned long long)max_pixels);
+        jpeg_destroy_decompress(&cinfo);
+        return LOOM_DECODE_TOO_LARGE;
+    }
+    int cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
+    cinfo.out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
+    cinfo.scale_num = 1;
+    cinfo.scale_denom = (unsigned)(scale_denom == 2 || scale_denom == 4 || scale_denom == 8 ? scale_denom : 1);
+    jpeg_start_decompress(&cinfo);
+
+    unsigned w = cinfo.output_width, h = cinfo.output_height;
+    int components = cinfo.output_components;
+    out->data = malloc((size_t)w * h * 3);
+    row = malloc((size_t)w * (size_t)components);
+    if (out->data == NULL || row == NULL) {
+        snprintf(message, LOOM_CODEC_MESSAGE_MAX, "out of memory for %ux%u pixels", w, h);
+        jpeg_destroy_decompress(&cinfo);
+        free(row);
+        loom_buffer_free(out);
+        return LOOM_DECODE_OUT_OF_MEMORY;
+    }
+    out->size = out->capacity = (size_t)w * h * 3;
+    /* Adobe CMYK is stored inverted; Pillow inverts it back before converting. */
+    int inverted = cmyk && cinfo.saw_Adobe_marker;
+    while (cinfo.output_scanline < h) {
+        unsigned y = cinfo.output_scanline;
+        JSAMPROW rows[1] = {row};
+        jpeg_read_scanlines(&cinfo, rows, 1);
+        uint8_t *target = out->data + (size_t)y * w * 3;
+        if (components == 3) {
+            memcpy(target, row, (size_t)w * 3);
+        } else if (components == 4) {
+            for (unsigned x = 0; x < w; x++) {
+                int c = row[4 * x], m = row[4 * x + 1], ye = row[4 * x + 2], k = row[4 * x + 3];
+                if (inverted) { c = 255 - c; m = 255 - m; ye = 255 - ye; k = 255 - k; }
+                target[3 * x] = loom_cmyk_channel(c, k);
+                target[3 * x + 1] = loom_cmyk_channel(m, k);
+                target[3 * x + 2] = loom_cmyk_channel(ye, k);
+            }
+        } else {
+            for (unsigned x = 0; x < w; x++) target[3 * x] = target[3 * x + 1] = target[3 * x + 2] = row[x];
+        }
+    }
+    jpeg_finish_decompress(&cinfo);
+    jpeg_destroy_decompress(&cinfo);
+    free(row);
+    row = NULL;
+    if (strict && jerr.warnings > 0) {
+        loom_buffer_free(out);
+        return jerr.premature_end ? LOOM_DECODE_TRUNCATED : LOOM_DECODE_CORRUPT;
+    }
+    *width = (int)w;
+    *height = (int)h;
+    return LOOM_DECODE_OK;
+}
