@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "loom", targets: ["loom"]),
         .executable(name: "loom-ingest", targets: ["loom-ingest"]),
+        .executable(name: "loom-images", targets: ["loom-images"]),
         .executable(name: "loom-text", targets: ["loom-text"]),
         .executable(name: "loom-triplets", targets: ["loom-triplets"]),
         .library(name: "LoomCore", targets: ["LoomCore"]),
@@ -44,12 +45,15 @@ let package = Package(
             ]),
         .target(
             name: "LoomSampleData",
-            dependencies: ["LoomCore", "CLoomCodecs", "CZlib"],
+            dependencies: ["LoomCore", "LoomImages", "CLoomCodecs", "CZlib"],
             swiftSettings: cpuFlags),
         .target(
             name: "LoomIngest",
             dependencies: ["LoomCore", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "LoomImages", dependencies: ["LoomCore", "CLoomCodecs"]),
+        .target(
+            name: "LoomImages",
+            dependencies: ["LoomCore", "CLoomCodecs", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: cpuFlags),
         .target(
             name: "LoomTriplets",
             dependencies: ["LoomCore", .product(name: "GRDB", package: "GRDB.swift")]),
@@ -63,12 +67,13 @@ let package = Package(
         .target(
             name: "LoomCLI",
             dependencies: [
-                "LoomCore", "LoomSampleData", "LoomIngest", "LoomText", "LoomTriplets",
+                "LoomCore", "LoomSampleData", "LoomIngest", "LoomImages", "LoomText", "LoomTriplets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(name: "loom", dependencies: ["LoomCLI"]),
         .executableTarget(name: "loom-ingest", dependencies: ["LoomCLI"]),
+        .executableTarget(name: "loom-images", dependencies: ["LoomCLI"]),
         .executableTarget(name: "loom-text", dependencies: ["LoomCLI"]),
         .executableTarget(name: "loom-triplets", dependencies: ["LoomCLI"]),
         .executableTarget(
@@ -99,7 +104,8 @@ let package = Package(
             dependencies: ["LoomTriplets", "LoomCore", "LoomIngest", "LoomTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "LoomImagesTests",
-            dependencies: ["LoomImages", "LoomCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["LoomImages", "LoomCore", "LoomIngest", "LoomSampleData", "LoomTestSupport",
+                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Resources")]),
         .testTarget(
             name: "LoomCLITests",

@@ -1,4 +1,5 @@
 import LoomCore
+import LoomImages
 import LoomIngest
 import LoomText
 import LoomTriplets
@@ -8,6 +9,7 @@ import LoomTriplets
 public enum StageCatalog {
     public static let all: [StageDescriptor] = [
         StageDescriptor(IngestStage()),
+        StageDescriptor(ImagesStage()),
         StageDescriptor(TextStage()),
         StageDescriptor(TripletStage()),
     ]

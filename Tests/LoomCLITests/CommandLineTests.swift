@@ -31,14 +31,15 @@ import Testing
         #expect(first.stdout.contains("3 rejected (duplicate_asin 1, invalid_json 1, invalid_utf8 1)"))
         #expect(first.stdout.contains("text: running (missing: no output yet)"))
         #expect(first.stdout.contains("triplets: running (missing: no output yet)"))
-        #expect(first.stdout.contains("pipeline Pipelines/sample.yaml: 3 ran, 0 skipped"))
+        #expect(first.stdout.contains("images: running (missing: no output yet)"))
+        #expect(first.stdout.contains("pipeline Pipelines/sample.yaml: 4 ran, 0 skipped"))
         #expect(FileManager.default.fileExists(atPath: work.file("reports/ingest.json")))
 
         let second = try loom(["run", "Pipelines/sample.yaml"], environment: environment)
         #expect(second.status == 0)
         #expect(second.stdout.contains("ingest: skipped (fresh: inputs, settings and version unchanged)"))
         #expect(second.stdout.contains("text: skipped (fresh"))
-        #expect(second.stdout.contains("0 ran, 3 skipped"))
+        #expect(second.stdout.contains("0 ran, 4 skipped"))
 
         let status = try loom(["status", "--work", work.path])
         #expect(status.status == 0)

@@ -1,6 +1,7 @@
 import CLoomCodecs
 import Foundation
 import LoomCore
+import LoomImages
 
 /// Encodes pictures as JPEG (baseline or progressive, optionally with an EXIF orientation) or
 /// PNG through libjpeg-turbo and libpng.
@@ -8,20 +9,13 @@ enum ImageEncoder {
     static func jpeg(_ picture: GarmentPainter.Picture, quality: Int, progressive: Bool, orientation: Int = 1) throws -> Data {
         precondition(picture.channels == 3, "JPEG needs RGB")
         let stored = orientation == 1 ? picture : storedForOrientation(picture, orientation: orientation)
-        let exif = orientation == 1 ? [] : exifOrientationSegment(orientation)
-        var buffer = loom_buffer()
-        var message = [CChar](repeating: 0, count: Int(LOOM_CODEC_MESSAGE_MAX))
-        let status = stored.pixels.withUnsafeBufferPointer { pixels in
-            exif.withUnsafeBufferPointer { app1 in
-                loom_jpeg_encode_rgb(pixels.baseAddress, Int32(stored.width), Int32(stored.height), Int32(quality),
-                                     progressive ? 1 : 0, app1.baseAddress, app1.count, &buffer, &message)
-            }
+        do {
+            return Data(try JPEGEncoder.encode(stored.pixels, width: stored.width, height: stored.height, quality: quality,
+                                               progressive: progressive,
+                                               app1: orientation == 1 ? [] : exifOrientationSegment(orientation)))
+        } catch {
+            throw LoomError.internalError("JPEG encoding failed: \(error.message)")
         }
-        guard status == 0 else {
-            throw LoomError.internalError("JPEG encoding failed: \(codecMessage(message))")
-        }
-        defer { loom_buffer_free(&buffer) }
-        return Data(bytes: buffer.data, count: buffer.size)
     }
 
     static func png(_ picture: GarmentPainter.Picture) throws -> Data {

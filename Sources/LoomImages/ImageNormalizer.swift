@@ -1,0 +1,83 @@
+import CLoomCodecs
+import Foundation
+
+/// One file → the model's input: decoded (JPEG at the smallest DCT scale that still covers the
+/// target), turned upright by its EXIF orientation, alpha composited on white, the shorter side
+/// resized to `resizeShorter` with an antialiasing filter, centre-cropped to `size`², RGB8.
+public struct ImageNormalizer: Sendable {
+    public var size: Int
+    public var resizeShorter: Int
+    public var maxPixels: UInt64
+    public var maxBytes: Int
+    /// Keep JPEGs whose decoder recovered from damage (truncation, corrupt data).
+    public var lenient: Bool
+
+    public init(size: Int = 224, resizeShorter: Int = 256, maxPixels: UInt64 = 40_000_000, maxBytes: Int = 50 << 20,
+                lenient: Bool = false) {
+        self.size = size
+        self.resizeShorter = resizeShorter
+        self.maxPixels = maxPixels
+        self.maxBytes = maxBytes
+        self.lenient = lenient
+    }
+
+    /// Decodes `bytes` at full size (or the smallest covering JPEG scale) and turns it upright
+    /// (unless `upright` is false: the pixels as stored, as other decoders hash them).
+    public func decodeUpright(_ bytes: [UInt8], scaled: Bool = true, upright: Bool = true) throws(ImageError) -> RGBAImage {
+        guard bytes.count <= maxBytes else {
+            throw ImageError(reason: .tooLarge, message: "\(bytes.count) bytes is over the limit of \(maxBytes)")
+        }
+        if bytes.starts(with: PNGDecoder.signature) {
+            return try PNGDecoder.decode(bytes, maxPixels: maxPixels)
+        }
+        guard bytes.count >= 3, bytes[0] == 0xFF, bytes[1] == 0xD8 else {
+            throw ImageError(reason: .notAnImage, message: bytes.isEmpty ? "empty file" : "neither a JPEG nor a PNG")
+        }
+        let denominator = scaled ? try scaleDenominator(bytes) : 1
+        let decoded = try JPEGDecoder.decode(bytes, scaleDenominator: denominator, maxPixels: maxPixels, strict: !lenient)
+        return upright ? decoded.image.applyingOrientation(decoded.orientation) : decoded.image
+    }
+
+    /// The largest of 8, 4, 2, 1 whose scaled shorter side still covers `resizeShorter`.
+    func scaleDenominator(_ bytes: [UInt8]) throws(ImageError) -> Int {
+        var width: Int32 = 0, height: Int32 = 0, components: Int32 = 0, progressive: Int32 = 0
+        var message = [CChar](repeating: 0, count: Int(LOOM_CODEC_MESSAGE_MAX))
+        let status = bytes.withUnsafeBufferPointer {
+            loom_jpeg_read_header($0.baseAddress, $0.count, &width, &height, &components, &progressive, &message)
+        }
+        guard status == 0 else { throw CodecStatus.error(LOOM_DECODE_CORRUPT, message) }
+        let shorter = Int(min(width, height))
+        for denominator in [8, 4, 2] where (shorter + denominator - 1) / denominator >= resizeShorter {
+            return denominator
+        }
+        return 1
+    }
+
+    /// The normalised `size × size × 3` RGB8 pixels of a file's bytes.
+    public func normalize(_ bytes: [UInt8]) throws(ImageError) -> [UInt8] {
+        normalize(try decodeUpright(bytes))
+    }
+
+    public func normalize(_ image: RGBAImage) -> [UInt8] {
+        // Composite on white: c' = (c·a + 255·(255 − a)) / 255.
+        var rgb = [UInt8](repeating: 0, count: image.width * image.height * 3)
+        image.pixels.withUnsafeBufferPointer { rgba in
+            rgb.withUnsafeMutableBufferPointer { out in
+                for index in 0..<(image.width * image.height) {
+                    let alpha = Int(rgba[4 * index + 3])
+                    for channel in 0..<3 {
+                        let value = Int(rgba[4 * index + channel])
+                        out[3 * index + channel] = alpha == 255 ? UInt8(value) : UInt8((value * alpha + 255 * (255 - alpha) + 127) / 255)
+                    }
+                }
+            }
+        }
+        let shorter = min(image.width, image.height)
+        let targetWidth = max(size, Int((Double(image.width) * Double(resizeShorter) / Double(shorter)).rounded()))
+        let targetHeight = max(size, Int((Double(image.height) * Double(resizeShorter) / Double(shorter)).rounded()))
+        let left = (targetWidth - size) / 2
+        let top = (targetHeight - size) / 2
+        return AntialiasResizer.resize(rgb, width: image.width, height: image.height, targetWidth: targetWidth,
+                                       targetHeight: targetHeight, cropX: left..<(left + size), cropY: top..<(top + size))
+    }
+}

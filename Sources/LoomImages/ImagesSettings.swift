@@ -1,0 +1,68 @@
+import LoomCore
+
+/// Settings of the images stage (`stages.images` in a pipeline file).
+public struct ImagesSettings: StageSettings {
+    public enum Encoding: String, Codable, Sendable {
+        /// RGB8 bytes as they are.
+        case raw
+        /// A JPEG of the normalised pixels (6× smaller; the default for big catalogs).
+        case jpeg
+    }
+
+    public var size: Int
+    public var resizeShorter: Int
+    public var encoding: Encoding
+    public var jpegQuality: Int
+    public var maxPixels: Int
+    public var maxBytes: Int
+    public var lenient: Bool
+    public var maxRejectRatio: Double
+
+    public static let defaults = ImagesSettings(size: 224, resizeShorter: 256, encoding: .jpeg, jpegQuality: 95,
+                                                maxPixels: 40_000_000, maxBytes: 50 << 20, lenient: false, maxRejectRatio: 0.05)
+
+    public init(size: Int, resizeShorter: Int, encoding: Encoding, jpegQuality: Int, maxPixels: Int, maxBytes: Int,
+                lenient: Bool, maxRejectRatio: Double) {
+        self.size = size
+        self.resizeShorter = resizeShorter
+        self.encoding = encoding
+        self.jpegQuality = jpegQuality
+        self.maxPixels = maxPixels
+        self.maxBytes = maxBytes
+        self.lenient = lenient
+        self.maxRejectRatio = maxRejectRatio
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case size, encoding, lenient
+        case resizeShorter = "resize_shorter"
+        case jpegQuality = "jpeg_quality"
+        case maxPixels = "max_pixels"
+        case maxBytes = "max_bytes"
+        case maxRejectRatio = "max_reject_ratio"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let d = ImagesSettings.defaults
+        size = try container.decodeIfPresent(Int.self, forKey: .size) ?? d.size
+        resizeShorter = try container.decodeIfPresent(Int.self, forKey: .resizeShorter) ?? d.resizeShorter
+        encoding = try container.decodeIfPresent(Encoding.self, forKey: .encoding) ?? d.encoding
+        jpegQuality = try container.decodeIfPresent(Int.self, forKey: .jpegQuality) ?? d.jpegQuality
+        maxPixels = try container.decodeIfPresent(Int.self, forKey: .maxPixels) ?? d.maxPixels
+        maxBytes = try container.decodeIfPresent(Int.self, forKey: .maxBytes) ?? d.maxBytes
+        lenient = try container.decodeIfPresent(Bool.self, forKey: .lenient) ?? d.lenient
+        maxRejectRatio = try container.decodeIfPresent(Double.self, forKey: .maxRejectRatio) ?? d.maxRejectRatio
+    }
+
+    var normalizer: ImageNormalizer {
+        ImageNormalizer(size: size, resizeShorter: resizeShorter, maxPixels: UInt64(maxPixels), maxBytes: maxBytes, lenient: lenient)
+    }
+
+    func validate() throws {
+        guard (16...1024).contains(size) else { throw LoomError.usage("size must be 16…1024", key: "size") }
+        guard resizeShorter >= size else { throw LoomError.usage("resize_shorter must be at least size", key: "resize_shorter") }
+        guard (1...100).contains(jpegQuality) else { throw LoomError.usage("jpeg_quality must be 1…100", key: "jpeg_quality") }
+        guard maxPixels > 0, maxBytes > 0 else { throw LoomError.usage("max_pixels and max_bytes must be positive", key: "max_pixels") }
+    }
+}
