@@ -78,7 +78,7 @@ let package = Package(
         .executableTarget(name: "loom-triplets", dependencies: ["LoomCLI"]),
         .executableTarget(
             name: "loom-bench",
-            dependencies: ["LoomCore", "LoomSampleData", "LoomText", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["LoomCore", "LoomSampleData", "LoomImages", "LoomText", .product(name: "Crypto", package: "swift-crypto")],
             path: "Benchmarks/LoomBench"),
 
         // A small real stage for testing the runner, and an executable that runs it in a child

@@ -5,7 +5,7 @@ import LoomSampleData
 // make bench: throughput of Loom's own pieces, beside the peer tool measured in the same run.
 // Every figure is the median of 5 runs on this machine.
 
-// `loom-bench [hash] [ingest] [triplets] [tokenizer] [sample-data]` runs the named sections; none: all.
+// `loom-bench [hash] [ingest] [triplets] [images] [tokenizer] [sample-data]` runs the named sections; none: all.
 let sections = Set(CommandLine.arguments.dropFirst())
 func wanted(_ section: String) -> Bool { sections.isEmpty || sections.contains(section) }
 
@@ -40,6 +40,9 @@ if wanted("ingest") { try IngestBenchmark.run(scratch: scratch, loom: loom, repe
 // Triplets: a power-law graph of 1M items and 20M edges.
 if wanted("triplets") { try TripletBenchmark.run(scratch: scratch, loom: loom, items: 1_000_000, edges: 20_000_000) }
 if sections.contains("triplets-small") { try TripletBenchmark.run(scratch: scratch, loom: loom, items: 200_000, edges: 4_000_000) }
+
+// Images: decode → orient → resize → crop beside Pillow.
+if wanted("images") { try ImageBenchmark.run(scratch: scratch, repeats: 3) }
 
 // Tokenizer: WordPiece beside HF tokenizers and flash-tokenizer.
 if wanted("tokenizer") { try TokenizerBenchmark.run(scratch: scratch, repeats: 3) }

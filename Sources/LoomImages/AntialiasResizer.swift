@@ -3,81 +3,91 @@ import Foundation
 /// Resizes RGB8 with a triangle (bilinear) filter whose support widens with the reduction factor,
 /// as Pillow's BILINEAR resize does when it reduces: every source pixel under the footprint
 /// counts, so small patterns average out instead of aliasing. Separable: a horizontal pass into
-/// 8-bit rows, then a vertical pass. Only the output window `crop` is computed.
+/// 8-bit rows, then a vertical pass. Only the output window (the crop) is computed.
 enum AntialiasResizer {
-    /// For each output coordinate: the first source index and the normalised weights.
+    /// For each output coordinate: the first source index and its taps, in flat arrays.
     struct Kernel {
-        var starts: [Int]
-        var weights: [[Float]]
+        var starts: [Int32]
+        var counts: [Int32]
+        /// `weights[index * stride ..< index * stride + counts[index]]`
+        var weights: [Float]
+        var stride: Int
     }
 
     static func kernel(source: Int, target: Int, window: Range<Int>) -> Kernel {
         let scale = Double(source) / Double(target)
         let filterScale = max(scale, 1)
         let support = filterScale  // triangle support 1, stretched when reducing
-        var starts: [Int] = []
-        var weights: [[Float]] = []
-        for index in window {
+        let stride = Int((support * 2).rounded(.up)) + 2
+        var kernel = Kernel(starts: [], counts: [], weights: [Float](repeating: 0, count: window.count * stride), stride: stride)
+        for (slot, index) in window.enumerated() {
             let center = (Double(index) + 0.5) * scale
             let low = max(0, Int((center - support).rounded(.down)))
-            let high = min(source, Int((center + support).rounded(.up)))
+            let high = min(source, Int((center + support).rounded(.up)), low + stride)
             var row: [Double] = []
             for x in low..<high {
-                let distance = abs((Double(x) + 0.5 - center) / filterScale)
-                row.append(max(0, 1 - distance))
+                row.append(max(0, 1 - abs((Double(x) + 0.5 - center) / filterScale)))
             }
             let total = row.reduce(0, +)
-            starts.append(low)
-            weights.append(row.map { Float(total > 0 ? $0 / total : 0) })
+            kernel.starts.append(Int32(low))
+            kernel.counts.append(Int32(row.count))
+            for (tap, weight) in row.enumerated() { kernel.weights[slot * stride + tap] = Float(total > 0 ? weight / total : 0) }
         }
-        return Kernel(starts: starts, weights: weights)
+        return kernel
     }
 
     /// `rgb` (width × height × 3) resized to `targetWidth × targetHeight`, of which the window
-    /// `crop` (x and y ranges of the resized image) is returned, tightly packed.
+    /// `cropX × cropY` of the resized image is returned, tightly packed.
     static func resize(_ rgb: [UInt8], width: Int, height: Int, targetWidth: Int, targetHeight: Int,
                        cropX: Range<Int>, cropY: Range<Int>) -> [UInt8] {
         let horizontal = kernel(source: width, target: targetWidth, window: cropX)
         let vertical = kernel(source: height, target: targetHeight, window: cropY)
-        // Rows the vertical pass needs.
-        let firstRow = vertical.starts.min() ?? 0
-        let lastRow = zip(vertical.starts, vertical.weights).map { $0 + $1.count }.max() ?? 0
+        let firstRow = Int(vertical.starts.first ?? 0)
+        let lastRow = Int(vertical.starts.last ?? 0) + Int(vertical.counts.last ?? 0)
         let outWidth = cropX.count
-        var middle = [UInt8](repeating: 0, count: (lastRow - firstRow) * outWidth * 3)
+        let rowLength = outWidth * 3
+        var middle = [Float](repeating: 0, count: (lastRow - firstRow) * rowLength)
         rgb.withUnsafeBufferPointer { source in
             middle.withUnsafeMutableBufferPointer { target in
-                for y in firstRow..<lastRow {
-                    let sourceRow = y * width * 3
-                    let targetRow = (y - firstRow) * outWidth * 3
-                    for x in 0..<outWidth {
-                        var r: Float = 0, g: Float = 0, b: Float = 0
-                        var offset = sourceRow + horizontal.starts[x] * 3
-                        for weight in horizontal.weights[x] {
-                            r += weight * Float(source[offset])
-                            g += weight * Float(source[offset + 1])
-                            b += weight * Float(source[offset + 2])
-                            offset += 3
+                horizontal.weights.withUnsafeBufferPointer { weights in
+                    for y in firstRow..<lastRow {
+                        let sourceRow = source.baseAddress! + y * width * 3
+                        let targetRow = target.baseAddress! + (y - firstRow) * rowLength
+                        for x in 0..<outWidth {
+                            var r: Float = 0, g: Float = 0, b: Float = 0
+                            var pixel = sourceRow + Int(horizontal.starts[x]) * 3
+                            let tapWeights = weights.baseAddress! + x * horizontal.stride
+                            for tap in 0..<Int(horizontal.counts[x]) {
+                                let weight = tapWeights[tap]
+                                r += weight * Float(pixel[0])
+                                g += weight * Float(pixel[1])
+                                b += weight * Float(pixel[2])
+                                pixel += 3
+                            }
+                            // Pillow rounds to 8 bits between the passes; so do we.
+                            targetRow[3 * x] = r.rounded()
+                            targetRow[3 * x + 1] = g.rounded()
+                            targetRow[3 * x + 2] = b.rounded()
                         }
-                        target[targetRow + 3 * x] = clamp(r)
-                        target[targetRow + 3 * x + 1] = clamp(g)
-                        target[targetRow + 3 * x + 2] = clamp(b)
                     }
                 }
             }
         }
-        var out = [UInt8](repeating: 0, count: outWidth * cropY.count * 3)
+        var out = [UInt8](repeating: 0, count: rowLength * cropY.count)
+        var accumulator = [Float](repeating: 0, count: rowLength)
         middle.withUnsafeBufferPointer { source in
             out.withUnsafeMutableBufferPointer { target in
-                for y in 0..<cropY.count {
-                    let start = vertical.starts[y] - firstRow
-                    for x in 0..<(outWidth * 3) {
-                        var sum: Float = 0
-                        var row = start
-                        for weight in vertical.weights[y] {
-                            sum += weight * Float(source[row * outWidth * 3 + x])
-                            row += 1
+                accumulator.withUnsafeMutableBufferPointer { sum in
+                    for y in 0..<cropY.count {
+                        for index in 0..<rowLength { sum[index] = 0 }
+                        let first = Int(vertical.starts[y]) - firstRow
+                        for tap in 0..<Int(vertical.counts[y]) {
+                            let weight = vertical.weights[y * vertical.stride + tap]
+                            let row = source.baseAddress! + (first + tap) * rowLength
+                            for index in 0..<rowLength { sum[index] += weight * row[index] }
                         }
-                        target[y * outWidth * 3 + x] = clamp(sum)
+                        let targetRow = target.baseAddress! + y * rowLength
+                        for index in 0..<rowLength { targetRow[index] = clamp(sum[index]) }
                     }
                 }
             }

@@ -55,7 +55,14 @@ public struct ImageNormalizer: Sendable {
 
     /// The normalised `size × size × 3` RGB8 pixels of a file's bytes.
     public func normalize(_ bytes: [UInt8]) throws(ImageError) -> [UInt8] {
-        normalize(try decodeUpright(bytes))
+        guard bytes.count <= maxBytes, !bytes.starts(with: PNGDecoder.signature), bytes.count >= 3, bytes[0] == 0xFF, bytes[1] == 0xD8 else {
+            return normalize(try decodeUpright(bytes))
+        }
+        // JPEG: stay in RGB (no alpha to composite).
+        let (stored, width, height, orientation) = try JPEGDecoder.decodeRGB(
+            bytes, scaleDenominator: try scaleDenominator(bytes), maxPixels: maxPixels, strict: !lenient)
+        let (rgb, uprightWidth, uprightHeight) = RGBAImage.oriented(stored, width: width, height: height, channels: 3, orientation: orientation)
+        return resizeAndCrop(rgb, width: uprightWidth, height: uprightHeight)
     }
 
     public func normalize(_ image: RGBAImage) -> [UInt8] {
@@ -72,12 +79,17 @@ public struct ImageNormalizer: Sendable {
                 }
             }
         }
-        let shorter = min(image.width, image.height)
-        let targetWidth = max(size, Int((Double(image.width) * Double(resizeShorter) / Double(shorter)).rounded()))
-        let targetHeight = max(size, Int((Double(image.height) * Double(resizeShorter) / Double(shorter)).rounded()))
+        return resizeAndCrop(rgb, width: image.width, height: image.height)
+    }
+
+    /// Shorter side to `resizeShorter`, then the centred `size × size` window.
+    func resizeAndCrop(_ rgb: [UInt8], width: Int, height: Int) -> [UInt8] {
+        let shorter = min(width, height)
+        let targetWidth = max(size, Int((Double(width) * Double(resizeShorter) / Double(shorter)).rounded()))
+        let targetHeight = max(size, Int((Double(height) * Double(resizeShorter) / Double(shorter)).rounded()))
         let left = (targetWidth - size) / 2
         let top = (targetHeight - size) / 2
-        return AntialiasResizer.resize(rgb, width: image.width, height: image.height, targetWidth: targetWidth,
+        return AntialiasResizer.resize(rgb, width: width, height: height, targetWidth: targetWidth,
                                        targetHeight: targetHeight, cropX: left..<(left + size), cropY: top..<(top + size))
     }
 }

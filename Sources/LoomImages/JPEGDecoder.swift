@@ -13,6 +13,22 @@ public enum JPEGDecoder {
     ///   - strict: libjpeg warnings (corrupt data, premature end) reject the image.
     public static func decode(_ data: [UInt8], scaleDenominator: Int = 1, maxPixels: UInt64, strict: Bool = true)
         throws(ImageError) -> Decoded {
+        let (rgb, width, height, orientation) = try decodeRGB(data, scaleDenominator: scaleDenominator, maxPixels: maxPixels, strict: strict)
+        let count = width * height
+        var pixels = [UInt8](repeating: 255, count: count * 4)
+        pixels.withUnsafeMutableBufferPointer { rgba in
+            for index in 0..<count {
+                rgba[4 * index] = rgb[3 * index]
+                rgba[4 * index + 1] = rgb[3 * index + 1]
+                rgba[4 * index + 2] = rgb[3 * index + 2]
+            }
+        }
+        return Decoded(image: RGBAImage(width: width, height: height, pixels: pixels), orientation: orientation)
+    }
+
+    /// RGB8 pixels as stored, width, height and EXIF orientation: what the images stage needs.
+    static func decodeRGB(_ data: [UInt8], scaleDenominator: Int, maxPixels: UInt64, strict: Bool)
+        throws(ImageError) -> ([UInt8], Int, Int, Int) {
         var buffer = loom_buffer()
         var message = [CChar](repeating: 0, count: Int(LOOM_CODEC_MESSAGE_MAX))
         var width: Int32 = 0
@@ -24,16 +40,6 @@ public enum JPEGDecoder {
         }
         defer { loom_buffer_free(&buffer) }
         guard status == LOOM_DECODE_OK else { throw CodecStatus.error(status, message) }
-        let count = Int(width) * Int(height)
-        var pixels = [UInt8](repeating: 255, count: count * 4)
-        let rgb = UnsafeBufferPointer(start: buffer.data, count: buffer.size)
-        pixels.withUnsafeMutableBufferPointer { rgba in
-            for index in 0..<count {
-                rgba[4 * index] = rgb[3 * index]
-                rgba[4 * index + 1] = rgb[3 * index + 1]
-                rgba[4 * index + 2] = rgb[3 * index + 2]
-            }
-        }
-        return Decoded(image: RGBAImage(width: Int(width), height: Int(height), pixels: pixels), orientation: Int(orientation))
+        return (Array(UnsafeBufferPointer(start: buffer.data, count: buffer.size)), Int(width), Int(height), Int(orientation))
     }
 }

@@ -3,7 +3,13 @@ extension RGBAImage {
     /// 3 = turned 180°, 4 = flipped, 5 = transposed, 6 = turned 90° clockwise, 7 = transversed,
     /// 8 = turned 90° counter-clockwise).
     public func applyingOrientation(_ orientation: Int) -> RGBAImage {
-        guard (2...8).contains(orientation) else { return self }
+        let (out, outWidth, outHeight) = RGBAImage.oriented(pixels, width: width, height: height, channels: 4, orientation: orientation)
+        return RGBAImage(width: outWidth, height: outHeight, pixels: out)
+    }
+
+    /// Tightly packed pixels of `channels` bytes turned by EXIF `orientation`; (pixels, width, height).
+    static func oriented(_ pixels: [UInt8], width: Int, height: Int, channels: Int, orientation: Int) -> ([UInt8], Int, Int) {
+        guard (2...8).contains(orientation) else { return (pixels, width, height) }
         let swaps = orientation >= 5
         let outWidth = swaps ? height : width
         let outHeight = swaps ? width : height
@@ -23,16 +29,13 @@ extension RGBAImage {
                         case 7: (sx, sy) = (width - 1 - y, height - 1 - x)
                         default: (sx, sy) = (width - 1 - y, x)
                         }
-                        let from = (sy * width + sx) * 4
-                        let to = (y * outWidth + x) * 4
-                        target[to] = source[from]
-                        target[to + 1] = source[from + 1]
-                        target[to + 2] = source[from + 2]
-                        target[to + 3] = source[from + 3]
+                        let from = (sy * width + sx) * channels
+                        let to = (y * outWidth + x) * channels
+                        for channel in 0..<channels { target[to + channel] = source[from + channel] }
                     }
                 }
             }
         }
-        return RGBAImage(width: outWidth, height: outHeight, pixels: out)
+        return (out, outWidth, outHeight)
     }
 }
