@@ -27,18 +27,19 @@ struct DecodeCommand: ParsableCommand {
             let normalizer = ImageNormalizer(size: size, resizeShorter: max(size, size * 8 / 7), lenient: lenient)
             var failures = 0
             for file in files {
-                guard let data = FileManager.default.contents(atPath: file) else {
-                    print("\(file): missing_file")
+                let (bytes, readError) = ImagesStage.read(file)
+                guard let bytes else {
+                    print("\(file): \(readError?.description ?? "io_error")")
                     failures += 1
                     continue
                 }
                 do {
                     // Full size, as stored (no EXIF turn): comparable with other decoders' hashes.
-                    let full = try normalizer.decodeUpright([UInt8](data), scaled: false, upright: false)
+                    let full = try normalizer.decodeUpright(bytes, scaled: false, upright: false)
                     let digest = SHA256.hash(data: Data(full.pixels)).map { String(format: "%02x", $0) }.joined()
                     print("\(file): \(full.width)x\(full.height) rgba8 sha256 \(digest)")
                     if let out {
-                        let pixels = try normalizer.normalize([UInt8](data))
+                        let pixels = try normalizer.normalize(bytes)
                         let name = ((file as NSString).lastPathComponent as NSString).deletingPathExtension + ".png"
                         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
                         let png = try PNGEncoder.encode(pixels, width: size, height: size)

@@ -66,7 +66,8 @@ public final class ByteSource {
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
     public private(set) var bytesRead = 0
 
-    public init(path: String) throws {
+    /// `decompress: false` reads gzip files as they are (images, hashing).
+    public init(path: String, decompress: Bool = true) throws {
         self.path = path
         descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
@@ -75,7 +76,7 @@ public final class ByteSource {
         }
         var magic = [UInt8](repeating: 0, count: 2)
         let got = pread(descriptor, &magic, 2, 0)
-        if got == 2, magic[0] == 0x1F, magic[1] == 0x8B {
+        if decompress, got == 2, magic[0] == 0x1F, magic[1] == 0x8B {
             let z = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
             z.initialize(to: z_stream())
             guard inflateInit2_(z, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
