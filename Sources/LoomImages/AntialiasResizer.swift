@@ -54,20 +54,20 @@ enum AntialiasResizer {
                         let sourceRow = source.baseAddress! + y * width * 3
                         let targetRow = target.baseAddress! + (y - firstRow) * rowLength
                         for x in 0..<outWidth {
-                            var r: Float = 0, g: Float = 0, b: Float = 0
+                            // One SIMD lane per channel (the fourth is padding).
+                            var sum = SIMD4<Float>(repeating: 0)
                             var pixel = sourceRow + Int(horizontal.starts[x]) * 3
                             let tapWeights = weights.baseAddress! + x * horizontal.stride
                             for tap in 0..<Int(horizontal.counts[x]) {
-                                let weight = tapWeights[tap]
-                                r += weight * Float(pixel[0])
-                                g += weight * Float(pixel[1])
-                                b += weight * Float(pixel[2])
+                                let value = SIMD4<Float>(Float(pixel[0]), Float(pixel[1]), Float(pixel[2]), 0)
+                                sum.addProduct(SIMD4<Float>(repeating: tapWeights[tap]), value)
                                 pixel += 3
                             }
                             // Pillow rounds to 8 bits between the passes; so do we.
-                            targetRow[3 * x] = r.rounded()
-                            targetRow[3 * x + 1] = g.rounded()
-                            targetRow[3 * x + 2] = b.rounded()
+                            let rounded = sum.rounded(.toNearestOrAwayFromZero)
+                            targetRow[3 * x] = rounded.x
+                            targetRow[3 * x + 1] = rounded.y
+                            targetRow[3 * x + 2] = rounded.z
                         }
                     }
                 }

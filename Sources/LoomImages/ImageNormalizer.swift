@@ -38,6 +38,18 @@ public struct ImageNormalizer: Sendable {
         return upright ? decoded.image.applyingOrientation(decoded.orientation) : decoded.image
     }
 
+    /// Only the decode the pipeline does (JPEG to RGB8 at its DCT scale, PNG to RGBA8): the floor
+    /// the benchmark compares the whole pipeline with. Returns the number of pixels.
+    public func decodeOnly(_ bytes: [UInt8]) throws(ImageError) -> Int {
+        if bytes.starts(with: PNGDecoder.signature) {
+            let image = try PNGDecoder.decode(bytes, maxPixels: maxPixels)
+            return image.width * image.height
+        }
+        let (_, width, height, _) = try JPEGDecoder.decodeRGB(bytes, scaleDenominator: try scaleDenominator(bytes),
+                                                              maxPixels: maxPixels, strict: !lenient)
+        return width * height
+    }
+
     /// The largest of 8, 4, 2, 1 whose scaled shorter side still covers `resizeShorter`.
     func scaleDenominator(_ bytes: [UInt8]) throws(ImageError) -> Int {
         var width: Int32 = 0, height: Int32 = 0, components: Int32 = 0, progressive: Int32 = 0
