@@ -2,8 +2,8 @@ import Foundation
 
 /// Resizes RGB8 with a triangle (bilinear) filter whose support widens with the reduction factor,
 /// as Pillow's BILINEAR resize does when it reduces: every source pixel under the footprint
-/// counts, so small patterns average out instead of aliasing. Separable: a horizontal pass into
-/// 8-bit rows, then a vertical pass. Only the output window (the crop) is computed.
+/// counts, so small patterns average out instead of aliasing. Separable: a vertical pass into
+/// 8-bit-rounded rows, then a horizontal pass. Only the output window (the crop) is computed.
 enum AntialiasResizer {
     /// For each output coordinate: the first source index and its taps, in flat arrays.
     struct Kernel {
@@ -37,57 +37,54 @@ enum AntialiasResizer {
     }
 
     /// `rgb` (width × height × 3) resized to `targetWidth × targetHeight`, of which the window
-    /// `cropX × cropY` of the resized image is returned, tightly packed.
+    /// `cropX × cropY` of the resized image is returned, tightly packed. The vertical pass runs
+    /// first, over whole rows (contiguous, so it vectorises) and only for the cropped rows; the
+    /// horizontal pass then works on `cropY.count` rows instead of every source row.
     static func resize(_ rgb: [UInt8], width: Int, height: Int, targetWidth: Int, targetHeight: Int,
                        cropX: Range<Int>, cropY: Range<Int>) -> [UInt8] {
         let horizontal = kernel(source: width, target: targetWidth, window: cropX)
         let vertical = kernel(source: height, target: targetHeight, window: cropY)
-        let firstRow = Int(vertical.starts.first ?? 0)
-        let lastRow = Int(vertical.starts.last ?? 0) + Int(vertical.counts.last ?? 0)
+        let rowLength = width * 3
         let outWidth = cropX.count
-        let rowLength = outWidth * 3
-        var middle = [Float](repeating: 0, count: (lastRow - firstRow) * rowLength)
+        var middle = [Float](repeating: 0, count: cropY.count * rowLength)
+        var accumulator = [Float](repeating: 0, count: rowLength)
         rgb.withUnsafeBufferPointer { source in
             middle.withUnsafeMutableBufferPointer { target in
+                accumulator.withUnsafeMutableBufferPointer { sum in
+                    for y in 0..<cropY.count {
+                        for index in 0..<rowLength { sum[index] = 0 }
+                        for tap in 0..<Int(vertical.counts[y]) {
+                            let weight = vertical.weights[y * vertical.stride + tap]
+                            let row = source.baseAddress! + (Int(vertical.starts[y]) + tap) * rowLength
+                            for index in 0..<rowLength { sum[index] += weight * Float(row[index]) }
+                        }
+                        // Rounded to 8 bits between the passes, as Pillow does.
+                        let targetRow = target.baseAddress! + y * rowLength
+                        for index in 0..<rowLength { targetRow[index] = sum[index].rounded() }
+                    }
+                }
+            }
+        }
+        var out = [UInt8](repeating: 0, count: outWidth * 3 * cropY.count)
+        middle.withUnsafeBufferPointer { source in
+            out.withUnsafeMutableBufferPointer { target in
                 horizontal.weights.withUnsafeBufferPointer { weights in
-                    for y in firstRow..<lastRow {
-                        let sourceRow = source.baseAddress! + y * width * 3
-                        let targetRow = target.baseAddress! + (y - firstRow) * rowLength
+                    for y in 0..<cropY.count {
+                        let sourceRow = source.baseAddress! + y * rowLength
+                        let targetRow = target.baseAddress! + y * outWidth * 3
                         for x in 0..<outWidth {
                             // One SIMD lane per channel (the fourth is padding).
                             var sum = SIMD4<Float>(repeating: 0)
                             var pixel = sourceRow + Int(horizontal.starts[x]) * 3
                             let tapWeights = weights.baseAddress! + x * horizontal.stride
                             for tap in 0..<Int(horizontal.counts[x]) {
-                                let value = SIMD4<Float>(Float(pixel[0]), Float(pixel[1]), Float(pixel[2]), 0)
-                                sum.addProduct(SIMD4<Float>(repeating: tapWeights[tap]), value)
+                                sum.addProduct(SIMD4<Float>(repeating: tapWeights[tap]), SIMD4<Float>(pixel[0], pixel[1], pixel[2], 0))
                                 pixel += 3
                             }
-                            // Pillow rounds to 8 bits between the passes; so do we.
-                            let rounded = sum.rounded(.toNearestOrAwayFromZero)
-                            targetRow[3 * x] = rounded.x
-                            targetRow[3 * x + 1] = rounded.y
-                            targetRow[3 * x + 2] = rounded.z
+                            targetRow[3 * x] = clamp(sum.x)
+                            targetRow[3 * x + 1] = clamp(sum.y)
+                            targetRow[3 * x + 2] = clamp(sum.z)
                         }
-                    }
-                }
-            }
-        }
-        var out = [UInt8](repeating: 0, count: rowLength * cropY.count)
-        var accumulator = [Float](repeating: 0, count: rowLength)
-        middle.withUnsafeBufferPointer { source in
-            out.withUnsafeMutableBufferPointer { target in
-                accumulator.withUnsafeMutableBufferPointer { sum in
-                    for y in 0..<cropY.count {
-                        for index in 0..<rowLength { sum[index] = 0 }
-                        let first = Int(vertical.starts[y]) - firstRow
-                        for tap in 0..<Int(vertical.counts[y]) {
-                            let weight = vertical.weights[y * vertical.stride + tap]
-                            let row = source.baseAddress! + (first + tap) * rowLength
-                            for index in 0..<rowLength { sum[index] += weight * row[index] }
-                        }
-                        let targetRow = target.baseAddress! + y * rowLength
-                        for index in 0..<rowLength { targetRow[index] = clamp(sum[index]) }
                     }
                 }
             }
