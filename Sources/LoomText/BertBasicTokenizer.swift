@@ -51,13 +51,7 @@ public struct BertBasicTokenizer: Sendable {
         let decomposed = String(cleaned).decomposedStringWithCanonicalMapping.unicodeScalars
         var result: [Unicode.Scalar] = []
         result.reserveCapacity(decomposed.count)
-        for scalar in decomposed where scalar.properties.generalCategory != .nonspacingMark {
-            if scalar.properties.changesWhenLowercased {
-                result.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
-            } else {
-                result.append(scalar)
-            }
-        }
+        ScalarNormalisation.appendStrippedLowercased(decomposed, to: &result)
         return result
     }
 

@@ -40,17 +40,24 @@ struct ScalarNormalisation: Sendable {
 
     static func compute(_ scalar: Unicode.Scalar) -> ([Unicode.Scalar], Bool) {
         var scalars: [Unicode.Scalar] = []
+        let decomposed = scalar.isASCII ? String(scalar).unicodeScalars : String(scalar).decomposedStringWithCanonicalMapping.unicodeScalars
+        let reorder = appendStrippedLowercased(decomposed, to: &scalars)
+        return (scalars, reorder)
+    }
+
+    /// BERT's accent stripping and lower-casing of already decomposed text: nonspacing marks
+    /// dropped, the rest lower-cased. Returns whether a character with a combining class remains.
+    @discardableResult
+    static func appendStrippedLowercased(_ decomposed: some Sequence<Unicode.Scalar>, to result: inout [Unicode.Scalar]) -> Bool {
         var reorder = false
-        let decomposed: String.UnicodeScalarView = scalar.properties.canonicalCombiningClass == .notReordered
-            && scalar.isASCII ? String(scalar).unicodeScalars : String(scalar).decomposedStringWithCanonicalMapping.unicodeScalars
         for part in decomposed where part.properties.generalCategory != .nonspacingMark {
             if part.properties.canonicalCombiningClass != .notReordered { reorder = true }
             if part.properties.changesWhenLowercased {
-                scalars.append(contentsOf: part.properties.lowercaseMapping.unicodeScalars)
+                result.append(contentsOf: part.properties.lowercaseMapping.unicodeScalars)
             } else {
-                scalars.append(part)
+                result.append(part)
             }
         }
-        return (scalars, reorder)
+        return reorder
     }
 }

@@ -100,8 +100,8 @@ public struct TextStage: Stage {
         defer { progress.finish() }
         try TextStage.forEachChunk(catalog) { items in
             let kept = items.filter { context.shard.contains(key: $0.asin) }
-            let slices = stride(from: 0, to: kept.count, by: max(1, (kept.count + context.threads - 1) / context.threads))
-                .map { Array(kept[$0..<min($0 + (kept.count + context.threads - 1) / context.threads, kept.count)]) }
+            let sliceSize = max(1, (kept.count + context.threads - 1) / context.threads)
+            let slices = stride(from: 0, to: kept.count, by: sliceSize).map { Array(kept[$0..<min($0 + sliceSize, kept.count)]) }
             let encoded = try ParallelMap.map(slices, threads: context.threads) { slice in
                 slice.map { item -> Encoded? in
                     (item.title ?? "").isEmpty && (item.description ?? "").isEmpty ? nil : encoder(item.text(settings.fields))

@@ -71,8 +71,10 @@ final class RecordReader {
     /// Compressed or plain bytes read so far, for progress and MB/s.
     var bytesRead: Int { source.bytesRead }
 
+    /// The next record on its own (tests; the stage reads batches).
     func next() throws -> SourceRecord? {
-        isArray ? try nextElement() : try nextLine()
+        guard let batch = try nextBatch(maxRecords: 1, maxBytes: 1), let span = batch.spans.first else { return nil }
+        return SourceRecord(bytes: Array(batch.bytes[span.start..<span.end]), line: span.line, element: span.element)
     }
 
     /// The next records, up to `maxRecords` or about `maxBytes`; nil at the end of the file.
@@ -159,29 +161,6 @@ final class RecordReader {
         return buffer.withUnsafeBufferPointer { bytes in
             guard let found = memchr(bytes.baseAddress! + from, 0x0A, bytes.count - from) else { return nil }
             return UnsafeRawPointer(found).assumingMemoryBound(to: UInt8.self) - bytes.baseAddress!
-        }
-    }
-
-    private func nextLine() throws -> SourceRecord? {
-        var scanFrom = start
-        while true {
-            if let newline = newline(from: scanFrom) {
-                var end = newline
-                if end > start, buffer[end - 1] == 0x0D { end -= 1 }
-                let record = SourceRecord(bytes: Array(buffer[start..<end]), line: line, element: nil)
-                start = newline + 1
-                line += 1
-                return record
-            }
-            if finished {
-                guard start < buffer.count else { return nil }
-                let record = SourceRecord(bytes: Array(buffer[start...]), line: line, element: nil)
-                start = buffer.count
-                return record
-            }
-            let scanned = buffer.count - start
-            try fill()
-            scanFrom = start + scanned
         }
     }
 

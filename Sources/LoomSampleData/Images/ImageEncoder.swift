@@ -1,4 +1,3 @@
-import CLoomCodecs
 import Foundation
 import LoomCore
 import LoomImages
@@ -19,17 +18,11 @@ enum ImageEncoder {
     }
 
     static func png(_ picture: GarmentPainter.Picture) throws -> Data {
-        var buffer = loom_buffer()
-        var message = [CChar](repeating: 0, count: Int(LOOM_CODEC_MESSAGE_MAX))
-        let status = picture.pixels.withUnsafeBufferPointer { pixels in
-            loom_png_encode(pixels.baseAddress, Int32(picture.width), Int32(picture.height), Int32(picture.channels),
-                            &buffer, &message)
+        do {
+            return Data(try PNGEncoder.encode(picture.pixels, width: picture.width, height: picture.height, channels: picture.channels))
+        } catch {
+            throw LoomError.internalError("PNG encoding failed: \(error.message)")
         }
-        guard status == 0 else {
-            throw LoomError.internalError("PNG encoding failed: \(codecMessage(message))")
-        }
-        defer { loom_buffer_free(&buffer) }
-        return Data(bytes: buffer.data, count: buffer.size)
     }
 
     /// The stored pixels that display upright once a viewer applies EXIF `orientation`.
@@ -71,10 +64,5 @@ enum ImageEncoder {
         bytes += [UInt8(orientation), 0x00, 0x00, 0x00]  // value, padded
         bytes += [0x00, 0x00, 0x00, 0x00]  // no next IFD
         return bytes
-    }
-
-    /// The NUL-terminated message a codec call filled in.
-    static func codecMessage(_ message: [CChar]) -> String {
-        String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
