@@ -5,17 +5,16 @@ import GRDBSQLite
 
 /// Content hashes that decide whether a stage is fresh. All are SHA-256, hex-encoded.
 public enum ContentHash {
-    /// The bytes of one file, read in 1 MiB blocks (constant memory for multi-GB catalogs).
+    /// The bytes of one file as stored (a .gz is hashed compressed), read in 1 MiB blocks:
+    /// constant memory for multi-GB catalogs.
     public static func file(atPath path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw LoomError.inputMissing(path: path, reason: "cannot open for reading")
-        }
-        defer { try? handle.close() }
+        let source = try ByteSource(path: path, decompress: false)
         var hasher = SHA256()
-        while true {
-            let block = try handle.read(upToCount: 1 << 20) ?? Data()
-            if block.isEmpty { break }
-            hasher.update(data: block)
+        var block: [UInt8] = []
+        block.reserveCapacity(1 << 20)
+        while try source.read(appendingTo: &block, maximum: 1 << 20) > 0 {
+            block.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+            block.removeAll(keepingCapacity: true)
         }
         return hex(hasher.finalize())
     }
