@@ -54,6 +54,12 @@ let package = Package(
             name: "LoomImages",
             dependencies: ["LoomCore", "CLoomCodecs", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: cpuFlags),
+        // The inference kernels: optimised even in debug builds, so that `swift test` runs the
+        // reference networks in seconds rather than minutes.
+        .target(
+            name: "LoomInference",
+            dependencies: ["LoomCore"],
+            swiftSettings: cpuFlags + [.unsafeFlags(["-O"])]),
         .target(
             name: "LoomTriplets",
             dependencies: ["LoomCore", .product(name: "GRDB", package: "GRDB.swift")]),
@@ -78,8 +84,9 @@ let package = Package(
         .executableTarget(name: "loom-triplets", dependencies: ["LoomCLI"]),
         .executableTarget(
             name: "loom-bench",
-            dependencies: ["LoomCore", "LoomSampleData", "LoomImages", "LoomText", .product(name: "Crypto", package: "swift-crypto")],
-            path: "Benchmarks/LoomBench"),
+            dependencies: ["LoomCore", "LoomSampleData", "LoomImages", "LoomText", "LoomInference", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Benchmarks/LoomBench",
+            swiftSettings: cpuFlags),
 
         // A small real stage for testing the runner, and an executable that runs it in a child
         // process, which the tests SIGKILL half-way through.
@@ -107,6 +114,11 @@ let package = Package(
             dependencies: ["LoomImages", "LoomCore", "LoomIngest", "LoomSampleData", "LoomTestSupport",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Resources")]),
+        .testTarget(
+            name: "LoomInferenceTests",
+            dependencies: ["LoomInference", "LoomImages", "LoomCore", "LoomTestSupport"],
+            resources: [.copy("Resources")],
+            swiftSettings: cpuFlags),
         .testTarget(
             name: "LoomCLITests",
             dependencies: ["LoomCore", "LoomText", "LoomTestSupport", "loom", "loom-ingest"]),

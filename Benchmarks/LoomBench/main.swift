@@ -47,6 +47,9 @@ if wanted("images") { try ImageBenchmark.run(scratch: scratch, repeats: 3) }
 // Tokenizer: WordPiece beside HF tokenizers and flash-tokenizer.
 if wanted("tokenizer") { try TokenizerBenchmark.run(scratch: scratch, repeats: 3) }
 
+// Inference: SGEMM, MobileNetV2 and LoomNet beside OpenBLAS / onnxruntime / PyTorch.
+if wanted("gemm") { InferenceBenchmark.gemm(repeats: 3) }
+
 // SampleData generation (make fixtures): paint, encode and write 300 pictures and 3 catalogs.
 if wanted("sample-data") {
     let sampleOut = (scratch as NSString).appendingPathComponent("SampleData")

@@ -1,0 +1,25 @@
+/// What a kernel applies to its output before storing it (fused into the producer, so the
+/// activation costs no extra pass over memory).
+public enum Activation: Sendable, Equatable {
+    case none
+    case relu
+    case relu6
+
+    @inline(__always)
+    func apply(_ value: SIMD8<Float>) -> SIMD8<Float> {
+        switch self {
+        case .none: return value
+        case .relu: return pointwiseMax(value, SIMD8(repeating: 0))
+        case .relu6: return pointwiseMin(pointwiseMax(value, SIMD8(repeating: 0)), SIMD8(repeating: 6))
+        }
+    }
+
+    @inline(__always)
+    func apply(_ value: Float) -> Float {
+        switch self {
+        case .none: return value
+        case .relu: return max(value, 0)
+        case .relu6: return min(max(value, 0), 6)
+        }
+    }
+}

@@ -1,0 +1,52 @@
+/// The right-hand operand of a matrix product (K×N), packed once for the micro-kernel: split
+/// into depth blocks of `SGEMM.depthBlock` rows, each stored as strips of 16 columns, row after
+/// row (16 contiguous floats per k). N is padded to a multiple of 16 with zeros.
+/// Weights are packed at model load time, so a forward pass never repacks them.
+public struct PackedMatrix: Sendable {
+    public let depth: Int      // K
+    public let columns: Int    // N
+    let paddedColumns: Int
+    let storage: FloatBuffer
+
+    /// Packs B given as `depth` rows of `columns` floats (row stride `ldb`).
+    public init(depth: Int, columns: Int, rowMajor b: UnsafePointer<Float>, ldb: Int) {
+        self.init(depth: depth, columns: columns) { k, n in b[k * ldb + n] }
+    }
+
+    /// Packs Bᵀ of a weight stored as `columns` rows of `depth` floats — PyTorch's Linear and
+    /// 1×1 convolution layout ([out, in]), so that C = A · Wᵀ.
+    public init(depth: Int, columns: Int, transposing w: UnsafePointer<Float>, ldw: Int) {
+        self.init(depth: depth, columns: columns) { k, n in w[n * ldw + k] }
+    }
+
+    init(depth: Int, columns: Int, element: (Int, Int) -> Float) {
+        self.depth = depth
+        self.columns = columns
+        paddedColumns = (columns + 15) / 16 * 16
+        storage = FloatBuffer(count: depth * paddedColumns)
+        let out = storage.pointer
+        var k0 = 0
+        while k0 < depth {
+            let blockDepth = min(SGEMM.depthBlock, depth - k0)
+            for strip in 0..<(paddedColumns / 16) {
+                let base = out + blockOffset(k0: k0) + strip * blockDepth * 16
+                for k in 0..<blockDepth {
+                    for lane in 0..<16 {
+                        let n = strip * 16 + lane
+                        base[k * 16 + lane] = n < columns ? element(k0 + k, n) : 0
+                    }
+                }
+            }
+            k0 += blockDepth
+        }
+    }
+
+    @inline(__always)
+    func blockOffset(k0: Int) -> Int { k0 * paddedColumns }
+
+    /// The strip of 16 columns starting at column `strip * 16` in the depth block at `k0`.
+    @inline(__always)
+    func strip(k0: Int, blockDepth: Int, strip: Int) -> UnsafePointer<Float> {
+        UnsafePointer(storage.pointer + blockOffset(k0: k0) + strip * blockDepth * 16)
+    }
+}

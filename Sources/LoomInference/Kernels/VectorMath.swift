@@ -1,0 +1,54 @@
+/// Vectorised elementwise functions for the LSTM gates and the embedding's normalisation.
+/// Same inputs, same bits: nothing here depends on the thread count or the libm in use.
+enum VectorMath {
+    /// e^x, ≈ 1 ulp: x = n·ln2 + r with |r| ≤ ln2/2, a degree-6 polynomial for e^r, 2^n by
+    /// building the exponent bits.
+    @inline(__always)
+    static func exp(_ value: SIMD8<Float>) -> SIMD8<Float> {
+        let x = value.clamped(lowerBound: SIMD8(repeating: -87.0), upperBound: SIMD8(repeating: 88.0))
+        let n = (x * 1.442_695_04).rounded(.toNearestOrEven)
+        var r = x - n * 0.693_359_375           // ln 2, high part (exact in float)
+        r = r + n * 2.121_944_4e-4               // ln 2, low part correction (ln2 = hi - lo)
+        var p = SIMD8<Float>(repeating: 1.0 / 720)
+        p = p * r + 1.0 / 120
+        p = p * r + 1.0 / 24
+        p = p * r + 1.0 / 6
+        p = p * r + 0.5
+        p = p * r + 1
+        p = p * r + 1
+        let exponent = (SIMD8<Int32>(n, rounding: .toNearestOrEven) &+ 127) &<< 23
+        return p * unsafeBitCast(exponent, to: SIMD8<Float>.self)
+    }
+
+    @inline(__always)
+    static func sigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        1 / (1 + exp(-x))
+    }
+
+    /// tanh(x) = 1 − 2 / (e^{2x} + 1): exact at 0, saturates cleanly at ±1.
+    @inline(__always)
+    static func tanh(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        1 - 2 / (exp(x + x) + 1)
+    }
+
+    /// Scales `count` floats to unit L2 norm (left as they are when all zero). Summed in a fixed
+    /// order: eight lanes, then the lanes left to right.
+    static func normalise(_ values: UnsafeMutablePointer<Float>, count: Int) {
+        var sum = SIMD8<Float>()
+        var index = 0
+        while index + 8 <= count {
+            let v = UnsafeRawPointer(values + index).loadUnaligned(as: SIMD8<Float>.self)
+            sum.addProduct(v, v)
+            index += 8
+        }
+        var total: Float = 0
+        for lane in 0..<8 { total += sum[lane] }
+        while index < count {
+            total += values[index] * values[index]
+            index += 1
+        }
+        guard total > 0 else { return }
+        let scale = 1 / total.squareRoot()
+        for i in 0..<count { values[i] *= scale }
+    }
+}

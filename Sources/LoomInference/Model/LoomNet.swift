@@ -1,0 +1,163 @@
+import Dispatch
+import Foundation
+import LoomCore
+
+/// LoomNet v1: MobileNetV2 → pooled 1280 → `visual.proj` (256); token ids → `text.embedding` →
+/// LSTM → last token → `text.proj` (256); concat → `fusion.0` → ReLU → `fusion.2` → L2 normalise.
+public struct LoomNet: Sendable {
+    /// One item's input: RGB8 pixels at the model's image size (nil: no image) and token ids
+    /// ([CLS] … [SEP]; empty: no text).
+    public struct Input: Sendable {
+        public var pixels: [UInt8]?
+        public var tokens: [Int32]
+        public init(pixels: [UInt8]?, tokens: [Int32]) {
+            self.pixels = pixels
+            self.tokens = tokens
+        }
+    }
+
+    /// What the network computed for one item. A missing tower contributes a zero vector
+    /// (documented fallback) and leaves its own fields nil.
+    public struct Output: Sendable {
+        public var embedding: [Float]
+        public var visualPooled: [Float]?
+        public var textLast: [Float]?
+    }
+
+    public let config: LoomNetConfig
+    public let visual: MobileNetV2
+    let visualProjection: DenseLayer
+    let tokenEmbedding: FloatBuffer
+    let lstm: TextLSTM
+    let textProjection: DenseLayer
+    let fusionHidden: DenseLayer
+    let fusionOutput: DenseLayer
+    let preprocessing: ImagePreprocessing
+
+    /// Loads `<directory>/config.json` and `<directory>/model.safetensors`.
+    public init(directory: String) throws {
+        let config = try LoomNetConfig.load(path: (directory as NSString).appendingPathComponent("config.json"))
+        let file = try SafetensorsFile(path: (directory as NSString).appendingPathComponent("model.safetensors"))
+        try self.init(config: config, weights: file)
+    }
+
+    public init(config: LoomNetConfig, weights file: SafetensorsFile) throws {
+        self.config = config
+        let text = config.text
+        visual = try MobileNetV2(file, prefix: "visual.", batchNormEps: config.visual.batchnormEps)
+        visualProjection = try DenseLayer(file, "visual.proj", inputs: MobileNetV2.featureCount, outputs: config.embeddingDim)
+        tokenEmbedding = FloatBuffer(try file.floats("text.embedding.weight", shape: [text.vocabSize, text.embeddingDim]))
+        lstm = try TextLSTM(file, prefix: "text.lstm.", inputSize: text.embeddingDim, hidden: text.lstmHidden, layers: text.lstmLayers)
+        textProjection = try DenseLayer(file, "text.proj", inputs: text.lstmHidden, outputs: config.embeddingDim)
+        fusionHidden = try DenseLayer(file, "fusion.0", inputs: 2 * config.embeddingDim, outputs: config.fusionHidden, activation: .relu)
+        fusionOutput = try DenseLayer(file, "fusion.2", inputs: config.fusionHidden, outputs: config.embeddingDim)
+        preprocessing = ImagePreprocessing(mean: config.mean, std: config.std)
+    }
+
+    public var embeddingDim: Int { config.embeddingDim }
+
+    /// Runs a batch. Images are spread over `threads` workers (one image per worker at a time),
+    /// text sequences over `threads` fixed groups; every item's result is the same at any
+    /// thread count and in any batch.
+    public func forward(_ batch: [Input], threads: Int = 1) throws -> [Output] {
+        let size = config.imageSize
+        for (index, item) in batch.enumerated() {
+            if let pixels = item.pixels, pixels.count != size * size * 3 {
+                throw LoomError.badInput(path: "batch item \(index)", position: nil,
+                                         reason: "\(pixels.count) pixel bytes, expected \(size)×\(size)×3")
+            }
+            if let bad = item.tokens.first(where: { $0 < 0 || Int($0) >= config.text.vocabSize }) {
+                throw LoomError.badInput(path: "batch item \(index)", position: nil,
+                                         reason: "token id \(bad) outside the vocabulary (0..<\(config.text.vocabSize))")
+            }
+        }
+        let pooled = try visualFeatures(batch.map(\.pixels), threads: threads)
+        let textLast = try textFeatures(batch.map(\.tokens), threads: threads)
+        return fuse(batch: batch, pooled: pooled, textLast: textLast)
+    }
+
+    /// Pooled 1280-d MobileNetV2 features of each image (nil where there is none).
+    func visualFeatures(_ images: [[UInt8]?], threads: Int) throws -> [[Float]?] {
+        let size = config.imageSize
+        let indices = images.indices.filter { images[$0] != nil }
+        let features = try ParallelMap.map(indices, threads: threads) { index -> [Float] in
+            let input = FloatBuffer(count: size * size * 3, zeroed: false)
+            images[index]!.withUnsafeBufferPointer {
+                preprocessing.normalise($0.baseAddress!, pixels: size * size, into: input.pointer)
+            }
+            let workspace = FloatBuffer(count: MobileNetV2.workspaceCount(size: size), zeroed: false)
+            var result = [Float](repeating: 0, count: MobileNetV2.featureCount)
+            result.withUnsafeMutableBufferPointer {
+                visual.pooledFeatures(image: input.pointer, size: size, workspace: workspace, into: $0.baseAddress!)
+            }
+            return result
+        }
+        var byItem = [[Float]?](repeating: nil, count: images.count)
+        for (slot, index) in indices.enumerated() { byItem[index] = features[slot] }
+        return byItem
+    }
+
+    /// The top LSTM layer's output at the last token of each sequence (nil for empty ones).
+    func textFeatures(_ sequences: [[Int32]], threads: Int) throws -> [[Float]?] {
+        let hidden = config.text.lstmHidden
+        let width = config.text.embeddingDim
+        let groups = max(1, min(threads, sequences.count))
+        let results = try ParallelMap.map(Array(0..<groups), threads: groups) { group -> [Float] in
+            let range = (sequences.count * group / groups)..<(sequences.count * (group + 1) / groups)
+            let lengths = range.map { sequences[$0].count }
+            let inputs = FloatBuffer(count: max(1, lengths.reduce(0, +)) * width, zeroed: false)
+            var row = 0
+            for index in range {
+                for token in sequences[index] {
+                    (inputs.pointer + row * width).update(from: tokenEmbedding.pointer + Int(token) * width, count: width)
+                    row += 1
+                }
+            }
+            var output = [Float](repeating: 0, count: lengths.count * hidden)
+            output.withUnsafeMutableBufferPointer {
+                lstm.lastHidden(inputs: inputs.pointer, lengths: lengths, into: $0.baseAddress!)
+            }
+            return output
+        }
+        var byItem = [[Float]?](repeating: nil, count: sequences.count)
+        for group in 0..<groups {
+            let start = sequences.count * group / groups
+            for index in start..<(sequences.count * (group + 1) / groups) where !sequences[index].isEmpty {
+                let offset = (index - start) * hidden
+                byItem[index] = Array(results[group][offset..<(offset + hidden)])
+            }
+        }
+        return byItem
+    }
+
+    /// Projections, fusion MLP and L2 normalisation for the whole batch.
+    func fuse(batch: [Input], pooled: [[Float]?], textLast: [[Float]?]) -> [Output] {
+        let count = batch.count
+        let dim = config.embeddingDim
+        let pooledRows = FloatBuffer(count: count * MobileNetV2.featureCount)
+        let textRows = FloatBuffer(count: count * config.text.lstmHidden)
+        for index in 0..<count {
+            if let features = pooled[index] { (pooledRows.pointer + index * features.count).update(from: features, count: features.count) }
+            if let features = textLast[index] { (textRows.pointer + index * features.count).update(from: features, count: features.count) }
+        }
+        let visualProjected = FloatBuffer(count: count * dim)
+        let textProjected = FloatBuffer(count: count * dim)
+        visualProjection.apply(pooledRows.pointer, rows: count, into: visualProjected.pointer)
+        textProjection.apply(textRows.pointer, rows: count, into: textProjected.pointer)
+        let fused = FloatBuffer(count: count * 2 * dim)
+        for index in 0..<count {
+            // A missing tower contributes zeros, not its bias.
+            if pooled[index] != nil { (fused.pointer + index * 2 * dim).update(from: visualProjected.pointer + index * dim, count: dim) }
+            if textLast[index] != nil { (fused.pointer + index * 2 * dim + dim).update(from: textProjected.pointer + index * dim, count: dim) }
+        }
+        let hiddenRows = FloatBuffer(count: count * config.fusionHidden)
+        fusionHidden.apply(fused.pointer, rows: count, into: hiddenRows.pointer)
+        let embeddings = FloatBuffer(count: count * dim)
+        fusionOutput.apply(hiddenRows.pointer, rows: count, into: embeddings.pointer)
+        return (0..<count).map { index in
+            VectorMath.normalise(embeddings.pointer + index * dim, count: dim)
+            return Output(embedding: Array(UnsafeBufferPointer(start: embeddings.pointer + index * dim, count: dim)),
+                          visualPooled: pooled[index], textLast: textLast[index])
+        }
+    }
+}

@@ -1,0 +1,133 @@
+/// torchvision's MobileNetV2 (width 1.0) in eval mode, computed on NHWC activations: the stem
+/// 3×3 convolution, 17 inverted residual blocks, the 1×1 head to 1280 channels, global average
+/// pooling and, when the file has it, the ImageNet classifier. Batch norms are folded at load.
+public struct MobileNetV2: Sendable {
+    /// One inverted residual block: 1×1 expand (absent when t = 1), 3×3 depthwise, 1×1 project.
+    struct Block: Sendable {
+        let expand: DenseLayer?
+        let depthwiseWeights: FloatBuffer  // [9][channels]
+        let depthwiseBias: FloatBuffer
+        let hidden: Int
+        let stride: Int
+        let project: DenseLayer
+        let residual: Bool
+    }
+
+    public static let featureCount = 1280
+    /// torchvision's inverted residual settings: expansion t, output channels c, repeats n, stride s.
+    static let settings: [(t: Int, c: Int, n: Int, s: Int)] = [
+        (1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1),
+    ]
+    static let stemChannels = 32
+
+    let stemWeights: FloatBuffer  // [3·3·3][32]
+    let stemBias: FloatBuffer
+    let blocks: [Block]
+    let head: DenseLayer
+    /// `classifier.1` (1280 → 1000), when the weights file has it.
+    public let classifier: DenseLayer?
+
+    /// Loads `<prefix>features.*` (and `<prefix>classifier.1.*` if present) from `file`.
+    public init(_ file: SafetensorsFile, prefix: String = "visual.", batchNormEps eps: Float = 1e-5) throws {
+        let features = prefix + "features."
+        let stem = try BatchNormFolding.fold(file, convolution: features + "0.0", batchNorm: features + "0.1",
+                                             shape: [Self.stemChannels, 3, 3, 3], eps: eps)
+        // [out][in][ky][kx] → [ky][kx][in][out]
+        var stemPacked = [Float](repeating: 0, count: stem.weights.count)
+        for o in 0..<Self.stemChannels {
+            for i in 0..<3 {
+                for tap in 0..<9 {
+                    stemPacked[(tap * 3 + i) * Self.stemChannels + o] = stem.weights[(o * 3 + i) * 9 + tap]
+                }
+            }
+        }
+        stemWeights = FloatBuffer(stemPacked)
+        stemBias = FloatBuffer(stem.bias)
+
+        var blocks: [Block] = []
+        var inputs = Self.stemChannels
+        var index = 1
+        for setting in Self.settings {
+            for repeatIndex in 0..<setting.n {
+                let name = features + "\(index).conv."
+                let hidden = inputs * setting.t
+                var layer = 0
+                var expand: DenseLayer?
+                if setting.t != 1 {
+                    let folded = try BatchNormFolding.fold(file, convolution: name + "0.0", batchNorm: name + "0.1",
+                                                           shape: [hidden, inputs, 1, 1], eps: eps)
+                    expand = DenseLayer(weight: folded.weights, bias: folded.bias, inputs: inputs, outputs: hidden, activation: .relu6)
+                    layer = 1
+                }
+                let depthwise = try BatchNormFolding.fold(file, convolution: name + "\(layer).0", batchNorm: name + "\(layer).1",
+                                                          shape: [hidden, 1, 3, 3], eps: eps)
+                var tapMajor = [Float](repeating: 0, count: hidden * 9)
+                for c in 0..<hidden { for tap in 0..<9 { tapMajor[tap * hidden + c] = depthwise.weights[c * 9 + tap] } }
+                let project = try BatchNormFolding.fold(file, convolution: name + "\(layer + 1)", batchNorm: name + "\(layer + 2)",
+                                                        shape: [setting.c, hidden, 1, 1], eps: eps)
+                let stride = repeatIndex == 0 ? setting.s : 1
+                blocks.append(Block(
+                    expand: expand, depthwiseWeights: FloatBuffer(tapMajor), depthwiseBias: FloatBuffer(depthwise.bias),
+                    hidden: hidden, stride: stride,
+                    project: DenseLayer(weight: project.weights, bias: project.bias, inputs: hidden, outputs: setting.c, activation: .none),
+                    residual: stride == 1 && inputs == setting.c))
+                inputs = setting.c
+                index += 1
+            }
+        }
+        self.blocks = blocks
+        let headFolded = try BatchNormFolding.fold(file, convolution: features + "\(index).0", batchNorm: features + "\(index).1",
+                                                   shape: [Self.featureCount, inputs, 1, 1], eps: eps)
+        head = DenseLayer(weight: headFolded.weights, bias: headFolded.bias, inputs: inputs, outputs: Self.featureCount, activation: .relu6)
+        if file.entries[prefix + "classifier.1.weight"] != nil {
+            classifier = try DenseLayer(file, prefix + "classifier.1", inputs: Self.featureCount, outputs: 1000)
+        } else {
+            classifier = nil
+        }
+    }
+
+    /// Floats of scratch space one forward pass at `size`×`size` needs (four activation buffers).
+    public static func workspaceCount(size: Int) -> Int {
+        let half = (size + 1) / 2
+        return 4 * half * half * 96  // the widest activation: 112² × 96 at 224
+    }
+
+    /// The 1280 pooled features of one image given as normalised NHWC floats (`size`² × 3).
+    public func pooledFeatures(image: UnsafePointer<Float>, size: Int, workspace: FloatBuffer,
+                               into features: UnsafeMutablePointer<Float>) {
+        let slot = workspace.count / 4
+        var current = workspace.pointer                 // the block's input (kept for the residual)
+        var other = workspace.pointer + slot            // the block's output
+        let expanded = workspace.pointer + 2 * slot
+        let filtered = workspace.pointer + 3 * slot
+        var height = (size - 1) / 2 + 1, width = height
+        DirectConvolution.apply(input: image, height: size, width: size, inChannels: 3, stride: 2,
+                                weights: stemWeights.pointer, bias: stemBias.pointer, outChannels: Self.stemChannels,
+                                activation: .relu6, output: current)
+        var channels = Self.stemChannels
+        for block in blocks {
+            let pixels = height * width
+            var depthwiseInput = UnsafePointer(current)
+            if let expand = block.expand {
+                expand.apply(current, rows: pixels, into: expanded)
+                depthwiseInput = UnsafePointer(expanded)
+            }
+            DepthwiseConvolution.apply(input: depthwiseInput, height: height, width: width, channels: block.hidden,
+                                       stride: block.stride, weights: block.depthwiseWeights.pointer,
+                                       bias: block.depthwiseBias.pointer, activation: .relu6, output: filtered)
+            height = (height - 1) / block.stride + 1
+            width = (width - 1) / block.stride + 1
+            block.project.apply(filtered, rows: height * width, into: other)
+            if block.residual {
+                let count = height * width * block.project.outputs
+                for i in 0..<count { other[i] += current[i] }
+            }
+            channels = block.project.outputs
+            swap(&current, &other)
+        }
+        let pixels = height * width
+        head.apply(current, rows: pixels, into: other)
+        GlobalAveragePool.apply(other, pixels: pixels, channels: Self.featureCount, into: features)
+        _ = channels
+    }
+}
