@@ -33,6 +33,11 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         range.lowerBound + Int(next() % UInt64(range.count))
     }
 
+    /// `count` uniform floats in [-1, 1): test and benchmark tensors.
+    public mutating func floats(_ count: Int) -> [Float] {
+        (0..<count).map { _ in Float(next() >> 40) / Float(1 << 23) - 1 }
+    }
+
     /// One element of a non-empty collection.
     public mutating func pick<C: Collection>(_ items: C) -> C.Element where C.Index == Int {
         items[items.startIndex + Int(next() % UInt64(items.count))]

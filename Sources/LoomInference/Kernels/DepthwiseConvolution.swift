@@ -22,16 +22,17 @@ enum DepthwiseConvolution {
                 let out = UnsafeMutableRawPointer(output + (oy * outWidth + ox) * channels)
                 var channel = 0
                 while channel < channels {
-                    var sum = rawBias.loadUnaligned(fromByteOffset: channel * 4, as: SIMD8<Float>.self)
+                    let lanes = channels - channel
+                    var sum = Lanes.load(rawBias, floatOffset: channel, count: lanes)
                     for ky in kyStart..<kyEnd {
                         let rowOffset = ((iy0 + ky) * width + ix0) * channels + channel
                         for kx in kxStart..<kxEnd {
-                            let x = rawInput.loadUnaligned(fromByteOffset: (rowOffset + kx * channels) * 4, as: SIMD8<Float>.self)
-                            let w = rawWeights.loadUnaligned(fromByteOffset: ((ky * 3 + kx) * channels + channel) * 4, as: SIMD8<Float>.self)
+                            let x = Lanes.load(rawInput, floatOffset: rowOffset + kx * channels, count: lanes)
+                            let w = Lanes.load(rawWeights, floatOffset: (ky * 3 + kx) * channels + channel, count: lanes)
                             sum.addProduct(x, w)
                         }
                     }
-                    out.storeBytes(of: activation.apply(sum), toByteOffset: channel * 4, as: SIMD8<Float>.self)
+                    Lanes.store(activation.apply(sum), out, floatOffset: channel, count: lanes)
                     channel += 8
                 }
             }

@@ -20,18 +20,19 @@ enum DirectConvolution {
                 let out = UnsafeMutableRawPointer(output + (oy * outWidth + ox) * outChannels)
                 var block = 0
                 while block < outChannels {
-                    var sum = UnsafeRawPointer(bias + block).loadUnaligned(as: SIMD8<Float>.self)
+                    let lanes = outChannels - block
+                    var sum = Lanes.load(bias, floatOffset: block, count: lanes)
                     for ky in kyStart..<kyEnd {
                         for kx in kxStart..<kxEnd {
                             let pixel = input + ((iy0 + ky) * width + ix0 + kx) * inChannels
                             let tap = (ky * 3 + kx) * inChannels
                             for c in 0..<inChannels {
-                                let w = rawWeights.loadUnaligned(fromByteOffset: ((tap + c) * outChannels + block) * 4, as: SIMD8<Float>.self)
+                                let w = Lanes.load(rawWeights, floatOffset: (tap + c) * outChannels + block, count: lanes)
                                 sum.addProduct(SIMD8(repeating: pixel[c]), w)
                             }
                         }
                     }
-                    out.storeBytes(of: activation.apply(sum), toByteOffset: block * 4, as: SIMD8<Float>.self)
+                    Lanes.store(activation.apply(sum), out, floatOffset: block, count: lanes)
                     block += 8
                 }
             }

@@ -2,16 +2,16 @@
 /// order (eight channels per vector).
 enum GlobalAveragePool {
     static func apply(_ input: UnsafePointer<Float>, pixels: Int, channels: Int, into output: UnsafeMutablePointer<Float>) {
-        precondition(channels % 8 == 0)
         let raw = UnsafeRawPointer(input)
         let scale = 1 / Float(pixels)
         var channel = 0
         while channel < channels {
+            let lanes = channels - channel
             var sum = SIMD8<Float>()
             for pixel in 0..<pixels {
-                sum += raw.loadUnaligned(fromByteOffset: (pixel * channels + channel) * 4, as: SIMD8<Float>.self)
+                sum += Lanes.load(raw, floatOffset: pixel * channels + channel, count: lanes)
             }
-            UnsafeMutableRawPointer(output + channel).storeBytes(of: sum * scale, as: SIMD8<Float>.self)
+            Lanes.store(sum * scale, UnsafeMutableRawPointer(output), floatOffset: channel, count: lanes)
             channel += 8
         }
     }

@@ -72,7 +72,7 @@ public struct LoomNetConfig: Codable, Sendable, Equatable {
         guard mean.count == 3, std.count == 3, std.allSatisfy({ $0 > 0 }) else { throw bad("mean/std", "three channels, std > 0") }
         guard imageSize >= 32, imageSize <= 1024 else { throw bad("image_size", "\(imageSize) is outside 32...1024") }
         guard text.pooling == "last" else { throw bad("text.pooling", "'\(text.pooling)', only 'last' is supported") }
-        guard text.lstmHidden % 8 == 0, text.lstmHidden > 0 else { throw bad("text.lstm_hidden", "must be a positive multiple of 8") }
+        guard text.lstmHidden > 0 else { throw bad("text.lstm_hidden", "must be positive") }
         guard text.lstmLayers >= 1, text.vocabSize > 0, text.embeddingDim > 0, text.maxLen >= 1 else {
             throw bad("text", "lstm_layers, vocab_size, embedding_dim and max_len must be positive")
         }

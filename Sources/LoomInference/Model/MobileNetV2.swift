@@ -104,7 +104,6 @@ public struct MobileNetV2: Sendable {
         DirectConvolution.apply(input: image, height: size, width: size, inChannels: 3, stride: 2,
                                 weights: stemWeights.pointer, bias: stemBias.pointer, outChannels: Self.stemChannels,
                                 activation: .relu6, output: current)
-        var channels = Self.stemChannels
         for block in blocks {
             let pixels = height * width
             var depthwiseInput = UnsafePointer(current)
@@ -122,12 +121,10 @@ public struct MobileNetV2: Sendable {
                 let count = height * width * block.project.outputs
                 for i in 0..<count { other[i] += current[i] }
             }
-            channels = block.project.outputs
             swap(&current, &other)
         }
         let pixels = height * width
         head.apply(current, rows: pixels, into: other)
         GlobalAveragePool.apply(other, pixels: pixels, channels: Self.featureCount, into: features)
-        _ = channels
     }
 }

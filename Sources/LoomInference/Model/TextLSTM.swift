@@ -85,7 +85,7 @@ public struct TextLSTM: Sendable {
         }
     }
 
-    /// c = σ(f)·c + σ(i)·tanh(g); h = σ(o)·tanh(c), eight units at a time.
+    /// c = σ(f)·c + σ(i)·tanh(g); h = σ(o)·tanh(c), eight units at a time (any hidden size).
     @inline(__always)
     static func cellUpdate(gates: UnsafeMutablePointer<Float>, projected: UnsafePointer<Float>,
                            cell: UnsafeMutablePointer<Float>, state: UnsafeMutablePointer<Float>, hidden: Int) {
@@ -93,18 +93,18 @@ public struct TextLSTM: Sendable {
         let c = UnsafeMutableRawPointer(cell), h = UnsafeMutableRawPointer(state)
         var unit = 0
         while unit < hidden {
+            let lanes = hidden - unit
             func gate(_ index: Int) -> SIMD8<Float> {
-                let offset = (index * hidden + unit) * 4
-                return g.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-                    + p.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                let offset = index * hidden + unit
+                return Lanes.load(g, floatOffset: offset, count: lanes) + Lanes.load(p, floatOffset: offset, count: lanes)
             }
             let inputGate = VectorMath.sigmoid(gate(0))
             let forgetGate = VectorMath.sigmoid(gate(1))
             let candidate = VectorMath.tanh(gate(2))
             let outputGate = VectorMath.sigmoid(gate(3))
-            let newCell = forgetGate * c.loadUnaligned(fromByteOffset: unit * 4, as: SIMD8<Float>.self) + inputGate * candidate
-            c.storeBytes(of: newCell, toByteOffset: unit * 4, as: SIMD8<Float>.self)
-            h.storeBytes(of: outputGate * VectorMath.tanh(newCell), toByteOffset: unit * 4, as: SIMD8<Float>.self)
+            let newCell = forgetGate * Lanes.load(c, floatOffset: unit, count: lanes) + inputGate * candidate
+            Lanes.store(newCell, c, floatOffset: unit, count: lanes)
+            Lanes.store(outputGate * VectorMath.tanh(newCell), h, floatOffset: unit, count: lanes)
             unit += 8
         }
     }

@@ -85,9 +85,16 @@ public final class SafetensorsFile: @unchecked Sendable {
                 throw bad("dtype \(dtypeName) is not supported (F32, F16, BF16, I64 are)", tensor: name)
             }
             guard shape.allSatisfy({ $0 >= 0 }) else { throw bad("negative dimension in shape \(shape)", tensor: name) }
-            let count = shape.reduce(1, *)
+            var count = 1
+            for dimension in shape {
+                let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+                guard !overflow, product <= dataLength else {
+                    throw bad("shape \(shape) holds more values than the file's \(dataLength) data bytes", tensor: name)
+                }
+                count = product
+            }
             let (begin, end) = (offsets[0], offsets[1])
-            guard begin >= 0, end <= dataLength, end - begin == count * dtype.byteSize else {
+            guard begin >= 0, begin <= end, end <= dataLength, end - begin == count * dtype.byteSize else {
                 throw bad("data_offsets \(offsets) do not hold \(count) × \(dtypeName) within \(dataLength) data bytes", tensor: name)
             }
             entries[name] = Entry(name: name, dtype: dtype, shape: shape, offset: begin)

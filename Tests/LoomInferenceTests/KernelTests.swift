@@ -1,0 +1,195 @@
+import Foundation
+import LoomCore
+@testable import LoomInference
+import Testing
+
+/// Each kernel against a plain triple-loop reference in Double, on shapes that are not multiples
+/// of the kernels' tiles (1, 3, 17, 255 …) and that cross the depth and column blocks.
+@Suite struct KernelTests {
+    static let sizes = [1, 3, 17, 255]
+
+    /// Largest |a − b| relative to the reference's magnitude.
+    static func relativeError(_ actual: [Float], _ expected: [Double]) -> Double {
+        let scale = max(1, expected.map(abs).max() ?? 0)
+        return zip(actual, expected).map { abs(Double($0) - $1) }.max().map { $0 / scale } ?? 0
+    }
+
+    static func activate(_ value: Double, _ activation: Activation) -> Double {
+        switch activation {
+        case .none: return value
+        case .relu: return max(value, 0)
+        case .relu6: return min(max(value, 0), 6)
+        }
+    }
+
+    @Test(arguments: [1, 3, 17, 255], [1, 3, 17, 255, 300])
+    func sgemmMatchesTheNaiveProduct(rows m: Int, columns n: Int) throws {
+        for k in [1, 3, 17, 257, 513] {   // 257 and 513 cross depth blocks of 256
+            var random = SeededRandom(seed: UInt64(m * 1_000_000 + n * 1000 + k))
+            let lda = k + 2, ldc = n + 3          // strided rows on both sides
+            let a = random.floats(m * lda), b = random.floats(k * n), bias = random.floats(n)
+            let activation: Activation = [.none, .relu, .relu6][(m + n + k) % 3]
+            var expected = [Double](repeating: 0, count: m * n)
+            for i in 0..<m {
+                for j in 0..<n {
+                    var sum = Double(bias[j])
+                    for p in 0..<k { sum += Double(a[i * lda + p]) * Double(b[p * n + j]) }
+                    expected[i * n + j] = Self.activate(sum * 4, activation)   // × 4: reach the ReLU6 clip
+                }
+            }
+            let packed = b.map { $0 * 4 }.withUnsafeBufferPointer {
+                PackedMatrix(depth: k, columns: n, rowMajor: $0.baseAddress!, ldb: n)
+            }
+            let scaledBias = bias.map { $0 * 4 }
+            var outputs: [[Float]] = []
+            for threads in [1, 2] {
+                let c = FloatBuffer([Float](repeating: -7, count: m * ldc))   // sentinel in the row padding
+                a.withUnsafeBufferPointer { a in
+                    scaledBias.withUnsafeBufferPointer { bias in
+                        SGEMM.multiply(m: m, a: a.baseAddress!, lda: lda, b: packed, c: c.pointer, ldc: ldc,
+                                       bias: bias.baseAddress!, activation: activation, threads: threads)
+                    }
+                }
+                let values = c.array
+                #expect((0..<m).allSatisfy { i in (n..<ldc).allSatisfy { values[i * ldc + $0] == -7 } },
+                        "\(m)×\(k)·\(k)×\(n): wrote past the row's last column")
+                outputs.append((0..<m).flatMap { i in values[(i * ldc)..<(i * ldc + n)] })
+            }
+            let error = Self.relativeError(outputs[0], expected)
+            #expect(error < 1e-5, "\(m)×\(k)·\(k)×\(n) \(activation): relative error \(error)")
+            #expect(outputs[0] == outputs[1], "\(m)×\(k)·\(k)×\(n): 1 and 2 threads differ")
+        }
+    }
+
+    @Test func packingAWeightTransposedEqualsPackingItsTranspose() {
+        var random = SeededRandom(seed: 3)
+        let (outputs, inputs) = (17, 259)
+        let weight = random.floats(outputs * inputs)         // PyTorch [out, in]
+        var transposed = [Float](repeating: 0, count: inputs * outputs)
+        for o in 0..<outputs { for i in 0..<inputs { transposed[i * outputs + o] = weight[o * inputs + i] } }
+        let viaTranspose = weight.withUnsafeBufferPointer {
+            PackedMatrix(depth: inputs, columns: outputs, transposing: $0.baseAddress!, ldw: inputs)
+        }
+        let viaRows = transposed.withUnsafeBufferPointer {
+            PackedMatrix(depth: inputs, columns: outputs, rowMajor: $0.baseAddress!, ldb: outputs)
+        }
+        #expect(viaTranspose.storage.array == viaRows.storage.array)
+    }
+
+    /// NHWC 3×3 convolution, padding 1, in Double: `weight(ky, kx, cin, cout)`.
+    static func naiveConvolution(
+        input: [Float], height: Int, width: Int, inChannels: Int, outChannels: Int, stride: Int,
+        depthwise: Bool, weight: (Int, Int, Int, Int) -> Double, bias: [Float], activation: Activation
+    ) -> [Double] {
+        let outHeight = (height - 1) / stride + 1, outWidth = (width - 1) / stride + 1
+        var out = [Double](repeating: 0, count: outHeight * outWidth * outChannels)
+        for oy in 0..<outHeight {
+            for ox in 0..<outWidth {
+                for co in 0..<outChannels {
+                    var sum = Double(bias[co])
+                    for ky in 0..<3 {
+                        for kx in 0..<3 {
+                            let iy = oy * stride - 1 + ky, ix = ox * stride - 1 + kx
+                            guard iy >= 0, iy < height, ix >= 0, ix < width else { continue }
+                            for ci in (depthwise ? co...co : 0...(inChannels - 1)) {
+                                sum += Double(input[(iy * width + ix) * inChannels + ci]) * weight(ky, kx, ci, co)
+                            }
+                        }
+                    }
+                    out[(oy * outWidth + ox) * outChannels + co] = activate(sum, activation)
+                }
+            }
+        }
+        return out
+    }
+
+    @Test(arguments: [1, 3, 17], [1, 3, 17, 24])
+    func depthwiseConvolutionMatchesTheNaiveOne(size: Int, channels: Int) {
+        for (stride, width) in [(1, size), (2, size), (2, size + 4)] {
+            var random = SeededRandom(seed: UInt64(size * 100 + channels * 10 + stride))
+            let input = random.floats(size * width * channels)
+            let weights = random.floats(9 * channels).map { $0 * 3 }   // [tap][channel]
+            let bias = random.floats(channels)
+            let expected = Self.naiveConvolution(
+                input: input, height: size, width: width, inChannels: channels, outChannels: channels, stride: stride,
+                depthwise: true, weight: { ky, kx, c, _ in Double(weights[(ky * 3 + kx) * channels + c]) },
+                bias: bias, activation: .relu6)
+            let output = FloatBuffer(count: expected.count + 1)
+            output[expected.count] = -7
+            let (weightBuffer, biasBuffer, inputBuffer) = (FloatBuffer(weights), FloatBuffer(bias), FloatBuffer(input))
+            DepthwiseConvolution.apply(input: inputBuffer.pointer, height: size, width: width, channels: channels,
+                                       stride: stride, weights: weightBuffer.pointer, bias: biasBuffer.pointer,
+                                       activation: .relu6, output: output.pointer)
+            withExtendedLifetime((weightBuffer, biasBuffer, inputBuffer)) {}
+            let actual = Array(output.array.prefix(expected.count))
+            let error = Self.relativeError(actual, expected)
+            #expect(error < 1e-5, "\(size)×\(width)×\(channels) stride \(stride): relative error \(error)")
+            #expect(output[expected.count] == -7, "\(size)×\(width)×\(channels) stride \(stride): wrote past the end")
+        }
+    }
+
+    @Test(arguments: [1, 3, 17], [1, 3, 17, 32])
+    func directConvolutionMatchesTheNaiveOne(size: Int, outChannels: Int) {
+        for (inChannels, stride) in [(1, 1), (3, 2), (3, 1), (5, 2)] {
+            var random = SeededRandom(seed: UInt64(size * 1000 + outChannels * 10 + inChannels + stride))
+            let input = random.floats(size * size * inChannels)
+            let weights = random.floats(9 * inChannels * outChannels)   // [tap][cin][cout]
+            let bias = random.floats(outChannels)
+            let expected = Self.naiveConvolution(
+                input: input, height: size, width: size, inChannels: inChannels, outChannels: outChannels, stride: stride,
+                depthwise: false, weight: { ky, kx, ci, co in Double(weights[((ky * 3 + kx) * inChannels + ci) * outChannels + co]) },
+                bias: bias, activation: .relu)
+            let output = FloatBuffer(count: expected.count + 1)
+            output[expected.count] = -7
+            let (weightBuffer, biasBuffer, inputBuffer) = (FloatBuffer(weights), FloatBuffer(bias), FloatBuffer(input))
+            DirectConvolution.apply(input: inputBuffer.pointer, height: size, width: size, inChannels: inChannels,
+                                    stride: stride, weights: weightBuffer.pointer, bias: biasBuffer.pointer,
+                                    outChannels: outChannels, activation: .relu, output: output.pointer)
+            withExtendedLifetime((weightBuffer, biasBuffer, inputBuffer)) {}
+            let error = Self.relativeError(Array(output.array.prefix(expected.count)), expected)
+            #expect(error < 1e-5, "\(size)² × \(inChannels) → \(outChannels) stride \(stride): relative error \(error)")
+            #expect(output[expected.count] == -7, "\(size)² → \(outChannels) stride \(stride): wrote past the end")
+        }
+    }
+
+    @Test(arguments: [1, 3, 17, 255])
+    func globalAveragePoolAndL2NormaliseMatchTheNaiveOnes(channels: Int) {
+        var random = SeededRandom(seed: UInt64(channels))
+        let pixels = 49
+        let input = random.floats(pixels * channels)
+        let output = FloatBuffer(count: channels + 1)
+        output[channels] = -7
+        input.withUnsafeBufferPointer { GlobalAveragePool.apply($0.baseAddress!, pixels: pixels, channels: channels, into: output.pointer) }
+        let means = (0..<channels).map { c in (0..<pixels).map { Double(input[$0 * channels + c]) }.reduce(0, +) / Double(pixels) }
+        #expect(Self.relativeError(Array(output.array.prefix(channels)), means) < 1e-6)
+        #expect(output[channels] == -7)
+
+        let vector = FloatBuffer(random.floats(channels))
+        let norm = vector.array.map { Double($0) * Double($0) }.reduce(0, +).squareRoot()
+        let expected = vector.array.map { Double($0) / norm }
+        VectorMath.normalise(vector.pointer, count: channels)
+        #expect(Self.relativeError(vector.array, expected) < 1e-6, "\(channels) values")
+        let zeros = FloatBuffer(count: channels)
+        VectorMath.normalise(zeros.pointer, count: channels)
+        #expect(zeros.array.allSatisfy { $0 == 0 }, "a zero vector stays zero (no NaN)")
+    }
+
+    @Test func vectorExpSigmoidAndTanhMatchTheLibraryFunctions() {
+        var worstExp = 0.0, worstSigmoid = 0.0, worstTanh = 0.0
+        var x = -87.0
+        while x < 88 {
+            let lanes = SIMD8<Float>((0..<8).map { Float(x + Double($0) * 0.0123) })
+            let e = VectorMath.exp(lanes), s = VectorMath.sigmoid(lanes), t = VectorMath.tanh(lanes)
+            for lane in 0..<8 {
+                let v = Double(lanes[lane])
+                worstExp = max(worstExp, abs(Double(e[lane]) - Foundation.exp(v)) / Foundation.exp(v))
+                worstSigmoid = max(worstSigmoid, abs(Double(s[lane]) - 1 / (1 + Foundation.exp(-v))))
+                worstTanh = max(worstTanh, abs(Double(t[lane]) - Foundation.tanh(v)))
+            }
+            x += 0.173
+        }
+        #expect(worstExp < 4e-7, "exp relative error \(worstExp)")
+        #expect(worstSigmoid < 2e-7, "sigmoid error \(worstSigmoid)")
+        #expect(worstTanh < 5e-7, "tanh error \(worstTanh)")
+    }
+}
