@@ -1,3 +1,5 @@
+import Foundation
+
 /// A small, fast, reproducible generator (SplitMix64). Loom never draws from the system generator
 /// or from thread timing: every random choice comes from one of these, seeded by the run seed and
 /// keyed by what is being decided (an asin, a pair), so results are the same at any thread count
@@ -31,6 +33,14 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     /// A uniform integer in `range`.
     public mutating func int(in range: ClosedRange<Int>) -> Int {
         range.lowerBound + Int(next() % UInt64(range.count))
+    }
+
+    /// A standard normal deviate (Box–Muller; one per call, so the sequence never depends on
+    /// how many were asked for before).
+    public mutating func normal() -> Double {
+        let u = 1 - unit()   // (0, 1]: log never sees 0
+        let v = unit()
+        return (-2 * Foundation.log(u)).squareRoot() * Foundation.cos(2 * Double.pi * v)
     }
 
     /// `count` uniform floats in [-1, 1): test and benchmark tensors.

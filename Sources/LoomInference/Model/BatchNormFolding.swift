@@ -2,7 +2,7 @@
 /// before it at load time: W' = W · s and b' = β − mean · s per output channel, s = γ / √(var + eps).
 enum BatchNormFolding {
     /// The folded weights (same layout as `<conv>.weight`, output channel first) and bias.
-    static func fold(_ file: SafetensorsFile, convolution: String, batchNorm: String, shape: [Int], eps: Float)
+    static func fold(_ file: any TensorSource, convolution: String, batchNorm: String, shape: [Int], eps: Float)
         throws -> (weights: [Float], bias: [Float])
     {
         let outputs = shape[0]

@@ -19,7 +19,7 @@ public struct DenseLayer: Sendable {
     }
 
     /// Loads `<name>.weight` ([outputs, inputs], or [outputs, inputs, 1, 1]) and `<name>.bias`.
-    init(_ file: SafetensorsFile, _ name: String, inputs: Int, outputs: Int, activation: Activation = .none,
+    init(_ file: any TensorSource, _ name: String, inputs: Int, outputs: Int, activation: Activation = .none,
          convolution: Bool = false) throws {
         let shape = convolution ? [outputs, inputs, 1, 1] : [outputs, inputs]
         self.init(weight: try file.floats(name + ".weight", shape: shape),

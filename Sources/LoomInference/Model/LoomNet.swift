@@ -34,14 +34,28 @@ public struct LoomNet: Sendable {
     let fusionOutput: DenseLayer
     let preprocessing: ImagePreprocessing
 
-    /// Loads `<directory>/config.json` and `<directory>/model.safetensors`.
+    /// Loads `<directory>/config.json` and `<directory>/model.safetensors`; a directory without
+    /// weights (the untrained starting model) takes its backbone from the config's
+    /// `backbone_weights` and initialises the heads from its `init_seed`.
     public init(directory: String) throws {
-        let config = try LoomNetConfig.load(path: (directory as NSString).appendingPathComponent("config.json"))
-        let file = try SafetensorsFile(path: (directory as NSString).appendingPathComponent("model.safetensors"))
-        try self.init(config: config, weights: file)
+        let configPath = (directory as NSString).appendingPathComponent("config.json")
+        let config = try LoomNetConfig.load(path: configPath)
+        try self.init(config: config, weights: try Self.weights(directory: directory, config: config, configPath: configPath))
     }
 
-    public init(config: LoomNetConfig, weights file: SafetensorsFile) throws {
+    static func weights(directory: String, config: LoomNetConfig, configPath: String) throws -> any TensorSource {
+        let weightsPath = (directory as NSString).appendingPathComponent("model.safetensors")
+        if FileManager.default.fileExists(atPath: weightsPath) { return try SafetensorsFile(path: weightsPath) }
+        guard let backbone = config.backboneWeights, let seed = config.initSeed else {
+            throw LoomError.inputMissing(
+                path: weightsPath, reason: "no weights, and \(configPath) names no backbone_weights and init_seed to start from")
+        }
+        let backbonePath = backbone.hasPrefix("/") ? backbone : (directory as NSString).appendingPathComponent(backbone)
+        return TensorSet(HeadInitialiser.heads(config, seed: seed), origin: "heads initialised from seed \(seed)",
+                         over: try SafetensorsFile(path: backbonePath))
+    }
+
+    public init(config: LoomNetConfig, weights file: any TensorSource) throws {
         self.config = config
         let text = config.text
         visual = try MobileNetV2(file, prefix: "visual.", batchNormEps: config.visual.batchnormEps)

@@ -34,10 +34,16 @@ public struct LoomNetConfig: Codable, Sendable, Equatable {
     public var text: Text
     public var fusionHidden: Int
     public var embeddingDim: Int
+    /// A model directory without `model.safetensors` (the untrained starting point that
+    /// `loom train` begins from): the backbone's weights file, relative to the directory…
+    public var backboneWeights: String?
+    /// …and the seed its heads are initialised from (PyTorch's default initialisation).
+    public var initSeed: UInt64?
 
     enum CodingKeys: String, CodingKey {
         case architecture, mean, std, visual, text
         case imageSize = "image_size", fusionHidden = "fusion_hidden", embeddingDim = "embedding_dim"
+        case backboneWeights = "backbone_weights", initSeed = "init_seed"
     }
 
     public static let architectureName = "loomnet-v1"

@@ -28,7 +28,7 @@ public struct MobileNetV2: Sendable {
     public let classifier: DenseLayer?
 
     /// Loads `<prefix>features.*` (and `<prefix>classifier.1.*` if present) from `file`.
-    public init(_ file: SafetensorsFile, prefix: String = "visual.", batchNormEps eps: Float = 1e-5) throws {
+    public init(_ file: any TensorSource, prefix: String = "visual.", batchNormEps eps: Float = 1e-5) throws {
         let features = prefix + "features."
         let stem = try BatchNormFolding.fold(file, convolution: features + "0.0", batchNorm: features + "0.1",
                                              shape: [Self.stemChannels, 3, 3, 3], eps: eps)
@@ -79,7 +79,7 @@ public struct MobileNetV2: Sendable {
         let headFolded = try BatchNormFolding.fold(file, convolution: features + "\(index).0", batchNorm: features + "\(index).1",
                                                    shape: [Self.featureCount, inputs, 1, 1], eps: eps)
         head = DenseLayer(weight: headFolded.weights, bias: headFolded.bias, inputs: inputs, outputs: Self.featureCount, activation: .relu6)
-        if file.entries[prefix + "classifier.1.weight"] != nil {
+        if file.contains(prefix + "classifier.1.weight") {
             classifier = try DenseLayer(file, prefix + "classifier.1", inputs: Self.featureCount, outputs: 1000)
         } else {
             classifier = nil

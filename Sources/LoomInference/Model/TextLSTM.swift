@@ -17,7 +17,7 @@ public struct TextLSTM: Sendable {
     let layers: [Layer]
 
     /// Loads `<prefix>weight_ih_l{n}`, `weight_hh_l{n}`, `bias_ih_l{n}`, `bias_hh_l{n}`.
-    public init(_ file: SafetensorsFile, prefix: String, inputSize: Int, hidden: Int, layers count: Int) throws {
+    public init(_ file: any TensorSource, prefix: String, inputSize: Int, hidden: Int, layers count: Int) throws {
         self.hidden = hidden
         var layers: [Layer] = []
         var inputs = inputSize
