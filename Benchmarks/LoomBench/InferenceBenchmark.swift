@@ -32,3 +32,28 @@ enum InferenceBenchmark {
         }
     }
 }
+
+extension InferenceBenchmark {
+    /// MobileNetV2 images/s and full LoomNet items/s (24-token titles), batch 32, from the
+    /// starting model in Models/ (the heads' values do not change the work done).
+    static func networks(repeats: Int, batchSize: Int = 32) throws {
+        let network = try LoomNet(directory: "Models/loomnet-v1")
+        var random = SeededRandom(seed: 9)
+        let size = network.config.imageSize
+        let images = (0..<batchSize).map { _ in (0..<(size * size * 3)).map { _ in UInt8(truncatingIfNeeded: random.next()) } }
+        let titles = (0..<batchSize).map { _ in [101] + (0..<22).map { _ in Int32(random.int(in: 1000...29_000)) } + [102] }
+        let imageOnly = images.map { LoomNet.Input(pixels: $0, tokens: []) }
+        let full = zip(images, titles).map { LoomNet.Input(pixels: $0, tokens: $1) }
+        for (label, batch, reference) in [
+            ("MobileNetV2 224², images/s 1 / 2 threads", imageOnly, "onnxruntime: 133 / 239; PyTorch 23 / 31"),
+            ("LoomNet, 24-token titles, items/s", full, "onnxruntime: 125 / 223; PyTorch 30 / 51"),
+        ] {
+            var rates: [Double] = []
+            for threads in [1, 2] {
+                let seconds = try medianSeconds(repeats: repeats) { _ = try network.forward(batch, threads: threads) }
+                rates.append(Double(batchSize) / seconds)
+            }
+            row(label, String(format: "%.0f / %.0f (%.2f×)", rates[0], rates[1], rates[1] / rates[0]), reference)
+        }
+    }
+}

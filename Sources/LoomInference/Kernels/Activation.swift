@@ -9,8 +9,11 @@ public enum Activation: Sendable, Equatable {
     func apply(_ value: SIMD8<Float>) -> SIMD8<Float> {
         switch self {
         case .none: return value
-        case .relu: return pointwiseMax(value, SIMD8(repeating: 0))
-        case .relu6: return pointwiseMin(pointwiseMax(value, SIMD8(repeating: 0)), SIMD8(repeating: 6))
+        // Compare-and-blend: the stdlib's generic pointwiseMax/Min stay out-of-line calls per vector.
+        case .relu: return value.replacing(with: 0, where: value .< 0)
+        case .relu6:
+            let positive = value.replacing(with: 0, where: value .< 0)
+            return positive.replacing(with: 6, where: positive .> 6)
         }
     }
 

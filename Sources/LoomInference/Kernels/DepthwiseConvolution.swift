@@ -1,6 +1,12 @@
-/// 3×3 depthwise convolution, padding 1, stride 1 or 2, on NHWC activations whose channel
-/// count is a multiple of 8: each output pixel is eight channels at a time, nine taps each,
-/// with the (folded) bias and the activation applied before the store.
+/// 3×3 depthwise convolution, padding 1, stride 1 or 2, on NHWC activations, with the (folded)
+/// bias and the activation applied before the store.
+///
+/// Work goes output row by output row, and within a row eight channels at a time: the nine
+/// weight vectors and the bias stay in registers while the kernel walks along the row, so the
+/// three input rows it reads (3 × width × channels floats) stay in cache. Pixels whose window
+/// is inside the image take the unrolled path; the border ones (and a last group of fewer than
+/// eight channels) take the general one. Every output value is the same sum in the same order
+/// on both paths: bias, then taps row by row, left to right, skipping the padding.
 enum DepthwiseConvolution {
     /// `weights` is [3·3][channels] (tap-major, so a tap's eight channels are one vector load).
     static func apply(
@@ -10,32 +16,91 @@ enum DepthwiseConvolution {
     ) {
         let outHeight = (height - 1) / stride + 1
         let outWidth = (width - 1) / stride + 1
-        let rawInput = UnsafeRawPointer(input)
-        let rawWeights = UnsafeRawPointer(weights)
-        let rawBias = UnsafeRawPointer(bias)
+        // Output columns whose three input columns are all inside the image.
+        let firstInterior = min(outWidth, 1)                           // ox = 0 reads column −1
+        let endInterior = width >= 2 ? max(firstInterior, min(outWidth, (width - 2) / stride + 1)) : firstInterior
         for oy in 0..<outHeight {
-            let iy0 = oy * stride - 1
-            let kyStart = max(0, -iy0), kyEnd = min(3, height - iy0)
-            for ox in 0..<outWidth {
-                let ix0 = ox * stride - 1
-                let kxStart = max(0, -ix0), kxEnd = min(3, width - ix0)
-                let out = UnsafeMutableRawPointer(output + (oy * outWidth + ox) * channels)
-                var channel = 0
-                while channel < channels {
-                    let lanes = channels - channel
-                    var sum = Lanes.load(rawBias, floatOffset: channel, count: lanes)
-                    for ky in kyStart..<kyEnd {
-                        let rowOffset = ((iy0 + ky) * width + ix0) * channels + channel
-                        for kx in kxStart..<kxEnd {
-                            let x = Lanes.load(rawInput, floatOffset: rowOffset + kx * channels, count: lanes)
-                            let w = Lanes.load(rawWeights, floatOffset: (ky * 3 + kx) * channels + channel, count: lanes)
-                            sum.addProduct(x, w)
-                        }
-                    }
-                    Lanes.store(activation.apply(sum), out, floatOffset: channel, count: lanes)
-                    channel += 8
+            let iy0 = oy &* stride &- 1
+            var channel = 0
+            while channel < channels {
+                let lanes = channels &- channel
+                let out = UnsafeMutableRawPointer(output + (oy &* outWidth &* channels &+ channel))
+                if lanes >= 8, iy0 >= 0, iy0 &+ 2 < height {
+                    general(input: input, height: height, width: width, channels: channels, stride: stride, iy0: iy0,
+                            columns: 0..<firstInterior, channel: channel, weights: weights, bias: bias,
+                            activation: activation, out: out)
+                    interior(input: input + (iy0 &* width &* channels &+ channel), width: width, channels: channels,
+                             stride: stride, columns: firstInterior..<endInterior,
+                             weights: weights + channel, bias: bias + channel, activation: activation, out: out)
+                    general(input: input, height: height, width: width, channels: channels, stride: stride, iy0: iy0,
+                            columns: endInterior..<outWidth, channel: channel, weights: weights, bias: bias,
+                            activation: activation, out: out)
+                } else {
+                    general(input: input, height: height, width: width, channels: channels, stride: stride, iy0: iy0,
+                            columns: 0..<outWidth, channel: channel, weights: weights, bias: bias,
+                            activation: activation, out: out)
+                }
+                channel &+= 8
+            }
+        }
+    }
+
+    /// Eight channels of the output columns `columns` of one row whose window rows are all
+    /// inside the image; `input` points at (row iy0, column 0, the first of the eight channels).
+    @inline(__always)
+    static func interior(
+        input: UnsafePointer<Float>, width: Int, channels: Int, stride: Int, columns: Range<Int>,
+        weights: UnsafePointer<Float>, bias: UnsafePointer<Float>, activation: Activation,
+        out: UnsafeMutableRawPointer
+    ) {
+        guard !columns.isEmpty else { return }
+        func weight(_ tap: Int) -> SIMD8<Float> {
+            UnsafeRawPointer(weights + tap &* channels).loadUnaligned(as: SIMD8<Float>.self)
+        }
+        let (w0, w1, w2, w3, w4, w5, w6, w7, w8) =
+            (weight(0), weight(1), weight(2), weight(3), weight(4), weight(5), weight(6), weight(7), weight(8))
+        let b = UnsafeRawPointer(bias).loadUnaligned(as: SIMD8<Float>.self)
+        let pixelBytes = channels &* 4
+        let rowBytes = width &* pixelBytes
+        let row0 = UnsafeRawPointer(input), row1 = row0 + rowBytes, row2 = row1 + rowBytes
+        for ox in columns {
+            let offset = (ox &* stride &- 1) &* pixelBytes
+            var sum = b
+            sum.addProduct(row0.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self), w0)
+            sum.addProduct(row0.loadUnaligned(fromByteOffset: offset &+ pixelBytes, as: SIMD8<Float>.self), w1)
+            sum.addProduct(row0.loadUnaligned(fromByteOffset: offset &+ 2 &* pixelBytes, as: SIMD8<Float>.self), w2)
+            sum.addProduct(row1.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self), w3)
+            sum.addProduct(row1.loadUnaligned(fromByteOffset: offset &+ pixelBytes, as: SIMD8<Float>.self), w4)
+            sum.addProduct(row1.loadUnaligned(fromByteOffset: offset &+ 2 &* pixelBytes, as: SIMD8<Float>.self), w5)
+            sum.addProduct(row2.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self), w6)
+            sum.addProduct(row2.loadUnaligned(fromByteOffset: offset &+ pixelBytes, as: SIMD8<Float>.self), w7)
+            sum.addProduct(row2.loadUnaligned(fromByteOffset: offset &+ 2 &* pixelBytes, as: SIMD8<Float>.self), w8)
+            out.storeBytes(of: activation.apply(sum), toByteOffset: ox &* pixelBytes, as: SIMD8<Float>.self)
+        }
+    }
+
+    /// Up to eight channels of the output columns `columns` of one row, skipping taps that fall
+    /// in the padding.
+    static func general(
+        input: UnsafePointer<Float>, height: Int, width: Int, channels: Int, stride: Int, iy0: Int,
+        columns: Range<Int>, channel: Int, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+        activation: Activation, out: UnsafeMutableRawPointer
+    ) {
+        let lanes = channels - channel
+        let kyStart = max(0, -iy0), kyEnd = min(3, height - iy0)
+        for ox in columns {
+            let ix0 = ox * stride - 1
+            let kxStart = max(0, -ix0), kxEnd = min(3, width - ix0)
+            var sum = Lanes.load(bias, floatOffset: channel, count: lanes)
+            for ky in kyStart..<kyEnd {
+                let rowOffset = ((iy0 + ky) * width + ix0) * channels + channel
+                for kx in kxStart..<kxEnd {
+                    let x = Lanes.load(input, floatOffset: rowOffset + kx * channels, count: lanes)
+                    let w = Lanes.load(weights, floatOffset: (ky * 3 + kx) * channels + channel, count: lanes)
+                    sum.addProduct(x, w)
                 }
             }
+            Lanes.store(activation.apply(sum), out, floatOffset: ox * channels, count: lanes)
         }
     }
 }
