@@ -35,7 +35,7 @@ import Testing
             let pixels = try InferenceFixtures.pixels((item.input_png as NSString).lastPathComponent)
             pixels.withUnsafeBufferPointer { preprocessing.normalise($0.baseAddress!, pixels: 224 * 224, into: input.pointer) }
             let features = FloatBuffer(count: 1280)
-            network.pooledFeatures(image: input.pointer, size: 224, workspace: workspace, into: features.pointer)
+            network.pooledFeatures(image: input.pointer, size: 224, workspace: workspace.pointer, into: features.pointer)
             let logits = FloatBuffer(count: 1000)
             classifier.apply(features.pointer, rows: 1, into: logits.pointer)
             let cosine = InferenceFixtures.cosine(features.array, item.pooled_features_1280)

@@ -8,7 +8,8 @@ import Dispatch
 /// vectors and one broadcast fill 15 of the 16 AVX registers.
 ///
 /// Every element of C is summed in the same order — bias (or zero), then each depth block in
-/// turn, k ascending inside — whatever the thread count, because threads only split rows.
+/// turn, k ascending inside — whatever the thread count, because threads only split rows, and
+/// whether its column lies in a full strip or in the last, partial one.
 public enum SGEMM {
     public static let depthBlock = 256
     static let columnBlock = 256
@@ -41,10 +42,16 @@ public enum SGEMM {
         }
     }
 
+    /// Where the micro-kernel's accumulators start: zero, the bias (first depth block), or what
+    /// the output already holds (later depth blocks).
+    enum Start { case zero, bias(UnsafePointer<Float>), output }
+
     static func multiplyRows(
         _ rowStart: Int, _ rowEnd: Int, a: UnsafePointer<Float>, lda: Int, b: PackedMatrix,
         c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?, activation: Activation
     ) {
+        // Columns past the last full strip go through a 6×16 tile, so the kernel never touches
+        // C beyond its last column.
         let tile = UnsafeMutablePointer<Float>.allocate(capacity: rowTile * 16)
         defer { tile.deallocate() }
         let strips = b.paddedColumns / 16
@@ -52,7 +59,7 @@ public enum SGEMM {
         while k0 < b.depth {
             let blockDepth = min(depthBlock, b.depth - k0)
             let first = k0 == 0
-            let last = k0 + blockDepth == b.depth
+            let blockActivation = k0 + blockDepth == b.depth ? activation : .none
             var stripStart = 0
             while stripStart < strips {
                 let stripEnd = min(strips, stripStart + columnBlock / 16)
@@ -60,16 +67,28 @@ public enum SGEMM {
                 while row < rowEnd {
                     let rows = min(rowTile, rowEnd - row)
                     for strip in stripStart..<stripEnd {
-                        microKernel(
-                            a: a + row * lda + k0, lda: lda, rows: rows,
-                            b: b.strip(k0: k0, blockDepth: blockDepth, strip: strip), depth: blockDepth,
-                            tile: tile)
                         let column = strip * 16
-                        storeTile(
-                            tile, rows: rows, columns: min(16, b.columns - column),
-                            c: c + row * ldc + column, ldc: ldc, accumulate: !first,
-                            bias: first ? bias.map { $0 + column } : nil,
-                            activation: last ? activation : .none)
+                        let columns = min(16, b.columns - column)
+                        let start: Start = !first ? .output : bias.map { .bias($0 + column) } ?? .zero
+                        let packed = b.strip(k0: k0, blockDepth: blockDepth, strip: strip)
+                        let target = c + row * ldc + column
+                        if columns == 16 {
+                            microKernel(a: a + row * lda + k0, lda: lda, rows: rows, b: packed, depth: blockDepth,
+                                        start: start, out: target, ldo: ldc, activation: blockActivation)
+                        } else {
+                            for r in 0..<rows {
+                                for j in 0..<16 {
+                                    switch start {
+                                    case .zero: tile[r * 16 + j] = 0
+                                    case .bias(let values): tile[r * 16 + j] = j < columns ? values[j] : 0
+                                    case .output: tile[r * 16 + j] = j < columns ? target[r * ldc + j] : 0
+                                    }
+                                }
+                            }
+                            microKernel(a: a + row * lda + k0, lda: lda, rows: rows, b: packed, depth: blockDepth,
+                                        start: .output, out: tile, ldo: 16, activation: blockActivation)
+                            for r in 0..<rows { (target + r * ldc).update(from: tile + r * 16, count: columns) }
+                        }
                     }
                     row += rowTile
                 }
@@ -79,12 +98,14 @@ public enum SGEMM {
         }
     }
 
-    /// tile[6×16] = A[rows × depth] · Bstrip[depth × 16]. Rows beyond `rows` repeat the last
-    /// real row (valid memory) and are discarded by the caller.
+    /// A 6×16 block of the output: accumulators start from `start`, take `depth` rank-1 updates
+    /// from A's rows and B's packed strip, get the activation and are stored to `out` (rows `ldo`
+    /// apart). With fewer than six rows the missing ones repeat the last row, whose pointers they
+    /// reuse: they compute and store the same values, so nothing past the last row is touched.
     @inline(__always)
     static func microKernel(
         a: UnsafePointer<Float>, lda: Int, rows: Int, b: UnsafePointer<Float>, depth: Int,
-        tile: UnsafeMutablePointer<Float>
+        start: Start, out: UnsafeMutablePointer<Float>, ldo: Int, activation: Activation
     ) {
         let a0 = a
         let a1 = a + min(1, rows - 1) * lda
@@ -92,12 +113,31 @@ public enum SGEMM {
         let a3 = a + min(3, rows - 1) * lda
         let a4 = a + min(4, rows - 1) * lda
         let a5 = a + min(5, rows - 1) * lda
-        var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
-        var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
-        var c20 = SIMD8<Float>(), c21 = SIMD8<Float>()
-        var c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
-        var c40 = SIMD8<Float>(), c41 = SIMD8<Float>()
-        var c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
+        let o0 = UnsafeMutableRawPointer(out)
+        let o1 = UnsafeMutableRawPointer(out + min(1, rows - 1) * ldo)
+        let o2 = UnsafeMutableRawPointer(out + min(2, rows - 1) * ldo)
+        let o3 = UnsafeMutableRawPointer(out + min(3, rows - 1) * ldo)
+        let o4 = UnsafeMutableRawPointer(out + min(4, rows - 1) * ldo)
+        let o5 = UnsafeMutableRawPointer(out + min(5, rows - 1) * ldo)
+        var c00: SIMD8<Float>, c01: SIMD8<Float>, c10: SIMD8<Float>, c11: SIMD8<Float>
+        var c20: SIMD8<Float>, c21: SIMD8<Float>, c30: SIMD8<Float>, c31: SIMD8<Float>
+        var c40: SIMD8<Float>, c41: SIMD8<Float>, c50: SIMD8<Float>, c51: SIMD8<Float>
+        switch start {
+        case .zero:
+            (c00, c01) = (SIMD8(), SIMD8())
+            (c10, c11, c20, c21, c30, c31, c40, c41, c50, c51) = (c00, c01, c00, c01, c00, c01, c00, c01, c00, c01)
+        case .bias(let bias):
+            c00 = UnsafeRawPointer(bias).loadUnaligned(as: SIMD8<Float>.self)
+            c01 = UnsafeRawPointer(bias + 8).loadUnaligned(as: SIMD8<Float>.self)
+            (c10, c11, c20, c21, c30, c31, c40, c41, c50, c51) = (c00, c01, c00, c01, c00, c01, c00, c01, c00, c01)
+        case .output:
+            c00 = o0.loadUnaligned(as: SIMD8<Float>.self); c01 = o0.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            c10 = o1.loadUnaligned(as: SIMD8<Float>.self); c11 = o1.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            c20 = o2.loadUnaligned(as: SIMD8<Float>.self); c21 = o2.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            c30 = o3.loadUnaligned(as: SIMD8<Float>.self); c31 = o3.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            c40 = o4.loadUnaligned(as: SIMD8<Float>.self); c41 = o4.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            c50 = o5.loadUnaligned(as: SIMD8<Float>.self); c51 = o5.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+        }
         var pb = UnsafeRawPointer(b)
         for k in 0..<depth {
             let b0 = pb.load(as: SIMD8<Float>.self)
@@ -116,58 +156,17 @@ public enum SGEMM {
             x = SIMD8<Float>(repeating: a5[k])
             c50.addProduct(x, b0); c51.addProduct(x, b1)
         }
-        let out = UnsafeMutableRawPointer(tile)
-        out.storeBytes(of: c00, toByteOffset: 0, as: SIMD8<Float>.self)
-        out.storeBytes(of: c01, toByteOffset: 32, as: SIMD8<Float>.self)
-        out.storeBytes(of: c10, toByteOffset: 64, as: SIMD8<Float>.self)
-        out.storeBytes(of: c11, toByteOffset: 96, as: SIMD8<Float>.self)
-        out.storeBytes(of: c20, toByteOffset: 128, as: SIMD8<Float>.self)
-        out.storeBytes(of: c21, toByteOffset: 160, as: SIMD8<Float>.self)
-        out.storeBytes(of: c30, toByteOffset: 192, as: SIMD8<Float>.self)
-        out.storeBytes(of: c31, toByteOffset: 224, as: SIMD8<Float>.self)
-        out.storeBytes(of: c40, toByteOffset: 256, as: SIMD8<Float>.self)
-        out.storeBytes(of: c41, toByteOffset: 288, as: SIMD8<Float>.self)
-        out.storeBytes(of: c50, toByteOffset: 320, as: SIMD8<Float>.self)
-        out.storeBytes(of: c51, toByteOffset: 352, as: SIMD8<Float>.self)
-    }
-
-    /// Writes the valid part of a tile into C: adds what C holds (later depth blocks) or the
-    /// bias (first block), then applies the activation (last block).
-    @inline(__always)
-    static func storeTile(
-        _ tile: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
-        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool,
-        bias: UnsafePointer<Float>?, activation: Activation
-    ) {
-        let source = UnsafeRawPointer(tile)
-        if columns == 16 {
-            var bias0 = SIMD8<Float>(), bias1 = SIMD8<Float>()
-            if let bias {
-                bias0 = UnsafeRawPointer(bias).loadUnaligned(as: SIMD8<Float>.self)
-                bias1 = UnsafeRawPointer(bias + 8).loadUnaligned(as: SIMD8<Float>.self)
-            }
-            for r in 0..<rows {
-                let target = UnsafeMutableRawPointer(c + r * ldc)
-                var v0 = source.load(fromByteOffset: r * 64, as: SIMD8<Float>.self)
-                var v1 = source.load(fromByteOffset: r * 64 + 32, as: SIMD8<Float>.self)
-                if accumulate {
-                    v0 += target.loadUnaligned(as: SIMD8<Float>.self)
-                    v1 += target.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-                } else {
-                    v0 += bias0
-                    v1 += bias1
-                }
-                target.storeBytes(of: activation.apply(v0), as: SIMD8<Float>.self)
-                target.storeBytes(of: activation.apply(v1), toByteOffset: 32, as: SIMD8<Float>.self)
-            }
-        } else {
-            for r in 0..<rows {
-                for j in 0..<columns {
-                    var v = tile[r * 16 + j]
-                    if accumulate { v += c[r * ldc + j] } else if let bias { v += bias[j] }
-                    c[r * ldc + j] = activation.apply(v)
-                }
-            }
-        }
+        o0.storeBytes(of: activation.apply(c00), as: SIMD8<Float>.self)
+        o0.storeBytes(of: activation.apply(c01), toByteOffset: 32, as: SIMD8<Float>.self)
+        o1.storeBytes(of: activation.apply(c10), as: SIMD8<Float>.self)
+        o1.storeBytes(of: activation.apply(c11), toByteOffset: 32, as: SIMD8<Float>.self)
+        o2.storeBytes(of: activation.apply(c20), as: SIMD8<Float>.self)
+        o2.storeBytes(of: activation.apply(c21), toByteOffset: 32, as: SIMD8<Float>.self)
+        o3.storeBytes(of: activation.apply(c30), as: SIMD8<Float>.self)
+        o3.storeBytes(of: activation.apply(c31), toByteOffset: 32, as: SIMD8<Float>.self)
+        o4.storeBytes(of: activation.apply(c40), as: SIMD8<Float>.self)
+        o4.storeBytes(of: activation.apply(c41), toByteOffset: 32, as: SIMD8<Float>.self)
+        o5.storeBytes(of: activation.apply(c50), as: SIMD8<Float>.self)
+        o5.storeBytes(of: activation.apply(c51), toByteOffset: 32, as: SIMD8<Float>.self)
     }
 }

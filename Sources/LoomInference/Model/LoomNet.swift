@@ -33,6 +33,8 @@ public struct LoomNet: Sendable {
     let fusionHidden: DenseLayer
     let fusionOutput: DenseLayer
     let preprocessing: ImagePreprocessing
+    /// Per-worker scratch: the normalised input image followed by MobileNetV2's workspace.
+    let scratch: BufferPool
 
     /// Loads `<directory>/config.json` and `<directory>/model.safetensors`; a directory without
     /// weights (the untrained starting model) takes its backbone from the config's
@@ -66,6 +68,7 @@ public struct LoomNet: Sendable {
         fusionHidden = try DenseLayer(file, "fusion.0", inputs: 2 * config.embeddingDim, outputs: config.fusionHidden, activation: .relu)
         fusionOutput = try DenseLayer(file, "fusion.2", inputs: config.fusionHidden, outputs: config.embeddingDim)
         preprocessing = ImagePreprocessing(mean: config.mean, std: config.std)
+        scratch = BufferPool(count: config.imageSize * config.imageSize * 3 + MobileNetV2.workspaceCount(size: config.imageSize))
     }
 
     public var embeddingDim: Int { config.embeddingDim }
@@ -95,16 +98,17 @@ public struct LoomNet: Sendable {
         let size = config.imageSize
         let indices = images.indices.filter { images[$0] != nil }
         let features = try ParallelMap.map(indices, threads: threads) { index -> [Float] in
-            let input = FloatBuffer(count: size * size * 3, zeroed: false)
-            images[index]!.withUnsafeBufferPointer {
-                preprocessing.normalise($0.baseAddress!, pixels: size * size, into: input.pointer)
+            scratch.with { buffer in
+                let input = buffer.pointer
+                images[index]!.withUnsafeBufferPointer {
+                    preprocessing.normalise($0.baseAddress!, pixels: size * size, into: input)
+                }
+                var result = [Float](repeating: 0, count: MobileNetV2.featureCount)
+                result.withUnsafeMutableBufferPointer {
+                    visual.pooledFeatures(image: input, size: size, workspace: input + size * size * 3, into: $0.baseAddress!)
+                }
+                return result
             }
-            let workspace = FloatBuffer(count: MobileNetV2.workspaceCount(size: size), zeroed: false)
-            var result = [Float](repeating: 0, count: MobileNetV2.featureCount)
-            result.withUnsafeMutableBufferPointer {
-                visual.pooledFeatures(image: input.pointer, size: size, workspace: workspace, into: $0.baseAddress!)
-            }
-            return result
         }
         var byItem = [[Float]?](repeating: nil, count: images.count)
         for (slot, index) in indices.enumerated() { byItem[index] = features[slot] }

@@ -93,13 +93,14 @@ public struct MobileNetV2: Sendable {
     }
 
     /// The 1280 pooled features of one image given as normalised NHWC floats (`size`² × 3).
-    public func pooledFeatures(image: UnsafePointer<Float>, size: Int, workspace: FloatBuffer,
+    /// `workspace` holds `workspaceCount(size:)` floats.
+    public func pooledFeatures(image: UnsafePointer<Float>, size: Int, workspace: UnsafeMutablePointer<Float>,
                                into features: UnsafeMutablePointer<Float>) {
-        let slot = workspace.count / 4
-        var current = workspace.pointer                 // the block's input (kept for the residual)
-        var other = workspace.pointer + slot            // the block's output
-        let expanded = workspace.pointer + 2 * slot
-        let filtered = workspace.pointer + 3 * slot
+        let slot = Self.workspaceCount(size: size) / 4
+        var current = workspace                         // the block's input (kept for the residual)
+        var other = workspace + slot                    // the block's output
+        let expanded = workspace + 2 * slot
+        let filtered = workspace + 3 * slot
         var height = (size - 1) / 2 + 1, width = height
         DirectConvolution.apply(input: image, height: size, width: size, inChannels: 3, stride: 2,
                                 weights: stemWeights.pointer, bias: stemBias.pointer, outChannels: Self.stemChannels,
