@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "loom-images", targets: ["loom-images"]),
         .executable(name: "loom-text", targets: ["loom-text"]),
         .executable(name: "loom-triplets", targets: ["loom-triplets"]),
+        .executable(name: "loom-embed", targets: ["loom-embed"]),
         .library(name: "LoomCore", targets: ["LoomCore"]),
     ],
     dependencies: [
@@ -71,9 +72,12 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .target(
+            name: "LoomEmbed",
+            dependencies: ["LoomCore", "LoomImages", "LoomInference", "LoomText", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
             name: "LoomCLI",
             dependencies: [
-                "LoomCore", "LoomSampleData", "LoomIngest", "LoomImages", "LoomText", "LoomTriplets",
+                "LoomCore", "LoomSampleData", "LoomIngest", "LoomImages", "LoomText", "LoomTriplets", "LoomInference", "LoomEmbed",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -82,6 +86,7 @@ let package = Package(
         .executableTarget(name: "loom-images", dependencies: ["LoomCLI"]),
         .executableTarget(name: "loom-text", dependencies: ["LoomCLI"]),
         .executableTarget(name: "loom-triplets", dependencies: ["LoomCLI"]),
+        .executableTarget(name: "loom-embed", dependencies: ["LoomCLI"]),
         .executableTarget(
             name: "loom-bench",
             dependencies: ["LoomCore", "LoomSampleData", "LoomImages", "LoomText", "LoomInference", .product(name: "Crypto", package: "swift-crypto")],

@@ -1,4 +1,5 @@
 import LoomCore
+import LoomEmbed
 import LoomImages
 import LoomIngest
 import LoomText
@@ -12,5 +13,6 @@ public enum StageCatalog {
         StageDescriptor(ImagesStage()),
         StageDescriptor(TextStage()),
         StageDescriptor(TripletStage()),
+        StageDescriptor(EmbedStage()),
     ]
 }

@@ -78,7 +78,19 @@ public struct ImageNormalizer: Sendable {
     }
 
     public func normalize(_ image: RGBAImage) -> [UInt8] {
-        // Composite on white: c' = (c·a + 255·(255 − a)) / 255.
+        resizeAndCrop(Self.compositedOnWhite(image), width: image.width, height: image.height)
+    }
+
+    /// A file as a model input of `size`²: an image that already has that size (upright) is used
+    /// as it is, any other is resized and cropped as the images stage does.
+    public func modelInput(_ bytes: [UInt8]) throws(ImageError) -> [UInt8] {
+        let image = try decodeUpright(bytes)
+        return image.width == size && image.height == size ? Self.compositedOnWhite(image) : normalize(image)
+    }
+
+    /// RGB8 of an RGBA8 image, alpha composited on white.
+    static func compositedOnWhite(_ image: RGBAImage) -> [UInt8] {
+        // c' = (c·a + 255·(255 − a)) / 255.
         var rgb = [UInt8](repeating: 0, count: image.width * image.height * 3)
         image.pixels.withUnsafeBufferPointer { rgba in
             rgb.withUnsafeMutableBufferPointer { out in
@@ -91,7 +103,7 @@ public struct ImageNormalizer: Sendable {
                 }
             }
         }
-        return resizeAndCrop(rgb, width: image.width, height: image.height)
+        return rgb
     }
 
     /// Shorter side to `resizeShorter`, then the centred `size × size` window.

@@ -27,7 +27,7 @@ public enum JPEGDecoder {
     }
 
     /// RGB8 pixels as stored, width, height and EXIF orientation: what the images stage needs.
-    static func decodeRGB(_ data: [UInt8], scaleDenominator: Int, maxPixels: UInt64, strict: Bool)
+    public static func decodeRGB(_ data: [UInt8], scaleDenominator: Int = 1, maxPixels: UInt64, strict: Bool = true)
         throws(ImageError) -> ([UInt8], Int, Int, Int) {
         var buffer = loom_buffer()
         var message = [CChar](repeating: 0, count: Int(LOOM_CODEC_MESSAGE_MAX))

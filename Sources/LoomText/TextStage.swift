@@ -127,13 +127,19 @@ public struct TextStage: Stage {
             }
             progress.advance(by: kept.count)
         }
-        let vocabularyHash = SHA256.hash(data: Data(vocabulary.joined(separator: "\n").utf8)).map { String(format: "%02x", $0) }.joined()
+        let vocabularyHash = TextStage.vocabularyHash(vocabulary)
         var result = StageResult(records: counts["items"] ?? 0, counts: counts, unit: "items")
         result.meta = [
             "tokenizer": settings.tokenizer.rawValue, "vocab_hash": vocabularyHash, "vocab_size": String(vocabulary.count),
             "id_width": String(idWidth), "max_len": String(settings.maxLength), "fields": settings.fields.joined(separator: ","),
         ]
         return result
+    }
+
+    /// `meta.vocab_hash`: SHA-256 of the tokens joined by newlines, so a model can check that
+    /// its vocabulary is the one the ids were made with.
+    public static func vocabularyHash(_ tokens: [String]) -> String {
+        SHA256.hash(data: Data(tokens.joined(separator: "\n").utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Items of the catalog in id order, a chunk at a time (memory stays flat).

@@ -1,0 +1,40 @@
+import LoomCore
+
+/// Settings of the embed stage (`stages.embed` in a pipeline file).
+public struct EmbedSettings: StageSettings {
+    /// The model directory: config.json plus model.safetensors (a trained model), or the
+    /// untrained starting model whose config names its backbone and init seed.
+    public var model: String
+    /// Items per forward pass; results do not depend on it.
+    public var batch: Int
+    public var maxRejectRatio: Double
+
+    public static let defaultModel = "Models/loomnet-v1"
+    public static let defaults = EmbedSettings(model: defaultModel, batch: 32, maxRejectRatio: 0.05)
+
+    public init(model: String, batch: Int, maxRejectRatio: Double) {
+        self.model = model
+        self.batch = batch
+        self.maxRejectRatio = maxRejectRatio
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case model, batch
+        case maxRejectRatio = "max_reject_ratio"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let d = EmbedSettings.defaults
+        model = try container.decodeIfPresent(String.self, forKey: .model) ?? d.model
+        batch = try container.decodeIfPresent(Int.self, forKey: .batch) ?? d.batch
+        maxRejectRatio = try container.decodeIfPresent(Double.self, forKey: .maxRejectRatio) ?? d.maxRejectRatio
+    }
+
+    func validate() throws {
+        guard batch >= 1, batch <= 4096 else { throw LoomError.usage("batch must be between 1 and 4096, got \(batch)", key: "batch") }
+        guard maxRejectRatio >= 0, maxRejectRatio <= 1 else {
+            throw LoomError.usage("max_reject_ratio must be in [0, 1]", key: "max_reject_ratio")
+        }
+    }
+}

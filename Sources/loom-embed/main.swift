@@ -1,0 +1,3 @@
+import LoomCLI
+
+EmbedCommand.main()
