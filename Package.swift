@@ -125,6 +125,10 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: cpuFlags),
         .testTarget(
+            name: "LoomEmbedTests",
+            dependencies: ["LoomEmbed", "LoomInference", "LoomImages", "LoomIngest", "LoomText", "LoomCore", "LoomTestSupport",
+                           .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(
             name: "LoomCLITests",
             dependencies: ["LoomCore", "LoomText", "LoomTestSupport", "loom", "loom-ingest"]),
         .testTarget(

@@ -32,14 +32,16 @@ import Testing
         #expect(first.stdout.contains("text: running (missing: no output yet)"))
         #expect(first.stdout.contains("triplets: running (missing: no output yet)"))
         #expect(first.stdout.contains("images: running (missing: no output yet)"))
-        #expect(first.stdout.contains("pipeline Pipelines/sample.yaml: 4 ran, 0 skipped"))
+        #expect(first.stdout.contains("embed: running (missing: no output yet)"))
+        #expect(first.stdout.contains("image_and_text 300"))
+        #expect(first.stdout.contains("pipeline Pipelines/sample.yaml: 5 ran, 0 skipped"))
         #expect(FileManager.default.fileExists(atPath: work.file("reports/ingest.json")))
 
         let second = try loom(["run", "Pipelines/sample.yaml"], environment: environment)
         #expect(second.status == 0)
         #expect(second.stdout.contains("ingest: skipped (fresh: inputs, settings and version unchanged)"))
         #expect(second.stdout.contains("text: skipped (fresh"))
-        #expect(second.stdout.contains("0 ran, 4 skipped"))
+        #expect(second.stdout.contains("0 ran, 5 skipped"))
 
         let status = try loom(["status", "--work", work.path])
         #expect(status.status == 0)
@@ -54,6 +56,25 @@ import Testing
         #expect(only.status == 0)
         #expect(!only.stdout.contains("ingest:"))
         #expect(only.stdout.contains("text: running (stale: --force)"))
+    }
+
+    @Test func forwardPrintsOneUnitEmbeddingAndNamesAMissingImage() throws {
+        let image = "Tests/LoomInferenceTests/Resources/inputs_224/jpeg__pillow__hopper.png"
+        var embeddings: [[Double]] = []
+        for arguments in [["--image", image, "--text", "black leather ankle boots"], ["--text", "black leather ankle boots"]] {
+            let result = try loom(["forward", "--json"] + arguments)
+            #expect(result.status == 0, "\(result.stderr)")
+            let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+            let embedding = try #require(object?["embedding"] as? [Double])
+            #expect(embedding.count == 256)
+            #expect(abs(embedding.map { $0 * $0 }.reduce(0, +).squareRoot() - 1) < 1e-5)
+            #expect((object?["token_ids"] as? [Int])?.first == 101, "[CLS] first")
+            embeddings.append(embedding)
+        }
+        #expect(embeddings[0] != embeddings[1], "the image changes the embedding")
+        let missing = try loom(["forward", "--image", "no/such.jpg"])
+        #expect(missing.status == 66)
+        #expect(missing.stderr.contains("no/such.jpg"))
     }
 
     @Test func badPipelineIsExit64NamingKeyAndFile() throws {

@@ -1,0 +1,146 @@
+import Foundation
+import GRDB
+import LoomCore
+import LoomImages
+import LoomInference
+import LoomIngest
+import LoomTestSupport
+import LoomText
+import Testing
+@testable import LoomEmbed
+
+/// The embed stage on a hand-made catalog run through the real ingest, images and text stages:
+/// one item with an image and a title, one with a title only, one with an image only, one with
+/// neither.
+@Suite struct EmbedStageTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let model = root.appendingPathComponent("Models/loomnet-v1").path
+    static let vocab = root.appendingPathComponent("Models/wordpiece/vocab.txt").path
+
+    static func context(_ work: TemporaryDirectory, threads: Int = 2) -> StageContext {
+        StageContext(workDirectory: work.path, threads: threads, showProgress: false)
+    }
+
+    /// A work directory with catalog, images and text for the four items.
+    static func workDirectory() throws -> TemporaryDirectory {
+        let work = TemporaryDirectory("loom-embed")
+        let images = work.file("pictures")
+        try FileManager.default.createDirectory(atPath: images, withIntermediateDirectories: true)
+        for (asin, file) in [("BOTH", "713QBEWYL.jpg"), ("IMAGEONLY", "710IVGUEL.png")] {
+            try FileManager.default.copyItem(atPath: root.appendingPathComponent("SampleData/images/\(file)").path,
+                                             toPath: (images as NSString).appendingPathComponent(asin + "." + (file as NSString).pathExtension))
+        }
+        let lines = [
+            #"{"asin": "BOTH", "title": "Women's Black Leather Ankle Boots", "category": ["Clothing, Shoes & Jewelry", "Women", "Shoes"]}"#,
+            #"{"asin": "TEXTONLY", "title": "Slim Fit Denim Jeans", "category": ["Clothing, Shoes & Jewelry", "Women", "Jeans"]}"#,
+            #"{"asin": "IMAGEONLY", "title": "", "category": ["Clothing, Shoes & Jewelry", "Women", "Dresses"]}"#,
+            #"{"asin": "NEITHER", "title": "", "category": ["Clothing, Shoes & Jewelry", "Women", "Dresses"]}"#,
+        ]
+        let catalog = work.file("catalog.jsonl")
+        try lines.joined(separator: "\n").write(toFile: catalog, atomically: true, encoding: .utf8)
+        let runner = StageRunner(context: context(work))
+        try runner.run(IngestStage(), settings: IngestSettings(catalog: [catalog], images: [images], maxRejectRatio: 1))
+        var imageSettings = ImagesSettings.defaults
+        imageSettings.maxRejectRatio = 1
+        try runner.run(ImagesStage(), settings: imageSettings)
+        var textSettings = TextSettings.defaults
+        textSettings.vocab = vocab
+        textSettings.maxRejectRatio = 1
+        try runner.run(TextStage(), settings: textSettings)
+        return work
+    }
+
+    static func embed(_ work: TemporaryDirectory, threads: Int = 2, batch: Int = 32) throws -> StageReport {
+        try StageRunner(context: context(work, threads: threads))
+            .run(EmbedStage(), settings: EmbedSettings(model: model, batch: batch, maxRejectRatio: 0.05))
+    }
+
+    struct Row: Equatable {
+        var asin: String
+        var vector: [Float]
+        var visual: [Float]?
+        var hasImage: Bool
+        var hasText: Bool
+    }
+
+    static func rows(_ work: TemporaryDirectory) throws -> [String: Row] {
+        let asins = try StageOutputReader.open(path: work.file("catalog.sqlite")).read { db in
+            Dictionary(uniqueKeysWithValues: try GRDB.Row.fetchAll(db, sql: "SELECT id, asin FROM items").map { ($0["id"] as Int64, $0["asin"] as String) })
+        }
+        return try StageOutputReader.open(path: work.file("embeddings.sqlite")).read { db in
+            try GRDB.Row.fetchAll(db, sql: "SELECT id, vector, visual, has_image, has_text FROM embeddings").reduce(into: [:]) { rows, row in
+                let asin = asins[row["id"]] ?? "?"
+                let visual: Data? = row["visual"]
+                rows[asin] = Row(asin: asin, vector: FloatBlob.decode(row["vector"])!, visual: visual.flatMap(FloatBlob.decode),
+                                 hasImage: row["has_image"], hasText: row["has_text"])
+            }
+        }
+    }
+
+    @Test func eachItemGetsItsTowersOrTheZeroFallbackAndTheReportCountsThem() throws {
+        let work = try Self.workDirectory()
+        let report = try Self.embed(work)
+        #expect(report.counts["image_and_text"] == 1 && report.counts["text_only"] == 1 && report.counts["image_only"] == 1)
+        #expect(report.counts["embedded"] == 3 && report.rejectsByReason == ["no_image_or_text": 1])
+        let rows = try Self.rows(work)
+        #expect(Set(rows.keys) == ["BOTH", "TEXTONLY", "IMAGEONLY"])
+        for row in rows.values {
+            #expect(row.vector.count == 256)
+            let norm = row.vector.map { Double($0) * Double($0) }.reduce(0, +).squareRoot()
+            #expect(abs(norm - 1) < 1e-5, "\(row.asin): |v| = \(norm)")
+            #expect((row.visual?.count == 1280) == row.hasImage, "\(row.asin): visual features exactly when there is an image")
+        }
+        #expect(rows["TEXTONLY"]?.hasText == true && rows["TEXTONLY"]?.hasImage == false)
+        #expect(rows["IMAGEONLY"]?.hasText == false && rows["IMAGEONLY"]?.hasImage == true)
+
+        // The stored row is what the network computes from the stored image and ids.
+        let images = try StageOutputReader.open(path: work.file("images.sqlite"))
+        let blob = try images.read { db in try Data.fetchOne(db, sql: "SELECT pixels FROM images ORDER BY id LIMIT 1")! }
+        let pixels = try JPEGDecoder.decodeRGB([UInt8](blob), maxPixels: 224 * 224).0
+        let tokens = WordPieceTokenizer(vocabulary: try WordPieceVocabulary(path: Self.vocab))
+            .encode("Women's Black Leather Ankle Boots", maxLength: 64).ids
+        let direct = try LoomNet(directory: Self.model).forward([.init(pixels: pixels, tokens: tokens)], threads: 1)[0]
+        #expect(rows["BOTH"]?.vector == direct.embedding)
+        #expect(rows["BOTH"]?.visual == direct.visualPooled)
+    }
+
+    @Test func theSameVectorsAtAnyThreadCountAndBatchSize() throws {
+        let work = try Self.workDirectory()
+        _ = try Self.embed(work, threads: 1, batch: 32)
+        let single = try Self.rows(work)
+        _ = try Self.embed(work, threads: 2, batch: 1)
+        #expect(try Self.rows(work) == single)
+    }
+
+    @Test func refusesTokenIdsMadeWithAnotherVocabulary() throws {
+        let work = try Self.workDirectory()
+        var words = TextSettings.defaults
+        words.tokenizer = .word
+        words.minCount = 1
+        words.maxRejectRatio = 1
+        try StageRunner(context: Self.context(work)).run(TextStage(), settings: words)
+        do {
+            _ = try Self.embed(work)
+            Issue.record("embedded ids of a word vocabulary with a WordPiece model")
+        } catch {
+            #expect(String(describing: error).contains("another vocabulary"), "\(error)")
+        }
+    }
+
+    @Test func anImageStoredAtAnotherSizeIsARejectThatNamesBothSizes() throws {
+        let work = try Self.workDirectory()
+        var small = ImagesSettings.defaults
+        small.size = 64
+        small.resizeShorter = 64
+        small.maxRejectRatio = 1
+        try StageRunner(context: Self.context(work)).run(ImagesStage(), settings: small)
+        let settings = EmbedSettings(model: Self.model, batch: 32, maxRejectRatio: 1)
+        let report = try StageRunner(context: Self.context(work)).run(EmbedStage(), settings: settings)
+        #expect(report.rejectsByReason["bad_stored_image"] == 2)
+        let detail = try StageOutputReader.open(path: work.file("embeddings.sqlite")).read { db in
+            try String.fetchOne(db, sql: "SELECT detail FROM rejects WHERE reason = 'bad_stored_image'")
+        }
+        #expect(detail?.contains("64×64") == true && detail?.contains("224×224") == true, "\(detail ?? "no reject")")
+    }
+}
