@@ -26,16 +26,19 @@ enum InferenceBenchmark {
                 } / Double(inner)
                 rates.append(flops / seconds / 1e9)
             }
-            row("SGEMM \(m)×\(k)·\(k)×\(n), GFLOP/s 1 / 2 threads",
-                String(format: "%.1f / %.1f (%.2f×)", rates[0], rates[1], rates[1] / rates[0]),
+            row(m == k ? "SGEMM \(m)³ GFLOP/s, 1 / 2 thr" : "SGEMM \(m)×\(k)·\(k)×\(n) GFLOP/s, 1 / 2 thr",
+                String(format: "%.1f / %.1f", rates[0], rates[1]),
                 "OpenBLAS: \(reference) / 180-185")
         }
     }
 }
 
 extension InferenceBenchmark {
+    static let onnxPeer = "Benchmarks/peers/onnx_networks.py"
+
     /// MobileNetV2 images/s and full LoomNet items/s (24-token titles), batch 32, from the
-    /// starting model in Models/ (the heads' values do not change the work done).
+    /// starting model in Models/ (the heads' values do not change the work done), beside
+    /// onnxruntime running the same networks built from the same weights, in the same run.
     static func networks(repeats: Int, batchSize: Int = 32) throws {
         let network = try LoomNet(directory: "Models/loomnet-v1")
         var random = SeededRandom(seed: 9)
@@ -44,16 +47,29 @@ extension InferenceBenchmark {
         let titles = (0..<batchSize).map { _ in [101] + (0..<22).map { _ in Int32(random.int(in: 1000...29_000)) } + [102] }
         let imageOnly = images.map { LoomNet.Input(pixels: $0, tokens: []) }
         let full = zip(images, titles).map { LoomNet.Input(pixels: $0, tokens: $1) }
-        for (label, batch, reference) in [
-            ("MobileNetV2 224², images/s 1 / 2 threads", imageOnly, "onnxruntime: 133 / 239; PyTorch 23 / 31"),
-            ("LoomNet, 24-token titles, items/s", full, "onnxruntime: 125 / 223; PyTorch 30 / 51"),
-        ] {
+        var loom: [[Double]] = []
+        for batch in [imageOnly, full] {
             var rates: [Double] = []
             for threads in [1, 2] {
+                _ = try network.forward(batch, threads: threads)   // warm-up: scratch buffers, page faults
                 let seconds = try medianSeconds(repeats: repeats) { _ = try network.forward(batch, threads: threads) }
                 rates.append(Double(batchSize) / seconds)
             }
-            row(label, String(format: "%.0f / %.0f (%.2f×)", rates[0], rates[1], rates[1] / rates[0]), reference)
+            loom.append(rates)
+        }
+        let peer = try runChild(["python3", onnxPeer, "Models/mobilenet_v2/model.safetensors", String(batchSize), String(repeats)])
+        let peerRates = (peer.status == 0 ? try? JSONSerialization.jsonObject(with: Data(peer.output.utf8)) : nil) as? [String: Any]
+        for (index, (label, key, reference)) in [
+            ("MobileNetV2 images/s, 1 / 2 thr", "mobilenet", "issue: ort 133 / 239, PyTorch 23 / 31"),
+            ("LoomNet items/s (24 tokens), 1 / 2 thr", "loomnet", "issue: ort 125 / 223, PyTorch 30 / 51"),
+        ].enumerated() {
+            let rates = loom[index]
+            var peerColumn = "onnxruntime: not installed (pip install onnxruntime onnx numpy)"
+            if let ort = peerRates?[key] as? [Double], ort.count == 2 {
+                peerColumn = String(format: "ort %.0f / %.0f here (Loom %.2f× / %.2f×); %@",
+                                    ort[0], ort[1], rates[0] / ort[0], rates[1] / ort[1], reference)
+            }
+            row(label, String(format: "%.0f / %.0f", rates[0], rates[1]), peerColumn)
         }
     }
 }
