@@ -73,3 +73,33 @@ extension InferenceBenchmark {
         }
     }
 }
+
+extension InferenceBenchmark {
+    /// GFLOP/s of SGEMM on each distinct 1×1 convolution shape of MobileNetV2 at 224² (one image):
+    /// where the network's time goes.
+    static func mobileNetShapes(repeats: Int) {
+        let shapes: [(m: Int, k: Int, n: Int)] = [
+            (12544, 32, 16), (12544, 16, 96), (3136, 96, 24), (3136, 24, 144), (3136, 144, 24), (784, 144, 32),
+            (784, 32, 192), (784, 192, 32), (196, 192, 64), (196, 64, 384), (196, 384, 64), (196, 384, 96),
+            (196, 96, 576), (196, 576, 96), (49, 576, 160), (49, 160, 960), (49, 960, 160), (49, 960, 320), (49, 320, 1280),
+        ]
+        var random = SeededRandom(seed: 5)
+        for shape in shapes {
+            let a = FloatBuffer(random.floats(shape.m * shape.k))
+            let weights = FloatBuffer(random.floats(shape.k * shape.n))
+            let b = PackedMatrix(depth: shape.k, columns: shape.n, rowMajor: weights.pointer, ldb: shape.n)
+            let bias = FloatBuffer(random.floats(shape.n))
+            let c = FloatBuffer(count: shape.m * shape.n)
+            let flops = 2.0 * Double(shape.m * shape.n * shape.k)
+            let inner = max(1, Int(1e9 / flops))
+            let seconds = medianSeconds(repeats: repeats) {
+                for _ in 0..<inner {
+                    SGEMM.multiply(m: shape.m, a: a.pointer, lda: shape.k, b: b, c: c.pointer, ldc: shape.n,
+                                   bias: bias.pointer, activation: .relu6)
+                }
+            } / Double(inner)
+            row("  1×1 conv \(shape.m)×\(shape.k)→\(shape.n)", String(format: "%.1f GFLOP/s", flops / seconds / 1e9),
+                String(format: "%.3f ms per image", seconds * 1000))
+        }
+    }
+}

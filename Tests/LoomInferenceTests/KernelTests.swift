@@ -128,7 +128,7 @@ import Testing
         }
     }
 
-    @Test(arguments: [1, 3, 17], [1, 3, 17, 32])
+    @Test(arguments: [1, 3, 17], [1, 3, 17, 32, 64])
     func directConvolutionMatchesTheNaiveOne(size: Int, outChannels: Int) {
         for (inChannels, stride) in [(1, 1), (3, 2), (3, 1), (5, 2)] {
             var random = SeededRandom(seed: UInt64(size * 1000 + outChannels * 10 + inChannels + stride))

@@ -91,6 +91,20 @@ enum DepthwiseConvolution {
         for ox in columns {
             let ix0 = ox * stride - 1
             let kxStart = max(0, -ix0), kxEnd = min(3, width - ix0)
+            if lanes >= 8 {   // a whole vector: plain loads (the common case on the border)
+                let rawInput = UnsafeRawPointer(input), rawWeights = UnsafeRawPointer(weights)
+                var sum = UnsafeRawPointer(bias + channel).loadUnaligned(as: SIMD8<Float>.self)
+                for ky in kyStart..<kyEnd {
+                    let rowOffset = ((iy0 &+ ky) &* width &+ ix0) &* channels &+ channel
+                    for kx in kxStart..<kxEnd {
+                        let x = rawInput.loadUnaligned(fromByteOffset: (rowOffset &+ kx &* channels) &* 4, as: SIMD8<Float>.self)
+                        let w = rawWeights.loadUnaligned(fromByteOffset: ((ky &* 3 &+ kx) &* channels &+ channel) &* 4, as: SIMD8<Float>.self)
+                        sum.addProduct(x, w)
+                    }
+                }
+                out.storeBytes(of: activation.apply(sum), toByteOffset: ox &* channels &* 4, as: SIMD8<Float>.self)
+                continue
+            }
             var sum = Lanes.load(bias, floatOffset: channel, count: lanes)
             for ky in kyStart..<kyEnd {
                 let rowOffset = ((iy0 + ky) * width + ix0) * channels + channel
