@@ -9,40 +9,51 @@
 /// on both paths: bias, then taps row by row, left to right, skipping the padding.
 enum DepthwiseConvolution {
     /// `weights` is [3·3][channels] (tap-major, so a tap's eight channels are one vector load).
+    /// A band of the image: `input` holds image rows from `firstInputRow` on (all that the output
+    /// rows' windows reach), `output` receives the rows `outputRows` (default: all of them).
     static func apply(
         input: UnsafePointer<Float>, height: Int, width: Int, channels: Int, stride: Int,
         weights: UnsafePointer<Float>, bias: UnsafePointer<Float>, activation: Activation,
-        output: UnsafeMutablePointer<Float>
+        output: UnsafeMutablePointer<Float>, firstInputRow: Int = 0, outputRows: Range<Int>? = nil
     ) {
         let outHeight = (height - 1) / stride + 1
         let outWidth = (width - 1) / stride + 1
+        let rows = outputRows ?? 0..<outHeight
         // Output columns whose three input columns are all inside the image.
         let firstInterior = min(outWidth, 1)                           // ox = 0 reads column −1
         let endInterior = width >= 2 ? max(firstInterior, min(outWidth, (width - 2) / stride + 1)) : firstInterior
-        for oy in 0..<outHeight {
+        for oy in rows {
             let iy0 = oy &* stride &- 1
             var channel = 0
             while channel < channels {
                 let lanes = channels &- channel
-                let out = UnsafeMutableRawPointer(output + (oy &* outWidth &* channels &+ channel))
+                let out = UnsafeMutableRawPointer(output + ((oy &- rows.lowerBound) &* outWidth &* channels &+ channel))
+                let band = Band(input: input, firstRow: firstInputRow, height: height, width: width, channels: channels)
                 if lanes >= 8, iy0 >= 0, iy0 &+ 2 < height {
-                    general(input: input, height: height, width: width, channels: channels, stride: stride, iy0: iy0,
-                            columns: 0..<firstInterior, channel: channel, weights: weights, bias: bias,
-                            activation: activation, out: out)
-                    interior(input: input + (iy0 &* width &* channels &+ channel), width: width, channels: channels,
-                             stride: stride, columns: firstInterior..<endInterior,
+                    general(band, stride: stride, iy0: iy0, columns: 0..<firstInterior, channel: channel,
+                            weights: weights, bias: bias, activation: activation, out: out)
+                    interior(input: input + ((iy0 &- firstInputRow) &* width &* channels &+ channel), width: width,
+                             channels: channels, stride: stride, columns: firstInterior..<endInterior,
                              weights: weights + channel, bias: bias + channel, activation: activation, out: out)
-                    general(input: input, height: height, width: width, channels: channels, stride: stride, iy0: iy0,
-                            columns: endInterior..<outWidth, channel: channel, weights: weights, bias: bias,
-                            activation: activation, out: out)
+                    general(band, stride: stride, iy0: iy0, columns: endInterior..<outWidth, channel: channel,
+                            weights: weights, bias: bias, activation: activation, out: out)
                 } else {
-                    general(input: input, height: height, width: width, channels: channels, stride: stride, iy0: iy0,
-                            columns: 0..<outWidth, channel: channel, weights: weights, bias: bias,
-                            activation: activation, out: out)
+                    general(band, stride: stride, iy0: iy0, columns: 0..<outWidth, channel: channel,
+                            weights: weights, bias: bias, activation: activation, out: out)
                 }
                 channel &+= 8
             }
         }
+    }
+
+    /// The input rows a kernel call may read: image rows from `firstRow` on, of an image
+    /// `height` rows tall.
+    struct Band {
+        let input: UnsafePointer<Float>
+        let firstRow: Int
+        let height: Int
+        let width: Int
+        let channels: Int
     }
 
     /// Eight channels of the output columns `columns` of one row whose window rows are all
@@ -82,10 +93,11 @@ enum DepthwiseConvolution {
     /// Up to eight channels of the output columns `columns` of one row, skipping taps that fall
     /// in the padding.
     static func general(
-        input: UnsafePointer<Float>, height: Int, width: Int, channels: Int, stride: Int, iy0: Int,
-        columns: Range<Int>, channel: Int, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-        activation: Activation, out: UnsafeMutableRawPointer
+        _ band: Band, stride: Int, iy0: Int, columns: Range<Int>, channel: Int, weights: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>, activation: Activation, out: UnsafeMutableRawPointer
     ) {
+        let (height, width, channels) = (band.height, band.width, band.channels)
+        let input = band.input, firstRow = band.firstRow   // image row r at input + (r − firstRow)·width·channels
         let lanes = channels - channel
         let kyStart = max(0, -iy0), kyEnd = min(3, height - iy0)
         for ox in columns {
@@ -95,7 +107,7 @@ enum DepthwiseConvolution {
                 let rawInput = UnsafeRawPointer(input), rawWeights = UnsafeRawPointer(weights)
                 var sum = UnsafeRawPointer(bias + channel).loadUnaligned(as: SIMD8<Float>.self)
                 for ky in kyStart..<kyEnd {
-                    let rowOffset = ((iy0 &+ ky) &* width &+ ix0) &* channels &+ channel
+                    let rowOffset = ((iy0 &+ ky &- firstRow) &* width &+ ix0) &* channels &+ channel
                     for kx in kxStart..<kxEnd {
                         let x = rawInput.loadUnaligned(fromByteOffset: (rowOffset &+ kx &* channels) &* 4, as: SIMD8<Float>.self)
                         let w = rawWeights.loadUnaligned(fromByteOffset: ((ky &* 3 &+ kx) &* channels &+ channel) &* 4, as: SIMD8<Float>.self)
@@ -107,7 +119,7 @@ enum DepthwiseConvolution {
             }
             var sum = Lanes.load(bias, floatOffset: channel, count: lanes)
             for ky in kyStart..<kyEnd {
-                let rowOffset = ((iy0 + ky) * width + ix0) * channels + channel
+                let rowOffset = ((iy0 + ky - firstRow) * width + ix0) * channels + channel
                 for kx in kxStart..<kxEnd {
                     let x = Lanes.load(input, floatOffset: rowOffset + kx * channels, count: lanes)
                     let w = Lanes.load(weights, floatOffset: (ky * 3 + kx) * channels + channel, count: lanes)

@@ -106,26 +106,60 @@ public struct MobileNetV2: Sendable {
                                 weights: stemWeights.pointer, bias: stemBias.pointer, outChannels: Self.stemChannels,
                                 activation: .relu6, output: current)
         for block in blocks {
-            let pixels = height * width
-            var depthwiseInput = UnsafePointer(current)
-            if let expand = block.expand {
-                expand.apply(current, rows: pixels, into: expanded)
-                depthwiseInput = UnsafePointer(expanded)
-            }
-            DepthwiseConvolution.apply(input: depthwiseInput, height: height, width: width, channels: block.hidden,
-                                       stride: block.stride, weights: block.depthwiseWeights.pointer,
-                                       bias: block.depthwiseBias.pointer, activation: .relu6, output: filtered)
+            run(block, input: current, height: height, width: width, expanded: expanded, filtered: filtered, output: other)
             height = (height - 1) / block.stride + 1
             width = (width - 1) / block.stride + 1
-            block.project.apply(filtered, rows: height * width, into: other)
-            if block.residual {
-                let count = height * width * block.project.outputs
-                for i in 0..<count { other[i] += current[i] }
-            }
             swap(&current, &other)
         }
         let pixels = height * width
         head.apply(current, rows: pixels, into: other)
         GlobalAveragePool.apply(other, pixels: pixels, channels: Self.featureCount, into: features)
+    }
+
+    /// Bytes of expanded activations a band aims at: with the filtered band and the weights, the
+    /// working set of one band stays in a 1 MB L2.
+    static let bandBytes = 384 << 10
+
+    /// One inverted residual block, in bands of output rows: each band expands only the input
+    /// rows its 3×3 windows reach (rows shared with the previous band are kept, not recomputed),
+    /// filters them and projects them while they are still in cache. Small images are one band,
+    /// so the matrix products keep enough rows. Every value is computed as without bands.
+    func run(_ block: Block, input: UnsafeMutablePointer<Float>, height: Int, width: Int,
+             expanded: UnsafeMutablePointer<Float>, filtered: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        let stride = block.stride
+        let outHeight = (height - 1) / stride + 1, outWidth = (width - 1) / stride + 1
+        let inputChannels = block.expand?.inputs ?? block.hidden
+        let outputChannels = block.project.outputs
+        let rowFloats = width * block.hidden
+        let bandRows = height < 28 ? outHeight : max(1, (Self.bandBytes / (rowFloats * 4) - 2) / stride)
+        var held = 0..<0   // image rows whose expanded activations are at the start of `expanded`
+        var oy0 = 0
+        while oy0 < outHeight {
+            let oy1 = min(outHeight, oy0 + bandRows)
+            let needed = max(0, oy0 * stride - 1)..<min(height, (oy1 - 1) * stride + 2)
+            var depthwiseInput = UnsafePointer(input + needed.lowerBound * width * inputChannels)
+            if let expand = block.expand {
+                let kept = needed.lowerBound..<max(needed.lowerBound, held.upperBound)
+                if !kept.isEmpty {
+                    expanded.update(from: expanded + (kept.lowerBound - held.lowerBound) * rowFloats, count: kept.count * rowFloats)
+                }
+                let fresh = kept.upperBound..<needed.upperBound
+                expand.apply(input + fresh.lowerBound * width * inputChannels, rows: fresh.count * width,
+                             into: expanded + kept.count * rowFloats)
+                held = needed
+                depthwiseInput = UnsafePointer(expanded)
+            }
+            DepthwiseConvolution.apply(input: depthwiseInput, height: height, width: width, channels: block.hidden,
+                                       stride: stride, weights: block.depthwiseWeights.pointer,
+                                       bias: block.depthwiseBias.pointer, activation: .relu6, output: filtered,
+                                       firstInputRow: needed.lowerBound, outputRows: oy0..<oy1)
+            let first = oy0 * outWidth, count = (oy1 - oy0) * outWidth
+            block.project.apply(filtered, rows: count, into: output + first * outputChannels)
+            if block.residual {
+                let target = output + first * outputChannels, source = input + first * outputChannels
+                for i in 0..<(count * outputChannels) { target[i] += source[i] }
+            }
+            oy0 = oy1
+        }
     }
 }
