@@ -47,6 +47,14 @@ extension InferenceBenchmark {
         let titles = (0..<batchSize).map { _ in [101] + (0..<22).map { _ in Int32(random.int(in: 1000...29_000)) } + [102] }
         let imageOnly = images.map { LoomNet.Input(pixels: $0, tokens: []) }
         let full = zip(images, titles).map { LoomNet.Input(pixels: $0, tokens: $1) }
+        if ProcessInfo.processInfo.environment["TEXTONLY"] != nil {
+            let textOnly = titles.map { LoomNet.Input(pixels: nil, tokens: $0) }
+            for threads in [1, 2] {
+                let seconds = try medianSeconds(repeats: 20) { _ = try network.forward(textOnly, threads: threads) }
+                print("text only", threads, Double(batchSize) / seconds, "items/s", seconds * 1000, "ms/batch")
+            }
+            return
+        }
         var loom: [[Double]] = []
         for batch in [imageOnly, full] {
             var rates: [Double] = []

@@ -5,7 +5,9 @@ enum VectorMath {
     /// building the exponent bits.
     @inline(__always)
     static func exp(_ value: SIMD8<Float>) -> SIMD8<Float> {
-        let x = value.clamped(lowerBound: SIMD8(repeating: -87.0), upperBound: SIMD8(repeating: 88.0))
+        // Clamp with compare-and-blend (the stdlib's clamped/pointwiseMin stay calls).
+        var x = value.replacing(with: -87, where: value .< -87)
+        x.replace(with: 88, where: x .> 88)
         let n = (x * 1.442_695_04).rounded(.toNearestOrEven)
         var r = x - n * 0.693_359_375           // ln 2, high part (exact in float)
         r = r + n * 2.121_944_4e-4               // ln 2, low part correction (ln2 = hi - lo)
@@ -16,8 +18,10 @@ enum VectorMath {
         p = p * r + 0.5
         p = p * r + 1
         p = p * r + 1
-        let exponent = (SIMD8<Int32>(n, rounding: .toNearestOrEven) &+ 127) &<< 23
-        return p * unsafeBitCast(exponent, to: SIMD8<Float>.self)
+        // 2ⁿ built in the exponent bits. n is a whole number in [−126, 127]: adding 1.5·2²³ puts it
+        // in the low mantissa bits, read back as an integer without a per-lane conversion.
+        let shifted = unsafeBitCast(n + 12_582_912, to: SIMD8<Int32>.self) &- 0x4B40_0000
+        return p * unsafeBitCast((shifted &+ 127) &<< 23, to: SIMD8<Float>.self)
     }
 
     @inline(__always)

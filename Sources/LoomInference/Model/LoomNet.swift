@@ -88,8 +88,8 @@ public struct LoomNet: Sendable {
                                          reason: "token id \(bad) outside the vocabulary (0..<\(config.text.vocabSize))")
             }
         }
-        let pooled = try visualFeatures(batch.map(\.pixels), threads: threads)
-        let textLast = try textFeatures(batch.map(\.tokens), threads: threads)
+        let pooled = try visualFeatures(batch.map { $0.pixels }, threads: threads)
+        let textLast = try textFeatures(batch.map { $0.tokens }, threads: threads)
         return fuse(batch: batch, pooled: pooled, textLast: textLast)
     }
 
