@@ -7,14 +7,17 @@ final class BufferPool: @unchecked Sendable {
     // @unchecked: `free` is only touched under `lock`.
     private let lock = NSLock()
     private var free: [FloatBuffer] = []
-    let count: Int
 
-    init(count: Int) { self.count = count }
+    init() {}
 
-    /// Runs `body` with a buffer of `count` floats that no other worker holds meanwhile.
-    func with<T>(_ body: (FloatBuffer) throws -> T) rethrows -> T {
-        let buffer = lock.withLock { free.popLast() } ?? FloatBuffer(count: count, zeroed: false)
+    /// Runs `body` with a buffer of at least `count` floats that no other worker holds meanwhile.
+    func with<T>(count: Int, _ body: (UnsafeMutablePointer<Float>) throws -> T) rethrows -> T {
+        let reused = lock.withLock { () -> FloatBuffer? in
+            guard let index = free.firstIndex(where: { $0.count >= count }) else { return nil }
+            return free.remove(at: index)
+        }
+        let buffer = reused ?? FloatBuffer(count: count, zeroed: false)
         defer { lock.withLock { free.append(buffer) } }
-        return try body(buffer)
+        return try body(buffer.pointer)
     }
 }

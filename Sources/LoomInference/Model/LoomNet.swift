@@ -33,8 +33,9 @@ public struct LoomNet: Sendable {
     let fusionHidden: DenseLayer
     let fusionOutput: DenseLayer
     let preprocessing: ImagePreprocessing
-    /// Per-worker scratch: the normalised input image followed by MobileNetV2's workspace.
-    let scratch: BufferPool
+    /// Per-worker scratch (the normalised input image and MobileNetV2's workspace; the LSTM's
+    /// buffers), reused from batch to batch instead of mapped and faulted in each time.
+    let scratch = BufferPool()
 
     /// Loads `<directory>/config.json` and `<directory>/model.safetensors`; a directory without
     /// weights (the untrained starting model) takes its backbone from the config's
@@ -68,7 +69,6 @@ public struct LoomNet: Sendable {
         fusionHidden = try DenseLayer(file, "fusion.0", inputs: 2 * config.embeddingDim, outputs: config.fusionHidden, activation: .relu)
         fusionOutput = try DenseLayer(file, "fusion.2", inputs: config.fusionHidden, outputs: config.embeddingDim)
         preprocessing = ImagePreprocessing(mean: config.mean, std: config.std)
-        scratch = BufferPool(count: config.imageSize * config.imageSize * 3 + MobileNetV2.workspaceCount(size: config.imageSize))
     }
 
     public var embeddingDim: Int { config.embeddingDim }
@@ -98,8 +98,8 @@ public struct LoomNet: Sendable {
         let size = config.imageSize
         let indices = images.indices.filter { images[$0] != nil }
         let features = try ParallelMap.map(indices, threads: threads) { index -> [Float] in
-            scratch.with { buffer in
-                let input = buffer.pointer
+            scratch.with(count: size * size * 3 + MobileNetV2.workspaceCount(size: size)) { buffer in
+                let input = buffer
                 images[index]!.withUnsafeBufferPointer {
                     preprocessing.normalise($0.baseAddress!, pixels: size * size, into: input)
                 }
@@ -123,17 +123,19 @@ public struct LoomNet: Sendable {
         let results = try ParallelMap.map(Array(0..<groups), threads: groups) { group -> [Float] in
             let range = (sequences.count * group / groups)..<(sequences.count * (group + 1) / groups)
             let lengths = range.map { sequences[$0].count }
-            let inputs = FloatBuffer(count: max(1, lengths.reduce(0, +)) * width, zeroed: false)
-            var row = 0
-            for index in range {
-                for token in sequences[index] {
-                    (inputs.pointer + row * width).update(from: tokenEmbedding.pointer + Int(token) * width, count: width)
-                    row += 1
-                }
-            }
+            let tokens = lengths.reduce(0, +)
             var output = [Float](repeating: 0, count: lengths.count * hidden)
-            output.withUnsafeMutableBufferPointer {
-                lstm.lastHidden(inputs: inputs.pointer, lengths: lengths, into: $0.baseAddress!)
+            scratch.with(count: tokens * width + lstm.scratchCount(tokens: tokens, sequences: lengths.count)) { buffer in
+                var row = 0
+                for index in range {
+                    for token in sequences[index] {
+                        (buffer + row * width).update(from: tokenEmbedding.pointer + Int(token) * width, count: width)
+                        row += 1
+                    }
+                }
+                output.withUnsafeMutableBufferPointer {
+                    lstm.lastHidden(inputs: buffer, lengths: lengths, into: $0.baseAddress!, scratch: buffer + tokens * width)
+                }
             }
             return output
         }

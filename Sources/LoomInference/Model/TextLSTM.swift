@@ -39,49 +39,62 @@ public struct TextLSTM: Sendable {
         self.layers = layers
     }
 
+    /// Floats of scratch space `lastHidden` needs for `tokens` steps in `sequences` sequences.
+    public func scratchCount(tokens: Int, sequences: Int) -> Int {
+        let gates = 4 * hidden
+        return tokens * gates + 2 * tokens * hidden + sequences * (2 * hidden + gates)
+    }
+
     /// `inputs` holds the input vectors of every step of every sequence, sequence after
     /// sequence (`lengths[s]` rows of `inputSize` floats each). Writes the last hidden state of
     /// each sequence to `output` (`lengths.count` rows of `hidden`); a sequence of length 0 gets zeros.
-    public func lastHidden(inputs: UnsafePointer<Float>, lengths: [Int], into output: UnsafeMutablePointer<Float>) {
+    /// `scratch` holds `scratchCount(tokens:sequences:)` floats (a fresh buffer when nil).
+    public func lastHidden(inputs: UnsafePointer<Float>, lengths: [Int], into output: UnsafeMutablePointer<Float>,
+                           scratch: UnsafeMutablePointer<Float>? = nil) {
         let total = lengths.reduce(0, +)
         let sequenceCount = lengths.count
         output.initialize(repeating: 0, count: sequenceCount * hidden)
         guard total > 0 else { return }
+        let owned = scratch == nil ? FloatBuffer(count: scratchCount(tokens: total, sequences: sequenceCount), zeroed: false) : nil
+        var free = scratch ?? owned!.pointer
+        func take(_ count: Int) -> UnsafeMutablePointer<Float> {
+            defer { free += count }
+            return free
+        }
         var starts = [Int](repeating: 0, count: sequenceCount)
         for s in 1..<max(1, sequenceCount) { starts[s] = starts[s - 1] + lengths[s - 1] }
         // Longest first; ties keep the batch order.
         let order = (0..<sequenceCount).sorted { lengths[$0] != lengths[$1] ? lengths[$0] > lengths[$1] : $0 < $1 }
         let gates = 4 * hidden
-        let projected = FloatBuffer(count: total * gates, zeroed: false)
+        let projected = take(total * gates)
         var layerInput = UnsafePointer(inputs)
-        var layerOutput = FloatBuffer(count: total * hidden)
-        var previousOutput: FloatBuffer?
+        var layerOutput = take(total * hidden), spareOutput = take(total * hidden)
+        let state = take(sequenceCount * hidden)   // h of each sorted row
+        let cell = take(sequenceCount * hidden)
+        let recurrentGates = take(sequenceCount * gates)
         for layer in layers {
-            layer.inputProjection.apply(layerInput, rows: total, into: projected.pointer)
-            let state = FloatBuffer(count: sequenceCount * hidden)   // h of each sorted row
-            let cell = FloatBuffer(count: sequenceCount * hidden)
-            let recurrentGates = FloatBuffer(count: sequenceCount * gates, zeroed: false)
+            layer.inputProjection.apply(layerInput, rows: total, into: projected)
+            state.initialize(repeating: 0, count: sequenceCount * hidden)
+            cell.initialize(repeating: 0, count: sequenceCount * hidden)
             let maxLength = lengths[order[0]]
             for step in 0..<maxLength {
                 var active = 0
                 while active < sequenceCount, lengths[order[active]] > step { active += 1 }
-                SGEMM.multiply(m: active, a: state.pointer, lda: hidden, b: layer.recurrent,
-                               c: recurrentGates.pointer, ldc: gates)
+                SGEMM.multiply(m: active, a: state, lda: hidden, b: layer.recurrent, c: recurrentGates, ldc: gates)
                 for row in 0..<active {
                     let timeRow = starts[order[row]] + step
                     Self.cellUpdate(
-                        gates: recurrentGates.pointer + row * gates, projected: projected.pointer + timeRow * gates,
-                        cell: cell.pointer + row * hidden, state: state.pointer + row * hidden, hidden: hidden)
-                    (layerOutput.pointer + timeRow * hidden).update(from: state.pointer + row * hidden, count: hidden)
+                        gates: recurrentGates + row * gates, projected: projected + timeRow * gates,
+                        cell: cell + row * hidden, state: state + row * hidden, hidden: hidden)
+                    (layerOutput + timeRow * hidden).update(from: state + row * hidden, count: hidden)
                 }
             }
-            previousOutput = layerOutput
-            layerInput = UnsafePointer(layerOutput.pointer)
-            layerOutput = FloatBuffer(count: total * hidden)
+            layerInput = UnsafePointer(layerOutput)
+            swap(&layerOutput, &spareOutput)
         }
-        guard let top = previousOutput else { return }
+        withExtendedLifetime(owned) {}
         for s in 0..<sequenceCount where lengths[s] > 0 {
-            (output + s * hidden).update(from: top.pointer + (starts[s] + lengths[s] - 1) * hidden, count: hidden)
+            (output + s * hidden).update(from: layerInput + (starts[s] + lengths[s] - 1) * hidden, count: hidden)
         }
     }
 
