@@ -5,15 +5,20 @@ public enum Activation: Sendable, Equatable {
     case relu
     case relu6
 
-    @inline(__always)
+    // Transparent: with @inline(__always) alone the SGEMM epilogue still called this once per
+    // vector (halving each SIMD8 across the call); inlined, the clamps become vmaxps/vminps.
+    @_transparent
     func apply(_ value: SIMD8<Float>) -> SIMD8<Float> {
         switch self {
         case .none: return value
-        // Compare-and-blend: the stdlib's generic pointwiseMax/Min stay out-of-line calls per vector.
-        case .relu: return value.replacing(with: 0, where: value .< 0)
+        // Compare-and-select (the stdlib's generic pointwiseMax/Min stay out-of-line calls).
+        case .relu:
+            let zero = SIMD8<Float>()
+            return value.replacing(with: zero, where: value .< zero)
         case .relu6:
-            let positive = value.replacing(with: 0, where: value .< 0)
-            return positive.replacing(with: 6, where: positive .> 6)
+            let zero = SIMD8<Float>(), six = SIMD8<Float>(repeating: 6)
+            let positive = value.replacing(with: zero, where: value .< zero)
+            return positive.replacing(with: six, where: positive .> six)
         }
     }
 
