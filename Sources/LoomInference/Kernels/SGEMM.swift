@@ -75,6 +75,10 @@ public enum SGEMM {
                         if columns == 16 {
                             microKernel(a: a + row * lda + k0, lda: lda, rows: rows, b: packed, depth: blockDepth,
                                         start: start, out: target, ldo: ldc, activation: blockActivation)
+                        } else if columns == 8 {
+                            // A last strip of exactly eight columns (N = 24, 40, …): half the work.
+                            halfKernel(a: a + row * lda + k0, lda: lda, rows: rows, b: packed, depth: blockDepth,
+                                       start: start, out: target, ldo: ldc, activation: blockActivation)
                         } else {
                             for r in 0..<rows {
                                 for j in 0..<16 {
@@ -168,5 +172,55 @@ public enum SGEMM {
         o4.storeBytes(of: activation.apply(c41), toByteOffset: 32, as: SIMD8<Float>.self)
         o5.storeBytes(of: activation.apply(c50), as: SIMD8<Float>.self)
         o5.storeBytes(of: activation.apply(c51), toByteOffset: 32, as: SIMD8<Float>.self)
+    }
+
+    /// The micro-kernel for a 6×8 block: the left half of a packed strip (six accumulators).
+    @inline(__always)
+    static func halfKernel(
+        a: UnsafePointer<Float>, lda: Int, rows: Int, b: UnsafePointer<Float>, depth: Int,
+        start: Start, out: UnsafeMutablePointer<Float>, ldo: Int, activation: Activation
+    ) {
+        let a0 = a
+        let a1 = a + min(1, rows - 1) * lda
+        let a2 = a + min(2, rows - 1) * lda
+        let a3 = a + min(3, rows - 1) * lda
+        let a4 = a + min(4, rows - 1) * lda
+        let a5 = a + min(5, rows - 1) * lda
+        let o0 = UnsafeMutableRawPointer(out)
+        let o1 = UnsafeMutableRawPointer(out + min(1, rows - 1) * ldo)
+        let o2 = UnsafeMutableRawPointer(out + min(2, rows - 1) * ldo)
+        let o3 = UnsafeMutableRawPointer(out + min(3, rows - 1) * ldo)
+        let o4 = UnsafeMutableRawPointer(out + min(4, rows - 1) * ldo)
+        let o5 = UnsafeMutableRawPointer(out + min(5, rows - 1) * ldo)
+        var c0: SIMD8<Float>, c1: SIMD8<Float>, c2: SIMD8<Float>, c3: SIMD8<Float>, c4: SIMD8<Float>, c5: SIMD8<Float>
+        switch start {
+        case .zero:
+            c0 = SIMD8()
+            (c1, c2, c3, c4, c5) = (c0, c0, c0, c0, c0)
+        case .bias(let bias):
+            c0 = UnsafeRawPointer(bias).loadUnaligned(as: SIMD8<Float>.self)
+            (c1, c2, c3, c4, c5) = (c0, c0, c0, c0, c0)
+        case .output:
+            c0 = o0.loadUnaligned(as: SIMD8<Float>.self); c1 = o1.loadUnaligned(as: SIMD8<Float>.self)
+            c2 = o2.loadUnaligned(as: SIMD8<Float>.self); c3 = o3.loadUnaligned(as: SIMD8<Float>.self)
+            c4 = o4.loadUnaligned(as: SIMD8<Float>.self); c5 = o5.loadUnaligned(as: SIMD8<Float>.self)
+        }
+        var pb = UnsafeRawPointer(b)
+        for k in 0..<depth {
+            let b0 = pb.load(as: SIMD8<Float>.self)
+            pb += 64
+            c0.addProduct(SIMD8<Float>(repeating: a0[k]), b0)
+            c1.addProduct(SIMD8<Float>(repeating: a1[k]), b0)
+            c2.addProduct(SIMD8<Float>(repeating: a2[k]), b0)
+            c3.addProduct(SIMD8<Float>(repeating: a3[k]), b0)
+            c4.addProduct(SIMD8<Float>(repeating: a4[k]), b0)
+            c5.addProduct(SIMD8<Float>(repeating: a5[k]), b0)
+        }
+        o0.storeBytes(of: activation.apply(c0), as: SIMD8<Float>.self)
+        o1.storeBytes(of: activation.apply(c1), as: SIMD8<Float>.self)
+        o2.storeBytes(of: activation.apply(c2), as: SIMD8<Float>.self)
+        o3.storeBytes(of: activation.apply(c3), as: SIMD8<Float>.self)
+        o4.storeBytes(of: activation.apply(c4), as: SIMD8<Float>.self)
+        o5.storeBytes(of: activation.apply(c5), as: SIMD8<Float>.self)
     }
 }
