@@ -39,7 +39,7 @@ extension InferenceBenchmark {
     /// MobileNetV2 images/s and full LoomNet items/s (24-token titles), batch 32, from the
     /// starting model in Models/ (the heads' values do not change the work done), beside
     /// onnxruntime running the same networks built from the same weights, in the same run.
-    static func networks(repeats: Int, batchSize: Int = 32) throws {
+    static func networks(repeats: Int, rounds: Int = 3, batchSize: Int = 32) throws {
         let network = try LoomNet(directory: "Models/loomnet-v1")
         var random = SeededRandom(seed: 9)
         let size = network.config.imageSize
@@ -47,33 +47,34 @@ extension InferenceBenchmark {
         let titles = (0..<batchSize).map { _ in [101] + (0..<22).map { _ in Int32(random.int(in: 1000...29_000)) } + [102] }
         let imageOnly = images.map { LoomNet.Input(pixels: $0, tokens: []) }
         let full = zip(images, titles).map { LoomNet.Input(pixels: $0, tokens: $1) }
-        if ProcessInfo.processInfo.environment["TEXTONLY"] != nil {
-            let textOnly = titles.map { LoomNet.Input(pixels: nil, tokens: $0) }
-            for threads in [1, 2] {
-                let seconds = try medianSeconds(repeats: 20) { _ = try network.forward(textOnly, threads: threads) }
-                print("text only", threads, Double(batchSize) / seconds, "items/s", seconds * 1000, "ms/batch")
+        // Rounds alternate Loom and onnxruntime, so that a slow spell of this shared machine hits
+        // both; each figure is the median over the rounds of a median of `repeats` batches.
+        var loomRounds: [[[Double]]] = [], peerRounds: [[String: [Double]]] = []
+        for _ in 0..<rounds {
+            var loom: [[Double]] = []
+            for batch in [imageOnly, full] {
+                var rates: [Double] = []
+                for threads in [1, 2] {
+                    _ = try network.forward(batch, threads: threads)   // warm-up: scratch buffers, page faults
+                    let seconds = try medianSeconds(repeats: repeats) { _ = try network.forward(batch, threads: threads) }
+                    rates.append(Double(batchSize) / seconds)
+                }
+                loom.append(rates)
             }
-            return
-        }
-        var loom: [[Double]] = []
-        for batch in [imageOnly, full] {
-            var rates: [Double] = []
-            for threads in [1, 2] {
-                _ = try network.forward(batch, threads: threads)   // warm-up: scratch buffers, page faults
-                let seconds = try medianSeconds(repeats: repeats) { _ = try network.forward(batch, threads: threads) }
-                rates.append(Double(batchSize) / seconds)
+            loomRounds.append(loom)
+            let peer = try runChild(["python3", onnxPeer, "Models/mobilenet_v2/model.safetensors", String(batchSize), String(repeats)])
+            if peer.status == 0, let object = try? JSONSerialization.jsonObject(with: Data(peer.output.utf8)) as? [String: Any] {
+                peerRounds.append(object.compactMapValues { $0 as? [Double] })
             }
-            loom.append(rates)
         }
-        let peer = try runChild(["python3", onnxPeer, "Models/mobilenet_v2/model.safetensors", String(batchSize), String(repeats)])
-        let peerRates = (peer.status == 0 ? try? JSONSerialization.jsonObject(with: Data(peer.output.utf8)) : nil) as? [String: Any]
         for (index, (label, key, reference)) in [
             ("MobileNetV2 images/s, 1 / 2 thr", "mobilenet", "issue: ort 133 / 239, PyTorch 23 / 31"),
             ("LoomNet items/s (24 tokens), 1 / 2 thr", "loomnet", "issue: ort 125 / 223, PyTorch 30 / 51"),
         ].enumerated() {
-            let rates = loom[index]
+            let rates = [0, 1].map { threads in median(loomRounds.map { $0[index][threads] }) }
             var peerColumn = "onnxruntime: not installed (pip install onnxruntime onnx numpy)"
-            if let ort = peerRates?[key] as? [Double], ort.count == 2 {
+            if peerRounds.count == rounds {
+                let ort = [0, 1].map { threads in median(peerRounds.compactMap { $0[key]?[threads] }) }
                 peerColumn = String(format: "ort %.0f / %.0f here (Loom %.2f× / %.2f×); %@",
                                     ort[0], ort[1], rates[0] / ort[0], rates[1] / ort[1], reference)
             }
@@ -109,5 +110,33 @@ extension InferenceBenchmark {
             row("  1×1 conv \(shape.m)×\(shape.k)→\(shape.n)", String(format: "%.1f GFLOP/s", flops / seconds / 1e9),
                 String(format: "%.3f ms per image", seconds * 1000))
         }
+    }
+}
+
+extension InferenceBenchmark {
+    /// Milliseconds per image of each depthwise layer shape of MobileNetV2 (whole images; the
+    /// network runs them in bands), best of 50.
+    static func depthwiseShapes() {
+        let shapes: [(Int, Int, Int, Int)] = [(112, 32, 1, 1), (112, 96, 2, 1), (56, 144, 1, 1), (56, 144, 2, 1), (28, 192, 1, 2), (28, 192, 2, 1),
+                                              (14, 384, 1, 4), (14, 576, 1, 2), (14, 576, 2, 1), (7, 960, 1, 3)]
+        var random = SeededRandom(seed: 1)
+        var total = 0.0
+        for (size, channels, stride, count) in shapes {
+            let input = FloatBuffer(random.floats(size * size * channels))
+            let weights = FloatBuffer(random.floats(9 * channels)), bias = FloatBuffer(random.floats(channels))
+            let output = FloatBuffer(count: size * size * channels)
+            var best = Double.infinity
+            for _ in 0..<50 {
+                let start = DispatchTime.now().uptimeNanoseconds
+                DepthwiseConvolution.apply(input: input.pointer, height: size, width: size, channels: channels, stride: stride,
+                                           weights: weights.pointer, bias: bias.pointer, activation: .relu6, output: output.pointer)
+                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            }
+            let outSize = (size - 1) / stride + 1
+            let fma = Double(outSize * outSize * channels * 9) / 8
+            print("DW \(size)x\(channels) s\(stride) ×\(count): \(String(format: "%.3f", best * Double(count))) ms, \(String(format: "%.2f", fma / (best * 1e6))) vFMA/ns")
+            total += best * Double(count)
+        }
+        print("DW total \(total) ms")
     }
 }
