@@ -2,56 +2,39 @@
 /// bias and the activation applied before the store.
 ///
 /// Work goes eight channels at a time over all the rows asked for (MobileNetV2 asks for a band
-/// that fits in L2): the nine weight vectors and the bias stay in registers for the whole band.
-/// Pixels whose window is inside the image take the unrolled path; the border ones (and a last
-/// group of fewer than eight channels) take the general one. Every output value is the same sum in the same order
-/// on both paths: bias, then taps row by row, left to right, skipping the padding.
+/// that fits in L2): the nine weight vectors and the bias stay in registers for the whole band,
+/// interior pixels take nine unrolled taps, border pixels the same code with the taps in the
+/// padding skipped. A last group of fewer than eight channels takes the general path. Every
+/// output value is the same sum in the same order on both paths: bias, then the taps row by
+/// row, left to right, skipping the padding.
 public enum DepthwiseConvolution {
     /// `weights` is [3·3][channels] (tap-major, so a tap's eight channels are one vector load).
+    /// Pixels are `inputPixelStride` / `outputPixelStride` floats apart (default: `channels`).
     /// A band of the image: `input` holds image rows from `firstInputRow` on (all that the output
     /// rows' windows reach), `output` receives the rows `outputRows` (default: all of them).
     public static func apply(
         input: UnsafePointer<Float>, height: Int, width: Int, channels: Int, stride: Int,
         weights: UnsafePointer<Float>, bias: UnsafePointer<Float>, activation: Activation,
-        output: UnsafeMutablePointer<Float>, firstInputRow: Int = 0, outputRows: Range<Int>? = nil
+        output: UnsafeMutablePointer<Float>, firstInputRow: Int = 0, outputRows: Range<Int>? = nil,
+        inputPixelStride: Int? = nil, outputPixelStride: Int? = nil
     ) {
         let outHeight = (height - 1) / stride + 1
         let outWidth = (width - 1) / stride + 1
         let rows = outputRows ?? 0..<outHeight
-        // Output columns, and rows, whose three input columns (rows) are all inside the image.
-        let firstInterior = min(outWidth, 1)                           // ox = 0 reads column −1
-        let endInterior = width >= 2 ? max(firstInterior, min(outWidth, (width - 2) / stride + 1)) : firstInterior
-        let lastInteriorRow = height >= 2 ? (height - 2) / stride : -1   // iy0 + 2 ≤ height − 1
-        let interiorStart = max(rows.lowerBound, 1)
-        let interiorRows = interiorStart..<max(interiorStart, min(rows.upperBound, lastInteriorRow + 1))
-        let band = Band(input: input, firstRow: firstInputRow, height: height, width: width, channels: channels)
-        func rowOutput(_ oy: Int) -> UnsafeMutablePointer<Float> { output + (oy &- rows.lowerBound) &* outWidth &* channels }
-        // Eight channels at a time, all rows of the band: the group's weights stay in registers.
+        let band = Band(input: input, firstRow: firstInputRow, height: height, width: width, channels: channels,
+                        inStride: inputPixelStride ?? channels, outStride: outputPixelStride ?? channels)
         let wholeGroups = channels / 8 * 8
         var channel = 0
         while channel < wholeGroups {
-            let group = channel..<(channel + 8)
-            for oy in rows where !interiorRows.contains(oy) {   // top and bottom rows touch the padding
-                general(band, stride: stride, iy0: oy &* stride &- 1, columns: 0..<outWidth, channels: group,
-                        weights: weights, bias: bias, activation: activation, out: rowOutput(oy))
-            }
-            for oy in interiorRows {
-                general(band, stride: stride, iy0: oy &* stride &- 1, columns: 0..<firstInterior, channels: group,
-                        weights: weights, bias: bias, activation: activation, out: rowOutput(oy))
-                general(band, stride: stride, iy0: oy &* stride &- 1, columns: endInterior..<outWidth, channels: group,
-                        weights: weights, bias: bias, activation: activation, out: rowOutput(oy))
-            }
-            if !interiorRows.isEmpty {
-                interior(band, stride: stride, rows: interiorRows, columns: firstInterior..<endInterior, channel: channel,
-                         weights: weights, bias: bias, activation: activation, out: rowOutput(interiorRows.lowerBound),
-                         outWidth: outWidth)
-            }
+            group(band, stride: stride, rows: rows, outWidth: outWidth, channel: channel, weights: weights, bias: bias,
+                  activation: activation, output: output)
             channel &+= 8
         }
         if wholeGroups < channels {   // a last group of fewer than eight channels
             for oy in rows {
                 general(band, stride: stride, iy0: oy &* stride &- 1, columns: 0..<outWidth, channels: wholeGroups..<channels,
-                        weights: weights, bias: bias, activation: activation, out: rowOutput(oy))
+                        weights: weights, bias: bias, activation: activation,
+                        out: output + (oy &- rows.lowerBound) &* outWidth &* band.outStride)
             }
         }
     }
@@ -64,59 +47,96 @@ public enum DepthwiseConvolution {
         let height: Int
         let width: Int
         let channels: Int
+        /// Floats from one pixel to the next in the input and in the output (≥ channels: padded
+        /// rows keep pixels of wide layers off the same few cache sets).
+        let inStride: Int
+        let outStride: Int
     }
 
-    /// Eight channels (from `channel`) of the output pixels `rows` × `columns`, whose windows
-    /// are inside the image; `out` points at the first of those rows.
-    @inline(__always)
-    static func interior(
-        _ band: Band, stride: Int, rows: Range<Int>, columns: Range<Int>, channel: Int,
+    /// Eight channels (from `channel`) of every output pixel of the rows `rows`; `output` points
+    /// at the first of those rows.
+    static func group(
+        _ band: Band, stride: Int, rows: Range<Int>, outWidth: Int, channel: Int,
         weights: UnsafePointer<Float>, bias: UnsafePointer<Float>, activation: Activation,
-        out: UnsafeMutablePointer<Float>, outWidth: Int
+        output: UnsafeMutablePointer<Float>
     ) {
-        guard !columns.isEmpty else { return }
-        let channels = band.channels
+        let channels = band.channels, width = band.width, height = band.height
         func weight(_ tap: Int) -> SIMD8<Float> {
             UnsafeRawPointer(weights + (tap &* channels &+ channel)).loadUnaligned(as: SIMD8<Float>.self)
         }
         let (w0, w1, w2, w3, w4, w5, w6, w7, w8) =
             (weight(0), weight(1), weight(2), weight(3), weight(4), weight(5), weight(6), weight(7), weight(8))
         let b = UnsafeRawPointer(bias + channel).loadUnaligned(as: SIMD8<Float>.self)
-        let pixelBytes = channels &* 4
-        let rowBytes = band.width &* pixelBytes
+        let pixelBytes = band.inStride &* 4, outPixelBytes = band.outStride &* 4
+        let rowBytes = width &* pixelBytes
+        // Output columns whose three input columns are all inside the image.
+        let firstInterior = min(outWidth, 1)                           // ox = 0 reads column −1
+        let endInterior = width >= 2 ? max(firstInterior, min(outWidth, (width - 2) / stride + 1)) : firstInterior
         for oy in rows {
             let iy0 = oy &* stride &- 1
-            let row0 = UnsafeRawPointer(band.input + ((iy0 &- band.firstRow) &* band.width &* channels &+ channel))
-            let row1 = row0 + rowBytes, row2 = row1 + rowBytes
-            let target = UnsafeMutableRawPointer(out + ((oy &- rows.lowerBound) &* outWidth &* channels &+ channel))
-            for ox in columns {
+            // The window's middle row (iy0 + 1 = oy·stride) is always inside the image.
+            let middle = UnsafeRawPointer(band.input + ((iy0 &+ 1 &- band.firstRow) &* width &* band.inStride &+ channel))
+            let above = middle - rowBytes, below = middle + rowBytes   // read only when inside the image
+            let top = iy0 >= 0, bottom = iy0 &+ 2 < height
+            let target = UnsafeMutableRawPointer(output + ((oy &- rows.lowerBound) &* outWidth &* band.outStride &+ channel))
+            @inline(__always) func x(_ row: UnsafeRawPointer, _ offset: Int) -> SIMD8<Float> {
+                row.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+            }
+            /// A pixel whose window may reach into the padding: the same taps, padding skipped.
+            @inline(__always) func border(_ ox: Int) {
+                let ix0 = ox &* stride &- 1
+                let left = ix0 >= 0, right = ix0 &+ 2 < width
+                let offset = ix0 &* pixelBytes
+                var sum = b
+                if top {
+                    if left { sum.addProduct(x(above, offset), w0) }
+                    sum.addProduct(x(above, offset &+ pixelBytes), w1)
+                    if right { sum.addProduct(x(above, offset &+ 2 &* pixelBytes), w2) }
+                }
+                if left { sum.addProduct(x(middle, offset), w3) }
+                sum.addProduct(x(middle, offset &+ pixelBytes), w4)
+                if right { sum.addProduct(x(middle, offset &+ 2 &* pixelBytes), w5) }
+                if bottom {
+                    if left { sum.addProduct(x(below, offset), w6) }
+                    sum.addProduct(x(below, offset &+ pixelBytes), w7)
+                    if right { sum.addProduct(x(below, offset &+ 2 &* pixelBytes), w8) }
+                }
+                target.storeBytes(of: activation.apply(sum), toByteOffset: ox &* outPixelBytes, as: SIMD8<Float>.self)
+            }
+            guard top, bottom else {
+                for ox in 0..<outWidth { border(ox) }
+                continue
+            }
+            for ox in 0..<firstInterior { border(ox) }
+            for ox in firstInterior..<endInterior {
                 let offset = (ox &* stride &- 1) &* pixelBytes
                 var sum = b
-                sum.addProduct(row0.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self), w0)
-                sum.addProduct(row0.loadUnaligned(fromByteOffset: offset &+ pixelBytes, as: SIMD8<Float>.self), w1)
-                sum.addProduct(row0.loadUnaligned(fromByteOffset: offset &+ 2 &* pixelBytes, as: SIMD8<Float>.self), w2)
-                sum.addProduct(row1.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self), w3)
-                sum.addProduct(row1.loadUnaligned(fromByteOffset: offset &+ pixelBytes, as: SIMD8<Float>.self), w4)
-                sum.addProduct(row1.loadUnaligned(fromByteOffset: offset &+ 2 &* pixelBytes, as: SIMD8<Float>.self), w5)
-                sum.addProduct(row2.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self), w6)
-                sum.addProduct(row2.loadUnaligned(fromByteOffset: offset &+ pixelBytes, as: SIMD8<Float>.self), w7)
-                sum.addProduct(row2.loadUnaligned(fromByteOffset: offset &+ 2 &* pixelBytes, as: SIMD8<Float>.self), w8)
-                target.storeBytes(of: activation.apply(sum), toByteOffset: ox &* pixelBytes, as: SIMD8<Float>.self)
+                sum.addProduct(x(above, offset), w0)
+                sum.addProduct(x(above, offset &+ pixelBytes), w1)
+                sum.addProduct(x(above, offset &+ 2 &* pixelBytes), w2)
+                sum.addProduct(x(middle, offset), w3)
+                sum.addProduct(x(middle, offset &+ pixelBytes), w4)
+                sum.addProduct(x(middle, offset &+ 2 &* pixelBytes), w5)
+                sum.addProduct(x(below, offset), w6)
+                sum.addProduct(x(below, offset &+ pixelBytes), w7)
+                sum.addProduct(x(below, offset &+ 2 &* pixelBytes), w8)
+                target.storeBytes(of: activation.apply(sum), toByteOffset: ox &* outPixelBytes, as: SIMD8<Float>.self)
             }
+            for ox in endInterior..<outWidth { border(ox) }
         }
     }
 
-    /// The channels `channels` (eight at a time, the last group possibly shorter) of the output
-    /// columns `columns` of one row (`out` points at its first pixel), skipping taps that fall in
-    /// the padding.
+    /// The channels `channels` (eight at a time, the last group possibly shorter; lane by lane, for
+    /// the channels `group` does not cover) of the output columns `columns` of one row (`out`
+    /// points at its first pixel), skipping taps that fall in the padding.
     static func general(
         _ band: Band, stride: Int, iy0: Int, columns: Range<Int>, channels range: Range<Int>, weights: UnsafePointer<Float>,
         bias: UnsafePointer<Float>, activation: Activation, out: UnsafeMutablePointer<Float>
     ) {
         guard !columns.isEmpty, !range.isEmpty else { return }
         let (height, width, channels) = (band.height, band.width, band.channels)
-        let input = band.input, firstRow = band.firstRow   // image row r at input + (r − firstRow)·width·channels
-        let rawInput = UnsafeRawPointer(input), rawWeights = UnsafeRawPointer(weights)
+        let (inStride, outStride) = (band.inStride, band.outStride)
+        let input = band.input, firstRow = band.firstRow   // image row r at input + (r − firstRow)·width·inStride
         let rawOut = UnsafeMutableRawPointer(out)
         let kyStart = max(0, -iy0), kyEnd = min(3, height - iy0)
         for ox in columns {
@@ -125,29 +145,16 @@ public enum DepthwiseConvolution {
             var channel = range.lowerBound
             while channel < range.upperBound {
                 let lanes = range.upperBound - channel
-                if lanes >= 8 {   // a whole vector: plain loads
-                    var sum = UnsafeRawPointer(bias + channel).loadUnaligned(as: SIMD8<Float>.self)
-                    for ky in kyStart..<kyEnd {
-                        let rowOffset = ((iy0 &+ ky &- firstRow) &* width &+ ix0) &* channels &+ channel
-                        for kx in kxStart..<kxEnd {
-                            let x = rawInput.loadUnaligned(fromByteOffset: (rowOffset &+ kx &* channels) &* 4, as: SIMD8<Float>.self)
-                            let w = rawWeights.loadUnaligned(fromByteOffset: ((ky &* 3 &+ kx) &* channels &+ channel) &* 4, as: SIMD8<Float>.self)
-                            sum.addProduct(x, w)
-                        }
+                var sum = Lanes.load(bias, floatOffset: channel, count: lanes)
+                for ky in kyStart..<kyEnd {
+                    let rowOffset = ((iy0 + ky - firstRow) * width + ix0) * inStride + channel
+                    for kx in kxStart..<kxEnd {
+                        let x = Lanes.load(input, floatOffset: rowOffset + kx * inStride, count: lanes)
+                        let w = Lanes.load(weights, floatOffset: (ky * 3 + kx) * channels + channel, count: lanes)
+                        sum.addProduct(x, w)
                     }
-                    rawOut.storeBytes(of: activation.apply(sum), toByteOffset: (ox &* channels &+ channel) &* 4, as: SIMD8<Float>.self)
-                } else {
-                    var sum = Lanes.load(bias, floatOffset: channel, count: lanes)
-                    for ky in kyStart..<kyEnd {
-                        let rowOffset = ((iy0 + ky - firstRow) * width + ix0) * channels + channel
-                        for kx in kxStart..<kxEnd {
-                            let x = Lanes.load(input, floatOffset: rowOffset + kx * channels, count: lanes)
-                            let w = Lanes.load(weights, floatOffset: (ky * 3 + kx) * channels + channel, count: lanes)
-                            sum.addProduct(x, w)
-                        }
-                    }
-                    Lanes.store(activation.apply(sum), rawOut, floatOffset: ox * channels + channel, count: lanes)
                 }
+                Lanes.store(activation.apply(sum), rawOut, floatOffset: ox * outStride + channel, count: lanes)
                 channel += 8
             }
         }

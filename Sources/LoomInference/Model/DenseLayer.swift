@@ -27,9 +27,11 @@ public struct DenseLayer: Sendable {
                   inputs: inputs, outputs: outputs, activation: activation)
     }
 
-    /// output[rows × outputs] = input[rows × inputs] · Wᵀ + b, then the activation.
-    public func apply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>, threads: Int = 1) {
-        SGEMM.multiply(m: rows, a: input, lda: inputs, b: weights, c: output, ldc: outputs,
+    /// output[rows × outputs] = input[rows × inputs] · Wᵀ + b, then the activation. Rows are
+    /// `inputStride` / `outputStride` floats apart (default: packed).
+    public func apply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>, threads: Int = 1,
+                      inputStride: Int? = nil, outputStride: Int? = nil) {
+        SGEMM.multiply(m: rows, a: input, lda: inputStride ?? inputs, b: weights, c: output, ldc: outputStride ?? outputs,
                        bias: bias.pointer, activation: activation, threads: threads)
     }
 }

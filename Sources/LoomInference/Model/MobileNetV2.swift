@@ -89,7 +89,7 @@ public struct MobileNetV2: Sendable {
     /// Floats of scratch space one forward pass at `size`×`size` needs (four activation buffers).
     public static func workspaceCount(size: Int) -> Int {
         let half = (size + 1) / 2
-        return 4 * half * half * 96  // the widest activation: 112² × 96 at 224
+        return 4 * half * half * (96 + 8)  // the widest activation: 112² × 96 at 224, pixels padded by 8
     }
 
     /// The 1280 pooled features of one image given as normalised NHWC floats (`size`² × 3).
@@ -130,7 +130,10 @@ public struct MobileNetV2: Sendable {
         let outHeight = (height - 1) / stride + 1, outWidth = (width - 1) / stride + 1
         let inputChannels = block.expand?.inputs ?? block.hidden
         let outputChannels = block.project.outputs
-        let rowFloats = width * block.hidden
+        // Expanded and filtered pixels are `hiddenStride` floats apart: with 192, 384, 576 or 960
+        // packed channels, a pixel's eight-channel slices fall on a few L1 sets and evict each other.
+        let hiddenStride = block.hidden + 8
+        let rowFloats = width * hiddenStride
         let bandRows = height < 28 ? outHeight : max(1, (Self.bandBytes / (rowFloats * 4) - 2) / stride)
         var held = 0..<0   // image rows whose expanded activations are at the start of `expanded`
         var oy0 = 0
@@ -145,16 +148,18 @@ public struct MobileNetV2: Sendable {
                 }
                 let fresh = kept.upperBound..<needed.upperBound
                 expand.apply(input + fresh.lowerBound * width * inputChannels, rows: fresh.count * width,
-                             into: expanded + kept.count * rowFloats)
+                             into: expanded + kept.count * rowFloats, outputStride: hiddenStride)
                 held = needed
                 depthwiseInput = UnsafePointer(expanded)
             }
             DepthwiseConvolution.apply(input: depthwiseInput, height: height, width: width, channels: block.hidden,
                                        stride: stride, weights: block.depthwiseWeights.pointer,
                                        bias: block.depthwiseBias.pointer, activation: .relu6, output: filtered,
-                                       firstInputRow: needed.lowerBound, outputRows: oy0..<oy1)
+                                       firstInputRow: needed.lowerBound, outputRows: oy0..<oy1,
+                                       inputPixelStride: block.expand == nil ? inputChannels : hiddenStride,
+                                       outputPixelStride: hiddenStride)
             let first = oy0 * outWidth, count = (oy1 - oy0) * outWidth
-            block.project.apply(filtered, rows: count, into: output + first * outputChannels)
+            block.project.apply(filtered, rows: count, into: output + first * outputChannels, inputStride: hiddenStride)
             if block.residual {
                 let target = output + first * outputChannels, source = input + first * outputChannels
                 for i in 0..<(count * outputChannels) { target[i] += source[i] }
