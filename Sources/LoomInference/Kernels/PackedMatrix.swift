@@ -1,11 +1,14 @@
 /// The right-hand operand of a matrix product (K×N), packed once for the micro-kernel: split
-/// into depth blocks of `SGEMM.depthBlock` rows, each stored as strips of 16 columns, row after
+/// into depth blocks of `blockDepth` rows (the fewest blocks of at most `SGEMM.maxDepthBlock`, as
+/// even as possible), each stored as strips of 16 columns, row after
 /// row (16 contiguous floats per k). N is padded to a multiple of 16 with zeros.
 /// Weights are packed at model load time, so a forward pass never repacks them.
 public struct PackedMatrix: Sendable {
     public let depth: Int      // K
     public let columns: Int    // N
     let paddedColumns: Int
+    /// Rows of B per depth block (the last block may be shorter).
+    let blockDepth: Int
     let storage: FloatBuffer
 
     /// Packs B given as `depth` rows of `columns` floats (row stride `ldb`).
@@ -23,11 +26,13 @@ public struct PackedMatrix: Sendable {
         self.depth = depth
         self.columns = columns
         paddedColumns = (columns + 15) / 16 * 16
+        let blocks = max(1, (depth + SGEMM.maxDepthBlock - 1) / SGEMM.maxDepthBlock)
+        blockDepth = max(1, (depth + blocks - 1) / blocks)
         storage = FloatBuffer(count: depth * paddedColumns)
         let out = storage.pointer
         var k0 = 0
         while k0 < depth {
-            let blockDepth = min(SGEMM.depthBlock, depth - k0)
+            let blockDepth = min(self.blockDepth, depth - k0)
             for strip in 0..<(paddedColumns / 16) {
                 let base = out + blockOffset(k0: k0) + strip * blockDepth * 16
                 for k in 0..<blockDepth {
