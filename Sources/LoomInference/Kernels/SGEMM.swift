@@ -18,7 +18,9 @@ public enum SGEMM {
     static let rowTile = 6
 
     /// C[m×N] = A[m×K] · B[K×N] (+ bias[N]) then `activation`. A is row-major with stride `lda`,
-    /// C with stride `ldc`. `threads` > 1 splits the rows into that many fixed chunks.
+    /// C with stride `ldc`. `threads` > 1 splits the work into that many fixed chunks: by rows,
+    /// or by strips of 16 columns when there are too few row tiles to share evenly. Either way
+    /// each element is the same sum.
     public static func multiply(
         m: Int, a: UnsafePointer<Float>, lda: Int, b: PackedMatrix,
         c: UnsafeMutablePointer<Float>, ldc: Int,
@@ -26,18 +28,21 @@ public enum SGEMM {
     ) {
         guard m > 0, b.columns > 0 else { return }
         let tiles = (m + rowTile - 1) / rowTile
-        let chunks = max(1, min(threads, tiles))
+        let strips = b.paddedColumns / 16
+        let byColumns = tiles < 8 * threads && strips >= 2 * threads
+        let chunks = max(1, min(threads, byColumns ? strips : tiles))
         if chunks == 1 {
-            multiplyRows(0, m, a: a, lda: lda, b: b, c: c, ldc: ldc, bias: bias, activation: activation)
+            multiplyRows(0, m, strips: 0..<strips, a: a, lda: lda, b: b, c: c, ldc: ldc, bias: bias, activation: activation)
             return
         }
-        // Raw addresses cross into the worker closures; each worker writes only its own rows of C.
+        // Raw addresses cross into the worker closures; each worker writes only its own part of C.
         let (aAddress, cAddress, biasAddress) = (Int(bitPattern: a), Int(bitPattern: c), Int(bitPattern: bias))
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let firstTile = tiles * chunk / chunks
-            let endTile = tiles * (chunk + 1) / chunks
+            let parts = byColumns ? strips : tiles
+            let part = (parts * chunk / chunks)..<(parts * (chunk + 1) / chunks)
             multiplyRows(
-                firstTile * rowTile, min(m, endTile * rowTile),
+                byColumns ? 0 : part.lowerBound * rowTile, byColumns ? m : min(m, part.upperBound * rowTile),
+                strips: byColumns ? part : 0..<strips,
                 a: UnsafePointer(bitPattern: aAddress)!, lda: lda, b: b,
                 c: UnsafeMutablePointer(bitPattern: cAddress)!, ldc: ldc,
                 bias: UnsafePointer(bitPattern: biasAddress), activation: activation)
@@ -48,21 +53,22 @@ public enum SGEMM {
     /// the output already holds (later depth blocks).
     enum Start { case zero, bias(UnsafePointer<Float>), output }
 
+    /// Rows `rowStart..<rowEnd` of C, in the column strips `stripRange`.
     static func multiplyRows(
-        _ rowStart: Int, _ rowEnd: Int, a: UnsafePointer<Float>, lda: Int, b: PackedMatrix,
+        _ rowStart: Int, _ rowEnd: Int, strips stripRange: Range<Int>, a: UnsafePointer<Float>, lda: Int, b: PackedMatrix,
         c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?, activation: Activation
     ) {
         // Columns past the last full strip go through a 6×16 tile, so the kernel never touches
         // C beyond its last column.
         let tile = UnsafeMutablePointer<Float>.allocate(capacity: rowTile * 16)
         defer { tile.deallocate() }
-        let strips = b.paddedColumns / 16
+        let strips = stripRange.upperBound
         var k0 = 0
         while k0 < b.depth {
             let blockDepth = min(b.blockDepth, b.depth - k0)
             let first = k0 == 0
             let blockActivation = k0 + blockDepth == b.depth ? activation : .none
-            var stripStart = 0
+            var stripStart = stripRange.lowerBound
             while stripStart < strips {
                 let stripEnd = min(strips, stripStart + columnBlock / 16)
                 var row = rowStart
