@@ -140,3 +140,20 @@ extension InferenceBenchmark {
         print("DW total \(total) ms")
     }
 }
+
+extension InferenceBenchmark {
+    /// MobileNetV2 alone on one thread for `seconds`, for a profiler to look at.
+    static func mobileNetProfile(seconds: Double = 10) throws {
+        let network = try LoomNet(directory: "Models/loomnet-v1")
+        var random = SeededRandom(seed: 9)
+        let size = network.config.imageSize
+        let batch = (0..<32).map { _ in LoomNet.Input(pixels: (0..<(size * size * 3)).map { _ in UInt8(truncatingIfNeeded: random.next()) }, tokens: []) }
+        let start = DispatchTime.now().uptimeNanoseconds
+        var images = 0
+        while Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 < seconds {
+            _ = try network.forward(batch, threads: 1)
+            images += batch.count
+        }
+        row("MobileNetV2, 1 thread, \(Int(seconds)) s", String(format: "%.0f images/s", Double(images) / seconds))
+    }
+}

@@ -52,6 +52,7 @@ if wanted("gemm") { InferenceBenchmark.gemm(repeats: 3) }
 if wanted("networks") { try InferenceBenchmark.networks(repeats: 5) }
 if sections.contains("mobilenet-shapes") { InferenceBenchmark.mobileNetShapes(repeats: 5) }
 if sections.contains("depthwise-shapes") { InferenceBenchmark.depthwiseShapes() }
+if sections.contains("mobilenet-profile") { try InferenceBenchmark.mobileNetProfile() }
 
 // SampleData generation (make fixtures): paint, encode and write 300 pictures and 3 catalogs.
 if wanted("sample-data") {

@@ -24,7 +24,7 @@ import Testing
 
     @Test(arguments: [1, 3, 17, 255], [1, 3, 17, 24, 255, 300])
     func sgemmMatchesTheNaiveProduct(rows m: Int, columns n: Int) throws {
-        for k in [1, 3, 17, 257, 513] {   // 513: two depth blocks (257 + 256)
+        for k in [1, 3, 17, 257, 513] {   // 257: two depth blocks (129 + 128), 513: three
             var random = SeededRandom(seed: UInt64(m * 1_000_000 + n * 1000 + k))
             let lda = k + 2, ldc = n + 3          // strided rows on both sides
             let a = random.floats(m * lda), b = random.floats(k * n), bias = random.floats(n)

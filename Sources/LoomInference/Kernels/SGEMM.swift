@@ -2,8 +2,8 @@ import Dispatch
 
 /// Single-precision matrix product C = A · B (+ bias, activation), with B packed ahead of time.
 ///
-/// Blocking: B is walked in depth blocks of at most 512 (as even as possible: K = 576 is two of
-/// 288, so no short block pays the accumulate pass for a few k) and column blocks of 256 (held in L2);
+/// Blocking: B is walked in depth blocks of at most 256 (as even as possible: K = 320 is two of
+/// 160, not 256 + 64, so no short block pays a pass for a few k) and column blocks of 256 (in L2);
 /// for each 6-row tile of A (6 KB per depth block, held in L1) the 6×16 register-tiled
 /// micro-kernel runs over the block's strips of 16 columns. Twelve SIMD8 accumulators, two B
 /// vectors and one broadcast fill 15 of the 16 AVX registers.
@@ -12,8 +12,8 @@ import Dispatch
 /// turn, k ascending inside — whatever the thread count, because threads only split rows, and
 /// whether its column lies in a full strip or in the last, partial one.
 public enum SGEMM {
-    /// The deepest depth block: six rows of A over 512 columns stay in L1 (12 KB).
-    public static let maxDepthBlock = 512
+    /// The deepest depth block: a 6-row slice of A and a 16-column strip of B (22 KB) stay in L1.
+    public static let maxDepthBlock = 256
     static let columnBlock = 256
     static let rowTile = 6
 
