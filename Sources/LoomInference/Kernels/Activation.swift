@@ -30,4 +30,26 @@ public enum Activation: Sendable, Equatable {
         case .relu6: return min(max(value, 0), 6)
         }
     }
+
+    /// The activation as a clamp to [lower, upper] (−∞/+∞ where it has no bound): loops load
+    /// the bounds once and clamp without a branch on the kind per vector.
+    var bounds: Bounds {
+        switch self {
+        case .none: Bounds(lower: SIMD8(repeating: -.infinity), upper: SIMD8(repeating: .infinity))
+        case .relu: Bounds(lower: SIMD8(), upper: SIMD8(repeating: .infinity))
+        case .relu6: Bounds(lower: SIMD8(), upper: SIMD8(repeating: 6))
+        }
+    }
+
+    struct Bounds {
+        let lower: SIMD8<Float>
+        let upper: SIMD8<Float>
+
+        /// The same values as `Activation.apply` (a NaN stays NaN).
+        @_transparent
+        func apply(_ value: SIMD8<Float>) -> SIMD8<Float> {
+            let raised = value.replacing(with: lower, where: value .< lower)
+            return raised.replacing(with: upper, where: raised .> upper)
+        }
+    }
 }

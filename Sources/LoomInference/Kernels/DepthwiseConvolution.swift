@@ -5,8 +5,10 @@
 /// that fits in L2): the nine weight vectors and the bias stay in registers for the whole band,
 /// interior pixels take nine unrolled taps, border pixels the same code with the taps in the
 /// padding skipped. A last group of fewer than eight channels takes the general path. Every
-/// output value is the same sum in the same order on both paths: bias, then the taps row by
-/// row, left to right, skipping the padding.
+/// output value is the same sum in the same order on all paths: one partial sum per window row
+/// (three short dependency chains instead of one of nine) — the top row's starts from the bias,
+/// the others from their first product; taps left to right, padding skipped — then
+/// (top + middle) + bottom.
 public enum DepthwiseConvolution {
     /// `weights` is [3·3][channels] (tap-major, so a tap's eight channels are one vector load).
     /// Pixels are `inputPixelStride` / `outputPixelStride` floats apart (default: `channels`).
@@ -67,6 +69,7 @@ public enum DepthwiseConvolution {
         let (w0, w1, w2, w3, w4, w5, w6, w7, w8) =
             (weight(0), weight(1), weight(2), weight(3), weight(4), weight(5), weight(6), weight(7), weight(8))
         let b = UnsafeRawPointer(bias + channel).loadUnaligned(as: SIMD8<Float>.self)
+        let clamp = activation.bounds
         let pixelBytes = band.inStride &* 4, outPixelBytes = band.outStride &* 4
         let rowBytes = width &* pixelBytes
         // Output columns whose three input columns are all inside the image.
@@ -87,21 +90,30 @@ public enum DepthwiseConvolution {
                 let ix0 = ox &* stride &- 1
                 let left = ix0 >= 0, right = ix0 &+ 2 < width
                 let offset = ix0 &* pixelBytes
-                var sum = b
+                // The interior's row sums; a row or column in the padding adds nothing.
+                var upper = b, centre = SIMD8<Float>(), lower = SIMD8<Float>()
                 if top {
-                    if left { sum.addProduct(x(above, offset), w0) }
-                    sum.addProduct(x(above, offset &+ pixelBytes), w1)
-                    if right { sum.addProduct(x(above, offset &+ 2 &* pixelBytes), w2) }
+                    if left { upper.addProduct(x(above, offset), w0) }
+                    upper.addProduct(x(above, offset &+ pixelBytes), w1)
+                    if right { upper.addProduct(x(above, offset &+ 2 &* pixelBytes), w2) }
                 }
-                if left { sum.addProduct(x(middle, offset), w3) }
-                sum.addProduct(x(middle, offset &+ pixelBytes), w4)
-                if right { sum.addProduct(x(middle, offset &+ 2 &* pixelBytes), w5) }
+                if left {
+                    centre = x(middle, offset) * w3
+                    centre.addProduct(x(middle, offset &+ pixelBytes), w4)
+                } else {
+                    centre = x(middle, offset &+ pixelBytes) * w4
+                }
+                if right { centre.addProduct(x(middle, offset &+ 2 &* pixelBytes), w5) }
                 if bottom {
-                    if left { sum.addProduct(x(below, offset), w6) }
-                    sum.addProduct(x(below, offset &+ pixelBytes), w7)
-                    if right { sum.addProduct(x(below, offset &+ 2 &* pixelBytes), w8) }
+                    if left {
+                        lower = x(below, offset) * w6
+                        lower.addProduct(x(below, offset &+ pixelBytes), w7)
+                    } else {
+                        lower = x(below, offset &+ pixelBytes) * w7
+                    }
+                    if right { lower.addProduct(x(below, offset &+ 2 &* pixelBytes), w8) }
                 }
-                target.storeBytes(of: activation.apply(sum), toByteOffset: ox &* outPixelBytes, as: SIMD8<Float>.self)
+                target.storeBytes(of: clamp.apply((upper + centre) + lower), toByteOffset: ox &* outPixelBytes, as: SIMD8<Float>.self)
             }
             guard top, bottom else {
                 for ox in 0..<outWidth { border(ox) }
@@ -110,17 +122,18 @@ public enum DepthwiseConvolution {
             for ox in 0..<firstInterior { border(ox) }
             for ox in firstInterior..<endInterior {
                 let offset = (ox &* stride &- 1) &* pixelBytes
-                var sum = b
-                sum.addProduct(x(above, offset), w0)
-                sum.addProduct(x(above, offset &+ pixelBytes), w1)
-                sum.addProduct(x(above, offset &+ 2 &* pixelBytes), w2)
-                sum.addProduct(x(middle, offset), w3)
-                sum.addProduct(x(middle, offset &+ pixelBytes), w4)
-                sum.addProduct(x(middle, offset &+ 2 &* pixelBytes), w5)
-                sum.addProduct(x(below, offset), w6)
-                sum.addProduct(x(below, offset &+ pixelBytes), w7)
-                sum.addProduct(x(below, offset &+ 2 &* pixelBytes), w8)
-                target.storeBytes(of: activation.apply(sum), toByteOffset: ox &* outPixelBytes, as: SIMD8<Float>.self)
+                // One partial sum per window row: three short dependency chains, not one of nine.
+                var upper = b
+                upper.addProduct(x(above, offset), w0)
+                upper.addProduct(x(above, offset &+ pixelBytes), w1)
+                upper.addProduct(x(above, offset &+ 2 &* pixelBytes), w2)
+                var centre = x(middle, offset) * w3
+                centre.addProduct(x(middle, offset &+ pixelBytes), w4)
+                centre.addProduct(x(middle, offset &+ 2 &* pixelBytes), w5)
+                var lower = x(below, offset) * w6
+                lower.addProduct(x(below, offset &+ pixelBytes), w7)
+                lower.addProduct(x(below, offset &+ 2 &* pixelBytes), w8)
+                target.storeBytes(of: clamp.apply((upper + centre) + lower), toByteOffset: ox &* outPixelBytes, as: SIMD8<Float>.self)
             }
             for ox in endInterior..<outWidth { border(ox) }
         }
@@ -145,16 +158,25 @@ public enum DepthwiseConvolution {
             var channel = range.lowerBound
             while channel < range.upperBound {
                 let lanes = range.upperBound - channel
-                var sum = Lanes.load(bias, floatOffset: channel, count: lanes)
+                // Row sums as in `group`: the top one starts from the bias, the others from their
+                // first product; then (top + middle) + bottom.
+                var rowSums = (Lanes.load(bias, floatOffset: channel, count: lanes), SIMD8<Float>(), SIMD8<Float>())
                 for ky in kyStart..<kyEnd {
                     let rowOffset = ((iy0 + ky - firstRow) * width + ix0) * inStride + channel
+                    var sum = rowSums.0
                     for kx in kxStart..<kxEnd {
                         let x = Lanes.load(input, floatOffset: rowOffset + kx * inStride, count: lanes)
                         let w = Lanes.load(weights, floatOffset: (ky * 3 + kx) * channels + channel, count: lanes)
-                        sum.addProduct(x, w)
+                        if ky > 0 && kx == kxStart { sum = x * w } else { sum.addProduct(x, w) }
+                    }
+                    switch ky {
+                    case 0: rowSums.0 = sum
+                    case 1: rowSums.1 = sum
+                    default: rowSums.2 = sum
                     }
                 }
-                Lanes.store(activation.apply(sum), rawOut, floatOffset: ox * outStride + channel, count: lanes)
+                Lanes.store(activation.apply((rowSums.0 + rowSums.1) + rowSums.2), rawOut,
+                            floatOffset: ox * outStride + channel, count: lanes)
                 channel += 8
             }
         }

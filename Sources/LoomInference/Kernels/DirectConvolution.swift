@@ -32,9 +32,16 @@ enum DirectConvolution {
             while ox < pairsEnd {
                 var group = 0
                 while group < outChannels {
-                    interiorPair(input: input + (iy0 * width + ox * stride - 1) * inChannels, width: width, inChannels: inChannels,
-                                 stride: stride, weights: weights + group, bias: bias + group, outChannels: outChannels,
-                                 activation: activation, out: row + ox * outChannels + group)
+                    let corner = input + (iy0 * width + ox * stride - 1) * inChannels
+                    if inChannels == 3 {   // RGB: a constant, so the 27 taps unroll completely
+                        interiorPair(input: corner, width: width, inChannels: 3, stride: stride, weights: weights + group,
+                                     bias: bias + group, outChannels: outChannels, activation: activation,
+                                     out: row + ox * outChannels + group)
+                    } else {
+                        interiorPair(input: corner, width: width, inChannels: inChannels, stride: stride, weights: weights + group,
+                                     bias: bias + group, outChannels: outChannels, activation: activation,
+                                     out: row + ox * outChannels + group)
+                    }
                     group += 32
                 }
                 ox += 2

@@ -9,8 +9,8 @@ import Dispatch
 /// vectors and one broadcast fill 15 of the 16 AVX registers.
 ///
 /// Every element of C is summed in the same order — bias (or zero), then each depth block in
-/// turn, k ascending inside — whatever the thread count, because threads only split rows, and
-/// whether its column lies in a full strip or in the last, partial one.
+/// turn, k ascending inside — whatever the thread count (threads only split rows or column
+/// strips), and whether its column lies in a full strip or in the last, partial one.
 public enum SGEMM {
     /// The deepest depth block: a 6-row slice of A and a 16-column strip of B (22 KB) stay in L1.
     public static let maxDepthBlock = 256
