@@ -73,9 +73,9 @@ public struct LoomNet: Sendable {
 
     public var embeddingDim: Int { config.embeddingDim }
 
-    /// Runs a batch. Images are spread over `threads` workers (one image per worker at a time),
-    /// text sequences over `threads` fixed groups; every item's result is the same at any
-    /// thread count and in any batch.
+    /// Runs a batch. Images (one per work item) and text (groups of `textGroup` sequences) are
+    /// spread over `threads` workers; every item's result is the same at any thread count and in
+    /// any batch.
     public func forward(_ batch: [Input], threads: Int = 1) throws -> [Output] {
         let size = config.imageSize
         for (index, item) in batch.enumerated() {
@@ -88,66 +88,76 @@ public struct LoomNet: Sendable {
                                          reason: "token id \(bad) outside the vocabulary (0..<\(config.text.vocabSize))")
             }
         }
-        let pooled = try visualFeatures(batch.map { $0.pixels }, threads: threads)
-        let textLast = try textFeatures(batch.map { $0.tokens }, threads: threads)
+        // Images one by one and text in fixed groups share one pool of workers, so a worker that
+        // is done with its images takes up text (and the other way round).
+        enum Work: Sendable { case image(Int), text(Range<Int>) }
+        enum Result: Sendable { case features([Float]), lastStates([Float]) }
+        let textItems = batch.indices.filter { !batch[$0].tokens.isEmpty }
+        let groups = stride(from: 0, to: textItems.count, by: Self.textGroup).map {
+            textItems[$0]..<(textItems[min($0 + Self.textGroup, textItems.count) - 1] + 1)
+        }
+        let work = groups.map { Work.text($0) } + batch.indices.filter { batch[$0].pixels != nil }.map { Work.image($0) }
+        let results = try ParallelMap.map(work, threads: threads) { item -> Result in
+            switch item {
+            case .image(let index): .features(visualFeatures(batch[index].pixels!))
+            case .text(let range): .lastStates(textFeatures(batch[range].map { $0.tokens }))
+            }
+        }
+        var pooled = [[Float]?](repeating: nil, count: batch.count)
+        var textLast = [[Float]?](repeating: nil, count: batch.count)
+        let hidden = config.text.lstmHidden
+        for (item, result) in zip(work, results) {
+            switch (item, result) {
+            case (.image(let index), .features(let features)):
+                pooled[index] = features
+            case (.text(let range), .lastStates(let states)):
+                for (offset, index) in range.enumerated() where !batch[index].tokens.isEmpty {
+                    textLast[index] = Array(states[(offset * hidden)..<((offset + 1) * hidden)])
+                }
+            default:
+                preconditionFailure("work and result kinds are paired")
+            }
+        }
         return fuse(batch: batch, pooled: pooled, textLast: textLast)
     }
 
-    /// Pooled 1280-d MobileNetV2 features of each image (nil where there is none).
-    func visualFeatures(_ images: [[UInt8]?], threads: Int) throws -> [[Float]?] {
+    /// Sequences per LSTM work item: enough rows for the recurrent matrix products, small enough
+    /// to share between workers. A sequence's result does not depend on its group.
+    static let textGroup = 16
+
+    /// The pooled 1280-d MobileNetV2 features of one image.
+    func visualFeatures(_ pixels: [UInt8]) -> [Float] {
         let size = config.imageSize
-        let indices = images.indices.filter { images[$0] != nil }
-        let features = try ParallelMap.map(indices, threads: threads) { index -> [Float] in
-            scratch.with(count: size * size * 3 + MobileNetV2.workspaceCount(size: size)) { buffer in
-                let input = buffer
-                images[index]!.withUnsafeBufferPointer {
-                    preprocessing.normalise($0.baseAddress!, pixels: size * size, into: input)
-                }
-                var result = [Float](repeating: 0, count: MobileNetV2.featureCount)
-                result.withUnsafeMutableBufferPointer {
-                    visual.pooledFeatures(image: input, size: size, workspace: input + size * size * 3, into: $0.baseAddress!)
-                }
-                return result
+        return scratch.with(count: size * size * 3 + MobileNetV2.workspaceCount(size: size)) { input in
+            pixels.withUnsafeBufferPointer { preprocessing.normalise($0.baseAddress!, pixels: size * size, into: input) }
+            var result = [Float](repeating: 0, count: MobileNetV2.featureCount)
+            result.withUnsafeMutableBufferPointer {
+                visual.pooledFeatures(image: input, size: size, workspace: input + size * size * 3, into: $0.baseAddress!)
             }
+            return result
         }
-        var byItem = [[Float]?](repeating: nil, count: images.count)
-        for (slot, index) in indices.enumerated() { byItem[index] = features[slot] }
-        return byItem
     }
 
-    /// The top LSTM layer's output at the last token of each sequence (nil for empty ones).
-    func textFeatures(_ sequences: [[Int32]], threads: Int) throws -> [[Float]?] {
-        let hidden = config.text.lstmHidden
+    /// The top LSTM layer's output at the last token of each sequence, one row of `lstm_hidden`
+    /// floats per sequence (zeros for an empty one).
+    func textFeatures(_ sequences: [[Int32]]) -> [Float] {
         let width = config.text.embeddingDim
-        let groups = max(1, min(threads, sequences.count))
-        let results = try ParallelMap.map(Array(0..<groups), threads: groups) { group -> [Float] in
-            let range = (sequences.count * group / groups)..<(sequences.count * (group + 1) / groups)
-            let lengths = range.map { sequences[$0].count }
-            let tokens = lengths.reduce(0, +)
-            var output = [Float](repeating: 0, count: lengths.count * hidden)
-            scratch.with(count: tokens * width + lstm.scratchCount(tokens: tokens, sequences: lengths.count)) { buffer in
-                var row = 0
-                for index in range {
-                    for token in sequences[index] {
-                        (buffer + row * width).update(from: tokenEmbedding.pointer + Int(token) * width, count: width)
-                        row += 1
-                    }
-                }
-                output.withUnsafeMutableBufferPointer {
-                    lstm.lastHidden(inputs: buffer, lengths: lengths, into: $0.baseAddress!, scratch: buffer + tokens * width)
+        let lengths = sequences.map(\.count)
+        let tokens = lengths.reduce(0, +)
+        var output = [Float](repeating: 0, count: lengths.count * config.text.lstmHidden)
+        scratch.with(count: tokens * width + lstm.scratchCount(tokens: tokens, sequences: lengths.count)) { buffer in
+            var row = 0
+            for sequence in sequences {
+                for token in sequence {
+                    (buffer + row * width).update(from: tokenEmbedding.pointer + Int(token) * width, count: width)
+                    row += 1
                 }
             }
-            return output
-        }
-        var byItem = [[Float]?](repeating: nil, count: sequences.count)
-        for group in 0..<groups {
-            let start = sequences.count * group / groups
-            for index in start..<(sequences.count * (group + 1) / groups) where !sequences[index].isEmpty {
-                let offset = (index - start) * hidden
-                byItem[index] = Array(results[group][offset..<(offset + hidden)])
+            output.withUnsafeMutableBufferPointer {
+                lstm.lastHidden(inputs: buffer, lengths: lengths, into: $0.baseAddress!, scratch: buffer + tokens * width)
             }
         }
-        return byItem
+        return output
     }
 
     /// Projections, fusion MLP and L2 normalisation for the whole batch.
