@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "loom-text", targets: ["loom-text"]),
         .executable(name: "loom-triplets", targets: ["loom-triplets"]),
         .executable(name: "loom-embed", targets: ["loom-embed"]),
+        .executable(name: "loom-index", targets: ["loom-index"]),
         .library(name: "LoomCore", targets: ["LoomCore"]),
     ],
     dependencies: [
@@ -74,10 +75,15 @@ let package = Package(
         .target(
             name: "LoomEmbed",
             dependencies: ["LoomCore", "LoomImages", "LoomInference", "LoomText", .product(name: "GRDB", package: "GRDB.swift")]),
+        // The search kernel runs optimised in debug builds too (tests search thousands of vectors).
+        .target(
+            name: "LoomIndex",
+            dependencies: ["LoomCore", "LoomInference", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: cpuFlags + [.unsafeFlags(["-O"])]),
         .target(
             name: "LoomCLI",
             dependencies: [
-                "LoomCore", "LoomSampleData", "LoomIngest", "LoomImages", "LoomText", "LoomTriplets", "LoomInference", "LoomEmbed",
+                "LoomCore", "LoomSampleData", "LoomIngest", "LoomImages", "LoomText", "LoomTriplets", "LoomInference", "LoomEmbed", "LoomIndex",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -87,9 +93,11 @@ let package = Package(
         .executableTarget(name: "loom-text", dependencies: ["LoomCLI"]),
         .executableTarget(name: "loom-triplets", dependencies: ["LoomCLI"]),
         .executableTarget(name: "loom-embed", dependencies: ["LoomCLI"]),
+        .executableTarget(name: "loom-index", dependencies: ["LoomCLI"]),
         .executableTarget(
             name: "loom-bench",
-            dependencies: ["LoomCore", "LoomSampleData", "LoomImages", "LoomText", "LoomInference", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["LoomCore", "LoomSampleData", "LoomImages", "LoomText", "LoomInference", "LoomIndex",
+                           .product(name: "Crypto", package: "swift-crypto")],
             path: "Benchmarks/LoomBench",
             swiftSettings: cpuFlags),
 
@@ -128,6 +136,11 @@ let package = Package(
             name: "LoomEmbedTests",
             dependencies: ["LoomEmbed", "LoomInference", "LoomImages", "LoomIngest", "LoomText", "LoomCore", "LoomTestSupport",
                            .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(
+            name: "LoomIndexTests",
+            dependencies: ["LoomIndex", "LoomInference", "LoomEmbed", "LoomCore", "LoomTestSupport",
+                           .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: cpuFlags),
         .testTarget(
             name: "LoomCLITests",
             dependencies: ["LoomCore", "LoomText", "LoomTestSupport", "loom", "loom-ingest"]),

@@ -1,5 +1,6 @@
 import LoomCore
 import LoomEmbed
+import LoomIndex
 import LoomImages
 import LoomIngest
 import LoomText
@@ -14,5 +15,6 @@ public enum StageCatalog {
         StageDescriptor(TextStage()),
         StageDescriptor(TripletStage()),
         StageDescriptor(EmbedStage()),
+        StageDescriptor(IndexStage()),
     ]
 }

@@ -5,9 +5,11 @@ import LoomCore
 /// directory's lock, run the stage (always: a stage run by hand is never skipped), print the
 /// summary line.
 enum StageCommandRunner {
-    static func run<S: Stage>(_ stage: S, settings: S.Settings, work: String, global: GlobalOptions) throws {
+    static func run<S: Stage>(_ stage: S, settings: S.Settings, work: String, global: GlobalOptions,
+                              out: String = "out", productFileName: String? = nil) throws {
         try reportingErrors {
-            let context = try global.context(work: work)
+            var context = try global.context(work: work, out: out)
+            context.productFileName = productFileName
             let lock = try WorkLock(workDirectory: work)
             defer { lock.release() }
             let report = try StageRunner(context: context).run(stage, settings: settings)

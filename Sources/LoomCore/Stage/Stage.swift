@@ -8,6 +8,9 @@ public protocol Stage: Sendable {
     static var name: String { get }
     /// The output file name inside the work directory (for example `catalog.sqlite`).
     static var outputFileName: String { get }
+    /// Whether the output is the product, written to the out directory (`out/index.sqlite`),
+    /// rather than an intermediate in the work directory. Default: false.
+    static var writesProduct: Bool { get }
 
     /// The inputs whose content decides freshness, for these settings.
     func inputs(_ settings: Settings, context: StageContext) throws -> [StageInput]
@@ -15,4 +18,8 @@ public protocol Stage: Sendable {
     /// Does the work: creates its tables in `output.database`, records rejects in
     /// `output.rejects`, and returns its counts. Throwing leaves the previous output in place.
     func run(_ settings: Settings, context: StageContext, output: StageOutput) throws -> StageResult
+}
+
+extension Stage {
+    public static var writesProduct: Bool { false }
 }

@@ -6,6 +6,8 @@ import Logging
 public struct StageContext: Sendable {
     public var workDirectory: String
     public var outDirectory: String
+    /// The product's file name in `outDirectory` when not the stage's default (`--out FILE`).
+    public var productFileName: String?
     /// Worker threads; results never depend on this number.
     public var threads: Int
     public var seed: UInt64

@@ -12,9 +12,12 @@ public struct StageRunner: Sendable {
         self.context = context
     }
 
-    /// The final output path of stage `S` for this context's shard.
+    /// The final output path of stage `S` for this context's shard: in the work directory, or
+    /// for the product in the out directory (under `context.productFileName` when set).
     public func outputPath<S: Stage>(of type: S.Type) -> String {
-        context.workPath(StageRunner.outputFileName(S.outputFileName, shard: context.shard))
+        guard S.writesProduct else { return context.workPath(StageRunner.outputFileName(S.outputFileName, shard: context.shard)) }
+        let name = StageRunner.outputFileName(context.productFileName ?? S.outputFileName, shard: context.shard)
+        return (context.outDirectory as NSString).appendingPathComponent(name)
     }
 
     /// `catalog.sqlite` for a whole run, `catalog.shard-2-of-8.sqlite` for shard 2/8.

@@ -19,16 +19,35 @@ public struct PackedMatrix: Sendable {
     /// Packs Bᵀ of a weight stored as `columns` rows of `depth` floats — PyTorch's Linear and
     /// 1×1 convolution layout ([out, in]), so that C = A · Wᵀ.
     public init(depth: Int, columns: Int, transposing w: UnsafePointer<Float>, ldw: Int) {
-        self.init(depth: depth, columns: columns) { k, n in w[n * ldw + k] }
+        self.init(depth: depth, columns: columns, zeroed: true)
+        // Column by column: each source row is read once, front to back (large B, such as a
+        // search index of 100k vectors, packs at memory speed).
+        let out = storage.pointer
+        for n in 0..<columns {
+            let source = w + n * ldw
+            let (strip, lane) = (n / 16, n % 16)
+            var k0 = 0
+            while k0 < depth {
+                let blockDepth = min(self.blockDepth, depth - k0)
+                let base = out + blockOffset(k0: k0) + strip * blockDepth * 16 + lane
+                for k in 0..<blockDepth { base[k * 16] = source[k0 + k] }
+                k0 += blockDepth
+            }
+        }
     }
 
-    init(depth: Int, columns: Int, element: (Int, Int) -> Float) {
+    /// Zeroed storage of the right size (padding columns stay zero).
+    init(depth: Int, columns: Int, zeroed: Bool) {
         self.depth = depth
         self.columns = columns
         paddedColumns = (columns + 15) / 16 * 16
         let blocks = max(1, (depth + SGEMM.maxDepthBlock - 1) / SGEMM.maxDepthBlock)
         blockDepth = max(1, (depth + blocks - 1) / blocks)
-        storage = FloatBuffer(count: depth * paddedColumns)
+        storage = FloatBuffer(count: depth * paddedColumns, zeroed: zeroed)
+    }
+
+    init(depth: Int, columns: Int, element: (Int, Int) -> Float) {
+        self.init(depth: depth, columns: columns, zeroed: false)
         let out = storage.pointer
         var k0 = 0
         while k0 < depth {

@@ -49,6 +49,23 @@ public enum SGEMM {
         }
     }
 
+    /// Columns `columns` of C = A · B (+ bias, activation) on one thread: `columns` starts at a
+    /// multiple of 16 and ends at one or at N; `c` points at column `columns.lowerBound` of row 0.
+    /// (A search scores a block of the database at a time.)
+    public static func multiply(
+        m: Int, a: UnsafePointer<Float>, lda: Int, b: PackedMatrix, columns: Range<Int>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil, activation: Activation = .none
+    ) {
+        precondition(columns.lowerBound % 16 == 0 && (columns.upperBound % 16 == 0 || columns.upperBound == b.columns)
+                     && columns.upperBound <= b.columns, "column range \(columns) is not strip-aligned")
+        guard m > 0, !columns.isEmpty else { return }
+        let strips = (columns.lowerBound / 16)..<((columns.upperBound + 15) / 16)
+        // multiplyRows addresses C by absolute column; shift the base so that it lands on `c`.
+        let base = UnsafeMutablePointer<Float>(bitPattern: Int(bitPattern: c) - columns.lowerBound * MemoryLayout<Float>.stride)!
+        multiplyRows(0, m, strips: strips, a: a, lda: lda, b: b, c: base, ldc: ldc, bias: bias.map { $0 - columns.lowerBound },
+                     activation: activation)
+    }
+
     /// Where the micro-kernel's accumulators start: zero, the bias (first depth block), or what
     /// the output already holds (later depth blocks).
     enum Start { case zero, bias(UnsafePointer<Float>), output }

@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+import LoomCore
+import LoomIndex
+
+/// `loom index` / `loom-index`: embeddings and catalog → the product, out/index.sqlite.
+public struct IndexCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "index", abstract: "Write the searchable index (items and unit vectors) that any SQLite client can read.",
+        discussion: "Written to a temporary file, checked (counts, dimensions, norms, integrity) and renamed into place.",
+        version: LoomVersion.current)
+
+    @Option(help: "The work directory (reads catalog.sqlite and embeddings.sqlite).")
+    var work: String = "work"
+
+    @Option(help: "The index file to write.")
+    var out: String = "out/index.sqlite"
+
+    @OptionGroup var global: GlobalOptions
+
+    public init() {}
+
+    public func run() throws {
+        let directory = (out as NSString).deletingLastPathComponent
+        try StageCommandRunner.run(IndexStage(), settings: .defaults, work: work, global: global,
+                                   out: directory.isEmpty ? "." : directory, productFileName: (out as NSString).lastPathComponent)
+    }
+}

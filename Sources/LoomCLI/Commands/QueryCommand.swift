@@ -1,0 +1,182 @@
+import ArgumentParser
+import Foundation
+import LoomCore
+import LoomImages
+import LoomIndex
+import LoomInference
+import LoomText
+
+/// `loom query`: what goes with this item? Exact top-k by cosine over an index.
+struct QueryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "query", abstract: "Find the items that go with an item of the index, or with a new one (image and/or title).",
+        discussion: """
+            A new item is embedded with the model the index names in its meta (or --model). --batch reads JSON lines, \
+            each {"asin": …} or {"image": …, "title": …}, and answers them all in one pass over the index.
+            """)
+
+    @Option(help: "The index file.")
+    var index: String = "out/index.sqlite"
+
+    @Option(help: "An item of the index.")
+    var asin: String?
+
+    @Option(help: "A new item's image (JPEG or PNG).")
+    var image: String?
+
+    @Option(help: "A new item's title.")
+    var title: String?
+
+    @Option(help: "A file of queries, one JSON object per line.")
+    var batch: String?
+
+    @Option(help: "Answers per query.")
+    var k: Int = 10
+
+    @Option(name: .customLong("type"), help: "Only answers of this coarse type (shoes, bottom, …).")
+    var type: String?
+
+    @Flag(help: "Leave out answers of the query item's own type.")
+    var excludeSameType = false
+
+    @Option(help: "Model directory for new items (default: the one the index records).")
+    var model: String?
+
+    @Option(help: "Worker threads (0: all cores).")
+    var threads: Int = 0
+
+    @Flag(help: "JSON lines: one object per query with its answers.")
+    var json = false
+
+    func validate() throws {
+        let given = [asin != nil, image != nil || title != nil, batch != nil].filter { $0 }.count
+        guard given == 1 else { throw ValidationError("give exactly one of --asin, --image/--title or --batch") }
+        guard k >= 1, k <= 10_000 else { throw ValidationError("--k must be between 1 and 10000") }
+    }
+
+    /// One query as asked: an indexed item, or a new item to embed.
+    struct Query {
+        var label: String
+        var asin: String?
+        var image: String?
+        var title: String?
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let workers = threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount
+            let file = try IndexFile(path: index)
+            let queries = try readQueries()
+            var allowed: Set<UInt8>?
+            if let type {
+                guard let code = file.matrix.typeNames.firstIndex(of: type) else {
+                    throw LoomError.usage("no item of type '\(type)' in \(index) (types: \(file.matrix.typeNames.sorted().joined(separator: ", ")))")
+                }
+                allowed = [UInt8(code)]
+            }
+            var filter = SearchFilter(queries: queries.count, allowedTypes: allowed)
+            var vectors: [Float] = []
+            var newItems: [(slot: Int, input: LoomNet.Input)] = []
+            for (slot, query) in queries.enumerated() {
+                if let asin = query.asin {
+                    guard let row = file.row(asin: asin) else {
+                        throw LoomError.badInput(path: index, position: "asin \(asin)", reason: "not in the index")
+                    }
+                    vectors += file.matrix.vector(row: row)
+                    filter.excludedRow[slot] = row
+                    if excludeSameType { filter.excludedType[slot] = file.matrix.typeCodes[row] }
+                } else {
+                    vectors += [Float](repeating: 0, count: file.matrix.dim)
+                    newItems.append((slot, try input(for: query, file: file)))
+                }
+            }
+            if !newItems.isEmpty {
+                let network = try LoomNet(directory: try modelDirectory(file))
+                guard network.embeddingDim == file.matrix.dim else {
+                    throw LoomError.usage("the model makes \(network.embeddingDim)-d vectors; \(index) holds \(file.matrix.dim)-d ones")
+                }
+                let outputs = try network.forward(newItems.map(\.input), threads: workers)
+                for (item, output) in zip(newItems, outputs) {
+                    vectors.replaceSubrange((item.slot * file.matrix.dim)..<((item.slot + 1) * file.matrix.dim), with: output.embedding)
+                }
+            }
+            let answers = VectorSearch.search(vectors, queryCount: queries.count, in: file.matrix, k: k, filter: filter, threads: workers)
+            for (query, hits) in zip(queries, answers) { try print(query, hits, file: file) }
+        }
+    }
+
+    func readQueries() throws -> [Query] {
+        if let asin { return [Query(label: asin, asin: asin)] }
+        guard let batch else { return [Query(label: image ?? title ?? "", image: image, title: title)] }
+        guard let text = try? String(contentsOfFile: batch, encoding: .utf8) else {
+            throw LoomError.inputMissing(path: batch, reason: "cannot read the query file (missing, or not UTF-8)")
+        }
+        var queries: [Query] = []
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                throw LoomError.badInput(path: batch, position: "line \(number + 1)", reason: "not a JSON object")
+            }
+            let query = Query(label: (object["asin"] ?? object["image"] ?? object["title"]).map { "\($0)" } ?? "",
+                              asin: object["asin"] as? String, image: object["image"] as? String, title: object["title"] as? String)
+            guard query.asin != nil || query.image != nil || query.title != nil else {
+                throw LoomError.badInput(path: batch, position: "line \(number + 1)", reason: "needs \"asin\", \"image\" or \"title\"")
+            }
+            queries.append(query)
+        }
+        return queries
+    }
+
+    func modelDirectory(_ file: IndexFile) throws -> String {
+        if let model { return model }
+        guard let recorded = file.model else {
+            throw LoomError.usage("\(index) records no model; give --model to embed a new item")
+        }
+        return recorded
+    }
+
+    /// A new item's network input: the image through the images stage's resize, the title
+    /// tokenised with the model's vocabulary.
+    func input(for query: Query, file: IndexFile) throws -> LoomNet.Input {
+        let directory = try modelDirectory(file)
+        let config = try LoomNetConfig.load(path: (directory as NSString).appendingPathComponent("config.json"))
+        var tokens: [Int32] = []
+        if let title = query.title {
+            let vocab = (directory as NSString).appendingPathComponent("vocab.txt")
+            tokens = WordPieceTokenizer(vocabulary: try WordPieceVocabulary(path: vocab)).encode(title, maxLength: config.text.maxLen).ids
+        }
+        var pixels: [UInt8]?
+        if let image = query.image {
+            let (bytes, readError) = ImagesStage.read(image)
+            guard let bytes else { throw LoomError.inputMissing(path: image, reason: readError?.message ?? "cannot read") }
+            do throws(ImageError) {
+                pixels = try ImageNormalizer(size: config.imageSize).modelInput(bytes)
+            } catch {
+                throw LoomError.badInput(path: image, position: nil, reason: "\(error.rejectReason): \(error.message)")
+            }
+        }
+        return LoomNet.Input(pixels: pixels, tokens: tokens)
+    }
+
+    func print(_ query: Query, _ hits: [SearchHit], file: IndexFile) throws {
+        let rows = hits.compactMap { hit in file.item(id: hit.id).map { ($0, hit.score) } }
+        if json {
+            let object: [String: Any] = [
+                "query": query.label,
+                "results": rows.map { item, score in
+                    ["id": item.id, "asin": item.asin, "type": item.type, "score": Double(score), "title": item.title ?? ""] as [String: Any]
+                },
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            Swift.print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        Swift.print("query: \(query.label)")
+        Swift.print("  #  asin        type        score  title")
+        for (rank, (item, score)) in rows.enumerated() {
+            let title = (item.title ?? "").prefix(60)
+            Swift.print(String(format: "%3d  %@ %@ %6.3f  %@", rank + 1, item.asin.padding(toLength: 11, withPad: " ", startingAt: 0),
+                               item.type.padding(toLength: 10, withPad: " ", startingAt: 0), score, String(title)))
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import LoomInference
+
+/// The index's vectors in memory, packed once for the matrix-product kernel (vectors as the
+/// columns of a dim × count matrix), with each row's item id and coarse type code.
+public struct VectorMatrix: Sendable {
+    public let dim: Int
+    public let ids: [Int64]
+    /// A small code per row (the item's coarse type), for filters; see `typeNames`.
+    public let typeCodes: [UInt8]
+    public let typeNames: [String]
+    let packed: PackedMatrix
+    /// The original rows (count × dim), to look up an item's own vector.
+    let rows: FloatBuffer
+
+    public var count: Int { ids.count }
+
+    /// `vectors` holds `ids.count` rows of `dim` floats.
+    public init(dim: Int, ids: [Int64], vectors: FloatBuffer, typeCodes: [UInt8]? = nil, typeNames: [String] = []) {
+        precondition(vectors.count >= ids.count * dim)
+        self.dim = dim
+        self.ids = ids
+        self.typeCodes = typeCodes ?? [UInt8](repeating: 0, count: ids.count)
+        self.typeNames = typeNames
+        rows = vectors
+        packed = PackedMatrix(depth: dim, columns: ids.count, transposing: vectors.pointer, ldw: dim)
+    }
+
+    /// The stored vector of row `row`.
+    public func vector(row: Int) -> [Float] {
+        Array(UnsafeBufferPointer(start: rows.pointer + row * dim, count: dim))
+    }
+}

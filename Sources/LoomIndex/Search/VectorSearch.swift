@@ -1,0 +1,105 @@
+import LoomCore
+import LoomInference
+
+/// Which rows a query may return.
+public struct SearchFilter: Sendable {
+    /// Only rows whose type code is in this set (nil: any).
+    public var allowedTypes: Set<UInt8>?
+    /// Per query: a type code to leave out (the query item's own type), or nil.
+    public var excludedType: [UInt8?]
+    /// Per query: a row to leave out (the query item itself), or nil.
+    public var excludedRow: [Int?]
+
+    public init(queries: Int, allowedTypes: Set<UInt8>? = nil) {
+        self.allowedTypes = allowedTypes
+        excludedType = [UInt8?](repeating: nil, count: queries)
+        excludedRow = [Int?](repeating: nil, count: queries)
+    }
+}
+
+/// Exact top-k by inner product (cosine, for unit vectors) of a batch of queries against a
+/// `VectorMatrix`: scores come a block at a time from the packed SGEMM kernel and each block is
+/// scanned into one bounded heap per query, skipping eight scores at a time while none beats the
+/// query's current k-th. Threads take fixed contiguous parts of the database and their heaps
+/// are merged; the ranking (score, then lower id) makes the answer the same at any thread count.
+public enum VectorSearch {
+    static let queryBlock = 192
+    static let vectorBlock = 1024
+
+    /// `queries` holds `queryCount` rows of `matrix.dim` floats. Returns each query's hits, best first.
+    public static func search(
+        _ queries: [Float], queryCount: Int, in matrix: VectorMatrix, k: Int, filter: SearchFilter? = nil, threads: Int = 1
+    ) -> [[SearchHit]] {
+        precondition(queries.count == queryCount * matrix.dim)
+        guard queryCount > 0 else { return [] }
+        let strips = (matrix.count + 15) / 16
+        let parts = max(1, min(threads, strips))
+        let queryBuffer = FloatBuffer(queries)
+        let partial = (try? ParallelMap.map(Array(0..<parts), threads: parts) { part -> [TopK] in
+            let rows = min(matrix.count, strips * part / parts * 16)..<min(matrix.count, strips * (part + 1) / parts * 16)
+            return scan(queryBuffer, queryCount: queryCount, rows: rows, matrix: matrix, k: k, filter: filter)
+        }) ?? []
+        return (0..<queryCount).map { query in
+            var merged = TopK(k: k)
+            for part in partial { merged.merge(part[query]) }
+            return merged.sorted
+        }
+    }
+
+    /// The heaps of every query over the database rows `rows` (a strip-aligned range).
+    static func scan(_ queries: FloatBuffer, queryCount: Int, rows: Range<Int>, matrix: VectorMatrix, k: Int,
+                     filter: SearchFilter?) -> [TopK] {
+        var heaps = (0..<queryCount).map { _ in TopK(k: k) }
+        guard !rows.isEmpty else { return heaps }
+        let scores = FloatBuffer(count: queryBlock * vectorBlock, zeroed: false)
+        var q0 = 0
+        while q0 < queryCount {
+            let queriesHere = min(queryBlock, queryCount - q0)
+            var v0 = rows.lowerBound
+            while v0 < rows.upperBound {
+                let v1 = min(rows.upperBound, v0 + vectorBlock)
+                SGEMM.multiply(m: queriesHere, a: queries.pointer + q0 * matrix.dim, lda: matrix.dim, b: matrix.packed,
+                               columns: v0..<v1, c: scores.pointer, ldc: vectorBlock)
+                for q in 0..<queriesHere {
+                    collect(scores.pointer + q * vectorBlock, rows: v0..<v1, into: &heaps[q0 + q], query: q0 + q,
+                            matrix: matrix, filter: filter)
+                }
+                v0 = v1
+            }
+            q0 += queriesHere
+        }
+        return heaps
+    }
+
+    /// Offers the scores of one query over rows `rows` (scores[0] is row rows.lowerBound).
+    @inline(__always)
+    static func collect(_ scores: UnsafePointer<Float>, rows: Range<Int>, into heap: inout TopK, query: Int,
+                        matrix: VectorMatrix, filter: SearchFilter?) {
+        let count = rows.count
+        var threshold = heap.threshold
+        var i = 0
+        func consider(_ offset: Int) {
+            let score = scores[offset]
+            guard score >= threshold else { return }
+            let row = rows.lowerBound + offset
+            if let filter {
+                let type = matrix.typeCodes[row]
+                if let allowed = filter.allowedTypes, !allowed.contains(type) { return }
+                if filter.excludedType[query] == type || filter.excludedRow[query] == row { return }
+            }
+            heap.offer(SearchHit(id: matrix.ids[row], score: score))
+            threshold = heap.threshold
+        }
+        while i + 8 <= count {
+            let vector = UnsafeRawPointer(scores + i).loadUnaligned(as: SIMD8<Float>.self)
+            if any(vector .>= SIMD8(repeating: threshold)) {
+                for lane in 0..<8 { consider(i + lane) }
+            }
+            i += 8
+        }
+        while i < count {
+            consider(i)
+            i += 1
+        }
+    }
+}

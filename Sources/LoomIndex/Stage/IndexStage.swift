@@ -1,0 +1,116 @@
+import Foundation
+import GRDB
+import LoomCore
+
+/// Stage index: the product. Every catalog item that has an embedding → `out/index.sqlite`:
+/// `items(id, asin, category, title, image, type)` and `vectors(id, vector)` (float32 LE, unit
+/// length; cosine = dot product), with `meta` naming the model, the dimension and the metric.
+/// Items without an embedding are listed as rejects (`no_embedding`), not written. Before the
+/// file is renamed into place it is checked: counts, dimensions, norms, `PRAGMA integrity_check`.
+public struct IndexStage: Stage {
+    public typealias Settings = IndexSettings
+
+    public static let name = "index"
+    public static let outputFileName = "index.sqlite"
+    public static let writesProduct = true
+    static let chunkItems = 4096
+
+    public static let noEmbedding = RejectReason("no_embedding", countsTowardLimit: false)
+
+    public init() {}
+
+    public func inputs(_ settings: Settings, context: StageContext) throws -> [StageInput] {
+        [.stage(name: "ingest", fileName: "catalog.sqlite"), .stage(name: "embed", fileName: "embeddings.sqlite")]
+    }
+
+    public func run(_ settings: Settings, context: StageContext, output: StageOutput) throws -> StageResult {
+        let catalog = try StageOutputReader.open(path: context.workPath("catalog.sqlite"))
+        let embeddingsPath = context.workPath("embeddings.sqlite")
+        let embeddings = try StageOutputReader.open(path: embeddingsPath)
+        defer { try? catalog.close(); try? embeddings.close() }
+        let embedMeta = try embeddings.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map { ($0["key"] as String, $0["value"] as String) })
+        }
+        guard let dim = embedMeta["dim"].flatMap(Int.init), dim > 0 else {
+            throw LoomError.badInput(path: embeddingsPath, position: "meta.dim", reason: "missing: not an embed output")
+        }
+        try output.database.write { db in
+            try db.execute(sql: """
+                CREATE TABLE items (id INTEGER PRIMARY KEY, asin TEXT NOT NULL UNIQUE, category TEXT, title TEXT, image TEXT, type TEXT NOT NULL);
+                CREATE TABLE vectors (id INTEGER PRIMARY KEY, vector BLOB NOT NULL);
+                """)
+        }
+        let total = try catalog.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items") ?? 0 }
+        let progress = context.progress("index items", total: total)
+        defer { progress.finish() }
+        var counts = ["items": 0, "indexed": 0]
+        var after = Int64.min
+        while true {
+            let items = try catalog.read { db in
+                try Row.fetchAll(db, sql: "SELECT id, asin, category, title, image, type FROM items WHERE id > ? ORDER BY id LIMIT ?",
+                                 arguments: [after, Self.chunkItems])
+            }
+            guard let first = items.first, let last = items.last else { break }
+            after = last["id"]
+            let vectors: [Int64: Data] = try embeddings.read { db in
+                var found: [Int64: Data] = [:]
+                let rows = try Row.fetchCursor(db, sql: "SELECT id, vector FROM embeddings WHERE id BETWEEN ? AND ?",
+                                               arguments: [first["id"] as Int64, last["id"] as Int64])
+                while let row = try rows.next() { found[row["id"]] = row["vector"] }
+                return found
+            }
+            try output.database.write { db in
+                let insertItem = try db.makeStatement(sql: "INSERT INTO items (id, asin, category, title, image, type) VALUES (?, ?, ?, ?, ?, ?)")
+                let insertVector = try db.makeStatement(sql: "INSERT INTO vectors (id, vector) VALUES (?, ?)")
+                for item in items where context.shard.contains(key: item["asin"]) {
+                    counts["items", default: 0] += 1
+                    let id: Int64 = item["id"]
+                    guard let vector = vectors[id] else {
+                        output.rejects.record(source: item["asin"], position: "item \(id)", reason: Self.noEmbedding,
+                                              detail: "no row in embeddings.sqlite (see the embed rejects)")
+                        continue
+                    }
+                    try Self.check(vector, dim: dim, tolerance: settings.normTolerance, id: id, path: embeddingsPath)
+                    try insertItem.execute(arguments: [id, item["asin"], item["category"], item["title"], item["image"], item["type"]])
+                    try insertVector.execute(arguments: [id, vector])
+                    counts["indexed", default: 0] += 1
+                }
+            }
+            progress.advance(by: items.count)
+        }
+        try Self.verify(output.database, indexed: counts["indexed"] ?? 0, dim: dim, path: output.temporaryPath)
+        var result = StageResult(records: counts["items"] ?? 0, counts: counts, unit: "items")
+        result.meta = [
+            "model": embedMeta["model"] ?? "", "dim": String(dim), "metric": "cosine", "vectors": String(counts["indexed"] ?? 0),
+            "created": RunClock.timestamp(),
+        ]
+        return result
+    }
+
+    /// A vector must have `dim` floats and unit length (an embed output that is not is corrupt).
+    static func check(_ blob: Data, dim: Int, tolerance: Double, id: Int64, path: String) throws {
+        guard blob.count == dim * 4, let values = FloatBlob.decode(blob) else {
+            throw LoomError.badInput(path: path, position: "embeddings.id \(id)", reason: "\(blob.count) bytes, expected \(dim) float32")
+        }
+        let norm = values.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+        guard abs(norm - 1) <= tolerance else {
+            throw LoomError.badInput(path: path, position: "embeddings.id \(id)", reason: "vector norm \(norm), expected 1 ± \(tolerance)")
+        }
+    }
+
+    /// The written file, read back: the counts agree, every vector has `dim` floats, and SQLite
+    /// finds nothing wrong with it.
+    static func verify(_ database: DatabaseQueue, indexed: Int, dim: Int, path: String) throws {
+        try database.read { db in
+            let items = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items") ?? -1
+            let vectors = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM vectors") ?? -1
+            let wrongLength = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM vectors WHERE length(vector) != ?", arguments: [dim * 4]) ?? -1
+            let orphans = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM vectors v LEFT JOIN items i ON i.id = v.id WHERE i.id IS NULL") ?? -1
+            let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
+            guard items == indexed, vectors == indexed, wrongLength == 0, orphans == 0, integrity == ["ok"] else {
+                throw LoomError.internalError(
+                    "\(path) failed its check: \(items) items, \(vectors) vectors (expected \(indexed)), \(wrongLength) of the wrong length, \(orphans) without an item, integrity: \(integrity.prefix(3).joined(separator: "; "))")
+            }
+        }
+    }
+}

@@ -1,0 +1,3 @@
+import LoomCLI
+
+IndexCommand.main()
