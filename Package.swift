@@ -138,7 +138,7 @@ let package = Package(
                            .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "LoomIndexTests",
-            dependencies: ["LoomIndex", "LoomInference", "LoomEmbed", "LoomCore", "LoomTestSupport",
+            dependencies: ["LoomIndex", "LoomInference", "LoomEmbed", "LoomIngest", "LoomImages", "LoomText", "LoomCore", "LoomTestSupport",
                            .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: cpuFlags),
         .testTarget(

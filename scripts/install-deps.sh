@@ -3,7 +3,7 @@
 # Runs `apt-get update` at most once, and only when something has to be installed.
 set -euo pipefail
 
-packages=(pkg-config libjpeg62-turbo-dev libpng-dev zlib1g-dev libsqlite3-dev)
+packages=(pkg-config libjpeg62-turbo-dev libpng-dev zlib1g-dev libsqlite3-dev sqlite3)  # sqlite3: the CLI the index tests open it with
 missing=()
 for package in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

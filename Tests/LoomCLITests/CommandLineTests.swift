@@ -34,19 +34,23 @@ import Testing
         #expect(first.stdout.contains("images: running (missing: no output yet)"))
         #expect(first.stdout.contains("embed: running (missing: no output yet)"))
         #expect(first.stdout.contains("image_and_text 300"))
-        #expect(first.stdout.contains("pipeline Pipelines/sample.yaml: 5 ran, 0 skipped"))
+        #expect(first.stdout.contains("index: running (missing: no output yet)"))
+        #expect(first.stdout.contains("pipeline Pipelines/sample.yaml: 6 ran, 0 skipped"))
         #expect(FileManager.default.fileExists(atPath: work.file("reports/ingest.json")))
 
         let second = try loom(["run", "Pipelines/sample.yaml"], environment: environment)
         #expect(second.status == 0)
         #expect(second.stdout.contains("ingest: skipped (fresh: inputs, settings and version unchanged)"))
         #expect(second.stdout.contains("text: skipped (fresh"))
-        #expect(second.stdout.contains("0 ran, 5 skipped"))
+        #expect(second.stdout.contains("0 ran, 6 skipped"))
 
         let status = try loom(["status", "--work", work.path])
         #expect(status.status == 0)
         #expect(status.stdout.contains("ingest    fresh"))
         #expect(status.stdout.contains("rejects: duplicate_asin=1 invalid_json=1 invalid_utf8=1"))
+
+        try queryAnswersFromTheIndex(work.file("out/index.sqlite"))
+        try aKilledIndexRunLeavesAWholeIndex(work: work)
 
         let dryForced = try loom(["run", "Pipelines/sample.yaml", "--force", "--dry-run"], environment: environment)
         #expect(dryForced.stdout.contains("ingest: would run (stale: --force)"))
@@ -56,6 +60,39 @@ import Testing
         #expect(only.status == 0)
         #expect(!only.stdout.contains("ingest:"))
         #expect(only.stdout.contains("text: running (stale: --force)"))
+    }
+
+    /// `loom query` on the sample index: the item itself is never an answer, --type filters.
+    func queryAnswersFromTheIndex(_ index: String) throws {
+        let asin = "B0EU1LAAXS"
+        let plain = try loom(["query", "--index", index, "--asin", asin, "--k", "3", "--json"])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(plain.stdout.utf8)) as? [String: Any]
+        let results = try #require(object?["results"] as? [[String: Any]])
+        #expect(results.count == 3 && !results.contains { $0["asin"] as? String == asin })
+        let scores = results.compactMap { $0["score"] as? Double }
+        #expect(scores == scores.sorted(by: >))
+        let shoes = try loom(["query", "--index", index, "--asin", asin, "--k", "5", "--type", "shoes", "--json"])
+        let shoeResults = (try JSONSerialization.jsonObject(with: Data(shoes.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]]
+        #expect(shoeResults?.count == 5 && shoeResults?.allSatisfy { $0["type"] as? String == "shoes" } == true)
+        let table = try loom(["query", "--index", index, "--title", "black leather ankle boots", "--k", "2"])
+        #expect(table.status == 0 && table.stdout.contains("query: black leather ankle boots"), "\(table.stderr)")
+        let unknown = try loom(["query", "--index", index, "--asin", "NOSUCHASIN"])
+        #expect(unknown.status == 65 && unknown.stderr.contains("not in the index"))
+    }
+
+    /// SIGKILL `loom index` at a few moments: the index file is always a whole one, old or new.
+    func aKilledIndexRunLeavesAWholeIndex(work: TemporaryDirectory) throws {
+        let index = work.file("out/index.sqlite")
+        for delay in [0.0, 0.05, 0.15] {
+            let process = ProbeProcess("loom", arguments: ["index", "--work", work.path, "--out", index, "--no-progress"],
+                                       directory: CommandLineTests.root)
+            try process.start()
+            Thread.sleep(forTimeInterval: delay)
+            process.kill()
+            let check = try loom(["query", "--index", index, "--asin", "B0EU1LAAXS", "--k", "1", "--json"])
+            #expect(check.status == 0, "after a kill at \(delay) s: \(check.stderr)")
+        }
     }
 
     @Test func forwardPrintsOneUnitEmbeddingAndNamesAMissingImage() throws {

@@ -1,0 +1,98 @@
+import Foundation
+import GRDB
+import LoomCore
+import LoomEmbed
+import LoomImages
+import LoomIngest
+import LoomTestSupport
+import LoomText
+import Testing
+@testable import LoomIndex
+
+/// The index stage on a small catalog run through ingest, text and embed (text only: no CNN, so
+/// the test is quick): what it writes, what it refuses, and that `sqlite3` reads it.
+@Suite struct IndexStageTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static func workDirectory() throws -> TemporaryDirectory {
+        let work = TemporaryDirectory("loom-index")
+        let types = ["Shoes", "Jeans", "Dresses", "Tops, Tees & Blouses"]
+        var lines = (0..<24).map { n in
+            #"{"asin": "A\#(n)", "title": "Item \#(n) in colour \#(n % 5)", "category": ["Clothing, Shoes & Jewelry", "Women", "\#(types[n % 4])"]}"#
+        }
+        lines.append(#"{"asin": "NOTEXT", "title": "", "category": ["Clothing, Shoes & Jewelry", "Women", "Shoes"]}"#)
+        let catalog = work.file("catalog.jsonl")
+        try lines.joined(separator: "\n").write(toFile: catalog, atomically: true, encoding: .utf8)
+        let runner = StageRunner(context: StageContext(workDirectory: work.path, outDirectory: work.file("out"), threads: 2, showProgress: false))
+        try runner.run(IngestStage(), settings: IngestSettings(catalog: [catalog], images: [], maxRejectRatio: 1))
+        try runner.run(ImagesStage(), settings: .defaults)   // no pictures: every item is text only
+        var text = TextSettings.defaults
+        text.vocab = root.appendingPathComponent("Models/wordpiece/vocab.txt").path
+        text.maxRejectRatio = 1
+        try runner.run(TextStage(), settings: text)
+        try runner.run(EmbedStage(), settings: EmbedSettings(model: root.appendingPathComponent("Models/loomnet-v1").path,
+                                                             batch: 32, maxRejectRatio: 1))
+        try runner.run(IndexStage(), settings: .defaults)
+        return work
+    }
+
+    @Test func writesUnitVectorsOfEveryEmbeddedItemAndListsTheRest() throws {
+        let work = try Self.workDirectory()
+        let path = work.file("out/index.sqlite")
+        let index = try IndexFile(path: path)
+        #expect(index.items.count == 24 && index.matrix.dim == 256)
+        #expect(index.row(asin: "NOTEXT") == nil)
+        #expect(index.meta["metric"] == "cosine" && index.meta["model"]?.hasSuffix("Models/loomnet-v1") == true)
+        let rejects = try StageOutputReader.open(path: path).read { db in
+            try Row.fetchAll(db, sql: "SELECT source, reason FROM rejects").map { "\($0["source"] as String) \($0["reason"] as String)" }
+        }
+        #expect(rejects == ["NOTEXT no_embedding"])
+        for row in 0..<index.matrix.count {
+            let norm = index.matrix.vector(row: row).map { Double($0) * Double($0) }.reduce(0, +).squareRoot()
+            #expect(abs(norm - 1) < 1e-5)
+        }
+        // An item's nearest neighbour is never itself once it is excluded; with it, it is first.
+        let row = try #require(index.row(asin: "A3"))
+        let own = VectorSearch.search(index.matrix.vector(row: row), queryCount: 1, in: index.matrix, k: 1)[0]
+        #expect(own.first?.id == index.items[row].id)
+    }
+
+    @Test func theSqlite3CommandLineToolReadsTheIndex() throws {
+        let work = try Self.workDirectory()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["sqlite3", work.file("out/index.sqlite"),
+                             "SELECT COUNT(*), MIN(length(vector)), MAX(length(vector)) FROM vectors JOIN items USING (id); PRAGMA integrity_check;"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        process.waitUntilExit()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0)
+        #expect(output == "24|1024|1024\nok\n")
+    }
+
+    @Test func aTruncatedOrForeignFileIsRefusedNamingIt() throws {
+        let work = try Self.workDirectory()
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: work.file("out/index.sqlite")))
+        for (name, content) in [("truncated.sqlite", bytes.prefix(bytes.count / 3)), ("garbage.sqlite", Data(repeating: 0x5A, count: 8192)),
+                                ("empty.sqlite", Data())] {
+            let path = work.file(name)
+            try content.write(to: URL(fileURLWithPath: path))
+            do {
+                _ = try IndexFile(path: path)
+                Issue.record("\(name) opened as an index")
+            } catch let error as LoomError {
+                #expect(String(describing: error).contains(path), "\(error)")
+            }
+        }
+        // Another stage's output is a SQLite file, but not an index.
+        do {
+            _ = try IndexFile(path: work.file("embeddings.sqlite"))
+            Issue.record("embeddings.sqlite opened as an index")
+        } catch {
+            #expect(String(describing: error).contains("not a Loom index"))
+        }
+    }
+}
