@@ -97,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "loom-bench",
             dependencies: ["LoomCore", "LoomSampleData", "LoomImages", "LoomText", "LoomInference", "LoomIndex",
-                           .product(name: "Crypto", package: "swift-crypto")],
+                           .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/LoomBench",
             swiftSettings: cpuFlags),
 

@@ -50,6 +50,9 @@ if wanted("tokenizer") { try TokenizerBenchmark.run(scratch: scratch, repeats: 3
 // Inference: SGEMM, MobileNetV2 and LoomNet beside OpenBLAS / onnxruntime / PyTorch.
 if wanted("gemm") { InferenceBenchmark.gemm(repeats: 3) }
 if wanted("networks") { try InferenceBenchmark.networks(repeats: 5) }
+
+// Search: exact top-10 over 100k × 256 beside faiss IndexFlatIP.
+if wanted("search") { try SearchBenchmark.run(scratch: scratch) }
 if sections.contains("mobilenet-shapes") { InferenceBenchmark.mobileNetShapes(repeats: 5) }
 if sections.contains("depthwise-shapes") { InferenceBenchmark.depthwiseShapes() }
 if sections.contains("mobilenet-profile") { try InferenceBenchmark.mobileNetProfile() }
