@@ -49,6 +49,8 @@ import Testing
         let one = VectorSearch.search(queries, queryCount: queryCount, in: matrix, k: 10, threads: 1)
         let two = VectorSearch.search(queries, queryCount: queryCount, in: matrix, k: 10, threads: 2)
         #expect(one == two, "the same hits, bit for bit, at 1 and 2 threads")
+        let alone = VectorSearch.search(Array(queries.prefix(dim)), queryCount: 1, in: matrix, k: 10, threads: 2)
+        #expect(alone[0] == one[0], "a query alone gets the same scores as in a batch")
         #expect(Self.sameAnswer(one, expected))
         #expect(one.allSatisfy { $0.count == 10 })
     }

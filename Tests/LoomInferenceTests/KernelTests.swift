@@ -61,6 +61,24 @@ import Testing
         }
     }
 
+    @Test(arguments: [1, 17, 40, 300])
+    func oneRowAndAColumnRangeGiveTheSameBitsAsTheTiledKernel(columns n: Int) {
+        var random = SeededRandom(seed: UInt64(n))
+        let k = 300   // two depth blocks
+        let a = random.floats(2 * k), bias = random.floats(n)
+        let b = random.floats(k * n).withUnsafeBufferPointer { PackedMatrix(depth: k, columns: n, rowMajor: $0.baseAddress!, ldb: n) }
+        let tiled = FloatBuffer(count: 2 * n)
+        SGEMM.multiply(m: 2, a: a, lda: k, b: b, c: tiled.pointer, ldc: n, bias: bias, activation: .relu)
+        let single = FloatBuffer(count: n)
+        SGEMM.multiply(m: 1, a: a, lda: k, b: b, columns: 0..<n, c: single.pointer, ldc: n, bias: bias, activation: .relu)
+        #expect(single.array == Array(tiled.array.prefix(n)), "N = \(n): one row differs from the tiled kernel's first row")
+        if n > 16 {   // a strip-aligned part of the columns lands at the start of C
+            let part = FloatBuffer(count: 2 * (n - 16))
+            SGEMM.multiply(m: 2, a: a, lda: k, b: b, columns: 16..<n, c: part.pointer, ldc: n - 16, bias: bias, activation: .relu)
+            #expect(part.array == Array(tiled.array[16..<n]) + Array(tiled.array[(n + 16)..<(2 * n)]))
+        }
+    }
+
     @Test func packingAWeightTransposedEqualsPackingItsTranspose() {
         var random = SeededRandom(seed: 3)
         let (outputs, inputs) = (17, 259)

@@ -51,7 +51,7 @@ public enum VectorSearch {
                      filter: SearchFilter?) -> [TopK] {
         var heaps = (0..<queryCount).map { _ in TopK(k: k) }
         guard !rows.isEmpty else { return heaps }
-        let scores = FloatBuffer(count: queryBlock * vectorBlock, zeroed: false)
+        let scores = FloatBuffer(count: min(queryCount, queryBlock) * vectorBlock, zeroed: false)
         var q0 = 0
         while q0 < queryCount {
             let queriesHere = min(queryBlock, queryCount - q0)

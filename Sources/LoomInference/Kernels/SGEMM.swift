@@ -60,10 +60,76 @@ public enum SGEMM {
                      && columns.upperBound <= b.columns, "column range \(columns) is not strip-aligned")
         guard m > 0, !columns.isEmpty else { return }
         let strips = (columns.lowerBound / 16)..<((columns.upperBound + 15) / 16)
+        if m == 1 {
+            multiplyVector(a, b: b, strips: strips, c: c, bias: bias, activation: activation)
+            return
+        }
         // multiplyRows addresses C by absolute column; shift the base so that it lands on `c`.
         let base = UnsafeMutablePointer<Float>(bitPattern: Int(bitPattern: c) - columns.lowerBound * MemoryLayout<Float>.stride)!
-        multiplyRows(0, m, strips: strips, a: a, lda: lda, b: b, c: base, ldc: ldc, bias: bias.map { $0 - columns.lowerBound },
+        multiplyRows(0, m, strips: strips, a: a, lda: lda, b: b, c: base, ldc: ldc, bias: bias,
                      activation: activation)
+    }
+
+    /// One row of A times the strips `strips` of B, into C from the first strip's column on:
+    /// four strips (eight accumulators) at a time, so one query against a large B streams B once
+    /// without the six-row tile's redundant work. Each element gets the same sequence of fused
+    /// multiply-adds as in `microKernel` (bias, then k ascending), so the same bits.
+    static func multiplyVector(_ a: UnsafePointer<Float>, b: PackedMatrix, strips: Range<Int>, c: UnsafeMutablePointer<Float>,
+                               bias: UnsafePointer<Float>?, activation: Activation) {
+        var strip = strips.lowerBound
+        while strip < strips.upperBound {
+            let group = min(4, strips.upperBound - strip)
+            func start(_ index: Int) -> SIMD8<Float> {
+                let column = (strip + index / 2) * 16 + (index % 2) * 8
+                guard let bias, index / 2 < group, column < b.columns else { return SIMD8() }
+                return Lanes.load(bias + column, floatOffset: 0, count: min(8, b.columns - column))
+            }
+            var (c0, c1, c2, c3) = (start(0), start(1), start(2), start(3))
+            var (c4, c5, c6, c7) = (start(4), start(5), start(6), start(7))
+            var k0 = 0
+            while k0 < b.depth {
+                let blockDepth = min(b.blockDepth, b.depth - k0)
+                let p0 = UnsafeRawPointer(b.strip(k0: k0, blockDepth: blockDepth, strip: strip))
+                let stripBytes = blockDepth * 64
+                // Strips past the group's end read strip 0's data again; their sums are dropped.
+                let p1 = p0 + (group > 1 ? stripBytes : 0), p2 = p0 + (group > 2 ? 2 * stripBytes : 0)
+                let p3 = p0 + (group > 3 ? 3 * stripBytes : 0)
+                for k in 0..<blockDepth {
+                    let x = SIMD8<Float>(repeating: a[k0 + k])
+                    let offset = k * 64
+                    c0.addProduct(x, p0.load(fromByteOffset: offset, as: SIMD8<Float>.self))
+                    c1.addProduct(x, p0.load(fromByteOffset: offset + 32, as: SIMD8<Float>.self))
+                    c2.addProduct(x, p1.load(fromByteOffset: offset, as: SIMD8<Float>.self))
+                    c3.addProduct(x, p1.load(fromByteOffset: offset + 32, as: SIMD8<Float>.self))
+                    c4.addProduct(x, p2.load(fromByteOffset: offset, as: SIMD8<Float>.self))
+                    c5.addProduct(x, p2.load(fromByteOffset: offset + 32, as: SIMD8<Float>.self))
+                    c6.addProduct(x, p3.load(fromByteOffset: offset, as: SIMD8<Float>.self))
+                    c7.addProduct(x, p3.load(fromByteOffset: offset + 32, as: SIMD8<Float>.self))
+                }
+                k0 += blockDepth
+            }
+            let sums = (c0, c1, c2, c3, c4, c5, c6, c7)
+            func finished(_ index: Int) -> SIMD8<Float> {
+                switch index {
+                case 0: sums.0
+                case 1: sums.1
+                case 2: sums.2
+                case 3: sums.3
+                case 4: sums.4
+                case 5: sums.5
+                case 6: sums.6
+                default: sums.7
+                }
+            }
+            for index in 0..<(2 * group) {
+                let column = (strip + index / 2) * 16 + (index % 2) * 8
+                let lanes = min(8, b.columns - column)
+                guard lanes > 0 else { continue }
+                Lanes.store(activation.apply(finished(index)), UnsafeMutableRawPointer(c),
+                            floatOffset: column - strips.lowerBound * 16, count: lanes)
+            }
+            strip += group
+        }
     }
 
     /// Where the micro-kernel's accumulators start: zero, the bias (first depth block), or what
