@@ -15,11 +15,12 @@ import Testing
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    static func workDirectory() throws -> TemporaryDirectory {
-        let work = TemporaryDirectory("loom-index")
+    static func workDirectory(_ existing: TemporaryDirectory? = nil, renamed: Set<Int> = [], index: Bool = true) throws -> TemporaryDirectory {
+        let work = existing ?? TemporaryDirectory("loom-index")
         let types = ["Shoes", "Jeans", "Dresses", "Tops, Tees & Blouses"]
         var lines = (0..<24).map { n in
-            #"{"asin": "A\#(n)", "title": "Item \#(n) in colour \#(n % 5)", "category": ["Clothing, Shoes & Jewelry", "Women", "\#(types[n % 4])"]}"#
+            let title = renamed.contains(n) ? "Renamed item \(n) in a new colour" : "Item \(n) in colour \(n % 5)"
+            return #"{"asin": "A\#(n)", "title": "\#(title)", "category": ["Clothing, Shoes & Jewelry", "Women", "\#(types[n % 4])"]}"#
         }
         lines.append(#"{"asin": "NOTEXT", "title": "", "category": ["Clothing, Shoes & Jewelry", "Women", "Shoes"]}"#)
         let catalog = work.file("catalog.jsonl")
@@ -33,7 +34,7 @@ import Testing
         try runner.run(TextStage(), settings: text)
         try runner.run(EmbedStage(), settings: EmbedSettings(model: root.appendingPathComponent("Models/loomnet-v1").path,
                                                              batch: 32, maxRejectRatio: 1))
-        try runner.run(IndexStage(), settings: .defaults)
+        if index { try runner.run(IndexStage(), settings: .defaults) }
         return work
     }
 
@@ -56,6 +57,30 @@ import Testing
         let row = try #require(index.row(asin: "A3"))
         let own = VectorSearch.search(index.matrix.vector(row: row), queryCount: 1, in: index.matrix, k: 1)[0]
         #expect(own.first?.id == index.items[row].id)
+    }
+
+    static func tables(_ path: String) throws -> [String] {
+        try StageOutputReader.open(path: path).read { db in
+            try Row.fetchAll(db, sql: "SELECT i.id, i.asin, i.title, i.type, hex(v.vector) AS v FROM items i JOIN vectors v USING (id) ORDER BY i.id")
+                .map { "\($0["id"] as Int64) \($0["asin"] as String) \($0["title"] as String? ?? "") \($0["type"] as String) \($0["v"] as String)" }
+        }
+    }
+
+    @Test func aRebuildCopiesUnchangedRowsAndWritesOnlyTheChangedOnes() throws {
+        let work = try Self.workDirectory()
+        let path = work.file("out/index.sqlite")
+        let context = StageContext(workDirectory: work.path, outDirectory: work.file("out"), threads: 2, showProgress: false)
+        // Two titles change: ingest, text and embed rerun; those two vectors change.
+        _ = try Self.workDirectory(work, renamed: [3, 17], index: false)
+        let incremental = try StageRunner(context: context).run(IndexStage(), settings: .defaults)
+        #expect(incremental.counts["reused"] == 22 && incremental.counts["written"] == 2 && incremental.counts["indexed"] == 24, "\(incremental.counts)")
+        let afterIncremental = try Self.tables(path)
+        #expect(afterIncremental.contains { $0.contains("Renamed item 3") })
+        // The same rows as a rebuild from nothing.
+        try FileManager.default.removeItem(atPath: path)
+        let full = try StageRunner(context: context).run(IndexStage(), settings: .defaults)
+        #expect(full.counts["reused"] == 0 && full.counts["written"] == 24)
+        #expect(try Self.tables(path) == afterIncremental)
     }
 
     @Test func theSqlite3CommandLineToolReadsTheIndex() throws {

@@ -40,10 +40,12 @@ public struct IndexStage: Stage {
                 CREATE TABLE vectors (id INTEGER PRIMARY KEY, vector BLOB NOT NULL);
                 """)
         }
+        let reused = try Self.reuseUnchangedRows(output: output, context: context, embeddingsPath: embeddingsPath,
+                                                 model: embedMeta["model"] ?? "", dim: dim)
         let total = try catalog.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items") ?? 0 }
         let progress = context.progress("index items", total: total)
         defer { progress.finish() }
-        var counts = ["items": 0, "indexed": 0]
+        var counts = ["items": 0, "indexed": 0, "reused": reused.count, "written": 0]
         var after = Int64.min
         while true {
             let items = try catalog.read { db in
@@ -65,6 +67,10 @@ public struct IndexStage: Stage {
                 for item in items where context.shard.contains(key: item["asin"]) {
                     counts["items", default: 0] += 1
                     let id: Int64 = item["id"]
+                    if reused.contains(id) {   // copied from the previous index, unchanged
+                        counts["indexed", default: 0] += 1
+                        continue
+                    }
                     guard let vector = vectors[id] else {
                         output.rejects.record(source: item["asin"], position: "item \(id)", reason: Self.noEmbedding,
                                               detail: "no row in embeddings.sqlite (see the embed rejects)")
@@ -74,6 +80,7 @@ public struct IndexStage: Stage {
                     try insertItem.execute(arguments: [id, item["asin"], item["category"], item["title"], item["image"], item["type"]])
                     try insertVector.execute(arguments: [id, vector])
                     counts["indexed", default: 0] += 1
+                    counts["written", default: 0] += 1
                 }
             }
             progress.advance(by: items.count)
@@ -85,6 +92,42 @@ public struct IndexStage: Stage {
             "created": RunClock.timestamp(),
         ]
         return result
+    }
+
+    /// Incremental indexing: when the previous index (at this output's final path) was made from
+    /// the same model and dimension, every row whose item fields and vector bytes are unchanged
+    /// is copied from it in one SQL statement per table, and only new or changed rows go through
+    /// the per-row checks and inserts. Returns the ids copied (none for a shard, or without a
+    /// usable previous index).
+    static func reuseUnchangedRows(output: StageOutput, context: StageContext, embeddingsPath: String,
+                                   model: String, dim: Int) throws -> Set<Int64> {
+        let previous = output.finalPath
+        guard context.shard.isWhole, FileManager.default.fileExists(atPath: previous),
+              let meta = try? StageMeta.read(path: previous), meta.stage == name,
+              meta.extra["model"] == model, meta.extra["dim"] == String(dim)
+        else { return [] }
+        return try output.database.writeWithoutTransaction { db in
+            try db.execute(sql: "ATTACH DATABASE ? AS previous", arguments: [previous])
+            try db.execute(sql: "ATTACH DATABASE ? AS catalog", arguments: [context.workPath("catalog.sqlite")])
+            try db.execute(sql: "ATTACH DATABASE ? AS embedded", arguments: [embeddingsPath])
+            defer {
+                for schema in ["previous", "catalog", "embedded"] { try? db.execute(sql: "DETACH DATABASE \(schema)") }
+            }
+            try db.inTransaction {
+                try db.execute(sql: """
+                    INSERT INTO main.items (id, asin, category, title, image, type)
+                    SELECT p.id, p.asin, p.category, p.title, p.image, p.type
+                    FROM previous.items p
+                    JOIN catalog.items c ON c.id = p.id AND c.asin = p.asin AND c.category IS p.category
+                        AND c.title IS p.title AND c.image IS p.image AND c.type = p.type
+                    JOIN previous.vectors pv ON pv.id = p.id
+                    JOIN embedded.embeddings e ON e.id = p.id AND e.vector = pv.vector;
+                    INSERT INTO main.vectors (id, vector) SELECT pv.id, pv.vector FROM previous.vectors pv JOIN main.items i ON i.id = pv.id;
+                    """)
+                return .commit
+            }
+            return Set(try Int64.fetchAll(db, sql: "SELECT id FROM main.items"))
+        }
     }
 
     /// A vector must have `dim` floats and unit length (an embed output that is not is corrupt).
