@@ -83,6 +83,34 @@ import Testing
         #expect(try Self.tables(path) == afterIncremental)
     }
 
+    @Test func packedVectorsAreCachedBesideTheIndexAndRebuiltWhenItChanges() throws {
+        let work = try Self.workDirectory()
+        let path = work.file("out/index.sqlite"), cache = path + ".vectors"
+        let first = try IndexFile(path: path)
+        #expect(!first.loadedFromCache && FileManager.default.fileExists(atPath: cache))
+        let second = try IndexFile(path: path)
+        #expect(second.loadedFromCache)
+        let query = first.matrix.vector(row: 5)
+        #expect(VectorSearch.search(query, queryCount: 1, in: second.matrix, k: 8)
+                == VectorSearch.search(query, queryCount: 1, in: first.matrix, k: 8))
+        #expect((0..<first.matrix.count).allSatisfy { first.matrix.vector(row: $0) == second.matrix.vector(row: $0) })
+
+        // A damaged cache is ignored and written again.
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: cache))
+        try bytes.prefix(bytes.count - 100).write(to: URL(fileURLWithPath: cache))
+        #expect(try !IndexFile(path: path).loadedFromCache)
+        #expect(try IndexFile(path: path).loadedFromCache)
+
+        // A new index (other content) does not use the old cache.
+        _ = try Self.workDirectory(work, renamed: [1], index: false)
+        try StageRunner(context: StageContext(workDirectory: work.path, outDirectory: work.file("out"), threads: 2, showProgress: false))
+            .run(IndexStage(), settings: .defaults)
+        let rebuilt = try IndexFile(path: path)
+        #expect(!rebuilt.loadedFromCache)
+        let row = try #require(rebuilt.row(asin: "A1"))
+        #expect(rebuilt.matrix.vector(row: row) != first.matrix.vector(row: try #require(first.row(asin: "A1"))))
+    }
+
     @Test func theSqlite3CommandLineToolReadsTheIndex() throws {
         let work = try Self.workDirectory()
         let process = Process()

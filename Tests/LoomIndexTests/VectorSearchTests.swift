@@ -19,11 +19,12 @@ import Testing
     /// Every score computed the way the kernel does (same sums), ranked by score then id.
     static func bruteForce(_ queries: [Float], queryCount: Int, matrix: VectorMatrix, k: Int,
                            allowed: (Int, Int) -> Bool = { _, _ in true }) -> [[SearchHit]] {
-        (0..<queryCount).map { q in
+        let stored = (0..<matrix.count).map { matrix.vector(row: $0) }
+        return (0..<queryCount).map { q in
             var scores: [SearchHit] = []
             for row in 0..<matrix.count where allowed(q, row) {
                 var dot: Double = 0
-                for i in 0..<matrix.dim { dot += Double(queries[q * matrix.dim + i]) * Double(matrix.rows[row * matrix.dim + i]) }
+                for i in 0..<matrix.dim { dot += Double(queries[q * matrix.dim + i]) * Double(stored[row][i]) }
                 scores.append(SearchHit(id: matrix.ids[row], score: Float(dot)))
             }
             return Array(scores.sorted { $0.ranksBefore($1) }.prefix(k))

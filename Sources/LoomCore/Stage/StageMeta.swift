@@ -67,6 +67,9 @@ public struct StageMeta: Sendable, Equatable {
         }
         var configuration = Configuration()
         configuration.readonly = true
+        // Another connection may hold a stage output's lock for a moment (the index stage reads
+        // the catalog through ATTACH while the runner hashes it): wait rather than fail.
+        configuration.busyMode = .timeout(30)
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             defer { try? queue.close() }

@@ -5,6 +5,7 @@ import LoomInference
 
 /// An `index.sqlite` opened for queries: its vectors in a `VectorMatrix` and what is needed to
 /// print an answer. Anything that is not a complete index is refused with the file's name.
+/// The packed vectors are cached beside the index (`VectorCache`) and mapped on later opens.
 public struct IndexFile: Sendable {
     public struct Item: Sendable, Equatable {
         public var id: Int64
@@ -21,6 +22,8 @@ public struct IndexFile: Sendable {
     public let items: [Item]
     let rowByAsin: [String: Int]
     let rowById: [Int64: Int]
+    /// Whether the vectors came from the `.vectors` cache beside the index (mapped, not read).
+    public let loadedFromCache: Bool
 
     public var model: String? { meta["model"].flatMap { $0.isEmpty ? nil : $0 } }
 
@@ -40,12 +43,22 @@ public struct IndexFile: Sendable {
         }
         defer { try? database.close() }
         do {
-            let (meta, items, ids, codes, names, vectors, dim) = try database.read { db in try Self.load(db, path: path) }
+            let (meta, items, codes, names, dim) = try database.read { db in try Self.loadItems(db, path: path) }
+            let ids = items.map(\.id)
             self.meta = meta
             self.items = items
             rowByAsin = Dictionary(items.enumerated().map { ($1.asin, $0) }, uniquingKeysWith: { first, _ in first })
             rowById = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
-            matrix = VectorMatrix(dim: dim, ids: ids, vectors: vectors, typeCodes: codes, typeNames: names)
+            let contentHash = meta["content_hash"] ?? ""
+            if let packed = VectorCache.load(index: path, contentHash: contentHash, dim: dim, count: ids.count) {
+                matrix = VectorMatrix(dim: dim, ids: ids, packed: packed, typeCodes: codes, typeNames: names)
+                loadedFromCache = true
+            } else {
+                let vectors = try database.read { db in try Self.loadVectors(db, path: path, ids: ids, dim: dim) }
+                matrix = VectorMatrix(dim: dim, ids: ids, vectors: vectors, typeCodes: codes, typeNames: names)
+                loadedFromCache = false
+                if !contentHash.isEmpty { VectorCache.save(matrix.packed, index: path, contentHash: contentHash) }
+            }
         } catch let error as LoomError {
             throw error
         } catch {
@@ -53,39 +66,19 @@ public struct IndexFile: Sendable {
         }
     }
 
-    private static func load(_ db: Database, path: String) throws
-        -> ([String: String], [Item], [Int64], [UInt8], [String], FloatBuffer, Int)
-    {
+    /// Meta, every item in id order with its type code, the type names, and the dimension.
+    private static func loadItems(_ db: Database, path: String) throws -> ([String: String], [Item], [UInt8], [String], Int) {
         let meta = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map {
             ($0["key"] as String, $0["value"] as String)
         })
         guard meta["stage"] == IndexStage.name, let dim = meta["dim"].flatMap(Int.init), dim > 0 else {
             throw LoomError.badInput(path: path, position: "meta", reason: "not a Loom index (no stage=index and dim)")
         }
-        let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM vectors") ?? 0
-        let vectors = FloatBuffer(count: max(1, count * dim), zeroed: false)
-        var items: [Item] = [], ids: [Int64] = [], codes: [UInt8] = [], names: [String] = []
+        var items: [Item] = [], codes: [UInt8] = [], names: [String] = []
         var codeByName: [String: UInt8] = [:]
-        items.reserveCapacity(count)
-        let rows = try Row.fetchCursor(db, sql: """
-            SELECT v.id, v.vector, i.asin, i.type, i.title, i.category FROM vectors v JOIN items i ON i.id = v.id ORDER BY v.id
-            """)
-        var row = 0
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, asin, type, title, category FROM items ORDER BY id")
         while let record = try rows.next() {
-            guard row < count else { break }
-            let copied = try record.withUnsafeData(atIndex: 1) { data -> Bool in
-                guard let data, data.count == dim * 4 else { return false }
-                data.withUnsafeBytes { raw in
-                    // Stored little-endian, as is this machine: a straight copy.
-                    UnsafeMutableRawPointer(vectors.pointer + row * dim).copyMemory(from: raw.baseAddress!, byteCount: dim * 4)
-                }
-                return true
-            }
-            let id: Int64 = record[0]
-            guard copied else {
-                throw LoomError.badInput(path: path, position: "vectors.id \(id)", reason: "not \(dim) float32 values")
-            }
-            let type: String = record[3]
+            let type: String = record[2]
             guard codeByName[type] != nil || names.count < 256 else {
                 throw LoomError.badInput(path: path, position: "items.type", reason: "more than 256 coarse types")
             }
@@ -95,14 +88,36 @@ public struct IndexFile: Sendable {
                 names.append(type)
                 return next
             }()
-            ids.append(id)
             codes.append(code)
-            items.append(Item(id: id, asin: record[2], type: type, title: record[4], category: record[5]))
+            items.append(Item(id: record[0], asin: record[1], type: type, title: record[3], category: record[4]))
+        }
+        return (meta, items, codes, names, dim)
+    }
+
+    /// The vectors of `ids`, in that order (every item of an index has one).
+    private static func loadVectors(_ db: Database, path: String, ids: [Int64], dim: Int) throws -> FloatBuffer {
+        let vectors = FloatBuffer(count: max(1, ids.count * dim), zeroed: false)
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, vector FROM vectors ORDER BY id")
+        var row = 0
+        while let record = try rows.next() {
+            let id: Int64 = record[0]
+            guard row < ids.count, ids[row] == id else {
+                throw LoomError.badInput(path: path, position: "vectors.id \(id)", reason: "vectors and items do not match one to one")
+            }
+            let copied = try record.withUnsafeData(atIndex: 1) { data -> Bool in
+                guard let data, data.count == dim * 4 else { return false }
+                data.withUnsafeBytes { raw in
+                    // Stored little-endian, as is this machine: a straight copy.
+                    UnsafeMutableRawPointer(vectors.pointer + row * dim).copyMemory(from: raw.baseAddress!, byteCount: dim * 4)
+                }
+                return true
+            }
+            guard copied else { throw LoomError.badInput(path: path, position: "vectors.id \(id)", reason: "not \(dim) float32 values") }
             row += 1
         }
-        guard row == count else {
-            throw LoomError.badInput(path: path, position: "vectors", reason: "\(count) vectors but \(row) with an item")
+        guard row == ids.count else {
+            throw LoomError.badInput(path: path, position: "vectors", reason: "\(ids.count) items but \(row) vectors")
         }
-        return (meta, items, ids, codes, names, vectors, dim)
+        return vectors
     }
 }

@@ -9,24 +9,26 @@ public struct VectorMatrix: Sendable {
     public let typeCodes: [UInt8]
     public let typeNames: [String]
     let packed: PackedMatrix
-    /// The original rows (count × dim), to look up an item's own vector.
-    let rows: FloatBuffer
 
     public var count: Int { ids.count }
 
     /// `vectors` holds `ids.count` rows of `dim` floats.
     public init(dim: Int, ids: [Int64], vectors: FloatBuffer, typeCodes: [UInt8]? = nil, typeNames: [String] = []) {
         precondition(vectors.count >= ids.count * dim)
+        self.init(dim: dim, ids: ids, packed: PackedMatrix(depth: dim, columns: ids.count, transposing: vectors.pointer, ldw: dim),
+                  typeCodes: typeCodes, typeNames: typeNames)
+    }
+
+    /// Vectors already packed (mapped from the cache file beside an index).
+    public init(dim: Int, ids: [Int64], packed: PackedMatrix, typeCodes: [UInt8]? = nil, typeNames: [String] = []) {
+        precondition(packed.depth == dim && packed.columns == ids.count)
         self.dim = dim
         self.ids = ids
         self.typeCodes = typeCodes ?? [UInt8](repeating: 0, count: ids.count)
         self.typeNames = typeNames
-        rows = vectors
-        packed = PackedMatrix(depth: dim, columns: ids.count, transposing: vectors.pointer, ldw: dim)
+        self.packed = packed
     }
 
     /// The stored vector of row `row`.
-    public func vector(row: Int) -> [Float] {
-        Array(UnsafeBufferPointer(start: rows.pointer + row * dim, count: dim))
-    }
+    public func vector(row: Int) -> [Float] { packed.column(row) }
 }

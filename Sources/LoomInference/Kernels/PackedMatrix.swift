@@ -6,9 +6,9 @@
 public struct PackedMatrix: Sendable {
     public let depth: Int      // K
     public let columns: Int    // N
-    let paddedColumns: Int
+    public let paddedColumns: Int
     /// Rows of B per depth block (the last block may be shorter).
-    let blockDepth: Int
+    public let blockDepth: Int
     let storage: FloatBuffer
 
     /// Packs B given as `depth` rows of `columns` floats (row stride `ldb`).
@@ -34,6 +34,40 @@ public struct PackedMatrix: Sendable {
                 k0 += blockDepth
             }
         }
+    }
+
+    /// Floats of packed storage a K×N matrix takes.
+    public static func storageCount(depth: Int, columns: Int) -> Int { depth * ((columns + 15) / 16 * 16) }
+
+    /// A matrix packed earlier (its `packedValues`, saved and mapped back from a file).
+    public init(depth: Int, columns: Int, packed: FloatBuffer) {
+        precondition(packed.count >= Self.storageCount(depth: depth, columns: columns), "packed storage too small")
+        self.depth = depth
+        self.columns = columns
+        paddedColumns = (columns + 15) / 16 * 16
+        let blocks = max(1, (depth + SGEMM.maxDepthBlock - 1) / SGEMM.maxDepthBlock)
+        blockDepth = max(1, (depth + blocks - 1) / blocks)
+        storage = packed
+    }
+
+    /// The packed storage, to save it.
+    public var packedValues: UnsafeBufferPointer<Float> {
+        UnsafeBufferPointer(start: storage.pointer, count: Self.storageCount(depth: depth, columns: columns))
+    }
+
+    /// Column `n` of B (row `n` of a transposed weight: a search index's vector `n`).
+    public func column(_ n: Int) -> [Float] {
+        precondition(n >= 0 && n < columns)
+        var values = [Float](repeating: 0, count: depth)
+        let (strip, lane) = (n / 16, n % 16)
+        var k0 = 0
+        while k0 < depth {
+            let blockDepth = min(self.blockDepth, depth - k0)
+            let base = storage.pointer + blockOffset(k0: k0) + strip * blockDepth * 16 + lane
+            for k in 0..<blockDepth { values[k0 + k] = base[k * 16] }
+            k0 += blockDepth
+        }
+        return values
     }
 
     /// Zeroed storage of the right size (padding columns stay zero).

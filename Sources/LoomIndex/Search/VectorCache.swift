@@ -1,0 +1,71 @@
+import Foundation
+import LoomCore
+import LoomInference
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `<index>.vectors`: the index's vectors already packed for the search kernel, memory-mapped on
+/// the next open instead of read out of SQLite and packed again. Tied to the index by its
+/// `content_hash`, dimension and count; a cache that does not match, or is damaged, is ignored
+/// and rewritten. Layout: a 128-byte header (magic, version, dim, count, content hash), then
+/// the packed floats (little-endian, as this machine stores them).
+enum VectorCache {
+    static let magic: [UInt8] = Array("LOOMVEC1".utf8)
+    static let headerBytes = 128
+
+    static func path(forIndex index: String) -> String { index + ".vectors" }
+
+    /// The packed matrix from a valid cache, or nil.
+    static func load(index: String, contentHash: String, dim: Int, count: Int) -> PackedMatrix? {
+        let expected = headerBytes + PackedMatrix.storageCount(depth: dim, columns: count) * 4
+        guard let file = MappedFile(path: path(forIndex: index)), file.length == expected else { return nil }
+        guard header(dim: dim, count: count, contentHash: contentHash) == Array(UnsafeRawBufferPointer(start: file.base, count: headerBytes)) else {
+            return nil
+        }
+        let floats = UnsafeMutableRawPointer(mutating: file.base + headerBytes).assumingMemoryBound(to: Float.self)
+        let storage = FloatBuffer(borrowing: floats, count: PackedMatrix.storageCount(depth: dim, columns: count), owner: file)
+        return PackedMatrix(depth: dim, columns: count, packed: storage)
+    }
+
+    /// Writes the cache beside the index (to a temporary name, then renamed); a directory that
+    /// cannot be written to just means no cache.
+    static func save(_ packed: PackedMatrix, index: String, contentHash: String) {
+        let target = path(forIndex: index)
+        let temporary = "\(target).tmp-\(getpid())"
+        var data = Data(header(dim: packed.depth, count: packed.columns, contentHash: contentHash))
+        data.append(UnsafeBufferPointer(start: packed.packedValues.baseAddress, count: packed.packedValues.count))
+        guard FileManager.default.createFile(atPath: temporary, contents: data) else { return }
+        if rename(temporary, target) != 0 { unlink(temporary) }
+    }
+
+    static func header(dim: Int, count: Int, contentHash: String) -> [UInt8] {
+        var bytes = magic
+        withUnsafeBytes(of: UInt32(1).littleEndian) { bytes += $0 }
+        withUnsafeBytes(of: UInt32(dim).littleEndian) { bytes += $0 }
+        withUnsafeBytes(of: UInt64(count).littleEndian) { bytes += $0 }
+        bytes += Array(contentHash.utf8.prefix(96))
+        bytes += [UInt8](repeating: 0, count: headerBytes - bytes.count)
+        return bytes
+    }
+}
+
+/// A whole file mapped read-only; unmapped when the last buffer borrowing it goes away.
+final class MappedFile: @unchecked Sendable {
+    // @unchecked: the mapping is read-only and immutable.
+    let base: UnsafeRawPointer
+    let length: Int
+
+    init?(path: String) {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_size > 0 else { return nil }
+        length = Int(info.st_size)
+        guard let mapped = mmap(nil, length, PROT_READ, MAP_PRIVATE, descriptor, 0), mapped != MAP_FAILED else { return nil }
+        base = UnsafeRawPointer(mapped)
+    }
+
+    deinit { munmap(UnsafeMutableRawPointer(mutating: base), length) }
+}
