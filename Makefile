@@ -22,6 +22,7 @@ sample: release
 	$(RELEASE_LOOM) run Pipelines/sample.yaml
 	$(RELEASE_LOOM) status --pipeline Pipelines/sample.yaml
 	python3 scripts/example-query.py work/catalog.sqlite
+	$(RELEASE_LOOM) query --index out/index.sqlite --asin $$(python3 scripts/example-query.py --anchor work/catalog.sqlite) --type shoes --k 5
 
 ## test: unit tests, then check that SampleData regenerates byte for byte
 test: build

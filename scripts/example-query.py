@@ -1,16 +1,21 @@
 #!/usr/bin/env python3
-"""`make sample`'s example query, until `loom query` lands: a dress from the sample catalog and
-what shoppers bought with it, straight from work/catalog.sqlite (any SQLite client can read it)."""
+"""`make sample`'s example: a dress from the sample catalog and what shoppers bought with it,
+straight from work/catalog.sqlite (any SQLite client can read it) — the answer `loom query` is
+then asked for. `--anchor` prints only the dress's asin (for the Makefile to query)."""
 import sqlite3
 import sys
 
-path = sys.argv[1] if len(sys.argv) > 1 else "work/catalog.sqlite"
+arguments = [a for a in sys.argv[1:] if a != "--anchor"]
+path = arguments[0] if arguments else "work/catalog.sqlite"
 db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
 anchor = db.execute(
     "SELECT i.id, i.asin, i.title FROM items i JOIN edges e ON e.src = i.id AND e.kind = 'also_bought' "
     "WHERE i.type = 'dress' GROUP BY i.id ORDER BY i.id LIMIT 1").fetchone()
 if anchor is None:
     sys.exit("no dress with also-bought partners in " + path)
+if "--anchor" in sys.argv:
+    print(anchor[1])
+    sys.exit(0)
 print(f"\nexample: what was bought with {anchor[1]} \"{anchor[2]}\"")
 rows = db.execute(
     "SELECT i.asin, i.type, i.title FROM edges e JOIN items i ON i.id = e.dst "
