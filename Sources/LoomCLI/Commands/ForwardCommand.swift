@@ -1,9 +1,7 @@
 import ArgumentParser
 import Foundation
 import LoomCore
-import LoomImages
 import LoomInference
-import LoomText
 
 /// `loom forward`: the embedding of one item given by hand, to check a model or an image.
 struct ForwardCommand: ParsableCommand {
@@ -36,24 +34,9 @@ struct ForwardCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let network = try LoomNet(directory: model)
-            let config = network.config
-            var tokens: [Int32] = []
-            if let text {
-                let vocab = (model as NSString).appendingPathComponent("vocab.txt")
-                let tokenizer = WordPieceTokenizer(vocabulary: try WordPieceVocabulary(path: vocab))
-                tokens = tokenizer.encode(text, maxLength: config.text.maxLen).ids
-            }
-            var pixels: [UInt8]?
-            if let image {
-                let (bytes, readError) = ImagesStage.read(image)
-                guard let bytes else { throw LoomError.inputMissing(path: image, reason: readError?.message ?? "cannot read") }
-                do throws(ImageError) {
-                    pixels = try ImageNormalizer(size: config.imageSize).modelInput(bytes)
-                } catch {
-                    throw LoomError.badInput(path: image, position: nil, reason: "\(error.rejectReason): \(error.message)")
-                }
-            }
-            let output = try network.forward([LoomNet.Input(pixels: pixels, tokens: tokens)],
+            let item = try NewItemInput(config: network.config, modelDirectory: model).input(image: image, text: text)
+            let (pixels, tokens) = (item.pixels, item.tokens)
+            let output = try network.forward([item],
                                              threads: threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount)[0]
             if json {
                 let object: [String: Any] = [

@@ -1,10 +1,8 @@
 import ArgumentParser
 import Foundation
 import LoomCore
-import LoomImages
 import LoomIndex
 import LoomInference
-import LoomText
 
 /// `loom query`: what goes with this item? Exact top-k by cosine over an index.
 struct QueryCommand: ParsableCommand {
@@ -75,6 +73,12 @@ struct QueryCommand: ParsableCommand {
                 allowed = [UInt8(code)]
             }
             var filter = SearchFilter(queries: queries.count, allowedTypes: allowed)
+            // The model, for new items only: loaded once, with its vocabulary read once.
+            let network = try queries.contains { $0.asin == nil } ? LoomNet(directory: try modelDirectory(file)) : nil
+            if let network, network.embeddingDim != file.matrix.dim {
+                throw LoomError.usage("the model makes \(network.embeddingDim)-d vectors; \(index) holds \(file.matrix.dim)-d ones")
+            }
+            let maker = try network.map { NewItemInput(config: $0.config, modelDirectory: try modelDirectory(file)) }
             var vectors: [Float] = []
             var newItems: [(slot: Int, input: LoomNet.Input)] = []
             for (slot, query) in queries.enumerated() {
@@ -87,14 +91,10 @@ struct QueryCommand: ParsableCommand {
                     if excludeSameType { filter.excludedType[slot] = file.matrix.typeCodes[row] }
                 } else {
                     vectors += [Float](repeating: 0, count: file.matrix.dim)
-                    newItems.append((slot, try input(for: query, file: file)))
+                    newItems.append((slot, try maker!.input(image: query.image, text: query.title)))
                 }
             }
-            if !newItems.isEmpty {
-                let network = try LoomNet(directory: try modelDirectory(file))
-                guard network.embeddingDim == file.matrix.dim else {
-                    throw LoomError.usage("the model makes \(network.embeddingDim)-d vectors; \(index) holds \(file.matrix.dim)-d ones")
-                }
+            if let network, !newItems.isEmpty {
                 let outputs = try network.forward(newItems.map(\.input), threads: workers)
                 for (item, output) in zip(newItems, outputs) {
                     vectors.replaceSubrange((item.slot * file.matrix.dim)..<((item.slot + 1) * file.matrix.dim), with: output.embedding)
@@ -133,29 +133,6 @@ struct QueryCommand: ParsableCommand {
             throw LoomError.usage("\(index) records no model; give --model to embed a new item")
         }
         return recorded
-    }
-
-    /// A new item's network input: the image through the images stage's resize, the title
-    /// tokenised with the model's vocabulary.
-    func input(for query: Query, file: IndexFile) throws -> LoomNet.Input {
-        let directory = try modelDirectory(file)
-        let config = try LoomNetConfig.load(path: (directory as NSString).appendingPathComponent("config.json"))
-        var tokens: [Int32] = []
-        if let title = query.title {
-            let vocab = (directory as NSString).appendingPathComponent("vocab.txt")
-            tokens = WordPieceTokenizer(vocabulary: try WordPieceVocabulary(path: vocab)).encode(title, maxLength: config.text.maxLen).ids
-        }
-        var pixels: [UInt8]?
-        if let image = query.image {
-            let (bytes, readError) = ImagesStage.read(image)
-            guard let bytes else { throw LoomError.inputMissing(path: image, reason: readError?.message ?? "cannot read") }
-            do throws(ImageError) {
-                pixels = try ImageNormalizer(size: config.imageSize).modelInput(bytes)
-            } catch {
-                throw LoomError.badInput(path: image, position: nil, reason: "\(error.rejectReason): \(error.message)")
-            }
-        }
-        return LoomNet.Input(pixels: pixels, tokens: tokens)
     }
 
     func print(_ query: Query, _ hits: [SearchHit], file: IndexFile) throws {

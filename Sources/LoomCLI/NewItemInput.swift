@@ -1,0 +1,41 @@
+import Foundation
+import LoomCore
+import LoomImages
+import LoomInference
+import LoomText
+
+/// A hand-given item (an image file, a title) as the network's input: the image through the
+/// images stage's resize and crop (used as it is when it already has the model's size), the
+/// text tokenised with the model directory's `vocab.txt`. The vocabulary is read once, on first use.
+final class NewItemInput {
+    let config: LoomNetConfig
+    let modelDirectory: String
+    private var tokenizer: WordPieceTokenizer?
+
+    init(config: LoomNetConfig, modelDirectory: String) {
+        self.config = config
+        self.modelDirectory = modelDirectory
+    }
+
+    func input(image: String?, text: String?) throws -> LoomNet.Input {
+        var tokens: [Int32] = []
+        if let text {
+            if tokenizer == nil {
+                let vocab = (modelDirectory as NSString).appendingPathComponent("vocab.txt")
+                tokenizer = WordPieceTokenizer(vocabulary: try WordPieceVocabulary(path: vocab))
+            }
+            tokens = tokenizer!.encode(text, maxLength: config.text.maxLen).ids
+        }
+        var pixels: [UInt8]?
+        if let image {
+            let (bytes, readError) = ImagesStage.read(image)
+            guard let bytes else { throw LoomError.inputMissing(path: image, reason: readError?.message ?? "cannot read") }
+            do throws(ImageError) {
+                pixels = try ImageNormalizer(size: config.imageSize).modelInput(bytes)
+            } catch {
+                throw LoomError.badInput(path: image, position: nil, reason: "\(error.rejectReason): \(error.message)")
+            }
+        }
+        return LoomNet.Input(pixels: pixels, tokens: tokens)
+    }
+}
