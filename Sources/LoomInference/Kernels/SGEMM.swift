@@ -193,6 +193,21 @@ public enum SGEMM {
         }
     }
 
+    /// The six A rows and six output rows of a tile; with fewer than six rows the missing ones
+    /// repeat the last (see `microKernel`).
+    @inline(__always)
+    static func tileRows(a: UnsafePointer<Float>, lda: Int, out: UnsafeMutablePointer<Float>, ldo: Int, rows: Int) -> (
+        (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
+        (UnsafeMutableRawPointer, UnsafeMutableRawPointer, UnsafeMutableRawPointer, UnsafeMutableRawPointer,
+         UnsafeMutableRawPointer, UnsafeMutableRawPointer)
+    ) {
+        func row(_ r: Int) -> Int { min(r, rows - 1) }
+        return ((a, a + row(1) * lda, a + row(2) * lda, a + row(3) * lda, a + row(4) * lda, a + row(5) * lda),
+                (UnsafeMutableRawPointer(out), UnsafeMutableRawPointer(out + row(1) * ldo), UnsafeMutableRawPointer(out + row(2) * ldo),
+                 UnsafeMutableRawPointer(out + row(3) * ldo), UnsafeMutableRawPointer(out + row(4) * ldo),
+                 UnsafeMutableRawPointer(out + row(5) * ldo)))
+    }
+
     /// A 6×16 block of the output: accumulators start from `start`, take `depth` rank-1 updates
     /// from A's rows and B's packed strip, get the activation and are stored to `out` (rows `ldo`
     /// apart). With fewer than six rows the missing ones repeat the last row, whose pointers they
@@ -202,18 +217,7 @@ public enum SGEMM {
         a: UnsafePointer<Float>, lda: Int, rows: Int, b: UnsafePointer<Float>, depth: Int,
         start: Start, out: UnsafeMutablePointer<Float>, ldo: Int, activation: Activation
     ) {
-        let a0 = a
-        let a1 = a + min(1, rows - 1) * lda
-        let a2 = a + min(2, rows - 1) * lda
-        let a3 = a + min(3, rows - 1) * lda
-        let a4 = a + min(4, rows - 1) * lda
-        let a5 = a + min(5, rows - 1) * lda
-        let o0 = UnsafeMutableRawPointer(out)
-        let o1 = UnsafeMutableRawPointer(out + min(1, rows - 1) * ldo)
-        let o2 = UnsafeMutableRawPointer(out + min(2, rows - 1) * ldo)
-        let o3 = UnsafeMutableRawPointer(out + min(3, rows - 1) * ldo)
-        let o4 = UnsafeMutableRawPointer(out + min(4, rows - 1) * ldo)
-        let o5 = UnsafeMutableRawPointer(out + min(5, rows - 1) * ldo)
+        let ((a0, a1, a2, a3, a4, a5), (o0, o1, o2, o3, o4, o5)) = tileRows(a: a, lda: lda, out: out, ldo: ldo, rows: rows)
         var c00: SIMD8<Float>, c01: SIMD8<Float>, c10: SIMD8<Float>, c11: SIMD8<Float>
         var c20: SIMD8<Float>, c21: SIMD8<Float>, c30: SIMD8<Float>, c31: SIMD8<Float>
         var c40: SIMD8<Float>, c41: SIMD8<Float>, c50: SIMD8<Float>, c51: SIMD8<Float>
@@ -271,18 +275,7 @@ public enum SGEMM {
         a: UnsafePointer<Float>, lda: Int, rows: Int, b: UnsafePointer<Float>, depth: Int,
         start: Start, out: UnsafeMutablePointer<Float>, ldo: Int, activation: Activation
     ) {
-        let a0 = a
-        let a1 = a + min(1, rows - 1) * lda
-        let a2 = a + min(2, rows - 1) * lda
-        let a3 = a + min(3, rows - 1) * lda
-        let a4 = a + min(4, rows - 1) * lda
-        let a5 = a + min(5, rows - 1) * lda
-        let o0 = UnsafeMutableRawPointer(out)
-        let o1 = UnsafeMutableRawPointer(out + min(1, rows - 1) * ldo)
-        let o2 = UnsafeMutableRawPointer(out + min(2, rows - 1) * ldo)
-        let o3 = UnsafeMutableRawPointer(out + min(3, rows - 1) * ldo)
-        let o4 = UnsafeMutableRawPointer(out + min(4, rows - 1) * ldo)
-        let o5 = UnsafeMutableRawPointer(out + min(5, rows - 1) * ldo)
+        let ((a0, a1, a2, a3, a4, a5), (o0, o1, o2, o3, o4, o5)) = tileRows(a: a, lda: lda, out: out, ldo: ldo, rows: rows)
         var c0: SIMD8<Float>, c1: SIMD8<Float>, c2: SIMD8<Float>, c3: SIMD8<Float>, c4: SIMD8<Float>, c5: SIMD8<Float>
         switch start {
         case .zero:
