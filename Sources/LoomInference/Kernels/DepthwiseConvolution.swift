@@ -97,22 +97,20 @@ public enum DepthwiseConvolution {
                     upper.addProduct(x(above, offset &+ pixelBytes), w1)
                     if right { upper.addProduct(x(above, offset &+ 2 &* pixelBytes), w2) }
                 }
-                if left {
-                    centre = x(middle, offset) * w3
-                    centre.addProduct(x(middle, offset &+ pixelBytes), w4)
-                } else {
-                    centre = x(middle, offset &+ pixelBytes) * w4
-                }
-                if right { centre.addProduct(x(middle, offset &+ 2 &* pixelBytes), w5) }
-                if bottom {
+                // A lower row's sum starts from its first tap inside the image.
+                func rowSum(_ row: UnsafeRawPointer, _ wLeft: SIMD8<Float>, _ wMiddle: SIMD8<Float>, _ wRight: SIMD8<Float>) -> SIMD8<Float> {
+                    var sum: SIMD8<Float>
                     if left {
-                        lower = x(below, offset) * w6
-                        lower.addProduct(x(below, offset &+ pixelBytes), w7)
+                        sum = x(row, offset) * wLeft
+                        sum.addProduct(x(row, offset &+ pixelBytes), wMiddle)
                     } else {
-                        lower = x(below, offset &+ pixelBytes) * w7
+                        sum = x(row, offset &+ pixelBytes) * wMiddle
                     }
-                    if right { lower.addProduct(x(below, offset &+ 2 &* pixelBytes), w8) }
+                    if right { sum.addProduct(x(row, offset &+ 2 &* pixelBytes), wRight) }
+                    return sum
                 }
+                centre = rowSum(middle, w3, w4, w5)
+                if bottom { lower = rowSum(below, w6, w7, w8) }
                 target.storeBytes(of: clamp.apply((upper + centre) + lower), toByteOffset: ox &* outPixelBytes, as: SIMD8<Float>.self)
             }
             guard top, bottom else {
