@@ -13,7 +13,22 @@ public struct PackedMatrix: Sendable {
 
     /// Packs B given as `depth` rows of `columns` floats (row stride `ldb`).
     public init(depth: Int, columns: Int, rowMajor b: UnsafePointer<Float>, ldb: Int) {
-        self.init(depth: depth, columns: columns) { k, n in b[k * ldb + n] }
+        self.init(depth: depth, columns: columns, zeroed: true)
+        // Strip rows are 16 contiguous floats of a source row: copied as runs (training packs
+        // activations of thousands of rows every step).
+        let out = storage.pointer
+        var k0 = 0
+        while k0 < depth {
+            let blockDepth = min(self.blockDepth, depth - k0)
+            for strip in 0..<(paddedColumns / 16) {
+                let base = out + blockOffset(k0: k0) + strip * blockDepth * 16
+                let width = min(16, columns - strip * 16)
+                for k in 0..<blockDepth {
+                    (base + k * 16).update(from: b + (k0 + k) * ldb + strip * 16, count: width)
+                }
+            }
+            k0 += blockDepth
+        }
     }
 
     /// Packs Bᵀ of a weight stored as `columns` rows of `depth` floats — PyTorch's Linear and

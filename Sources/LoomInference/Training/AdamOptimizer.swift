@@ -1,0 +1,110 @@
+import Foundation
+
+/// Adam (Kingma & Ba; PyTorch's defaults β = 0.9, 0.999, ε = 1e-8, no weight decay) with
+/// clipping of the global gradient norm. The embedding table's gradient is sparse: only rows
+/// that ever had a gradient are visited, which gives exactly dense Adam's result (a row whose
+/// moments are zero does not move).
+public final class AdamOptimizer: @unchecked Sendable {
+    public var learningRate: Float
+    public let beta1: Float = 0.9
+    public let beta2: Float = 0.999
+    public let epsilon: Float = 1e-8
+    public let maxGradientNorm: Float
+    public private(set) var step: Int = 0
+    let first: [FloatBuffer]
+    let second: [FloatBuffer]
+    /// Per sparse tensor: rows that have moments (sorted).
+    var liveRows: [Int: [Int]] = [:]
+    private var live: [Int: [Bool]] = [:]
+
+    public init(parameters: HeadParameters, learningRate: Float, maxGradientNorm: Float) {
+        self.learningRate = learningRate
+        self.maxGradientNorm = maxGradientNorm
+        first = parameters.tensors.map { FloatBuffer(count: $0.count) }
+        second = parameters.tensors.map { FloatBuffer(count: $0.count) }
+        for (index, tensor) in parameters.tensors.enumerated() where tensor.touchedRows != nil {
+            liveRows[index] = []
+            live[index] = [Bool](repeating: false, count: tensor.shape[0])
+        }
+    }
+
+    /// The global L2 norm of the gradients, summed tensor by tensor in order.
+    public static func gradientNorm(_ parameters: HeadParameters) -> Double {
+        var total: Double = 0
+        for tensor in parameters.tensors {
+            let g = tensor.gradient.pointer
+            if let rows = tensor.touchedRows {
+                let width = tensor.shape[1]
+                for row in rows { for i in 0..<width { total += Double(g[row * width + i]) * Double(g[row * width + i]) } }
+            } else {
+                for i in 0..<tensor.count { total += Double(g[i]) * Double(g[i]) }
+            }
+        }
+        return total.squareRoot()
+    }
+
+    /// Clips, then updates every parameter. Returns the norm before clipping.
+    @discardableResult
+    public func update(_ parameters: HeadParameters) -> Double {
+        let norm = Self.gradientNorm(parameters)
+        let clip: Float = maxGradientNorm > 0 && norm > Double(maxGradientNorm) ? Float(Double(maxGradientNorm) / (norm + 1e-6)) : 1
+        step += 1
+        let correction1 = 1 - Float(pow(Double(beta1), Double(step)))
+        let correction2 = 1 - Float(pow(Double(beta2), Double(step)))
+        let stepSize = learningRate / correction1
+        let rootCorrection2 = correction2.squareRoot()
+        for (index, tensor) in parameters.tensors.enumerated() {
+            let value = tensor.value.pointer, gradient = tensor.gradient.pointer
+            let m = first[index].pointer, v = second[index].pointer
+            func updateRange(_ range: Range<Int>) {
+                for i in range {
+                    let g = gradient[i] * clip
+                    m[i] = beta1 * m[i] + (1 - beta1) * g
+                    v[i] = beta2 * v[i] + (1 - beta2) * g * g
+                    value[i] -= stepSize * m[i] / (v[i].squareRoot() / rootCorrection2 + epsilon)
+                }
+            }
+            if let touched = tensor.touchedRows {
+                let width = tensor.shape[1]
+                for row in touched where !live[index]![row] {
+                    live[index]![row] = true
+                    liveRows[index]!.append(row)
+                }
+                liveRows[index]!.sort()
+                for row in liveRows[index]! { updateRange((row * width)..<((row + 1) * width)) }
+            } else {
+                updateRange(0..<tensor.count)
+            }
+        }
+        return norm
+    }
+
+    /// The optimiser's state as tensors (for a checkpoint): moments by parameter name, the
+    /// step, and the live rows of sparse tensors.
+    public func export(_ parameters: HeadParameters) -> [SafetensorsWriter.Tensor] {
+        var tensors: [SafetensorsWriter.Tensor] = []
+        for (index, tensor) in parameters.tensors.enumerated() {
+            tensors.append(.init(name: "adam.m." + tensor.name, shape: tensor.shape, values: first[index].array))
+            tensors.append(.init(name: "adam.v." + tensor.name, shape: tensor.shape, values: second[index].array))
+            if let rows = liveRows[index] {
+                tensors.append(.init(name: "adam.rows." + tensor.name, shape: [rows.count], values: rows.map { Float($0) }))
+            }
+        }
+        return tensors
+    }
+
+    /// Restores what `export` wrote, with the step count.
+    public func restore(from source: SafetensorsFile, parameters: HeadParameters, step: Int) throws {
+        self.step = step
+        for (index, tensor) in parameters.tensors.enumerated() {
+            first[index].pointer.update(from: try source.floats("adam.m." + tensor.name, shape: tensor.shape), count: tensor.count)
+            second[index].pointer.update(from: try source.floats("adam.v." + tensor.name, shape: tensor.shape), count: tensor.count)
+            if liveRows[index] != nil, let entry = source.entries["adam.rows." + tensor.name] {
+                let rows = try source.floats(entry.name, shape: entry.shape).map { Int($0) }
+                liveRows[index] = rows
+                live[index] = [Bool](repeating: false, count: tensor.shape[0])
+                for row in rows { live[index]![row] = true }
+            }
+        }
+    }
+}

@@ -1,0 +1,192 @@
+import Foundation
+import LoomCore
+import Testing
+@testable import LoomInference
+
+/// The training backward passes against central finite differences of an independent, naive
+/// float64 forward pass (the same network written as plain loops in Double).
+@Suite struct TrainingGradientTests {
+    /// A LoomNet small enough for finite differences: 5 visual features, vocabulary 11,
+    /// embedding 3, two LSTM layers of 4, fusion 6, output 4.
+    static func tinyConfig() throws -> LoomNetConfig {
+        let json = """
+            {"architecture": "loomnet-v1", "image_size": 224, "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225],
+             "visual": {"backbone": "mobilenet_v2", "features": 5, "batchnorm_eps": 1e-05},
+             "text": {"tokenizer": "bert-base-uncased-wordpiece", "vocab_size": 11, "embedding_dim": 3, "lstm_hidden": 4,
+                      "lstm_layers": 2, "max_len": 64, "pad_id": 0, "pooling": "last"},
+             "fusion_hidden": 6, "embedding_dim": 4}
+            """
+        return try JSONDecoder().decode(LoomNetConfig.self, from: Data(json.utf8))
+    }
+
+    /// Parameters from the PyTorch-style initialiser, scaled up so that the ReLU and gates are
+    /// exercised away from zero.
+    static func tinyParameters(seed: UInt64) throws -> HeadParameters {
+        let config = try tinyConfig()
+        let parameters = try HeadParameters(config: config, source: TensorSet(HeadInitialiser.heads(config, seed: seed), origin: "test"))
+        for tensor in parameters.tensors {
+            for i in 0..<tensor.count { tensor.value.pointer[i] *= 1.5 }
+        }
+        return parameters
+    }
+
+    /// Mixed batch: both towers, image only, text only, different lengths, a repeated token.
+    static func tinyItems() -> [HeadsTraining.Item] {
+        var random = SeededRandom(seed: 7)
+        func features() -> [Float] { (0..<5).map { _ in Float(random.unit() * 2 - 1) } }
+        return [
+            .init(visual: features(), tokens: [1, 4, 4, 9, 2]),
+            .init(visual: features(), tokens: [1, 7, 2]),
+            .init(visual: nil, tokens: [1, 3, 5, 6, 8, 10, 2]),
+            .init(visual: features(), tokens: []),
+            .init(visual: features(), tokens: [1, 2]),
+        ]
+    }
+
+    static let triplets: [TripletLoss.Triplet] = [
+        .init(anchor: 0, positive: 1, negative: 2, weight: 1.0),
+        .init(anchor: 1, positive: 3, negative: 4, weight: 0.5),
+        .init(anchor: 2, positive: 4, negative: 0, weight: 2.0),
+        .init(anchor: 3, positive: 0, negative: 1, weight: 1.25),
+        .init(anchor: 4, positive: 2, negative: 3, weight: 0.75),
+    ]
+    static let margin: Float = 2.5   // every hinge active: no kink near the evaluation point
+
+    @Test func tripletLossGradientMatchesFiniteDifferences() throws {
+        var random = SeededRandom(seed: 3)
+        let rows = 5, dim = 4
+        let embeddings = (0..<(rows * dim)).map { _ in Float(random.unit() * 2 - 1) }
+        // A margin between the triplets' score gaps: some hinges active, some not, none at the kink.
+        let gaps = Self.triplets.map { t -> Float in
+            (0..<dim).reduce(0) { $0 + embeddings[t.anchor * dim + $1] * (embeddings[t.positive * dim + $1] - embeddings[t.negative * dim + $1]) }
+        }.sorted()
+        let margin = (gaps[1] + gaps[2]) / 2
+        var gradient = [Float](repeating: 0, count: rows * dim)
+        _ = TripletLoss.evaluate(Self.triplets, embeddings: embeddings, rows: rows, dim: dim, margin: margin, gradient: &gradient)
+        func reference(_ e: [Double]) -> Double {
+            let total = Self.triplets.reduce(0.0) { $0 + Double($1.weight) }
+            return Self.triplets.reduce(0.0) { sum, t in
+                func dot(_ x: Int, _ y: Int) -> Double { (0..<dim).reduce(0.0) { $0 + e[x * dim + $1] * e[y * dim + $1] } }
+                return sum + Double(t.weight) * max(0, Double(margin) - dot(t.anchor, t.positive) + dot(t.anchor, t.negative)) / total
+            }
+        }
+        var active = 0
+        for t in Self.triplets {
+            func dot(_ x: Int, _ y: Int) -> Float { (0..<dim).reduce(0) { $0 + embeddings[x * dim + $1] * embeddings[y * dim + $1] } }
+            let hinge = margin - dot(t.anchor, t.positive) + dot(t.anchor, t.negative)
+            #expect(abs(hinge) > 1e-3)
+            if hinge > 0 { active += 1 }
+        }
+        #expect(active > 0 && active < Self.triplets.count, "the test covers active and inactive hinges")
+        let h = 1e-6
+        for i in embeddings.indices {
+            var plus = embeddings.map(Double.init), minus = plus
+            plus[i] += h
+            minus[i] -= h
+            let numeric = (reference(plus) - reference(minus)) / (2 * h)
+            #expect(abs(numeric - Double(gradient[i])) < 1e-5, "dL/de[\(i)]: \(gradient[i]) vs \(numeric)")
+        }
+    }
+
+    @Test func everyHeadGradientMatchesFiniteDifferences() throws {
+        let parameters = try Self.tinyParameters(seed: 11)
+        let items = Self.tinyItems()
+        let network = HeadsTraining(parameters: parameters, threads: 1)
+        let pass = network.forward(items)
+        let dim = parameters.config.embeddingDim
+        var dE = [Float](repeating: 0, count: items.count * dim)
+        let loss = TripletLoss.evaluate(Self.triplets, embeddings: pass.embeddings.pointer, rows: items.count, dim: dim,
+                                        margin: Self.margin, gradient: &dE)
+        network.backward(pass, gradient: dE)
+
+        var values = parameters.tensors.map { $0.values.map(Double.init) }
+        let reference = ReferenceHeads(config: parameters.config, names: parameters.tensors.map(\.name))
+        let referenceLoss = reference.loss(values, items: items, triplets: Self.triplets, margin: Double(Self.margin))
+        #expect(abs(referenceLoss - loss) < 1e-4, "loss \(loss) vs float64 reference \(referenceLoss)")
+
+        let h = 1e-5
+        for (index, tensor) in parameters.tensors.enumerated() {
+            var worst = 0.0
+            var largest = 0.0
+            for i in 0..<tensor.count {
+                let saved = values[index][i]
+                values[index][i] = saved + h
+                let plus = reference.loss(values, items: items, triplets: Self.triplets, margin: Double(Self.margin))
+                values[index][i] = saved - h
+                let minus = reference.loss(values, items: items, triplets: Self.triplets, margin: Double(Self.margin))
+                values[index][i] = saved
+                let numeric = (plus - minus) / (2 * h)
+                let analytic = Double(tensor.gradient[i])
+                worst = max(worst, abs(numeric - analytic) / max(1e-3, abs(numeric)))
+                largest = max(largest, abs(numeric))
+            }
+            #expect(worst < 2e-3, "\(tensor.name): worst relative error \(worst)")
+            #expect(largest > 1e-4, "\(tensor.name): the test exercises this tensor (largest |dL/dθ| \(largest))")
+        }
+    }
+}
+
+/// LoomNet's heads in float64, written as plain loops straight from the definitions (PyTorch's
+/// LSTM equations, Linear as x·Wᵀ + b), with no code shared with the float kernels.
+struct ReferenceHeads {
+    let config: LoomNetConfig
+    let names: [String]
+
+    func loss(_ values: [[Double]], items: [HeadsTraining.Item], triplets: [TripletLoss.Triplet], margin: Double) -> Double {
+        let tensors = Dictionary(uniqueKeysWithValues: zip(names, values))
+        let embeddings = items.map { embed($0, tensors) }
+        let total = triplets.reduce(0.0) { $0 + Double($1.weight) }
+        func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
+        return triplets.reduce(0.0) { sum, t in
+            let hinge = margin - dot(embeddings[t.anchor], embeddings[t.positive]) + dot(embeddings[t.anchor], embeddings[t.negative])
+            return sum + Double(t.weight) * max(0, hinge) / total
+        }
+    }
+
+    func linear(_ x: [Double], _ name: String, _ t: [String: [Double]]) -> [Double] {
+        let w = t[name + ".weight"]!, b = t[name + ".bias"]!
+        var y = b
+        for o in 0..<b.count {
+            for k in 0..<x.count { y[o] += w[o * x.count + k] * x[k] }
+        }
+        return y
+    }
+
+    func embed(_ item: HeadsTraining.Item, _ t: [String: [Double]]) -> [Double] {
+        let dim = config.embeddingDim, text = config.text
+        let visual = item.visual.map { linear($0.map(Double.init), "visual.proj", t) } ?? [Double](repeating: 0, count: dim)
+        var textVector = [Double](repeating: 0, count: dim)
+        if !item.tokens.isEmpty {
+            let table = t["text.embedding.weight"]!
+            var sequence = item.tokens.map { token in (0..<text.embeddingDim).map { table[Int(token) * text.embeddingDim + $0] } }
+            let H = text.lstmHidden
+            for layer in 0..<text.lstmLayers {
+                let wih = t["text.lstm.weight_ih_l\(layer)"]!, whh = t["text.lstm.weight_hh_l\(layer)"]!
+                let bih = t["text.lstm.bias_ih_l\(layer)"]!, bhh = t["text.lstm.bias_hh_l\(layer)"]!
+                var h = [Double](repeating: 0, count: H), c = h
+                var outputs: [[Double]] = []
+                for x in sequence {
+                    var pre = [Double](repeating: 0, count: 4 * H)
+                    for g in 0..<(4 * H) {
+                        pre[g] = bih[g] + bhh[g]
+                        for k in 0..<x.count { pre[g] += wih[g * x.count + k] * x[k] }
+                        for k in 0..<H { pre[g] += whh[g * H + k] * h[k] }
+                    }
+                    func sigmoid(_ v: Double) -> Double { 1 / (1 + Foundation.exp(-v)) }
+                    for u in 0..<H {
+                        let i = sigmoid(pre[u]), f = sigmoid(pre[H + u]), g = Foundation.tanh(pre[2 * H + u]), o = sigmoid(pre[3 * H + u])
+                        c[u] = f * c[u] + i * g
+                        h[u] = o * Foundation.tanh(c[u])
+                    }
+                    outputs.append(h)
+                }
+                sequence = outputs
+            }
+            textVector = linear(sequence.last!, "text.proj", t)
+        }
+        let hidden = linear(visual + textVector, "fusion.0", t).map { max(0, $0) }
+        let y = linear(hidden, "fusion.2", t)
+        let norm = y.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return y.map { $0 / norm }
+    }
+}
