@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "loom-images", targets: ["loom-images"]),
         .executable(name: "loom-text", targets: ["loom-text"]),
         .executable(name: "loom-triplets", targets: ["loom-triplets"]),
+        .executable(name: "loom-train", targets: ["loom-train"]),
         .executable(name: "loom-embed", targets: ["loom-embed"]),
         .executable(name: "loom-index", targets: ["loom-index"]),
         .library(name: "LoomCore", targets: ["LoomCore"]),
@@ -80,10 +81,16 @@ let package = Package(
             name: "LoomIndex",
             dependencies: ["LoomCore", "LoomInference", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: cpuFlags + [.unsafeFlags(["-O"])]),
+        // Training loop, checkpoints and evaluation; the numeric work is in LoomInference.
+        .target(
+            name: "LoomTrain",
+            dependencies: ["LoomCore", "LoomInference", "LoomEmbed", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: cpuFlags + [.unsafeFlags(["-O"])]),
         .target(
             name: "LoomCLI",
             dependencies: [
                 "LoomCore", "LoomSampleData", "LoomIngest", "LoomImages", "LoomText", "LoomTriplets", "LoomInference", "LoomEmbed", "LoomIndex",
+                "LoomTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -92,6 +99,7 @@ let package = Package(
         .executableTarget(name: "loom-images", dependencies: ["LoomCLI"]),
         .executableTarget(name: "loom-text", dependencies: ["LoomCLI"]),
         .executableTarget(name: "loom-triplets", dependencies: ["LoomCLI"]),
+        .executableTarget(name: "loom-train", dependencies: ["LoomCLI"]),
         .executableTarget(name: "loom-embed", dependencies: ["LoomCLI"]),
         .executableTarget(name: "loom-index", dependencies: ["LoomCLI"]),
         .executableTarget(

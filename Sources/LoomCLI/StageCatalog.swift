@@ -4,6 +4,7 @@ import LoomIndex
 import LoomImages
 import LoomIngest
 import LoomText
+import LoomTrain
 import LoomTriplets
 
 /// Every stage Loom has, in the order a pipeline runs them. Stages register here as they arrive
@@ -14,6 +15,7 @@ public enum StageCatalog {
         StageDescriptor(ImagesStage()),
         StageDescriptor(TextStage()),
         StageDescriptor(TripletStage()),
+        StageDescriptor(TrainStage()),
         StageDescriptor(EmbedStage()),
         StageDescriptor(IndexStage()),
     ]

@@ -36,7 +36,7 @@ public struct EmbedStage: Stage {
     }
 
     /// The files whose content makes up the model in `directory`.
-    static func modelFiles(_ directory: String) -> [String] {
+    package static func modelFiles(_ directory: String) -> [String] {
         func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
         var files = [path("config.json")]
         if FileManager.default.fileExists(atPath: path("model.safetensors")) {
@@ -49,9 +49,9 @@ public struct EmbedStage: Stage {
     }
 
     /// One item's inputs as read from the work directory.
-    struct Item: Sendable {
-        var id: Int64
-        var asin: String
+    package struct Item: Sendable {
+        package var id: Int64
+        package var asin: String
         var image: StoredImage?
         var tokens: [Int32]?
     }
@@ -63,7 +63,7 @@ public struct EmbedStage: Stage {
         var pixels: Data
     }
 
-    enum Prepared: Sendable {
+    package enum Prepared: Sendable {
         case input(LoomNet.Input)
         case reject(RejectReason, String)
     }
@@ -127,7 +127,7 @@ public struct EmbedStage: Stage {
     }
 
     /// The items after `after` in id order, with their stored image and token ids.
-    static func readChunk(after: Int64, catalog: DatabaseQueue, images: DatabaseQueue, text: DatabaseQueue, idWidth: Int) throws -> [Item] {
+    package static func readChunk(after: Int64, catalog: DatabaseQueue, images: DatabaseQueue, text: DatabaseQueue, idWidth: Int) throws -> [Item] {
         var items = try catalog.read { db in
             try Row.fetchAll(db, sql: "SELECT id, asin FROM items WHERE id > ? ORDER BY id LIMIT ?", arguments: [after, chunkItems])
                 .map { Item(id: $0["id"], asin: $0["asin"]) }
@@ -153,7 +153,7 @@ public struct EmbedStage: Stage {
     }
 
     /// Decodes the stored image and checks the ids; a problem with one item rejects that item only.
-    static func prepare(_ item: Item, config: LoomNetConfig) -> Prepared {
+    package static func prepare(_ item: Item, config: LoomNetConfig) -> Prepared {
         let size = config.imageSize
         var pixels: [UInt8]?
         if let image = item.image {
@@ -187,7 +187,7 @@ public struct EmbedStage: Stage {
     }
 
     /// text.sqlite's id width; fails when its ids were made with another vocabulary than the model's.
-    static func checkVocabulary(text: DatabaseQueue, textPath: String, model: String, config: LoomNetConfig) throws -> Int {
+    package static func checkVocabulary(text: DatabaseQueue, textPath: String, model: String, config: LoomNetConfig) throws -> Int {
         let meta = try text.read { db in
             Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map { ($0["key"] as String, $0["value"] as String) })
         }

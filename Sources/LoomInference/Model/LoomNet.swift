@@ -46,7 +46,7 @@ public struct LoomNet: Sendable {
         try self.init(config: config, weights: try Self.weights(directory: directory, config: config, configPath: configPath))
     }
 
-    static func weights(directory: String, config: LoomNetConfig, configPath: String) throws -> any TensorSource {
+    public static func weights(directory: String, config: LoomNetConfig, configPath: String) throws -> any TensorSource {
         let weightsPath = (directory as NSString).appendingPathComponent("model.safetensors")
         if FileManager.default.fileExists(atPath: weightsPath) { return try SafetensorsFile(path: weightsPath) }
         guard let backbone = config.backboneWeights, let seed = config.initSeed else {
@@ -126,7 +126,7 @@ public struct LoomNet: Sendable {
     static let textGroup = 16
 
     /// The pooled 1280-d MobileNetV2 features of one image.
-    func visualFeatures(_ pixels: [UInt8]) -> [Float] {
+    public func visualFeatures(_ pixels: [UInt8]) -> [Float] {
         let size = config.imageSize
         return scratch.with(count: size * size * 3 + MobileNetV2.workspaceCount(size: size)) { input in
             pixels.withUnsafeBufferPointer { preprocessing.normalise($0.baseAddress!, pixels: size * size, into: input) }

@@ -1,0 +1,56 @@
+import ArgumentParser
+import LoomCore
+import LoomTrain
+
+/// `loom train` / `loom-train`: learn LoomNet's heads from the triplets into a model directory.
+public struct TrainCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "train", abstract: "Train LoomNet's heads on the co-purchase triplets (weighted triplet ranking loss).",
+        discussion: """
+            The backbone stays frozen and runs once per image. Writes the model directory given by --out (config.json, \
+            model.safetensors, vocab.txt, metrics.json) and work/train.sqlite; a checkpoint after every epoch lets \
+            --resume continue an interrupted run to the same result.
+            """,
+        version: LoomVersion.current)
+
+    @Option(help: "The work directory (reads catalog, images, text and triplets).")
+    var work: String = "work"
+
+    @Option(help: "The starting model directory.")
+    var model: String = TrainSettings.defaults.model
+
+    @Option(help: "Where to write the trained model directory.")
+    var out: String = TrainSettings.defaultOut
+
+    @Option(help: "Most epochs to run.")
+    var epochs: Int = TrainSettings.defaults.epochs
+
+    @Option(help: "Triplets per optimiser step.")
+    var batch: Int = TrainSettings.defaults.batch
+
+    @Option(help: "Adam learning rate.")
+    var lr: Double = TrainSettings.defaults.learningRate
+
+    @Option(help: "Triplet margin (cosine).")
+    var margin: Double = TrainSettings.defaults.margin
+
+    @Option(help: "Stop after this many epochs without a better validation AUC (0: never).")
+    var patience: Int = TrainSettings.defaults.patience
+
+    @Option(help: "Clip the global gradient norm to this (0: no clipping).")
+    var clipNorm: Double = TrainSettings.defaults.clipNorm
+
+    @Flag(help: "Continue from the checkpoint of an interrupted run.")
+    var resume = false
+
+    @OptionGroup var global: GlobalOptions
+
+    public init() {}
+
+    public func run() throws {
+        let settings = TrainSettings(model: model, out: out, epochs: epochs, batch: batch, learningRate: lr, margin: margin,
+                                     patience: patience, clipNorm: clipNorm, maxRejectRatio: TrainSettings.defaults.maxRejectRatio,
+                                     resume: resume)
+        try StageCommandRunner.run(TrainStage(), settings: settings, work: work, global: global)
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import LoomCore
+import LoomInference
+
+/// `loom eval`: one model and the baselines, scored by the same `RankingMetrics` code on the
+/// same held-out pairs and questions.
+public enum ModelEvaluation {
+    public struct Row: Codable, Sendable {
+        public var name: String
+        public var metrics: RankingMetrics
+    }
+
+    /// Rows: random, popularity, image only (pretrained backbone features), text only (TF-IDF),
+    /// the untrained starting model, then `model`.
+    public static func run(work: String, model: String, untrained: String, split: String, seed: UInt64, threads: Int,
+                           progress: TerminalProgress? = nil) throws -> [Row] {
+        let network = try LoomNet(directory: model)
+        let data = try TrainingData.load(work: work, network: network, modelDirectory: model, threads: threads, progress: progress)
+        guard !(data.positives[split] ?? []).isEmpty else {
+            throw LoomError.usage("no pairs in split '\(split)' of \((work as NSString).appendingPathComponent("triplets.sqlite")) (splits: train, valid, test)")
+        }
+        func metrics(_ score: (Int, Int) -> Double) -> RankingMetrics { RankingMetrics.compute(data, split: split, score: score) }
+        func modelScorer(_ directory: String) throws -> (Int, Int) -> Double {
+            let configPath = (directory as NSString).appendingPathComponent("config.json")
+            let config = try LoomNetConfig.load(path: configPath)
+            let parameters = try HeadParameters(config: config, source: LoomNet.weights(directory: directory, config: config, configPath: configPath))
+            let trainer = Trainer(data: data, parameters: parameters, settings: .defaults, seed: seed, threads: threads)
+            return Scorers.cosine(trainer.embeddings(of: Array(0..<data.count)), dim: config.embeddingDim)
+        }
+        return [
+            Row(name: "random", metrics: metrics(Scorers.random(seed: seed))),
+            Row(name: "popularity", metrics: metrics(Scorers.popularity(data))),
+            Row(name: "image only (pretrained features)", metrics: metrics(Scorers.image(data))),
+            Row(name: "text only (TF-IDF)", metrics: metrics(Scorers.tfidf(data))),
+            Row(name: "untrained LoomNet", metrics: metrics(try modelScorer(untrained))),
+            Row(name: "LoomNet (\((model as NSString).lastPathComponent))", metrics: metrics(try modelScorer(model))),
+        ]
+    }
+
+    /// The rows as a fixed-width table.
+    public static func table(_ rows: [Row], split: String) -> String {
+        let width = max(34, rows.map(\.name.count).max() ?? 0)
+        func pad(_ text: String, _ size: Int) -> String { text.count >= size ? text : text + String(repeating: " ", count: size - text.count) }
+        func number(_ value: Double) -> String { String(format: "%7.3f", value) }
+        var lines = [pad("\(split) split", width) + "     AUC     MRR     R@1     R@5    R@10    FITB"]
+        for row in rows {
+            let m = row.metrics
+            lines.append(pad(row.name, width) + " " + [m.auc, m.mrr, m.recallAt1, m.recallAt5, m.recallAt10, m.fitb].map(number).joined(separator: " "))
+        }
+        if let m = rows.first?.metrics {
+            lines.append("(\(m.triplets) triplets, \(m.pairs) pairs ranked among all items of the partner's type, \(m.questions) FITB questions)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,79 @@
+import LoomCore
+
+/// Settings of the train stage (`stages.train` in a pipeline file).
+public struct TrainSettings: StageSettings {
+    /// The starting model directory (LoomNet v1 config; its backbone stays frozen).
+    public var model: String
+    /// Where the trained model directory is written (config.json, model.safetensors, vocab.txt,
+    /// metrics.json).
+    public var out: String
+    public var epochs: Int
+    /// Triplets per optimiser step.
+    public var batch: Int
+    public var learningRate: Double
+    public var margin: Double
+    /// Epochs without a better validation AUC before training stops (0: never stop early).
+    public var patience: Int
+    /// Global gradient norm above which gradients are scaled down (0: no clipping).
+    public var clipNorm: Double
+    public var maxRejectRatio: Double
+    /// Continue from the checkpoint of an interrupted run (not part of the recorded settings:
+    /// a resumed run produces the same model as an uninterrupted one).
+    public var resume = false
+
+    public static let defaultOut = "models/loomnet-trained"
+    public static let defaults = TrainSettings(
+        model: "Models/loomnet-v1", out: defaultOut, epochs: 12, batch: 256, learningRate: 1e-3, margin: 0.2, patience: 3,
+        clipNorm: 5, maxRejectRatio: 0.05)
+
+    public init(model: String, out: String, epochs: Int, batch: Int, learningRate: Double, margin: Double, patience: Int,
+                clipNorm: Double, maxRejectRatio: Double, resume: Bool = false) {
+        self.model = model
+        self.out = out
+        self.epochs = epochs
+        self.batch = batch
+        self.learningRate = learningRate
+        self.margin = margin
+        self.patience = patience
+        self.clipNorm = clipNorm
+        self.maxRejectRatio = maxRejectRatio
+        self.resume = resume
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case model, out, epochs, batch, margin, patience
+        case learningRate = "lr", clipNorm = "clip_norm", maxRejectRatio = "max_reject_ratio"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let d = TrainSettings.defaults
+        model = try container.decodeIfPresent(String.self, forKey: .model) ?? d.model
+        out = try container.decodeIfPresent(String.self, forKey: .out) ?? d.out
+        epochs = try container.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
+        batch = try container.decodeIfPresent(Int.self, forKey: .batch) ?? d.batch
+        learningRate = try container.decodeIfPresent(Double.self, forKey: .learningRate) ?? d.learningRate
+        margin = try container.decodeIfPresent(Double.self, forKey: .margin) ?? d.margin
+        patience = try container.decodeIfPresent(Int.self, forKey: .patience) ?? d.patience
+        clipNorm = try container.decodeIfPresent(Double.self, forKey: .clipNorm) ?? d.clipNorm
+        maxRejectRatio = try container.decodeIfPresent(Double.self, forKey: .maxRejectRatio) ?? d.maxRejectRatio
+    }
+
+    public static func == (a: TrainSettings, b: TrainSettings) -> Bool {
+        a.model == b.model && a.out == b.out && a.epochs == b.epochs && a.batch == b.batch && a.learningRate == b.learningRate
+            && a.margin == b.margin && a.patience == b.patience && a.clipNorm == b.clipNorm && a.maxRejectRatio == b.maxRejectRatio
+    }
+
+    func validate() throws {
+        guard (1...10_000).contains(epochs) else { throw LoomError.usage("epochs must be between 1 and 10000, got \(epochs)", key: "epochs") }
+        guard (1...65_536).contains(batch) else { throw LoomError.usage("batch must be between 1 and 65536, got \(batch)", key: "batch") }
+        guard learningRate > 0, learningRate < 1 else { throw LoomError.usage("lr must be in (0, 1), got \(learningRate)", key: "lr") }
+        guard margin > 0, margin <= 2 else { throw LoomError.usage("margin must be in (0, 2], got \(margin)", key: "margin") }
+        guard patience >= 0 else { throw LoomError.usage("patience must be 0 or more", key: "patience") }
+        guard clipNorm >= 0 else { throw LoomError.usage("clip_norm must be 0 or more", key: "clip_norm") }
+        guard !out.isEmpty else { throw LoomError.usage("out must name the trained model's directory", key: "out") }
+        guard maxRejectRatio >= 0, maxRejectRatio <= 1 else {
+            throw LoomError.usage("max_reject_ratio must be in [0, 1]", key: "max_reject_ratio")
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import GRDB
+import LoomCore
+import LoomEmbed
+import LoomInference
+
+/// Stage train: learns LoomNet's heads from the co-purchase triplets with the weighted triplet
+/// ranking loss (Sun et al. 2020), the MobileNetV2 backbone frozen and run once per image.
+/// Writes the trained model directory (`out`: config.json, model.safetensors, vocab.txt,
+/// metrics.json) and `work/train.sqlite` (one row per epoch, the rejects, meta).
+public struct TrainStage: Stage {
+    public typealias Settings = TrainSettings
+
+    public static let name = "train"
+    public static let outputFileName = "train.sqlite"
+    public static let checkpointFileName = "train.checkpoint.safetensors"
+
+    public init() {}
+
+    public func inputs(_ settings: Settings, context: StageContext) throws -> [StageInput] {
+        try settings.validate()
+        let stages: [StageInput] = [
+            .stage(name: "ingest", fileName: "catalog.sqlite"), .stage(name: "images", fileName: "images.sqlite"),
+            .stage(name: "text", fileName: "text.sqlite"), .stage(name: "triplets", fileName: "triplets.sqlite"),
+        ]
+        return stages + EmbedStage.modelFiles(settings.model).map { .file(label: "model", path: $0) }
+    }
+
+    public func run(_ settings: Settings, context: StageContext, output: StageOutput) throws -> StageResult {
+        try settings.validate()
+        guard context.shard.isWhole else { throw LoomError.usage("train reads every triplet: run it whole, not as a shard") }
+        let configPath = (settings.model as NSString).appendingPathComponent("config.json")
+        let network = try LoomNet(directory: settings.model)
+        let config = network.config
+        let progress = context.progress("train: backbone features", total: nil)
+        let data = try TrainingData.load(work: context.workDirectory, network: network, modelDirectory: settings.model,
+                                         threads: context.threads, progress: progress)
+        progress.finish()
+        for problem in data.problems {
+            output.rejects.record(source: problem.asin, position: "item \(problem.id)", reason: problem.reason, detail: problem.detail)
+        }
+        guard !(data.positives["train"] ?? []).isEmpty else {
+            throw LoomError.badInput(path: context.workPath("triplets.sqlite"), position: nil, reason: "no training triplets")
+        }
+        let parameters = try HeadParameters(
+            config: config, source: LoomNet.weights(directory: settings.model, config: config, configPath: configPath))
+        let trainer = Trainer(data: data, parameters: parameters, settings: settings, seed: context.seed, threads: context.threads)
+        let checkpoint = context.workPath(Self.checkpointFileName)
+        let fingerprint = try Self.fingerprint(settings, context: context)
+        if settings.resume, FileManager.default.fileExists(atPath: checkpoint) {
+            try TrainingCheckpoint.restore(trainer, fingerprint: fingerprint, from: checkpoint)
+            context.logger.notice("resuming after epoch \(trainer.state.completedEpochs) from \(checkpoint)")
+        } else if settings.resume {
+            context.logger.notice("no checkpoint at \(checkpoint): starting from epoch 1")
+        }
+
+        try output.database.write { db in
+            try db.execute(sql: """
+                CREATE TABLE epochs (epoch INTEGER PRIMARY KEY, loss REAL NOT NULL, valid_auc REAL NOT NULL, triplets INTEGER NOT NULL,
+                    steps INTEGER NOT NULL, seconds REAL, triplets_per_second REAL)
+                """)
+            for epoch in trainer.state.history {   // epochs of a resumed run, timings unknown
+                try db.execute(sql: "INSERT INTO epochs (epoch, loss, valid_auc, triplets, steps) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [epoch.epoch, epoch.loss, epoch.validAUC, epoch.triplets, epoch.steps])
+            }
+        }
+        var trainingSeconds = 0.0, trainedTriplets = 0
+        while !trainer.finished {
+            let bar = context.progress("train epoch \(trainer.state.completedEpochs + 1)/\(settings.epochs)", total: nil)
+            let started = Date()
+            let epoch = trainer.runEpoch { done, _ in bar.advance(by: done) }
+            bar.finish()
+            let seconds = Date().timeIntervalSince(started)
+            trainingSeconds += seconds
+            trainedTriplets += epoch.triplets
+            let rate = Double(epoch.triplets) / max(seconds, 1e-9)
+            context.logger.info("""
+                epoch \(epoch.epoch)/\(settings.epochs): loss \(String(format: "%.4f", epoch.loss)), \
+                valid AUC \(String(format: "%.4f", epoch.validAUC)), \(Int(rate)) triplets/s\
+                \(trainer.state.stopped ? " — no better valid AUC for \(settings.patience) epochs, stopping" : "")
+                """)
+            try output.database.write { db in
+                try db.execute(sql: "INSERT INTO epochs VALUES (?, ?, ?, ?, ?, ?, ?)",
+                               arguments: [epoch.epoch, epoch.loss, epoch.validAUC, epoch.triplets, epoch.steps, seconds, rate])
+            }
+            try TrainingCheckpoint.write(trainer, fingerprint: fingerprint, to: checkpoint)
+        }
+
+        parameters.restore(trainer.best)
+        let valid = trainer.evaluate(split: "valid"), test = trainer.evaluate(split: "test")
+        try ModelDirectoryWriter.write(
+            parameters: parameters, startModel: settings.model, config: config, to: settings.out,
+            metrics: .init(state: trainer.state, valid: valid, test: test, settings: settings, seed: context.seed,
+                           items: data.count, trainTriplets: trainer.epochTriplets(1).count))
+        try? FileManager.default.removeItem(atPath: checkpoint)
+
+        let counts = [
+            "items": data.count, "items_with_image": data.visual.filter { $0 != nil }.count,
+            "items_with_text": data.tokens.filter { !$0.isEmpty }.count,
+            "epochs": trainer.state.completedEpochs, "best_epoch": trainer.state.bestEpoch,
+            "train_triplets_per_epoch": trainer.epochTriplets(1).count,
+            "triplets_per_second": trainingSeconds > 0 ? Int(Double(trainedTriplets) / trainingSeconds) : 0,
+        ]
+        var result = StageResult(records: data.count, counts: counts, unit: "items")
+        result.meta = [
+            "model": settings.out, "started_from": settings.model,
+            "best_valid_auc": String(format: "%.4f", trainer.state.bestAUC),
+            "test_auc": String(format: "%.4f", test.auc), "test_fitb": String(format: "%.4f", test.fitb),
+        ]
+        return result
+    }
+
+    /// What a checkpoint must match to be resumed: settings, seed and the inputs' content.
+    static func fingerprint(_ settings: Settings, context: StageContext) throws -> String {
+        var parts = [String(decoding: try JSONEncoder().encode(settings), as: UTF8.self), "seed \(context.seed)"]
+        for name in ["catalog.sqlite", "images.sqlite", "text.sqlite", "triplets.sqlite"] {
+            parts.append(try StageMeta.read(path: context.workPath(name)).contentHash)
+        }
+        for file in EmbedStage.modelFiles(settings.model) { parts.append(try ContentHash.file(atPath: file)) }
+        return ContentHash.string(parts.joined(separator: "\n"))
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import LoomCore
+import LoomInference
+
+/// The training loop: epochs of shuffled training positives (each with its negatives, so a
+/// batch embeds each anchor and positive once for all of its triplets), one Adam step per batch,
+/// validation AUC after each epoch, the best epoch's weights kept.
+///
+/// Deterministic: the shuffle of epoch e is drawn from (seed, e); every sum runs in a fixed
+/// order; the matrix products give the same bits at any thread count.
+public final class Trainer: @unchecked Sendable {
+    public struct Epoch: Codable, Sendable, Equatable {
+        public var epoch: Int
+        public var loss: Double
+        public var validAUC: Double
+        public var triplets: Int
+        public var steps: Int
+        enum CodingKeys: String, CodingKey { case epoch, loss, triplets, steps, validAUC = "valid_auc" }
+    }
+
+    /// Where training stands after an epoch; what a checkpoint restores.
+    public struct State: Codable, Sendable, Equatable {
+        public var completedEpochs = 0
+        public var bestEpoch = 0
+        public var bestAUC = -1.0
+        public var epochsSinceBest = 0
+        public var history: [Epoch] = []
+        public var stopped = false
+        enum CodingKeys: String, CodingKey {
+            case history, stopped
+            case completedEpochs = "completed_epochs", bestEpoch = "best_epoch", bestAUC = "best_auc"
+            case epochsSinceBest = "epochs_since_best"
+        }
+    }
+
+    public let data: TrainingData
+    public let settings: TrainSettings
+    public let seed: UInt64
+    public let network: HeadsTraining
+    public let optimizer: AdamOptimizer
+    public var state = State()
+    /// The weights of the best epoch so far (validation AUC).
+    public var best: [[Float]]
+
+    public init(data: TrainingData, parameters: HeadParameters, settings: TrainSettings, seed: UInt64, threads: Int) {
+        self.data = data
+        self.settings = settings
+        self.seed = seed
+        network = HeadsTraining(parameters: parameters, threads: threads)
+        optimizer = AdamOptimizer(parameters: parameters, learningRate: Float(settings.learningRate), maxGradientNorm: Float(settings.clipNorm))
+        best = parameters.snapshot()
+    }
+
+    public var parameters: HeadParameters { network.parameters }
+    public var finished: Bool { state.stopped || state.completedEpochs >= settings.epochs }
+
+    /// The triplets of epoch `epoch` (1-based) in batch order.
+    public func epochTriplets(_ epoch: Int) -> [(anchor: Int, positive: Int, negative: Int, weight: Float)] {
+        var order = Array((data.positives["train"] ?? []).indices)
+        var random = SeededRandom(seed: seed, key: "train-epoch:\(epoch)")
+        if order.count > 1 {
+            for i in stride(from: order.count - 1, to: 0, by: -1) {
+                order.swapAt(i, Int(random.unit() * Double(i + 1)))
+            }
+        }
+        let positives = data.positives["train"] ?? []
+        return order.flatMap { index in
+            positives[index].negatives.map { (anchor: positives[index].anchor, positive: positives[index].positive, negative: $0,
+                                              weight: positives[index].weight) }
+        }
+    }
+
+    /// One optimiser step over `batch`; returns (Σ weight·hinge / Σ weight, Σ weight).
+    @discardableResult
+    public func step(_ batch: ArraySlice<(anchor: Int, positive: Int, negative: Int, weight: Float)>) -> (loss: Double, weight: Double) {
+        var rows: [Int: Int] = [:]
+        var items: [Int] = []
+        func row(_ item: Int) -> Int {
+            if let known = rows[item] { return known }
+            rows[item] = items.count
+            items.append(item)
+            return items.count - 1
+        }
+        let triplets = batch.map {
+            TripletLoss.Triplet(anchor: row($0.anchor), positive: row($0.positive), negative: row($0.negative), weight: $0.weight)
+        }
+        let pass = network.forward(items.map(data.item))
+        let dim = parameters.config.embeddingDim
+        let gradient = FloatBuffer(count: items.count * dim, zeroed: false)
+        let loss = TripletLoss.evaluate(triplets, embeddings: pass.embeddings.pointer, rows: items.count, dim: dim,
+                                        margin: Float(settings.margin), gradient: gradient.pointer)
+        network.backward(pass, gradient: gradient.pointer)
+        optimizer.update(parameters)
+        return (loss, triplets.reduce(0.0) { $0 + Double($1.weight) })
+    }
+
+    /// Runs the next epoch and updates the state (best weights, early stopping).
+    public func runEpoch(onBatch: (Int, Int) -> Void = { _, _ in }) -> Epoch {
+        let epoch = state.completedEpochs + 1
+        let triplets = epochTriplets(epoch)
+        var lossSum = 0.0, weightSum = 0.0, steps = 0
+        var start = 0
+        while start < triplets.count {
+            let end = min(start + settings.batch, triplets.count)
+            let (loss, weight) = step(triplets[start..<end])
+            lossSum += loss * weight
+            weightSum += weight
+            steps += 1
+            onBatch(end, triplets.count)
+            start = end
+        }
+        let auc = validationAUC()
+        let record = Epoch(epoch: epoch, loss: weightSum > 0 ? lossSum / weightSum : 0, validAUC: auc, triplets: triplets.count, steps: steps)
+        state.history.append(record)
+        state.completedEpochs = epoch
+        if auc > state.bestAUC {
+            state.bestAUC = auc
+            state.bestEpoch = epoch
+            state.epochsSinceBest = 0
+            best = parameters.snapshot()
+        } else {
+            state.epochsSinceBest += 1
+            if settings.patience > 0, state.epochsSinceBest >= settings.patience { state.stopped = true }
+        }
+        return record
+    }
+
+    /// Unit embeddings of `items` with the current weights (`items.count` rows).
+    public func embeddings(of items: [Int]) -> [Float] {
+        let dim = parameters.config.embeddingDim
+        var rows: [Float] = []
+        rows.reserveCapacity(items.count * dim)
+        for start in stride(from: 0, to: items.count, by: 256) {
+            let chunk = items[start..<min(start + 256, items.count)]
+            let pass = network.forward(chunk.map(data.item))
+            rows += UnsafeBufferPointer(start: pass.embeddings.pointer, count: chunk.count * dim)
+        }
+        return rows
+    }
+
+    /// AUC on the validation pairs, embedding only the items they name.
+    public func validationAUC() -> Double {
+        let positives = data.positives["valid"] ?? []
+        var needed = Set<Int>()
+        for positive in positives {
+            needed.insert(positive.anchor)
+            needed.insert(positive.positive)
+            needed.formUnion(positive.negatives)
+        }
+        let items = needed.sorted()
+        let slot = Dictionary(uniqueKeysWithValues: items.enumerated().map { ($1, $0) })
+        let dim = parameters.config.embeddingDim
+        let cosine = Scorers.cosine(embeddings(of: items), dim: dim)
+        return RankingMetrics.auc(positives) { cosine(slot[$0]!, slot[$1]!) }
+    }
+
+    /// The metrics of the current weights on `split`, ranking against every item.
+    public func evaluate(split: String) -> RankingMetrics {
+        let dim = parameters.config.embeddingDim
+        let rows = embeddings(of: Array(0..<data.count))
+        return RankingMetrics.compute(data, split: split, score: Scorers.cosine(rows, dim: dim))
+    }
+}

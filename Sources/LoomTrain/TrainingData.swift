@@ -1,0 +1,118 @@
+import Foundation
+import GRDB
+import LoomCore
+import LoomEmbed
+import LoomInference
+
+/// What training and evaluation read from the work directory, in memory: the items of the
+/// triplet splits (type, split, pooled backbone features, token ids), the positive pairs with
+/// their negatives by split, and the fill-in-the-blank questions.
+public struct TrainingData: Sendable {
+    public struct Positive: Sendable {
+        public var anchor: Int
+        public var positive: Int
+        public var weight: Float
+        public var negatives: [Int]
+    }
+
+    public struct Question: Sendable {
+        public var anchor: Int
+        public var answer: Int
+        public var candidates: [Int]
+    }
+
+    public var ids: [Int64] = []
+    public var asins: [String] = []
+    public var types: [String] = []
+    public var splits: [String] = []
+    public var visual: [[Float]?] = []
+    public var tokens: [[Int32]] = []
+    public var positives: [String: [Positive]] = [:]
+    public var questions: [Question] = []
+    /// Items whose stored image or ids could not be used, with the reason (the item stays, without that input).
+    public var problems: [(asin: String, id: Int64, reason: RejectReason, detail: String)] = []
+
+    public var count: Int { ids.count }
+
+    public func item(_ index: Int) -> HeadsTraining.Item { .init(visual: visual[index], tokens: tokens[index]) }
+
+    /// Reads catalog, images, text and triplets from `work`; runs `network`'s frozen backbone
+    /// once over each stored image (in parallel: the features are the same at any thread count).
+    public static func load(work: String, network: LoomNet, modelDirectory: String, threads: Int,
+                            progress: TerminalProgress? = nil) throws -> TrainingData {
+        func path(_ name: String) -> String { (work as NSString).appendingPathComponent(name) }
+        let catalog = try StageOutputReader.open(path: path("catalog.sqlite"))
+        let images = try StageOutputReader.open(path: path("images.sqlite"))
+        let text = try StageOutputReader.open(path: path("text.sqlite"))
+        let triplets = try StageOutputReader.open(path: path("triplets.sqlite"))
+        defer { try? catalog.close(); try? images.close(); try? text.close(); try? triplets.close() }
+        let idWidth = try EmbedStage.checkVocabulary(text: text, textPath: path("text.sqlite"), model: modelDirectory, config: network.config)
+
+        var data = TrainingData()
+        let splitOf = try triplets.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT item, split FROM splits").map { ($0["item"] as Int64, $0["split"] as String) })
+        }
+        let typeOf = try catalog.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, type FROM items").map { ($0["id"] as Int64, $0["type"] as String? ?? "other") })
+        }
+        var index: [Int64: Int] = [:]
+        var after = Int64.min
+        var pending: [(slot: Int, pixels: [UInt8])] = []
+        while true {
+            let chunk = try EmbedStage.readChunk(after: after, catalog: catalog, images: images, text: text, idWidth: idWidth)
+            guard let last = chunk.last else { break }
+            after = last.id
+            for item in chunk {
+                guard let split = splitOf[item.id] else { continue }
+                let slot = data.ids.count
+                index[item.id] = slot
+                data.ids.append(item.id)
+                data.asins.append(item.asin)
+                data.types.append(typeOf[item.id] ?? "other")
+                data.splits.append(split)
+                data.visual.append(nil)
+                switch EmbedStage.prepare(item, config: network.config) {
+                case .input(let input):
+                    data.tokens.append(input.tokens)
+                    if let pixels = input.pixels { pending.append((slot, pixels)) }
+                case .reject(let reason, let detail):
+                    data.tokens.append([])
+                    data.problems.append((item.asin, item.id, reason, detail))
+                }
+            }
+        }
+        let features = try ParallelMap.map(pending.map(\.pixels), threads: threads) { pixels in
+            let result = network.visualFeatures(pixels)
+            progress?.advance(by: 1)
+            return result
+        }
+        for ((slot, _), values) in zip(pending, features) { data.visual[slot] = values }
+
+        try triplets.read { db in
+            let rows = try Row.fetchCursor(db, sql: "SELECT anchor, positive, weight, split, negatives FROM triplets ORDER BY id")
+            while let row = try rows.next() {
+                guard let anchor = index[row["anchor"]], let positive = index[row["positive"]] else { continue }
+                let blob: Data = row["negatives"]
+                let negatives = stride(from: 0, to: blob.count - 3, by: 4).compactMap { offset -> Int? in
+                    let id = Int64(blob[blob.startIndex + offset]) | Int64(blob[blob.startIndex + offset + 1]) << 8
+                        | Int64(blob[blob.startIndex + offset + 2]) << 16 | Int64(blob[blob.startIndex + offset + 3]) << 24
+                    return index[id]
+                }
+                data.positives[row["split"], default: []].append(
+                    Positive(anchor: anchor, positive: positive, weight: Float(row["weight"] as Double), negatives: negatives))
+            }
+            let questions = try Row.fetchCursor(db, sql: "SELECT anchor, answer, candidates FROM fitb ORDER BY id")
+            while let row = try questions.next() {
+                let candidates = ((row["candidates"] as String).dropFirst().dropLast()).split(separator: ",").compactMap { Int64($0) }
+                guard let anchor = index[row["anchor"]], let answer = index[row["answer"]] else { continue }
+                let slots = candidates.compactMap { index[$0] }
+                guard slots.count == candidates.count, slots.contains(answer) else { continue }
+                data.questions.append(Question(anchor: anchor, answer: answer, candidates: slots))
+            }
+        }
+        return data
+    }
+
+    /// Item indices of `split`, in id order.
+    public func items(in split: String) -> [Int] { splits.indices.filter { splits[$0] == split } }
+}

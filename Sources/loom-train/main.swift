@@ -1,0 +1,3 @@
+import LoomCLI
+
+TrainCommand.main()
