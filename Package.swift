@@ -104,7 +104,7 @@ let package = Package(
         .executableTarget(name: "loom-index", dependencies: ["LoomCLI"]),
         .executableTarget(
             name: "loom-bench",
-            dependencies: ["LoomCore", "LoomSampleData", "LoomImages", "LoomText", "LoomInference", "LoomIndex",
+            dependencies: ["LoomCore", "LoomSampleData", "LoomImages", "LoomText", "LoomInference", "LoomIndex", "LoomTrain",
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/LoomBench",
             swiftSettings: cpuFlags),
@@ -139,6 +139,11 @@ let package = Package(
             name: "LoomInferenceTests",
             dependencies: ["LoomInference", "LoomImages", "LoomCore", "LoomTestSupport"],
             resources: [.copy("Resources")],
+            swiftSettings: cpuFlags),
+        .testTarget(
+            name: "LoomTrainTests",
+            dependencies: ["LoomTrain", "LoomEmbed", "LoomInference", "LoomImages", "LoomIngest", "LoomText", "LoomTriplets", "LoomCore",
+                           "LoomTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: cpuFlags),
         .testTarget(
             name: "LoomEmbedTests",

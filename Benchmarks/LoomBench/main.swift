@@ -51,6 +51,9 @@ if wanted("tokenizer") { try TokenizerBenchmark.run(scratch: scratch, repeats: 3
 if wanted("gemm") { InferenceBenchmark.gemm(repeats: 3) }
 if wanted("networks") { try InferenceBenchmark.networks(repeats: 5) }
 
+// Training: one step of batch 256 beside the PyTorch figures.
+if wanted("train") { try TrainingBenchmark.run(repeats: 5) }
+
 // Search: exact top-10 over 100k × 256 beside faiss IndexFlatIP.
 if wanted("search") { try SearchBenchmark.run(scratch: scratch) }
 if sections.contains("mobilenet-shapes") { InferenceBenchmark.mobileNetShapes(repeats: 5) }

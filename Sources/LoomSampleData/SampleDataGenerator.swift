@@ -165,9 +165,9 @@ public struct SampleDataGenerator: Sendable {
             \(corrupt.map { "  - `\($0.path)`: \($0.problem)" }.joined(separator: "\n"))
 
             Hidden outfit rules behind the "also bought" lists: kinds must complement each other (no two of a kind,
-            no dress with a top or a bottom); styles must match (casual also goes with sporty and boho); colours must
+            no dress with a top or a bottom); styles must match (one style per outfit); colours must
             harmonise (neutrals go with anything; earth+cool, pastel+cool, warm+earth). Each 2014/2018 product lists
-            4-10 compatible partners plus up to 2 random items of noise.
+            4-10 compatible partners plus up to 1 random item of noise.
 
             """
     }

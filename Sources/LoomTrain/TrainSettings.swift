@@ -16,6 +16,8 @@ public struct TrainSettings: StageSettings {
     public var patience: Int
     /// Global gradient norm above which gradients are scaled down (0: no clipping).
     public var clipNorm: Double
+    /// Dropout rate on the visual features, the LSTM's last states and the fused vector while training.
+    public var dropout: Double
     public var maxRejectRatio: Double
     /// Continue from the checkpoint of an interrupted run (not part of the recorded settings:
     /// a resumed run produces the same model as an uninterrupted one).
@@ -24,10 +26,10 @@ public struct TrainSettings: StageSettings {
     public static let defaultOut = "models/loomnet-trained"
     public static let defaults = TrainSettings(
         model: "Models/loomnet-v1", out: defaultOut, epochs: 12, batch: 256, learningRate: 1e-3, margin: 0.2, patience: 3,
-        clipNorm: 5, maxRejectRatio: 0.05)
+        clipNorm: 5, dropout: 0.5, maxRejectRatio: 0.05)
 
     public init(model: String, out: String, epochs: Int, batch: Int, learningRate: Double, margin: Double, patience: Int,
-                clipNorm: Double, maxRejectRatio: Double, resume: Bool = false) {
+                clipNorm: Double, dropout: Double, maxRejectRatio: Double, resume: Bool = false) {
         self.model = model
         self.out = out
         self.epochs = epochs
@@ -36,12 +38,13 @@ public struct TrainSettings: StageSettings {
         self.margin = margin
         self.patience = patience
         self.clipNorm = clipNorm
+        self.dropout = dropout
         self.maxRejectRatio = maxRejectRatio
         self.resume = resume
     }
 
     enum CodingKeys: String, CodingKey {
-        case model, out, epochs, batch, margin, patience
+        case model, out, epochs, batch, margin, patience, dropout
         case learningRate = "lr", clipNorm = "clip_norm", maxRejectRatio = "max_reject_ratio"
     }
 
@@ -56,12 +59,14 @@ public struct TrainSettings: StageSettings {
         margin = try container.decodeIfPresent(Double.self, forKey: .margin) ?? d.margin
         patience = try container.decodeIfPresent(Int.self, forKey: .patience) ?? d.patience
         clipNorm = try container.decodeIfPresent(Double.self, forKey: .clipNorm) ?? d.clipNorm
+        dropout = try container.decodeIfPresent(Double.self, forKey: .dropout) ?? d.dropout
         maxRejectRatio = try container.decodeIfPresent(Double.self, forKey: .maxRejectRatio) ?? d.maxRejectRatio
     }
 
     public static func == (a: TrainSettings, b: TrainSettings) -> Bool {
         a.model == b.model && a.out == b.out && a.epochs == b.epochs && a.batch == b.batch && a.learningRate == b.learningRate
-            && a.margin == b.margin && a.patience == b.patience && a.clipNorm == b.clipNorm && a.maxRejectRatio == b.maxRejectRatio
+            && a.margin == b.margin && a.patience == b.patience && a.clipNorm == b.clipNorm && a.dropout == b.dropout
+            && a.maxRejectRatio == b.maxRejectRatio
     }
 
     func validate() throws {
@@ -70,6 +75,7 @@ public struct TrainSettings: StageSettings {
         guard learningRate > 0, learningRate < 1 else { throw LoomError.usage("lr must be in (0, 1), got \(learningRate)", key: "lr") }
         guard margin > 0, margin <= 2 else { throw LoomError.usage("margin must be in (0, 2], got \(margin)", key: "margin") }
         guard patience >= 0 else { throw LoomError.usage("patience must be 0 or more", key: "patience") }
+        guard dropout >= 0, dropout < 1 else { throw LoomError.usage("dropout must be in [0, 1), got \(dropout)", key: "dropout") }
         guard clipNorm >= 0 else { throw LoomError.usage("clip_norm must be 0 or more", key: "clip_norm") }
         guard !out.isEmpty else { throw LoomError.usage("out must name the trained model's directory", key: "out") }
         guard maxRejectRatio >= 0, maxRejectRatio <= 1 else {

@@ -72,7 +72,7 @@ public final class Trainer: @unchecked Sendable {
 
     /// One optimiser step over `batch`; returns (Σ weight·hinge / Σ weight, Σ weight).
     @discardableResult
-    public func step(_ batch: ArraySlice<(anchor: Int, positive: Int, negative: Int, weight: Float)>) -> (loss: Double, weight: Double) {
+    public func step(_ batch: ArraySlice<(anchor: Int, positive: Int, negative: Int, weight: Float)>, key: String) -> (loss: Double, weight: Double) {
         var rows: [Int: Int] = [:]
         var items: [Int] = []
         func row(_ item: Int) -> Int {
@@ -84,7 +84,8 @@ public final class Trainer: @unchecked Sendable {
         let triplets = batch.map {
             TripletLoss.Triplet(anchor: row($0.anchor), positive: row($0.positive), negative: row($0.negative), weight: $0.weight)
         }
-        let pass = network.forward(items.map(data.item))
+        let dropout = settings.dropout > 0 ? Dropout(rate: Float(settings.dropout), seed: seed, key: key) : nil
+        let pass = network.forward(items.map(data.item), dropout: dropout)
         let dim = parameters.config.embeddingDim
         let gradient = FloatBuffer(count: items.count * dim, zeroed: false)
         let loss = TripletLoss.evaluate(triplets, embeddings: pass.embeddings.pointer, rows: items.count, dim: dim,
@@ -95,6 +96,7 @@ public final class Trainer: @unchecked Sendable {
     }
 
     /// Runs the next epoch and updates the state (best weights, early stopping).
+    @discardableResult
     public func runEpoch(onBatch: (Int, Int) -> Void = { _, _ in }) -> Epoch {
         let epoch = state.completedEpochs + 1
         let triplets = epochTriplets(epoch)
@@ -102,7 +104,7 @@ public final class Trainer: @unchecked Sendable {
         var start = 0
         while start < triplets.count {
             let end = min(start + settings.batch, triplets.count)
-            let (loss, weight) = step(triplets[start..<end])
+            let (loss, weight) = step(triplets[start..<end], key: "epoch \(epoch) step \(steps)")
             lossSum += loss * weight
             weightSum += weight
             steps += 1

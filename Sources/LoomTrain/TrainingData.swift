@@ -13,13 +13,26 @@ public struct TrainingData: Sendable {
         public var positive: Int
         public var weight: Float
         public var negatives: [Int]
+        public init(anchor: Int, positive: Int, weight: Float, negatives: [Int]) {
+            self.anchor = anchor
+            self.positive = positive
+            self.weight = weight
+            self.negatives = negatives
+        }
     }
 
     public struct Question: Sendable {
         public var anchor: Int
         public var answer: Int
         public var candidates: [Int]
+        public init(anchor: Int, answer: Int, candidates: [Int]) {
+            self.anchor = anchor
+            self.answer = answer
+            self.candidates = candidates
+        }
     }
+
+    public init() {}
 
     public var ids: [Int64] = []
     public var asins: [String] = []
@@ -87,6 +100,8 @@ public struct TrainingData: Sendable {
             return result
         }
         for ((slot, _), values) in zip(pending, features) { data.visual[slot] = values }
+        if ProcessInfo.processInfo.environment["LOOM_EXP"] == "noimage" { data.visual = data.visual.map { _ in nil } }
+        if ProcessInfo.processInfo.environment["LOOM_EXP"] == "notext" { data.tokens = data.tokens.map { _ in [] } }
 
         try triplets.read { db in
             let rows = try Row.fetchCursor(db, sql: "SELECT anchor, positive, weight, split, negatives FROM triplets ORDER BY id")

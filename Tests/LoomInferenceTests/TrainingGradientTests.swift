@@ -88,11 +88,26 @@ import Testing
         }
     }
 
-    @Test func everyHeadGradientMatchesFiniteDifferences() throws {
+    @Test(arguments: [false, true])
+    func everyHeadGradientMatchesFiniteDifferences(dropout: Bool) throws {
         let parameters = try Self.tinyParameters(seed: 11)
         let items = Self.tinyItems()
         let network = HeadsTraining(parameters: parameters, threads: 1)
-        let pass = network.forward(items)
+        let pass = network.forward(items, dropout: dropout ? Dropout(rate: 0.3, seed: 4, key: "test step") : nil)
+        var masks: [ReferenceHeads.Masks]?
+        if let drawn = pass.masks {
+            let features = 5, hidden = 4, fused = 8
+            #expect(drawn.fused.array.contains(0) && drawn.fused.array.contains(Float(1 / 0.7)), "some values dropped, the rest scaled")
+            let imageRows = items.indices.filter { items[$0].visual != nil }, textRows = items.indices.filter { !items[$0].tokens.isEmpty }
+            masks = items.indices.map { item in
+                func rows(_ buffer: FloatBuffer, _ row: Int?, _ width: Int) -> [Double]? {
+                    row.map { r in (0..<width).map { Double(buffer[r * width + $0]) } }
+                }
+                return .init(features: rows(drawn.features, imageRows.firstIndex(of: item), features),
+                             textLast: rows(drawn.textLast, textRows.firstIndex(of: item), hidden),
+                             fused: rows(drawn.fused, item, fused))
+            }
+        }
         let dim = parameters.config.embeddingDim
         var dE = [Float](repeating: 0, count: items.count * dim)
         let loss = TripletLoss.evaluate(Self.triplets, embeddings: pass.embeddings.pointer, rows: items.count, dim: dim,
@@ -101,7 +116,7 @@ import Testing
 
         var values = parameters.tensors.map { $0.values.map(Double.init) }
         let reference = ReferenceHeads(config: parameters.config, names: parameters.tensors.map(\.name))
-        let referenceLoss = reference.loss(values, items: items, triplets: Self.triplets, margin: Double(Self.margin))
+        let referenceLoss = reference.loss(values, items: items, triplets: Self.triplets, margin: Double(Self.margin), masks: masks)
         #expect(abs(referenceLoss - loss) < 1e-4, "loss \(loss) vs float64 reference \(referenceLoss)")
 
         let h = 1e-5
@@ -111,9 +126,9 @@ import Testing
             for i in 0..<tensor.count {
                 let saved = values[index][i]
                 values[index][i] = saved + h
-                let plus = reference.loss(values, items: items, triplets: Self.triplets, margin: Double(Self.margin))
+                let plus = reference.loss(values, items: items, triplets: Self.triplets, margin: Double(Self.margin), masks: masks)
                 values[index][i] = saved - h
-                let minus = reference.loss(values, items: items, triplets: Self.triplets, margin: Double(Self.margin))
+                let minus = reference.loss(values, items: items, triplets: Self.triplets, margin: Double(Self.margin), masks: masks)
                 values[index][i] = saved
                 let numeric = (plus - minus) / (2 * h)
                 let analytic = Double(tensor.gradient[i])
@@ -132,9 +147,17 @@ struct ReferenceHeads {
     let config: LoomNetConfig
     let names: [String]
 
-    func loss(_ values: [[Double]], items: [HeadsTraining.Item], triplets: [TripletLoss.Triplet], margin: Double) -> Double {
+    /// Dropout factors per item: visual features, the LSTM's last state, the fused vector.
+    struct Masks {
+        var features: [Double]?
+        var textLast: [Double]?
+        var fused: [Double]?
+    }
+
+    func loss(_ values: [[Double]], items: [HeadsTraining.Item], triplets: [TripletLoss.Triplet], margin: Double,
+              masks: [Masks]? = nil) -> Double {
         let tensors = Dictionary(uniqueKeysWithValues: zip(names, values))
-        let embeddings = items.map { embed($0, tensors) }
+        let embeddings = items.indices.map { embed(items[$0], tensors, masks: masks?[$0] ?? Masks()) }
         let total = triplets.reduce(0.0) { $0 + Double($1.weight) }
         func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
         return triplets.reduce(0.0) { sum, t in
@@ -152,9 +175,11 @@ struct ReferenceHeads {
         return y
     }
 
-    func embed(_ item: HeadsTraining.Item, _ t: [String: [Double]]) -> [Double] {
+    func embed(_ item: HeadsTraining.Item, _ t: [String: [Double]], masks: Masks) -> [Double] {
         let dim = config.embeddingDim, text = config.text
-        let visual = item.visual.map { linear($0.map(Double.init), "visual.proj", t) } ?? [Double](repeating: 0, count: dim)
+        func masked(_ x: [Double], _ mask: [Double]?) -> [Double] { mask.map { zip(x, $0).map { $0 * $1 } } ?? x }
+        let visual = item.visual.map { linear(masked($0.map(Double.init), masks.features), "visual.proj", t) }
+            ?? [Double](repeating: 0, count: dim)
         var textVector = [Double](repeating: 0, count: dim)
         if !item.tokens.isEmpty {
             let table = t["text.embedding.weight"]!
@@ -182,9 +207,9 @@ struct ReferenceHeads {
                 }
                 sequence = outputs
             }
-            textVector = linear(sequence.last!, "text.proj", t)
+            textVector = linear(masked(sequence.last!, masks.textLast), "text.proj", t)
         }
-        let hidden = linear(visual + textVector, "fusion.0", t).map { max(0, $0) }
+        let hidden = linear(masked(visual + textVector, masks.fused), "fusion.0", t).map { max(0, $0) }
         let y = linear(hidden, "fusion.2", t)
         let norm = y.reduce(0) { $0 + $1 * $1 }.squareRoot()
         return y.map { $0 / norm }

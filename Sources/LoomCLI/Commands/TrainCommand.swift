@@ -40,6 +40,9 @@ public struct TrainCommand: ParsableCommand {
     @Option(help: "Clip the global gradient norm to this (0: no clipping).")
     var clipNorm: Double = TrainSettings.defaults.clipNorm
 
+    @Option(help: "Dropout rate on the visual features, the LSTM's last states and the fused vector.")
+    var dropout: Double = TrainSettings.defaults.dropout
+
     @Flag(help: "Continue from the checkpoint of an interrupted run.")
     var resume = false
 
@@ -49,7 +52,7 @@ public struct TrainCommand: ParsableCommand {
 
     public func run() throws {
         let settings = TrainSettings(model: model, out: out, epochs: epochs, batch: batch, learningRate: lr, margin: margin,
-                                     patience: patience, clipNorm: clipNorm, maxRejectRatio: TrainSettings.defaults.maxRejectRatio,
+                                     patience: patience, clipNorm: clipNorm, dropout: dropout, maxRejectRatio: TrainSettings.defaults.maxRejectRatio,
                                      resume: resume)
         try StageCommandRunner.run(TrainStage(), settings: settings, work: work, global: global)
     }

@@ -28,6 +28,8 @@ public final class HeadsTraining: @unchecked Sendable {
         let fused: FloatBuffer
         let hidden: FloatBuffer
         let norms: [Float]
+        /// Dropout factors of the visual features, the LSTM's last states and the fused vector (nil: none).
+        public internal(set) var masks: (features: FloatBuffer, textLast: FloatBuffer, fused: FloatBuffer)?
         /// `count` rows of `embeddingDim` floats, unit length.
         public let embeddings: FloatBuffer
 
@@ -82,7 +84,9 @@ public final class HeadsTraining: @unchecked Sendable {
                               activation: activation, threads: threads)
     }
 
-    public func forward(_ items: [Item]) -> Pass {
+    /// `dropout` (training only) drops visual features, the LSTM's last states and the fused
+    /// vector before their linear layers.
+    public func forward(_ items: [Item], dropout: Dropout? = nil) -> Pass {
         let n = items.count, dim = config.embeddingDim, features = config.visual.features
         let hiddenWidth = config.text.lstmHidden, width = config.text.embeddingDim, fusionWidth = config.fusionHidden
         for item in items {
@@ -93,6 +97,7 @@ public final class HeadsTraining: @unchecked Sendable {
 
         let featureRows = FloatBuffer(count: imageItems.count * features, zeroed: false)
         for (row, item) in imageItems.enumerated() { (featureRows.pointer + row * features).update(from: items[item].visual!, count: features) }
+        let featureMask = dropout?.apply(featureRows.pointer, count: featureRows.count, layer: "visual features")
         let visual = FloatBuffer(count: imageItems.count * dim, zeroed: false)
         linear("visual.proj", featureRows.pointer, rows: imageItems.count, inputs: features, outputs: dim, into: visual.pointer)
 
@@ -112,12 +117,14 @@ public final class HeadsTraining: @unchecked Sendable {
                                                             count: hiddenWidth)
             }
         }
+        let textMask = dropout?.apply(textLast.pointer, count: textLast.count, layer: "text last state")
         let text = FloatBuffer(count: textItems.count * dim, zeroed: false)
         linear("text.proj", textLast.pointer, rows: textItems.count, inputs: hiddenWidth, outputs: dim, into: text.pointer)
 
         let fused = FloatBuffer(count: n * 2 * dim)
         for (row, item) in imageItems.enumerated() { (fused.pointer + item * 2 * dim).update(from: visual.pointer + row * dim, count: dim) }
         for (row, item) in textItems.enumerated() { (fused.pointer + item * 2 * dim + dim).update(from: text.pointer + row * dim, count: dim) }
+        let fusedMask = dropout?.apply(fused.pointer, count: fused.count, layer: "fused")
         let hidden = FloatBuffer(count: n * fusionWidth, zeroed: false)
         linear("fusion.0", fused.pointer, rows: n, inputs: 2 * dim, outputs: fusionWidth, into: hidden.pointer, activation: .relu)
         let embeddings = FloatBuffer(count: n * dim, zeroed: false)
@@ -131,8 +138,10 @@ public final class HeadsTraining: @unchecked Sendable {
             let scale: Float = norms[item] > 0 ? 1 / norms[item] : 0
             for i in 0..<dim { row[i] *= scale }
         }
-        return Pass(count: n, imageItems: imageItems, textItems: textItems, features: featureRows, tokens: tokens, tape: tape,
-                    textLast: textLast, fused: fused, hidden: hidden, norms: norms, embeddings: embeddings)
+        let pass = Pass(count: n, imageItems: imageItems, textItems: textItems, features: featureRows, tokens: tokens, tape: tape,
+                        textLast: textLast, fused: fused, hidden: hidden, norms: norms, embeddings: embeddings)
+        if let featureMask, let textMask, let fusedMask { pass.masks = (featureMask, textMask, fusedMask) }
+        return pass
     }
 
     /// Sets every head gradient to dL/dθ for dL/d(embeddings) = `gradient` (`count` rows).
@@ -163,6 +172,7 @@ public final class HeadsTraining: @unchecked Sendable {
         let dFused = FloatBuffer(count: n * 2 * dim, zeroed: false)
         LinearAlgebra.inputGradient(dHidden.pointer, rows: n, weight: weight("fusion.0.weight"), inputs: 2 * dim, outputs: fusionWidth,
                                     into: dFused.pointer, threads: threads)
+        if let masks = pass.masks { for i in 0..<dFused.count { dFused[i] *= masks.fused[i] } }
 
         // Visual tower: only items with an image.
         let dVisual = FloatBuffer(count: pass.imageItems.count * dim, zeroed: false)
@@ -179,6 +189,7 @@ public final class HeadsTraining: @unchecked Sendable {
         let dLast = FloatBuffer(count: textCount * hiddenWidth, zeroed: false)
         LinearAlgebra.inputGradient(dText.pointer, rows: textCount, weight: weight("text.proj.weight"), inputs: hiddenWidth,
                                     outputs: dim, into: dLast.pointer, threads: threads)
+        if let masks = pass.masks { for i in 0..<dLast.count { dLast[i] *= masks.textLast[i] } }
         let tape = pass.tape
         let dTop = FloatBuffer(count: tape.total * hiddenWidth)
         for s in 0..<textCount {

@@ -40,11 +40,13 @@ struct ProductFactory {
         .boho: ["airy rayon", "gauzy cotton voile", "embroidered linen"],
     ]
 
-    static let occasions: [Product.Style: String] = [
-        .formal: "the office, interviews and evening events",
-        .casual: "weekends, errands and coffee with friends",
-        .sporty: "the gym, running and an active day out",
-        .boho: "festivals, beach days and summer evenings",
+    /// Three phrasings per style, as real copywriters vary them: a text model has to learn which
+    /// belong together, not just match a repeated sentence.
+    static let occasions: [Product.Style: [String]] = [
+        .formal: ["the office, interviews and evening events", "board meetings and business dinners", "weddings, galas and the theatre"],
+        .casual: ["weekends, errands and coffee with friends", "lazy Sundays and city walks", "school runs and brunch"],
+        .sporty: ["the gym, running and an active day out", "yoga, cycling and hiking trails", "training sessions and match days"],
+        .boho: ["festivals, beach days and summer evenings", "markets, road trips and picnics", "sunset gatherings and garden parties"],
     ]
 
     static let basePrice: [Product.Kind: Double] = [
@@ -97,7 +99,9 @@ struct ProductFactory {
         words.append(garment.noun)
         let title = words.joined(separator: " ")
         let material = random.pick(ProductFactory.materials[style]!)
-        let occasion = ProductFactory.occasions[style]!
+        // Its own generator, so the draws that decide pictures and prices stay as they were.
+        var phrasing = SeededRandom(seed: 0x0CCA_5105, key: asin)
+        let occasion = phrasing.pick(ProductFactory.occasions[style]!)
         let description = "\(styleWord) \(garment.noun.lowercased()) in \(material), \(color.name) with \(accent.name) details. Made for \(occasion)."
         let multiplier: Double = style == .formal ? 1.6 : (style == .boho ? 1.1 : 1.0)
         let base: Double = ProductFactory.basePrice[kind]!

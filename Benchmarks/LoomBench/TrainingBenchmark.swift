@@ -1,0 +1,55 @@
+import Foundation
+import LoomCore
+import LoomInference
+import LoomTrain
+
+/// One training step of batch 256 with 24-token titles and cached visual features (forward,
+/// backward through every head and the LSTM, Adam), as the issue's PyTorch figures measure it.
+enum TrainingBenchmark {
+    /// `negativesPerPositive` 4 is how Loom trains (64 positive rows of the batch share their anchor and
+    /// positive across 4 negatives: 384 distinct items); 1 makes every triplet's three items distinct (768).
+    static func run(repeats: Int) throws {
+        let configPath = "Models/loomnet-v1/config.json"
+        let config = try LoomNetConfig.load(path: configPath)
+        for (label, negatives) in [("train step, triplets/s (384 items), 1 / 2 thr", 4), ("train step, triplets/s (768 items), 1 / 2 thr", 1)] {
+            let data = syntheticBatch(config: config, negativesPerPositive: negatives)
+            var rates: [Double] = []
+            for threads in [1, 2] {
+                let parameters = try HeadParameters(config: config, source: TensorSet(HeadInitialiser.heads(config, seed: 3), origin: "bench"))
+                var settings = TrainSettings.defaults
+                settings.batch = 256
+                let trainer = Trainer(data: data, parameters: parameters, settings: settings, seed: 1, threads: threads)
+                let triplets = trainer.epochTriplets(1)
+                precondition(triplets.count == 256)
+                var step = 0
+                trainer.step(triplets[...], key: "warm-up")
+                let seconds = medianSeconds(repeats: repeats) {
+                    step += 1
+                    trainer.step(triplets[...], key: "step \(step)")
+                }
+                rates.append(256 / seconds)
+            }
+            row(label, String(format: "%.0f / %.0f", rates[0], rates[1]),
+                String(format: "issue: PyTorch 184 / 323 (Loom %.2f× / %.2f×; target 2×)", rates[0] / 184, rates[1] / 323))
+        }
+    }
+
+    /// 256 triplets over distinct items with random features and 24-token titles.
+    static func syntheticBatch(config: LoomNetConfig, negativesPerPositive: Int) -> TrainingData {
+        var random = SeededRandom(seed: 11)
+        let rows = 256 / negativesPerPositive
+        let count = 2 * rows + 256
+        var data = TrainingData()
+        data.ids = (0..<count).map { Int64($0) }
+        data.asins = data.ids.map { "B\($0)" }
+        data.types = [String](repeating: "top", count: count)
+        data.splits = [String](repeating: "train", count: count)
+        data.visual = (0..<count).map { _ in (0..<config.visual.features).map { _ in Float(max(0, random.unit() * 4 - 2)) } }
+        data.tokens = (0..<count).map { _ in [101] + (0..<22).map { _ in Int32(random.int(in: 1000...29_000)) } + [102] }
+        data.positives["train"] = (0..<rows).map { row in
+            TrainingData.Positive(anchor: row, positive: rows + row, weight: 1,
+                                  negatives: (0..<negativesPerPositive).map { 2 * rows + row * negativesPerPositive + $0 })
+        }
+        return data
+    }
+}

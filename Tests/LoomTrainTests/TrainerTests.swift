@@ -1,0 +1,88 @@
+import Foundation
+import LoomCore
+import LoomInference
+import LoomTestSupport
+import Testing
+@testable import LoomTrain
+
+/// The training loop on SampleData's real triplets (titles only, a slice of the training pairs):
+/// the same seed gives the same weights at 1 and 2 threads, and a run resumed from a
+/// checkpoint ends exactly where an uninterrupted one does.
+@Suite struct TrainerTests {
+    static func data() throws -> TrainingData {
+        let work = try SampleWork.directory()
+        let network = try LoomNet(directory: SampleWork.startModel)
+        var data = try TrainingData.load(work: work.path, network: network, modelDirectory: SampleWork.startModel, threads: 2)
+        data.positives["train"] = Array((data.positives["train"] ?? []).prefix(48))   // 192 triplets: 3 steps of 64
+        return data
+    }
+
+    static func trainer(_ data: TrainingData, threads: Int, epochs: Int = 2) throws -> Trainer {
+        let configPath = SampleWork.startModel + "/config.json"
+        let config = try LoomNetConfig.load(path: configPath)
+        let parameters = try HeadParameters(
+            config: config, source: LoomNet.weights(directory: SampleWork.startModel, config: config, configPath: configPath))
+        var settings = TrainSettings.defaults
+        settings.epochs = epochs
+        settings.batch = 64
+        settings.patience = 0
+        return Trainer(data: data, parameters: parameters, settings: settings, seed: 5, threads: threads)
+    }
+
+    @Test func sampleDataLoadsEverySplitWithFeaturesAndTokens() throws {
+        let data = try Self.data()
+        #expect(data.count >= 290)
+        #expect(data.visual.filter { $0 != nil }.count >= 290, "every SampleData item has an image")
+        #expect(data.visual.compactMap { $0 }.allSatisfy { $0.count == 1280 })
+        #expect(data.tokens.allSatisfy { !$0.isEmpty && $0.first == 101 }, "titles tokenised with [CLS] first")
+        #expect(!(data.positives["valid"] ?? []).isEmpty && !(data.positives["test"] ?? []).isEmpty)
+        #expect(!data.questions.isEmpty)
+        for split in ["valid", "test"] {
+            for positive in data.positives[split] ?? [] {
+                #expect(data.splits[positive.anchor] == split && data.splits[positive.positive] == split)
+            }
+        }
+    }
+
+    @Test func weightsAreTheSameAtOneAndTwoThreads() throws {
+        let data = try Self.data()
+        let one = try Self.trainer(data, threads: 1, epochs: 1), two = try Self.trainer(data, threads: 2, epochs: 1)
+        let a = one.runEpoch(), b = two.runEpoch()
+        #expect(a == b)
+        #expect(a.steps == 3 && a.triplets == 192)
+        for (x, y) in zip(one.parameters.tensors, two.parameters.tensors) {
+            #expect(x.values == y.values, "\(x.name) differs between 1 and 2 threads")
+        }
+    }
+
+    @Test func lossFallsOnTheTrainingPairs() throws {
+        let data = try Self.data()
+        let trainer = try Self.trainer(data, threads: 2, epochs: 6)
+        let epochs = (0..<6).map { _ in trainer.runEpoch() }
+        #expect(epochs.last!.loss < 0.7 * epochs.first!.loss, "loss \(epochs.map(\.loss))")
+    }
+
+    @Test func resumedRunEndsWhereAnUninterruptedOneDoes() throws {
+        let data = try Self.data()
+        let whole = try Self.trainer(data, threads: 2)
+        whole.runEpoch()
+        whole.runEpoch()
+
+        let work = TemporaryDirectory("loom-checkpoint")
+        let path = work.file("checkpoint.safetensors")
+        let first = try Self.trainer(data, threads: 2)
+        first.runEpoch()
+        try TrainingCheckpoint.write(first, fingerprint: "same inputs", to: path)
+
+        let resumed = try Self.trainer(data, threads: 2)
+        #expect(throws: LoomError.self) { try TrainingCheckpoint.restore(resumed, fingerprint: "other inputs", from: path) }
+        try TrainingCheckpoint.restore(resumed, fingerprint: "same inputs", from: path)
+        #expect(resumed.state.completedEpochs == 1)
+        resumed.runEpoch()
+        #expect(resumed.state == whole.state)
+        for (x, y) in zip(whole.parameters.tensors, resumed.parameters.tensors) {
+            #expect(x.values == y.values, "\(x.name) differs after resuming")
+        }
+        #expect(resumed.best == whole.best)
+    }
+}
