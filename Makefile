@@ -21,6 +21,7 @@ release: deps
 sample: release
 	$(RELEASE_LOOM) run Pipelines/sample.yaml
 	$(RELEASE_LOOM) status --pipeline Pipelines/sample.yaml
+	$(RELEASE_LOOM) eval --work work --model $${LOOM_MODELS:-models}/loomnet-sample --json out/eval-test.json
 	python3 scripts/example-query.py work/catalog.sqlite
 	$(RELEASE_LOOM) query --index out/index.sqlite --asin $$(python3 scripts/example-query.py --anchor work/catalog.sqlite) --type shoes --k 5
 

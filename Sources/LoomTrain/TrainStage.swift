@@ -26,6 +26,12 @@ public struct TrainStage: Stage {
         return stages + EmbedStage.modelFiles(settings.model).map { .file(label: "model", path: $0) }
     }
 
+    /// The model directory's weights and config (deleting them makes train rerun).
+    public func missingProducts(_ settings: Settings, context: StageContext) -> [String] {
+        ["config.json", "model.safetensors"].map { (settings.out as NSString).appendingPathComponent($0) }
+            .filter { !FileManager.default.fileExists(atPath: $0) }
+    }
+
     public func run(_ settings: Settings, context: StageContext, output: StageOutput) throws -> StageResult {
         try settings.validate()
         guard context.shard.isWhole else { throw LoomError.usage("train reads every triplet: run it whole, not as a shard") }

@@ -18,8 +18,13 @@ public protocol Stage: Sendable {
     /// Does the work: creates its tables in `output.database`, records rejects in
     /// `output.rejects`, and returns its counts. Throwing leaves the previous output in place.
     func run(_ settings: Settings, context: StageContext, output: StageOutput) throws -> StageResult
+
+    /// Files the stage writes besides its SQLite output (a trained model directory) that are
+    /// not there now: a stage whose side product was deleted is stale. Default: none.
+    func missingProducts(_ settings: Settings, context: StageContext) -> [String]
 }
 
 extension Stage {
     public static var writesProduct: Bool { false }
+    public func missingProducts(_ settings: Settings, context: StageContext) -> [String] { [] }
 }

@@ -67,9 +67,13 @@ public struct StageRunner: Sendable {
         case .verdict(let freshness): return freshness
         }
         let inputs = try hashInputs(try stage.inputs(settings, context: context))
-        return Freshness.decide(recorded: recorded, version: LoomVersion.current,
-                                settings: try canonicalSettings(settings), inputs: inputs,
-                                shard: context.shard.description)
+        let verdict = Freshness.decide(recorded: recorded, version: LoomVersion.current,
+                                       settings: try canonicalSettings(settings), inputs: inputs,
+                                       shard: context.shard.description)
+        if !verdict.mustRun, let missing = stage.missingProducts(settings, context: context).first {
+            return .stale("\(missing) is missing")
+        }
+        return verdict
     }
 
     /// What the existing output of `S` recorded, or the verdict when there is nothing to compare.

@@ -13,9 +13,16 @@ public struct PackedMatrix: Sendable {
 
     /// Packs B given as `depth` rows of `columns` floats (row stride `ldb`).
     public init(depth: Int, columns: Int, rowMajor b: UnsafePointer<Float>, ldb: Int) {
-        self.init(depth: depth, columns: columns, zeroed: true)
-        // Strip rows are 16 contiguous floats of a source row: copied as runs (training packs
-        // activations of thousands of rows every step).
+        self.init(depth: depth, columns: columns, rowMajor: b, ldb: ldb,
+                  storage: FloatBuffer(count: Self.storageCount(depth: depth, columns: columns), zeroed: false))
+    }
+
+    /// Packs into `storage` (at least `storageCount` floats, contents ignored): training packs
+    /// activations of thousands of rows every step and reuses the memory.
+    init(depth: Int, columns: Int, rowMajor b: UnsafePointer<Float>, ldb: Int, storage: FloatBuffer) {
+        self.init(depth: depth, columns: columns, packed: storage)
+        // Strip rows are 16 contiguous floats of a source row, copied as runs; the padding
+        // lanes of a last, partial strip are zeroed.
         let out = storage.pointer
         var k0 = 0
         while k0 < depth {
@@ -25,6 +32,7 @@ public struct PackedMatrix: Sendable {
                 let width = min(16, columns - strip * 16)
                 for k in 0..<blockDepth {
                     (base + k * 16).update(from: b + (k0 + k) * ldb + strip * 16, count: width)
+                    if width < 16 { (base + k * 16 + width).update(repeating: 0, count: 16 - width) }
                 }
             }
             k0 += blockDepth
@@ -34,7 +42,14 @@ public struct PackedMatrix: Sendable {
     /// Packs Bᵀ of a weight stored as `columns` rows of `depth` floats — PyTorch's Linear and
     /// 1×1 convolution layout ([out, in]), so that C = A · Wᵀ.
     public init(depth: Int, columns: Int, transposing w: UnsafePointer<Float>, ldw: Int) {
-        self.init(depth: depth, columns: columns, zeroed: true)
+        self.init(depth: depth, columns: columns, transposing: w, ldw: ldw,
+                  storage: FloatBuffer(count: Self.storageCount(depth: depth, columns: columns), zeroed: true))
+    }
+
+    /// Packs Bᵀ into `storage` (at least `storageCount` floats; zeroed here where padding).
+    init(depth: Int, columns: Int, transposing w: UnsafePointer<Float>, ldw: Int, storage: FloatBuffer) {
+        self.init(depth: depth, columns: columns, packed: storage)
+        if columns % 16 != 0 { storage.pointer.initialize(repeating: 0, count: Self.storageCount(depth: depth, columns: columns)) }
         // Column by column: each source row is read once, front to back (large B, such as a
         // search index of 100k vectors, packs at memory speed).
         let out = storage.pointer

@@ -17,8 +17,8 @@ public struct Dropout: Sendable {
     }
 
     /// Zeroes and scales `count` values in place; returns the factor applied to each.
-    func apply(_ values: UnsafeMutablePointer<Float>, count: Int, layer: String) -> FloatBuffer {
-        let mask = FloatBuffer(count: count, zeroed: false)
+    func apply(_ values: UnsafeMutablePointer<Float>, count: Int, layer: String, arena: TrainingArena) -> FloatBuffer {
+        let mask = arena.take(count)
         var random = SeededRandom(seed: seed, key: key + " " + layer)
         let keep = 1 / (1 - rate), threshold = Double(rate)
         for i in 0..<count {

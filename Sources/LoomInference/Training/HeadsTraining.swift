@@ -58,6 +58,8 @@ public final class HeadsTraining: @unchecked Sendable {
     public var threads: Int
     let lstm: LSTMTraining
     let config: LoomNetConfig
+    /// Buffers reused from step to step; a pass's buffers stay valid until the next forward pass.
+    let arena = TrainingArena()
 
     public init(parameters: HeadParameters, threads: Int = 1) {
         self.parameters = parameters
@@ -81,12 +83,13 @@ public final class HeadsTraining: @unchecked Sendable {
                         into y: UnsafeMutablePointer<Float>, activation: Activation = .none) {
         LinearAlgebra.forward(x, rows: rows, weight: parameters[name + ".weight"].value.pointer,
                               bias: parameters[name + ".bias"].value.pointer, inputs: inputs, outputs: outputs, into: y,
-                              activation: activation, threads: threads)
+                              activation: activation, threads: threads, arena: arena)
     }
 
     /// `dropout` (training only) drops visual features, the LSTM's last states and the fused
     /// vector before their linear layers.
     public func forward(_ items: [Item], dropout: Dropout? = nil) -> Pass {
+        arena.reset()
         let n = items.count, dim = config.embeddingDim, features = config.visual.features
         let hiddenWidth = config.text.lstmHidden, width = config.text.embeddingDim, fusionWidth = config.fusionHidden
         for item in items {
@@ -95,39 +98,39 @@ public final class HeadsTraining: @unchecked Sendable {
         let imageItems = items.indices.filter { items[$0].visual != nil }
         let textItems = items.indices.filter { !items[$0].tokens.isEmpty }
 
-        let featureRows = FloatBuffer(count: imageItems.count * features, zeroed: false)
+        let featureRows = arena.take(imageItems.count * features)
         for (row, item) in imageItems.enumerated() { (featureRows.pointer + row * features).update(from: items[item].visual!, count: features) }
-        let featureMask = dropout?.apply(featureRows.pointer, count: featureRows.count, layer: "visual features")
-        let visual = FloatBuffer(count: imageItems.count * dim, zeroed: false)
+        let featureMask = dropout?.apply(featureRows.pointer, count: featureRows.count, layer: "visual features", arena: arena)
+        let visual = arena.take(imageItems.count * dim)
         linear("visual.proj", featureRows.pointer, rows: imageItems.count, inputs: features, outputs: dim, into: visual.pointer)
 
         let tokens = textItems.flatMap { items[$0].tokens }
         let tape = LSTMTraining.Tape(lengths: textItems.map { items[$0].tokens.count })
         let table = parameters["text.embedding.weight"].value.pointer
-        let embedded = FloatBuffer(count: tokens.count * width, zeroed: false)
+        let embedded = arena.take(tokens.count * width)
         for (row, token) in tokens.enumerated() {
             precondition(token >= 0 && Int(token) < config.text.vocabSize, "token id \(token) outside the vocabulary")
             (embedded.pointer + row * width).update(from: table + Int(token) * width, count: width)
         }
-        lstm.forward(embedded.pointer, tape: tape, weights: lstmWeights, threads: threads)
-        let textLast = FloatBuffer(count: textItems.count * hiddenWidth, zeroed: false)
+        lstm.forward(embedded.pointer, tape: tape, weights: lstmWeights, threads: threads, arena: arena)
+        let textLast = arena.take(textItems.count * hiddenWidth)
         if let top = tape.outputs.last {
             for s in textItems.indices {
                 (textLast.pointer + s * hiddenWidth).update(from: top.pointer + (tape.starts[s] + tape.lengths[s] - 1) * hiddenWidth,
                                                             count: hiddenWidth)
             }
         }
-        let textMask = dropout?.apply(textLast.pointer, count: textLast.count, layer: "text last state")
-        let text = FloatBuffer(count: textItems.count * dim, zeroed: false)
+        let textMask = dropout?.apply(textLast.pointer, count: textLast.count, layer: "text last state", arena: arena)
+        let text = arena.take(textItems.count * dim)
         linear("text.proj", textLast.pointer, rows: textItems.count, inputs: hiddenWidth, outputs: dim, into: text.pointer)
 
-        let fused = FloatBuffer(count: n * 2 * dim)
+        let fused = arena.take(n * 2 * dim, zeroed: true)
         for (row, item) in imageItems.enumerated() { (fused.pointer + item * 2 * dim).update(from: visual.pointer + row * dim, count: dim) }
         for (row, item) in textItems.enumerated() { (fused.pointer + item * 2 * dim + dim).update(from: text.pointer + row * dim, count: dim) }
-        let fusedMask = dropout?.apply(fused.pointer, count: fused.count, layer: "fused")
-        let hidden = FloatBuffer(count: n * fusionWidth, zeroed: false)
+        let fusedMask = dropout?.apply(fused.pointer, count: fused.count, layer: "fused", arena: arena)
+        let hidden = arena.take(n * fusionWidth)
         linear("fusion.0", fused.pointer, rows: n, inputs: 2 * dim, outputs: fusionWidth, into: hidden.pointer, activation: .relu)
-        let embeddings = FloatBuffer(count: n * dim, zeroed: false)
+        let embeddings = arena.take(n * dim)
         linear("fusion.2", hidden.pointer, rows: n, inputs: fusionWidth, outputs: dim, into: embeddings.pointer)
         var norms = [Float](repeating: 0, count: n)
         for item in 0..<n {
@@ -153,7 +156,7 @@ public final class HeadsTraining: @unchecked Sendable {
         func grad(_ name: String) -> UnsafeMutablePointer<Float> { parameters[name].gradient.pointer }
 
         // Through the normalisation: dy = (de − e·(e·de)) / |y|.
-        let dOutput = FloatBuffer(count: n * dim, zeroed: false)
+        let dOutput = arena.take(n * dim)
         for item in 0..<n {
             let e = pass.embeddings.pointer + item * dim, de = gradient + item * dim, dy = dOutput.pointer + item * dim
             var dot: Double = 0
@@ -162,41 +165,41 @@ public final class HeadsTraining: @unchecked Sendable {
             for i in 0..<dim { dy[i] = (de[i] - e[i] * Float(dot)) * scale }
         }
         LinearAlgebra.weightGradient(dOutput.pointer, x: pass.hidden.pointer, rows: n, inputs: fusionWidth, outputs: dim,
-                                     weight: grad("fusion.2.weight"), bias: grad("fusion.2.bias"), threads: threads)
-        let dHidden = FloatBuffer(count: n * fusionWidth, zeroed: false)
+                                     weight: grad("fusion.2.weight"), bias: grad("fusion.2.bias"), threads: threads, arena: arena)
+        let dHidden = arena.take(n * fusionWidth)
         LinearAlgebra.inputGradient(dOutput.pointer, rows: n, weight: weight("fusion.2.weight"), inputs: fusionWidth, outputs: dim,
-                                    into: dHidden.pointer, threads: threads)
+                                    into: dHidden.pointer, threads: threads, arena: arena)
         for i in 0..<(n * fusionWidth) where pass.hidden[i] <= 0 { dHidden[i] = 0 }   // ReLU
         LinearAlgebra.weightGradient(dHidden.pointer, x: pass.fused.pointer, rows: n, inputs: 2 * dim, outputs: fusionWidth,
-                                     weight: grad("fusion.0.weight"), bias: grad("fusion.0.bias"), threads: threads)
-        let dFused = FloatBuffer(count: n * 2 * dim, zeroed: false)
+                                     weight: grad("fusion.0.weight"), bias: grad("fusion.0.bias"), threads: threads, arena: arena)
+        let dFused = arena.take(n * 2 * dim)
         LinearAlgebra.inputGradient(dHidden.pointer, rows: n, weight: weight("fusion.0.weight"), inputs: 2 * dim, outputs: fusionWidth,
-                                    into: dFused.pointer, threads: threads)
+                                    into: dFused.pointer, threads: threads, arena: arena)
         if let masks = pass.masks { for i in 0..<dFused.count { dFused[i] *= masks.fused[i] } }
 
         // Visual tower: only items with an image.
-        let dVisual = FloatBuffer(count: pass.imageItems.count * dim, zeroed: false)
+        let dVisual = arena.take(pass.imageItems.count * dim)
         for (row, item) in pass.imageItems.enumerated() { (dVisual.pointer + row * dim).update(from: dFused.pointer + item * 2 * dim, count: dim) }
         LinearAlgebra.weightGradient(dVisual.pointer, x: pass.features.pointer, rows: pass.imageItems.count, inputs: features,
-                                     outputs: dim, weight: grad("visual.proj.weight"), bias: grad("visual.proj.bias"), threads: threads)
+                                     outputs: dim, weight: grad("visual.proj.weight"), bias: grad("visual.proj.bias"), threads: threads, arena: arena)
 
         // Text tower: projection, then the LSTM from each sequence's last step.
         let textCount = pass.textItems.count
-        let dText = FloatBuffer(count: textCount * dim, zeroed: false)
+        let dText = arena.take(textCount * dim)
         for (row, item) in pass.textItems.enumerated() { (dText.pointer + row * dim).update(from: dFused.pointer + item * 2 * dim + dim, count: dim) }
         LinearAlgebra.weightGradient(dText.pointer, x: pass.textLast.pointer, rows: textCount, inputs: hiddenWidth, outputs: dim,
-                                     weight: grad("text.proj.weight"), bias: grad("text.proj.bias"), threads: threads)
-        let dLast = FloatBuffer(count: textCount * hiddenWidth, zeroed: false)
+                                     weight: grad("text.proj.weight"), bias: grad("text.proj.bias"), threads: threads, arena: arena)
+        let dLast = arena.take(textCount * hiddenWidth)
         LinearAlgebra.inputGradient(dText.pointer, rows: textCount, weight: weight("text.proj.weight"), inputs: hiddenWidth,
-                                    outputs: dim, into: dLast.pointer, threads: threads)
+                                    outputs: dim, into: dLast.pointer, threads: threads, arena: arena)
         if let masks = pass.masks { for i in 0..<dLast.count { dLast[i] *= masks.textLast[i] } }
         let tape = pass.tape
-        let dTop = FloatBuffer(count: tape.total * hiddenWidth)
+        let dTop = arena.take(tape.total * hiddenWidth, zeroed: true)
         for s in 0..<textCount {
             (dTop.pointer + (tape.starts[s] + tape.lengths[s] - 1) * hiddenWidth).update(from: dLast.pointer + s * hiddenWidth, count: hiddenWidth)
         }
         guard tape.total > 0 else { return }   // no text: the LSTM's gradients stay zero
-        let dEmbedded = lstm.backward(dTop.pointer, tape: tape, weights: lstmWeights, threads: threads)
+        let dEmbedded = lstm.backward(dTop.pointer, tape: tape, weights: lstmWeights, threads: threads, arena: arena)
 
         // The embedding's gradient is sparse: rows of the tokens seen, in token order of the batch.
         let table = parameters["text.embedding.weight"]

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// The LSTM stack's training passes: a forward pass that keeps what backpropagation through
 /// time needs (each layer's input, activated gates, cells and outputs), and the backward pass
 /// from the gradient of the top layer's outputs to the weights and to the layer-0 inputs.
@@ -53,40 +55,44 @@ struct LSTMTraining {
     }
 
     /// Runs every layer over `inputs` (total × inputSize, copied into the tape).
-    func forward(_ inputs: UnsafePointer<Float>, tape: Tape, weights: [Weights], threads: Int) {
+    func forward(_ inputs: UnsafePointer<Float>, tape: Tape, weights: [Weights], threads: Int, arena: TrainingArena) {
         let gatesWidth = 4 * hidden
         let total = tape.total, count = tape.lengths.count
-        let first = FloatBuffer(count: total * inputSize, zeroed: false)
+        let first = arena.take(total * inputSize)
         first.pointer.update(from: inputs, count: total * inputSize)
         var layerInput = first
-        let state = FloatBuffer(count: count * hidden), cell = FloatBuffer(count: count * hidden)
-        let recurrent = FloatBuffer(count: count * gatesWidth, zeroed: false)
+        let state = arena.take(count * hidden, zeroed: true), cell = arena.take(count * hidden, zeroed: true)
+        let recurrent = arena.take(count * gatesWidth)
         for (layer, w) in weights.enumerated() {
             let inputs = layer == 0 ? inputSize : hidden
-            let bias = FloatBuffer(count: gatesWidth, zeroed: false)
+            let bias = arena.take(gatesWidth)
             for g in 0..<gatesWidth { bias[g] = w.inputBias[g] + w.recurrentBias[g] }
-            let gates = FloatBuffer(count: total * gatesWidth, zeroed: false)
-            let cells = FloatBuffer(count: total * hidden, zeroed: false)
-            let outputs = FloatBuffer(count: total * hidden, zeroed: false)
+            let gates = arena.take(total * gatesWidth)
+            let cells = arena.take(total * hidden)
+            let outputs = arena.take(total * hidden)
             // The input projection of every step at once goes straight into the gate rows.
             LinearAlgebra.forward(layerInput.pointer, rows: total, weight: w.inputWeight, bias: bias.pointer, inputs: inputs,
-                                  outputs: gatesWidth, into: gates.pointer, threads: threads)
-            let packed = PackedMatrix(depth: hidden, columns: gatesWidth, transposing: w.recurrentWeight, ldw: hidden)
+                                  outputs: gatesWidth, into: gates.pointer, threads: threads, arena: arena)
+            let packed = LinearAlgebra.packTransposed(w.recurrentWeight, depth: hidden, columns: gatesWidth, arena: arena)
             state.pointer.initialize(repeating: 0, count: count * hidden)
             cell.pointer.initialize(repeating: 0, count: count * hidden)
+            let (statePointer, cellPointer, recurrentPointer) = (Shared(state.pointer), Shared(cell.pointer), Shared(recurrent.pointer))
+            let (gatesPointer, cellsPointer, outputsPointer) = (Shared(gates.pointer), Shared(cells.pointer), Shared(outputs.pointer))
             for step in 0..<tape.maxLength {
-                let active = tape.active(at: step)
-                if step > 0 {
-                    SGEMM.multiply(m: active, a: state.pointer, lda: hidden, b: packed, c: recurrent.pointer, ldc: gatesWidth,
-                                   threads: threads)
-                }
-                for row in 0..<active {
-                    let timeRow = tape.starts[tape.order[row]] + step
-                    Self.cellForward(recurrent: step > 0 ? recurrent.pointer + row * gatesWidth : nil,
-                                     gates: gates.pointer + timeRow * gatesWidth, cell: cell.pointer + row * hidden,
-                                     state: state.pointer + row * hidden, hidden: hidden)
-                    (cells.pointer + timeRow * hidden).update(from: cell.pointer + row * hidden, count: hidden)
-                    (outputs.pointer + timeRow * hidden).update(from: state.pointer + row * hidden, count: hidden)
+                // Each worker takes a block of rows: its part of h·W_hhᵀ, then those rows' cells.
+                Self.inRowBlocks(tape.active(at: step), threads: threads) { rows in
+                    if step > 0 {
+                        SGEMM.multiply(m: rows.count, a: statePointer.value + rows.lowerBound * hidden, lda: hidden, b: packed,
+                                       c: recurrentPointer.value + rows.lowerBound * gatesWidth, ldc: gatesWidth)
+                    }
+                    for row in rows {
+                        let timeRow = tape.starts[tape.order[row]] + step
+                        Self.cellForward(recurrent: step > 0 ? UnsafePointer(recurrentPointer.value + row * gatesWidth) : nil,
+                                         gates: gatesPointer.value + timeRow * gatesWidth, cell: cellPointer.value + row * hidden,
+                                         state: statePointer.value + row * hidden, hidden: hidden)
+                        (cellsPointer.value + timeRow * hidden).update(from: cellPointer.value + row * hidden, count: hidden)
+                        (outputsPointer.value + timeRow * hidden).update(from: statePointer.value + row * hidden, count: hidden)
+                    }
                 }
             }
             tape.inputs.append(layerInput)
@@ -99,59 +105,94 @@ struct LSTMTraining {
 
     /// From dL/d(top outputs) (total × hidden) to every weight gradient (written over) and to
     /// dL/d(layer-0 inputs), returned (total × inputSize).
-    func backward(_ topGradient: UnsafePointer<Float>, tape: Tape, weights: [Weights], threads: Int) -> FloatBuffer {
+    func backward(_ topGradient: UnsafePointer<Float>, tape: Tape, weights: [Weights], threads: Int, arena: TrainingArena) -> FloatBuffer {
         let gatesWidth = 4 * hidden
         let total = tape.total, count = tape.lengths.count
-        var outputGradient = FloatBuffer(count: total * hidden, zeroed: false)
+        var outputGradient = arena.take(total * hidden)
         outputGradient.pointer.update(from: topGradient, count: total * hidden)
-        let recurrentGradient = FloatBuffer(count: count * hidden)
-        let cellGradient = FloatBuffer(count: count * hidden)
-        let stepGates = FloatBuffer(count: count * gatesWidth, zeroed: false)
+        let recurrentGradient = arena.take(count * hidden, zeroed: true)
+        let cellGradient = arena.take(count * hidden, zeroed: true)
+        let stepGates = arena.take(count * gatesWidth)
         for layer in stride(from: weights.count - 1, through: 0, by: -1) {
             let w = weights[layer]
             let inputs = layer == 0 ? inputSize : hidden
             let gates = tape.gates[layer], cells = tape.cells[layer], outputs = tape.outputs[layer]
-            let gateGradient = FloatBuffer(count: total * gatesWidth, zeroed: false)
-            let packed = PackedMatrix(depth: gatesWidth, columns: hidden, rowMajor: w.recurrentWeight, ldb: hidden)
+            let gateGradient = arena.take(total * gatesWidth)
+            let packed = LinearAlgebra.pack(w.recurrentWeight, depth: gatesWidth, columns: hidden, arena: arena)
             recurrentGradient.pointer.initialize(repeating: 0, count: count * hidden)
             cellGradient.pointer.initialize(repeating: 0, count: count * hidden)
+            let (upPointer, backPointer, cellGradientPointer) = (Shared(outputGradient.pointer), Shared(recurrentGradient.pointer),
+                                                                 Shared(cellGradient.pointer))
+            let (stepPointer, allPointer) = (Shared(stepGates.pointer), Shared(gateGradient.pointer))
+            let (gatesPointer, cellsPointer) = (Shared(gates.pointer), Shared(cells.pointer))
             for step in stride(from: tape.maxLength - 1, through: 0, by: -1) {
-                let active = tape.active(at: step)
-                for row in 0..<active {
-                    let timeRow = tape.starts[tape.order[row]] + step
-                    Self.cellBackward(
-                        outputGradient: outputGradient.pointer + timeRow * hidden, recurrent: recurrentGradient.pointer + row * hidden,
-                        gates: gates.pointer + timeRow * gatesWidth, cell: cells.pointer + timeRow * hidden,
-                        previousCell: step > 0 ? cells.pointer + (timeRow - 1) * hidden : nil,
-                        cellGradient: cellGradient.pointer + row * hidden, gateGradient: stepGates.pointer + row * gatesWidth,
-                        hidden: hidden)
-                    (gateGradient.pointer + timeRow * gatesWidth).update(from: stepGates.pointer + row * gatesWidth, count: gatesWidth)
-                }
-                if step > 0 {
-                    SGEMM.multiply(m: active, a: stepGates.pointer, lda: gatesWidth, b: packed, c: recurrentGradient.pointer,
-                                   ldc: hidden, threads: threads)
+                // Each worker takes a block of rows: their cells backwards, then their part of dgates·W_hh.
+                Self.inRowBlocks(tape.active(at: step), threads: threads) { rows in
+                    for row in rows {
+                        let timeRow = tape.starts[tape.order[row]] + step
+                        Self.cellBackward(
+                            outputGradient: upPointer.value + timeRow * hidden, recurrent: backPointer.value + row * hidden,
+                            gates: gatesPointer.value + timeRow * gatesWidth, cell: cellsPointer.value + timeRow * hidden,
+                            previousCell: step > 0 ? UnsafePointer(cellsPointer.value + (timeRow - 1) * hidden) : nil,
+                            cellGradient: cellGradientPointer.value + row * hidden, gateGradient: stepPointer.value + row * gatesWidth,
+                            hidden: hidden)
+                        (allPointer.value + timeRow * gatesWidth).update(from: stepPointer.value + row * gatesWidth, count: gatesWidth)
+                    }
+                    if step > 0 {
+                        SGEMM.multiply(m: rows.count, a: stepPointer.value + rows.lowerBound * gatesWidth, lda: gatesWidth, b: packed,
+                                       c: backPointer.value + rows.lowerBound * hidden, ldc: hidden)
+                    }
                 }
             }
             // h_{t-1} of every row (zeros at t = 0), for dW_hh.
-            let previous = FloatBuffer(count: total * hidden)
+            let previous = arena.take(total * hidden, zeroed: true)
             for s in tape.lengths.indices where tape.lengths[s] > 1 {
                 let start = tape.starts[s]
                 (previous.pointer + (start + 1) * hidden).update(from: outputs.pointer + start * hidden, count: (tape.lengths[s] - 1) * hidden)
             }
-            let transposed = FloatBuffer(count: gatesWidth * total, zeroed: false)
+            let transposed = arena.take(gatesWidth * total)
             LinearAlgebra.transpose(gateGradient.pointer, rows: total, columns: gatesWidth, into: transposed.pointer)
             LinearAlgebra.weightGradient(transposed: transposed.pointer, x: previous.pointer, rows: total, inputs: hidden,
-                                         outputs: gatesWidth, weight: w.recurrentGradient, threads: threads)
+                                         outputs: gatesWidth, weight: w.recurrentGradient, threads: threads, arena: arena)
             LinearAlgebra.weightGradient(transposed: transposed.pointer, x: tape.inputs[layer].pointer, rows: total,
-                                         inputs: inputs, outputs: gatesWidth, weight: w.inputGradient, threads: threads)
+                                         inputs: inputs, outputs: gatesWidth, weight: w.inputGradient, threads: threads, arena: arena)
             LinearAlgebra.columnSums(gateGradient.pointer, rows: total, columns: gatesWidth, into: w.inputBiasGradient)
             w.recurrentBiasGradient.update(from: w.inputBiasGradient, count: gatesWidth)
-            let below = FloatBuffer(count: total * inputs, zeroed: false)
+            let below = arena.take(total * inputs)
             LinearAlgebra.inputGradient(gateGradient.pointer, rows: total, weight: w.inputWeight, inputs: inputs,
-                                        outputs: gatesWidth, into: below.pointer, threads: threads)
+                                        outputs: gatesWidth, into: below.pointer, threads: threads, arena: arena)
             outputGradient = below
         }
         return outputGradient
+    }
+
+    /// A pointer handed to the workers of one step; each writes only its own rows.
+    struct Shared: @unchecked Sendable {
+        let value: UnsafeMutablePointer<Float>
+        init(_ value: UnsafeMutablePointer<Float>) { self.value = value }
+    }
+
+    /// Runs `body` over rows 0..<count split into `threads` blocks (whole 6-row tiles), in
+    /// parallel. A row's result does not depend on its block.
+    static func inRowBlocks(_ count: Int, threads: Int, _ body: (Range<Int>) -> Void) {
+        let tiles = (count + 5) / 6
+        let blocks = min(threads, tiles)
+        guard blocks > 1 else {
+            if count > 0 { body(0..<count) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let shared = SharedBody(body)
+            DispatchQueue.concurrentPerform(iterations: blocks) { block in
+                let first = tiles * block / blocks * 6, last = min(count, tiles * (block + 1) / blocks * 6)
+                if first < last { shared.body(first..<last) }
+            }
+        }
+    }
+
+    struct SharedBody: @unchecked Sendable {
+        let body: (Range<Int>) -> Void
+        init(_ body: @escaping (Range<Int>) -> Void) { self.body = body }
     }
 
     /// Adds the recurrent part to the gate rows (which hold the input projection), activates

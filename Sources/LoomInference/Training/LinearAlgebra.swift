@@ -5,48 +5,67 @@ enum LinearAlgebra {
     /// `rows` × `outputs` = X · Wᵀ + b; W is `outputs` × `inputs` (PyTorch's layout).
     static func forward(_ x: UnsafePointer<Float>, rows: Int, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                         inputs: Int, outputs: Int, into y: UnsafeMutablePointer<Float>, activation: Activation = .none,
-                        threads: Int) {
+                        threads: Int, arena: TrainingArena) {
         guard rows > 0 else { return }
-        let packed = PackedMatrix(depth: inputs, columns: outputs, transposing: weight, ldw: inputs)
+        let packed = packTransposed(weight, depth: inputs, columns: outputs, arena: arena)
         SGEMM.multiply(m: rows, a: x, lda: inputs, b: packed, c: y, ldc: outputs, bias: bias, activation: activation, threads: threads)
     }
 
     /// dX (`rows` × `inputs`) = dY · W.
     static func inputGradient(_ dy: UnsafePointer<Float>, rows: Int, weight: UnsafePointer<Float>, inputs: Int, outputs: Int,
-                              into dx: UnsafeMutablePointer<Float>, threads: Int) {
+                              into dx: UnsafeMutablePointer<Float>, threads: Int, arena: TrainingArena) {
         guard rows > 0 else { return }
-        let packed = PackedMatrix(depth: outputs, columns: inputs, rowMajor: weight, ldb: inputs)
+        let packed = pack(weight, depth: outputs, columns: inputs, arena: arena)
         SGEMM.multiply(m: rows, a: dy, lda: outputs, b: packed, c: dx, ldc: inputs, threads: threads)
     }
 
     /// dW (`outputs` × `inputs`) = dYᵀ · X and db = Σ rows of dY, written over what was there.
     static func weightGradient(_ dy: UnsafePointer<Float>, x: UnsafePointer<Float>, rows: Int, inputs: Int, outputs: Int,
-                               weight dw: UnsafeMutablePointer<Float>, bias db: UnsafeMutablePointer<Float>?, threads: Int) {
+                               weight dw: UnsafeMutablePointer<Float>, bias db: UnsafeMutablePointer<Float>?, threads: Int,
+                               arena: TrainingArena) {
         guard rows > 0 else {
             dw.initialize(repeating: 0, count: outputs * inputs)
             db?.initialize(repeating: 0, count: outputs)
             return
         }
-        let transposed = FloatBuffer(count: outputs * rows, zeroed: false)
+        let transposed = arena.take(outputs * rows)
         transpose(dy, rows: rows, columns: outputs, into: transposed.pointer)
-        weightGradient(transposed: transposed.pointer, x: x, rows: rows, inputs: inputs, outputs: outputs, weight: dw, threads: threads)
+        weightGradient(transposed: transposed.pointer, x: x, rows: rows, inputs: inputs, outputs: outputs, weight: dw, threads: threads,
+                       arena: arena)
         if let db { columnSums(dy, rows: rows, columns: outputs, into: db) }
     }
 
     /// dW = dYᵀ · X with dYᵀ given (`outputs` × `rows`): the LSTM uses one transposed gate
     /// gradient for both of its weights.
     static func weightGradient(transposed dyT: UnsafePointer<Float>, x: UnsafePointer<Float>, rows: Int, inputs: Int,
-                               outputs: Int, weight dw: UnsafeMutablePointer<Float>, threads: Int) {
-        let packed = PackedMatrix(depth: rows, columns: inputs, rowMajor: x, ldb: inputs)
+                               outputs: Int, weight dw: UnsafeMutablePointer<Float>, threads: Int, arena: TrainingArena) {
+        let packed = pack(x, depth: rows, columns: inputs, arena: arena)
         SGEMM.multiply(m: outputs, a: dyT, lda: rows, b: packed, c: dw, ldc: inputs, threads: threads)
     }
 
-    /// Σ over rows, row by row in order (the same bits at any thread count).
+    /// B = M (`depth` rows of `columns`) packed into arena memory.
+    static func pack(_ m: UnsafePointer<Float>, depth: Int, columns: Int, arena: TrainingArena) -> PackedMatrix {
+        PackedMatrix(depth: depth, columns: columns, rowMajor: m, ldb: columns,
+                     storage: arena.take(PackedMatrix.storageCount(depth: depth, columns: columns)))
+    }
+
+    /// B = Wᵀ for W of `columns` rows of `depth`, packed into arena memory.
+    static func packTransposed(_ w: UnsafePointer<Float>, depth: Int, columns: Int, arena: TrainingArena) -> PackedMatrix {
+        PackedMatrix(depth: depth, columns: columns, transposing: w, ldw: depth,
+                     storage: arena.take(PackedMatrix.storageCount(depth: depth, columns: columns)))
+    }
+
+    /// Σ over rows, row by row in order, eight columns at a time (the same bits at any thread count).
     static func columnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>) {
         sums.initialize(repeating: 0, count: columns)
-        for row in 0..<rows {
-            let source = m + row * columns
-            for column in 0..<columns { sums[column] += source[column] }
+        let out = UnsafeMutableRawPointer(sums)
+        var column = 0
+        while column < columns {
+            let lanes = columns - column
+            var total = SIMD8<Float>()
+            for row in 0..<rows { total += Lanes.load(UnsafeRawPointer(m + row * columns), floatOffset: column, count: lanes) }
+            Lanes.store(total, out, floatOffset: column, count: lanes)
+            column += 8
         }
     }
 
