@@ -24,7 +24,7 @@ import Testing
 
     @Test func samplePipelineRunsThenSkipsEverything() throws {
         let work = TemporaryDirectory("loom-cli")
-        let environment = ["LOOM_WORK": work.path, "LOOM_OUT": work.file("out")]
+        let environment = ["LOOM_WORK": work.path, "LOOM_OUT": work.file("out"), "LOOM_MODELS": work.file("models")]
         let first = try loom(["run", "Pipelines/sample.yaml", "--no-progress"], environment: environment)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("ingest: running (missing: no output yet)"))
@@ -32,17 +32,34 @@ import Testing
         #expect(first.stdout.contains("text: running (missing: no output yet)"))
         #expect(first.stdout.contains("triplets: running (missing: no output yet)"))
         #expect(first.stdout.contains("images: running (missing: no output yet)"))
+        #expect(first.stdout.contains("train: running (missing: no output yet)"))
+        #expect(first.stderr.contains("epoch 1/12: loss"), "a progress line per epoch")
+        #expect(FileManager.default.fileExists(atPath: work.file("models/loomnet-sample/model.safetensors")))
         #expect(first.stdout.contains("embed: running (missing: no output yet)"))
         #expect(first.stdout.contains("image_and_text 300"))
         #expect(first.stdout.contains("index: running (missing: no output yet)"))
-        #expect(first.stdout.contains("pipeline Pipelines/sample.yaml: 6 ran, 0 skipped"))
+        #expect(first.stdout.contains("pipeline Pipelines/sample.yaml: 7 ran, 0 skipped"))
         #expect(FileManager.default.fileExists(atPath: work.file("reports/ingest.json")))
 
         let second = try loom(["run", "Pipelines/sample.yaml"], environment: environment)
         #expect(second.status == 0)
         #expect(second.stdout.contains("ingest: skipped (fresh: inputs, settings and version unchanged)"))
         #expect(second.stdout.contains("text: skipped (fresh"))
-        #expect(second.stdout.contains("0 ran, 6 skipped"))
+        #expect(second.stdout.contains("0 ran, 7 skipped"))
+
+        // The trained model beats every baseline on the held-out items (the README's table).
+        let eval = try loom(["eval", "--work", work.path, "--model", work.file("models/loomnet-sample"), "--json", work.file("eval.json")])
+        #expect(eval.status == 0, "\(eval.stderr)")
+        let rows = try #require((try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: work.file("eval.json"))))
+            as? [String: Any])?["rows"] as? [[String: Any]])
+        let metrics = rows.map { ($0["name"] as! String, $0["metrics"] as! [String: Any]) }
+        let trained = try #require(metrics.last)
+        #expect(trained.0.hasPrefix("LoomNet"))
+        for (name, baseline) in metrics.dropLast() {
+            for key in ["auc", "fitb"] {
+                #expect((trained.1[key] as! Double) > (baseline[key] as! Double) + 0.04, "\(key): trained vs \(name)")
+            }
+        }
 
         let status = try loom(["status", "--work", work.path])
         #expect(status.status == 0)

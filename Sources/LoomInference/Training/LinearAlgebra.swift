@@ -55,17 +55,20 @@ enum LinearAlgebra {
                      storage: arena.take(PackedMatrix.storageCount(depth: depth, columns: columns)))
     }
 
-    /// Σ over rows, row by row in order, eight columns at a time (the same bits at any thread count).
+    /// Σ over rows, row by row in order (the same bits at any thread count); rows are read front
+    /// to back, eight columns at a time.
     static func columnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>) {
         sums.initialize(repeating: 0, count: columns)
         let out = UnsafeMutableRawPointer(sums)
-        var column = 0
-        while column < columns {
-            let lanes = columns - column
-            var total = SIMD8<Float>()
-            for row in 0..<rows { total += Lanes.load(UnsafeRawPointer(m + row * columns), floatOffset: column, count: lanes) }
-            Lanes.store(total, out, floatOffset: column, count: lanes)
-            column += 8
+        for row in 0..<rows {
+            let source = UnsafeRawPointer(m + row * columns)
+            var column = 0
+            while column < columns {
+                let lanes = columns - column
+                Lanes.store(Lanes.load(out, floatOffset: column, count: lanes) + Lanes.load(source, floatOffset: column, count: lanes),
+                            out, floatOffset: column, count: lanes)
+                column += 8
+            }
         }
     }
 
