@@ -104,20 +104,23 @@ public final class HeadsTraining: @unchecked Sendable {
         let visual = arena.take(imageItems.count * dim)
         linear("visual.proj", featureRows.pointer, rows: imageItems.count, inputs: features, outputs: dim, into: visual.pointer)
 
-        let tokens = textItems.flatMap { items[$0].tokens }
+        // Token rows in the LSTM's time-major order (step by step, longest sequences first).
         let tape = LSTMTraining.Tape(lengths: textItems.map { items[$0].tokens.count })
+        var tokens = [Int32](repeating: 0, count: tape.total)
+        for (s, item) in textItems.enumerated() {
+            for (step, token) in items[item].tokens.enumerated() { tokens[tape.row(s, step: step)] = token }
+        }
         let table = parameters["text.embedding.weight"].value.pointer
         let embedded = arena.take(tokens.count * width)
         for (row, token) in tokens.enumerated() {
             precondition(token >= 0 && Int(token) < config.text.vocabSize, "token id \(token) outside the vocabulary")
             (embedded.pointer + row * width).update(from: table + Int(token) * width, count: width)
         }
-        lstm.forward(embedded.pointer, tape: tape, weights: lstmWeights, threads: threads, arena: arena)
+        lstm.forward(embedded, tape: tape, weights: lstmWeights, threads: threads, arena: arena)
         let textLast = arena.take(textItems.count * hiddenWidth)
         if let top = tape.outputs.last {
             for s in textItems.indices {
-                (textLast.pointer + s * hiddenWidth).update(from: top.pointer + (tape.starts[s] + tape.lengths[s] - 1) * hiddenWidth,
-                                                            count: hiddenWidth)
+                (textLast.pointer + s * hiddenWidth).update(from: top.pointer + tape.lastRow(s) * hiddenWidth, count: hiddenWidth)
             }
         }
         let textMask = dropout?.apply(textLast.pointer, count: textLast.count, layer: "text last state", arena: arena)
@@ -196,12 +199,12 @@ public final class HeadsTraining: @unchecked Sendable {
         let tape = pass.tape
         let dTop = arena.take(tape.total * hiddenWidth, zeroed: true)
         for s in 0..<textCount {
-            (dTop.pointer + (tape.starts[s] + tape.lengths[s] - 1) * hiddenWidth).update(from: dLast.pointer + s * hiddenWidth, count: hiddenWidth)
+            (dTop.pointer + tape.lastRow(s) * hiddenWidth).update(from: dLast.pointer + s * hiddenWidth, count: hiddenWidth)
         }
         guard tape.total > 0 else { return }   // no text: the LSTM's gradients stay zero
-        let dEmbedded = lstm.backward(dTop.pointer, tape: tape, weights: lstmWeights, threads: threads, arena: arena)
+        let dEmbedded = lstm.backward(dTop, tape: tape, weights: lstmWeights, threads: threads, arena: arena)
 
-        // The embedding's gradient is sparse: rows of the tokens seen, in token order of the batch.
+        // The embedding's gradient is sparse: rows of the tokens seen, summed in row order.
         let table = parameters["text.embedding.weight"]
         var touched = Set<Int>()
         for (row, token) in pass.tokens.enumerated() where Int(token) != config.text.padId {

@@ -4,20 +4,23 @@ import Dispatch
 /// time needs (each layer's input, activated gates, cells and outputs), and the backward pass
 /// from the gradient of the top layer's outputs to the weights and to the layer-0 inputs.
 ///
-/// Sequences run in lockstep, longest first, as in `TextLSTM`: at step t the sequences still
-/// running are a prefix of the sorted rows, so each step's recurrent product is one GEMM, in
-/// the forward pass (h·W_hhᵀ) and the backward one (dgates·W_hh). The weight gradients are one
-/// GEMM each over every step of every sequence.
+/// Rows are time-major: the sequences are sorted longest first, and step t's rows are the
+/// sequences still running then, a prefix of that order — so each step is one contiguous block
+/// of rows, its recurrent product (h·W_hhᵀ forward, dgates·W_hh backward) is one GEMM on it,
+/// and the previous step's block holds h_{t-1} and c_{t-1} of the same sequences in the same
+/// order. The weight gradients are one GEMM each over every row.
 struct LSTMTraining {
     let hidden: Int
     let inputSize: Int
     let layers: Int
 
-    /// A batch's activations. Rows are per sequence, then per step (`starts[s] + t`).
+    /// A batch's layout and activations.
     final class Tape {
         let lengths: [Int]
-        let starts: [Int]
         let order: [Int]          // sequence indices, longest first (ties in batch order)
+        let rank: [Int]           // position of each sequence in `order`
+        let active: [Int]         // sequences running at each step
+        let stepStart: [Int]      // first row of each step
         let total: Int
         var inputs: [FloatBuffer] = []     // per layer: total × (inputSize | hidden)
         var gates: [FloatBuffer] = []      // per layer: total × 4·hidden, after σ / tanh
@@ -26,21 +29,27 @@ struct LSTMTraining {
 
         init(lengths: [Int]) {
             self.lengths = lengths
-            var starts = [Int](repeating: 0, count: lengths.count)
-            for s in lengths.indices.dropFirst() { starts[s] = starts[s - 1] + lengths[s - 1] }
-            self.starts = starts
             order = lengths.indices.sorted { lengths[$0] != lengths[$1] ? lengths[$0] > lengths[$1] : $0 < $1 }
-            total = lengths.reduce(0, +)
+            var rank = [Int](repeating: 0, count: lengths.count)
+            for (position, sequence) in order.enumerated() { rank[sequence] = position }
+            self.rank = rank
+            let steps = order.first.map { lengths[$0] } ?? 0
+            var active = [Int](repeating: 0, count: steps)
+            for length in lengths { for step in 0..<length { active[step] += 1 } }
+            self.active = active
+            var start = [Int](repeating: 0, count: steps + 1)
+            for step in 0..<steps { start[step + 1] = start[step] + active[step] }
+            stepStart = start
+            total = start[steps]
         }
 
-        var maxLength: Int { order.first.map { lengths[$0] } ?? 0 }
+        var maxLength: Int { active.count }
 
-        /// Sorted rows still running at `step`.
-        func active(at step: Int) -> Int {
-            var count = 0
-            while count < order.count, lengths[order[count]] > step { count += 1 }
-            return count
-        }
+        /// The row of sequence `sequence` at step `step`.
+        func row(_ sequence: Int, step: Int) -> Int { stepStart[step] + rank[sequence] }
+
+        /// The row of each sequence's last step.
+        func lastRow(_ sequence: Int) -> Int { row(sequence, step: lengths[sequence] - 1) }
     }
 
     struct Weights {
@@ -54,44 +63,37 @@ struct LSTMTraining {
         let recurrentBiasGradient: UnsafeMutablePointer<Float>
     }
 
-    /// Runs every layer over `inputs` (total × inputSize, copied into the tape).
-    func forward(_ inputs: UnsafePointer<Float>, tape: Tape, weights: [Weights], threads: Int, arena: TrainingArena) {
+    /// Runs every layer over `inputs` (the tape's rows × inputSize, kept by the tape).
+    func forward(_ inputs: FloatBuffer, tape: Tape, weights: [Weights], threads: Int, arena: TrainingArena) {
         let gatesWidth = 4 * hidden
-        let total = tape.total, count = tape.lengths.count
-        let first = arena.take(total * inputSize)
-        first.pointer.update(from: inputs, count: total * inputSize)
-        var layerInput = first
-        let state = arena.take(count * hidden, zeroed: true), cell = arena.take(count * hidden, zeroed: true)
-        let recurrent = arena.take(count * gatesWidth)
+        let total = tape.total
+        var layerInput = inputs
+        let recurrent = arena.take(max(1, tape.active.first ?? 0) * gatesWidth)
         for (layer, w) in weights.enumerated() {
             let inputs = layer == 0 ? inputSize : hidden
             let bias = arena.take(gatesWidth)
             for g in 0..<gatesWidth { bias[g] = w.inputBias[g] + w.recurrentBias[g] }
-            let gates = arena.take(total * gatesWidth)
-            let cells = arena.take(total * hidden)
-            let outputs = arena.take(total * hidden)
+            let gates = arena.take(total * gatesWidth), cells = arena.take(total * hidden), outputs = arena.take(total * hidden)
             // The input projection of every step at once goes straight into the gate rows.
             LinearAlgebra.forward(layerInput.pointer, rows: total, weight: w.inputWeight, bias: bias.pointer, inputs: inputs,
                                   outputs: gatesWidth, into: gates.pointer, threads: threads, arena: arena)
             let packed = LinearAlgebra.packTransposed(w.recurrentWeight, depth: hidden, columns: gatesWidth, arena: arena)
-            state.pointer.initialize(repeating: 0, count: count * hidden)
-            cell.pointer.initialize(repeating: 0, count: count * hidden)
-            let (statePointer, cellPointer, recurrentPointer) = (Shared(state.pointer), Shared(cell.pointer), Shared(recurrent.pointer))
-            let (gatesPointer, cellsPointer, outputsPointer) = (Shared(gates.pointer), Shared(cells.pointer), Shared(outputs.pointer))
+            let (recurrentRows, gateRows) = (Shared(recurrent.pointer), Shared(gates.pointer))
+            let (cellRows, outputRows) = (Shared(cells.pointer), Shared(outputs.pointer))
             for step in 0..<tape.maxLength {
+                let start = tape.stepStart[step], previous = step > 0 ? tape.stepStart[step - 1] : 0
                 // Each worker takes a block of rows: its part of h·W_hhᵀ, then those rows' cells.
-                Self.inRowBlocks(tape.active(at: step), threads: threads) { rows in
+                Self.inRowBlocks(tape.active[step], threads: threads) { rows in
                     if step > 0 {
-                        SGEMM.multiply(m: rows.count, a: statePointer.value + rows.lowerBound * hidden, lda: hidden, b: packed,
-                                       c: recurrentPointer.value + rows.lowerBound * gatesWidth, ldc: gatesWidth)
+                        SGEMM.multiply(m: rows.count, a: outputRows.value + (previous + rows.lowerBound) * hidden, lda: hidden, b: packed,
+                                       c: recurrentRows.value + rows.lowerBound * gatesWidth, ldc: gatesWidth)
                     }
-                    for row in rows {
-                        let timeRow = tape.starts[tape.order[row]] + step
-                        Self.cellForward(recurrent: step > 0 ? UnsafePointer(recurrentPointer.value + row * gatesWidth) : nil,
-                                         gates: gatesPointer.value + timeRow * gatesWidth, cell: cellPointer.value + row * hidden,
-                                         state: statePointer.value + row * hidden, hidden: hidden)
-                        (cellsPointer.value + timeRow * hidden).update(from: cellPointer.value + row * hidden, count: hidden)
-                        (outputsPointer.value + timeRow * hidden).update(from: statePointer.value + row * hidden, count: hidden)
+                    for r in rows {
+                        Self.cellForward(
+                            recurrent: step > 0 ? UnsafePointer(recurrentRows.value + r * gatesWidth) : nil,
+                            gates: gateRows.value + (start + r) * gatesWidth,
+                            previousCell: step > 0 ? UnsafePointer(cellRows.value + (previous + r) * hidden) : nil,
+                            cell: cellRows.value + (start + r) * hidden, state: outputRows.value + (start + r) * hidden, hidden: hidden)
                     }
                 }
             }
@@ -105,14 +107,11 @@ struct LSTMTraining {
 
     /// From dL/d(top outputs) (total × hidden) to every weight gradient (written over) and to
     /// dL/d(layer-0 inputs), returned (total × inputSize).
-    func backward(_ topGradient: UnsafePointer<Float>, tape: Tape, weights: [Weights], threads: Int, arena: TrainingArena) -> FloatBuffer {
+    func backward(_ topGradient: FloatBuffer, tape: Tape, weights: [Weights], threads: Int, arena: TrainingArena) -> FloatBuffer {
         let gatesWidth = 4 * hidden
         let total = tape.total, count = tape.lengths.count
-        var outputGradient = arena.take(total * hidden)
-        outputGradient.pointer.update(from: topGradient, count: total * hidden)
-        let recurrentGradient = arena.take(count * hidden, zeroed: true)
-        let cellGradient = arena.take(count * hidden, zeroed: true)
-        let stepGates = arena.take(count * gatesWidth)
+        var outputGradient = topGradient
+        let recurrentGradient = arena.take(count * hidden), cellGradient = arena.take(count * hidden)
         for layer in stride(from: weights.count - 1, through: 0, by: -1) {
             let w = weights[layer]
             let inputs = layer == 0 ? inputSize : hidden
@@ -121,41 +120,38 @@ struct LSTMTraining {
             let packed = LinearAlgebra.pack(w.recurrentWeight, depth: gatesWidth, columns: hidden, arena: arena)
             recurrentGradient.pointer.initialize(repeating: 0, count: count * hidden)
             cellGradient.pointer.initialize(repeating: 0, count: count * hidden)
-            let (upPointer, backPointer, cellGradientPointer) = (Shared(outputGradient.pointer), Shared(recurrentGradient.pointer),
-                                                                 Shared(cellGradient.pointer))
-            let (stepPointer, allPointer) = (Shared(stepGates.pointer), Shared(gateGradient.pointer))
-            let (gatesPointer, cellsPointer) = (Shared(gates.pointer), Shared(cells.pointer))
+            let (upRows, back, cellBack) = (Shared(outputGradient.pointer), Shared(recurrentGradient.pointer), Shared(cellGradient.pointer))
+            let (gateGradientRows, gateRows, cellRows) = (Shared(gateGradient.pointer), Shared(gates.pointer), Shared(cells.pointer))
             for step in stride(from: tape.maxLength - 1, through: 0, by: -1) {
+                let start = tape.stepStart[step], previous = step > 0 ? tape.stepStart[step - 1] : 0
                 // Each worker takes a block of rows: their cells backwards, then their part of dgates·W_hh.
-                Self.inRowBlocks(tape.active(at: step), threads: threads) { rows in
-                    for row in rows {
-                        let timeRow = tape.starts[tape.order[row]] + step
+                Self.inRowBlocks(tape.active[step], threads: threads) { rows in
+                    for r in rows {
                         Self.cellBackward(
-                            outputGradient: upPointer.value + timeRow * hidden, recurrent: backPointer.value + row * hidden,
-                            gates: gatesPointer.value + timeRow * gatesWidth, cell: cellsPointer.value + timeRow * hidden,
-                            previousCell: step > 0 ? UnsafePointer(cellsPointer.value + (timeRow - 1) * hidden) : nil,
-                            cellGradient: cellGradientPointer.value + row * hidden, gateGradient: stepPointer.value + row * gatesWidth,
+                            outputGradient: upRows.value + (start + r) * hidden, recurrent: back.value + r * hidden,
+                            gates: gateRows.value + (start + r) * gatesWidth, cell: cellRows.value + (start + r) * hidden,
+                            previousCell: step > 0 ? UnsafePointer(cellRows.value + (previous + r) * hidden) : nil,
+                            cellGradient: cellBack.value + r * hidden, gateGradient: gateGradientRows.value + (start + r) * gatesWidth,
                             hidden: hidden)
-                        (allPointer.value + timeRow * gatesWidth).update(from: stepPointer.value + row * gatesWidth, count: gatesWidth)
                     }
                     if step > 0 {
-                        SGEMM.multiply(m: rows.count, a: stepPointer.value + rows.lowerBound * gatesWidth, lda: gatesWidth, b: packed,
-                                       c: backPointer.value + rows.lowerBound * hidden, ldc: hidden)
+                        SGEMM.multiply(m: rows.count, a: gateGradientRows.value + (start + rows.lowerBound) * gatesWidth, lda: gatesWidth,
+                                       b: packed, c: back.value + rows.lowerBound * hidden, ldc: hidden)
                     }
                 }
             }
-            // h_{t-1} of every row (zeros at t = 0), for dW_hh.
-            let previous = arena.take(total * hidden, zeroed: true)
-            for s in tape.lengths.indices where tape.lengths[s] > 1 {
-                let start = tape.starts[s]
-                (previous.pointer + (start + 1) * hidden).update(from: outputs.pointer + start * hidden, count: (tape.lengths[s] - 1) * hidden)
+            // dWᵀ = Xᵀ·dG for both weights, with dG packed once: X is h_{t-1} (zeros at step 0) or the layer's input.
+            let previousOutputs = arena.take(total * hidden)
+            previousOutputs.pointer.initialize(repeating: 0, count: (tape.active.first ?? 0) * hidden)
+            for step in 1..<max(1, tape.maxLength) {
+                (previousOutputs.pointer + tape.stepStart[step] * hidden)
+                    .update(from: outputs.pointer + tape.stepStart[step - 1] * hidden, count: tape.active[step] * hidden)
             }
-            let transposed = arena.take(gatesWidth * total)
-            LinearAlgebra.transpose(gateGradient.pointer, rows: total, columns: gatesWidth, into: transposed.pointer)
-            LinearAlgebra.weightGradient(transposed: transposed.pointer, x: previous.pointer, rows: total, inputs: hidden,
-                                         outputs: gatesWidth, weight: w.recurrentGradient, threads: threads, arena: arena)
-            LinearAlgebra.weightGradient(transposed: transposed.pointer, x: tape.inputs[layer].pointer, rows: total,
-                                         inputs: inputs, outputs: gatesWidth, weight: w.inputGradient, threads: threads, arena: arena)
+            let packedGradient = LinearAlgebra.pack(gateGradient.pointer, depth: total, columns: gatesWidth, arena: arena)
+            LinearAlgebra.transposedWeightGradient(x: previousOutputs.pointer, rows: total, inputs: hidden, packedGradient: packedGradient,
+                                                   weight: w.recurrentGradient, threads: threads, arena: arena)
+            LinearAlgebra.transposedWeightGradient(x: tape.inputs[layer].pointer, rows: total, inputs: inputs,
+                                                   packedGradient: packedGradient, weight: w.inputGradient, threads: threads, arena: arena)
             LinearAlgebra.columnSums(gateGradient.pointer, rows: total, columns: gatesWidth, into: w.inputBiasGradient)
             w.recurrentBiasGradient.update(from: w.inputBiasGradient, count: gatesWidth)
             let below = arena.take(total * inputs)
@@ -195,13 +191,13 @@ struct LSTMTraining {
         init(_ body: @escaping (Range<Int>) -> Void) { self.body = body }
     }
 
-    /// Adds the recurrent part to the gate rows (which hold the input projection), activates
-    /// them in place (σ, σ, tanh, σ), and steps the cell and hidden state.
+    /// Adds the recurrent part to the gate row (which holds the input projection), activates it
+    /// in place (σ, σ, tanh, σ), and writes the step's cell and hidden state.
     @inline(__always)
-    static func cellForward(recurrent: UnsafePointer<Float>?, gates: UnsafeMutablePointer<Float>,
+    static func cellForward(recurrent: UnsafePointer<Float>?, gates: UnsafeMutablePointer<Float>, previousCell: UnsafePointer<Float>?,
                             cell: UnsafeMutablePointer<Float>, state: UnsafeMutablePointer<Float>, hidden: Int) {
         let g = UnsafeMutableRawPointer(gates), c = UnsafeMutableRawPointer(cell), h = UnsafeMutableRawPointer(state)
-        let r = recurrent.map { UnsafeRawPointer($0) }
+        let r = recurrent.map { UnsafeRawPointer($0) }, cp = previousCell.map { UnsafeRawPointer($0) }
         var unit = 0
         while unit < hidden {
             let lanes = hidden - unit
@@ -219,7 +215,8 @@ struct LSTMTraining {
             Lanes.store(forgetGate, g, floatOffset: hidden + unit, count: lanes)
             Lanes.store(candidate, g, floatOffset: 2 * hidden + unit, count: lanes)
             Lanes.store(outputGate, g, floatOffset: 3 * hidden + unit, count: lanes)
-            let newCell = forgetGate * Lanes.load(c, floatOffset: unit, count: lanes) + inputGate * candidate
+            let oldCell = cp.map { Lanes.load($0, floatOffset: unit, count: lanes) } ?? SIMD8<Float>()
+            let newCell = forgetGate * oldCell + inputGate * candidate
             Lanes.store(newCell, c, floatOffset: unit, count: lanes)
             Lanes.store(outputGate * VectorMath.tanh(newCell), h, floatOffset: unit, count: lanes)
             unit += 8

@@ -43,6 +43,18 @@ enum LinearAlgebra {
         SGEMM.multiply(m: outputs, a: dyT, lda: rows, b: packed, c: dw, ldc: inputs, threads: threads)
     }
 
+    /// dW (`outputs` × `inputs`) = (Xᵀ·dY)ᵀ with dY already packed (`rows` × `outputs`): one
+    /// packed gradient serves every weight that multiplies it, and transposing X (and the small
+    /// result) is cheaper than transposing dY.
+    static func transposedWeightGradient(x: UnsafePointer<Float>, rows: Int, inputs: Int, packedGradient: PackedMatrix,
+                                         weight dw: UnsafeMutablePointer<Float>, threads: Int, arena: TrainingArena) {
+        let outputs = packedGradient.columns
+        let xT = arena.take(inputs * rows), result = arena.take(inputs * outputs)
+        transpose(x, rows: rows, columns: inputs, into: xT.pointer)
+        SGEMM.multiply(m: inputs, a: xT.pointer, lda: rows, b: packedGradient, c: result.pointer, ldc: outputs, threads: threads)
+        transpose(result.pointer, rows: inputs, columns: outputs, into: dw)
+    }
+
     /// B = M (`depth` rows of `columns`) packed into arena memory.
     static func pack(_ m: UnsafePointer<Float>, depth: Int, columns: Int, arena: TrainingArena) -> PackedMatrix {
         PackedMatrix(depth: depth, columns: columns, rowMajor: m, ldb: columns,
