@@ -118,7 +118,9 @@ public struct TrainStage: Stage {
 
     /// What a checkpoint must match to be resumed: settings, seed and the inputs' content.
     static func fingerprint(_ settings: Settings, context: StageContext) throws -> String {
-        var parts = [String(decoding: try JSONEncoder().encode(settings), as: UTF8.self), "seed \(context.seed)"]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys   // key order is otherwise free to change from run to run
+        var parts = [String(decoding: try encoder.encode(settings), as: UTF8.self), "seed \(context.seed)"]
         for name in ["catalog.sqlite", "images.sqlite", "text.sqlite", "triplets.sqlite"] {
             parts.append(try StageMeta.read(path: context.workPath(name)).contentHash)
         }

@@ -68,6 +68,7 @@ import Testing
 
         try queryAnswersFromTheIndex(work.file("out/index.sqlite"))
         try aKilledIndexRunLeavesAWholeIndex(work: work)
+        try aKilledTrainingResumesToTheSameModel(work: work)
 
         let dryForced = try loom(["run", "Pipelines/sample.yaml", "--force", "--dry-run"], environment: environment)
         #expect(dryForced.stdout.contains("ingest: would run (stale: --force)"))
@@ -109,6 +110,30 @@ import Testing
             process.kill()
             let check = try loom(["query", "--index", index, "--asin", "B0EU1LAAXS", "--k", "1", "--json"])
             #expect(check.status == 0, "after a kill at \(delay) s: \(check.stderr)")
+        }
+    }
+
+    /// SIGKILL `loom train` after its first epoch's checkpoint; `--resume` ends with the same
+    /// model bytes as a run that was never interrupted.
+    func aKilledTrainingResumesToTheSameModel(work: TemporaryDirectory) throws {
+        let arguments = ["train", "--work", work.path, "--epochs", "2", "--patience", "0", "--no-progress"]
+        let whole = try loom(arguments + ["--out", work.file("models/whole")])
+        #expect(whole.status == 0, "\(whole.stderr)")
+        let interrupted = ProbeProcess("loom", arguments: arguments + ["--out", work.file("models/resumed")], directory: CommandLineTests.root)
+        try interrupted.start()
+        #expect(interrupted.waitForStderr(containing: "epoch 1/2", timeout: 300), "the first epoch finished")
+        let checkpoint = work.file("train.checkpoint.safetensors")   // renamed into place whole
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: checkpoint), Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        interrupted.kill()
+        #expect(FileManager.default.fileExists(atPath: checkpoint))
+        #expect(!FileManager.default.fileExists(atPath: work.file("models/resumed")), "no model from a killed run")
+        let resumed = try loom(arguments + ["--out", work.file("models/resumed"), "--resume"])
+        #expect(resumed.status == 0 && resumed.stderr.contains("resuming after epoch 1"), "\(resumed.stderr)")
+        for file in ["model.safetensors", "config.json"] {
+            let a = FileManager.default.contents(atPath: work.file("models/whole/" + file))
+            let b = FileManager.default.contents(atPath: work.file("models/resumed/" + file))
+            #expect(a != nil && a == b, "\(file) of the resumed run differs")
         }
     }
 
