@@ -61,7 +61,7 @@ let package = Package(
         // reference networks in seconds rather than minutes.
         .target(
             name: "LoomInference",
-            dependencies: ["LoomCore"],
+            dependencies: ["LoomCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: cpuFlags + [.unsafeFlags(["-O"])]),
         .target(
             name: "LoomTriplets",

@@ -122,6 +122,8 @@ public struct EmbedStage: Stage {
         result.meta = [
             "model": settings.model, "dim": String(network.embeddingDim), "visual_dim": String(MobileNetV2.featureCount),
             "image_size": String(network.config.imageSize), "missing_tower": "zero vector",
+            // Training reuses the `visual` column when its backbone and images are the ones it has.
+            "backbone_hash": try BackboneFingerprint.of(directory: settings.model),
         ]
         return result
     }

@@ -44,6 +44,9 @@ public struct TrainingData: Sendable {
     public var questions: [Question] = []
     /// Items whose stored image or ids could not be used, with the reason (the item stays, without that input).
     public var problems: [(asin: String, id: Int64, reason: RejectReason, detail: String)] = []
+    /// Items whose backbone features came from work/embeddings.sqlite, and those computed here.
+    public var featuresReused = 0
+    public var featuresComputed = 0
 
     public var count: Int { ids.count }
 
@@ -94,14 +97,25 @@ public struct TrainingData: Sendable {
                 }
             }
         }
-        let features = try ParallelMap.map(pending.map(\.pixels), threads: threads) { pixels in
+        // Features embed stored for these very images with this very backbone are the same bits
+        // the backbone would compute again: reuse them, run it for the rest.
+        let cached = try cachedFeatures(work: work, modelDirectory: modelDirectory, ids: pending.map { data.ids[$0.slot] })
+        var missing: [(slot: Int, pixels: [UInt8])] = []
+        for item in pending {
+            if let values = cached[data.ids[item.slot]], values.count == network.config.visual.features {
+                data.visual[item.slot] = values
+            } else {
+                missing.append(item)
+            }
+        }
+        data.featuresReused = pending.count - missing.count
+        let features = try ParallelMap.map(missing.map(\.pixels), threads: threads) { pixels in
             let result = network.visualFeatures(pixels)
             progress?.advance(by: 1)
             return result
         }
-        for ((slot, _), values) in zip(pending, features) { data.visual[slot] = values }
-        if ProcessInfo.processInfo.environment["LOOM_EXP"] == "noimage" { data.visual = data.visual.map { _ in nil } }
-        if ProcessInfo.processInfo.environment["LOOM_EXP"] == "notext" { data.tokens = data.tokens.map { _ in [] } }
+        for ((slot, _), values) in zip(missing, features) { data.visual[slot] = values }
+        data.featuresComputed = missing.count
 
         try triplets.read { db in
             let rows = try Row.fetchCursor(db, sql: "SELECT anchor, positive, weight, split, negatives FROM triplets ORDER BY id")
@@ -126,6 +140,31 @@ public struct TrainingData: Sendable {
             }
         }
         return data
+    }
+
+    /// `visual` of work/embeddings.sqlite by item id, when that file was made from the current
+    /// images.sqlite by a model with the same backbone; empty otherwise.
+    static func cachedFeatures(work: String, modelDirectory: String, ids: [Int64]) throws -> [Int64: [Float]] {
+        let path = (work as NSString).appendingPathComponent("embeddings.sqlite")
+        let imagesPath = (work as NSString).appendingPathComponent("images.sqlite")
+        guard !ids.isEmpty, FileManager.default.fileExists(atPath: path),
+              let meta = try? StageMeta.read(path: path), let recorded = meta.extra["backbone_hash"],
+              let images = meta.inputs.first(where: { $0.label == "stage:images" }),
+              images.hash == (try StageMeta.read(path: imagesPath)).contentHash,
+              recorded == (try BackboneFingerprint.of(directory: modelDirectory)) else { return [:] }
+        let wanted = Set(ids)
+        var features: [Int64: [Float]] = [:]
+        let database = try StageOutputReader.open(path: path)
+        defer { try? database.close() }
+        try database.read { db in
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, visual FROM embeddings WHERE visual IS NOT NULL")
+            while let row = try rows.next() {
+                let id: Int64 = row["id"]
+                guard wanted.contains(id), let blob = row["visual"] as Data? else { continue }
+                features[id] = FloatBlob.decode(blob)
+            }
+        }
+        return features
     }
 
     /// Item indices of `split`, in id order.

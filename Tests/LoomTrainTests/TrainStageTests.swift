@@ -47,9 +47,13 @@ import Testing
             .run(EmbedStage(), settings: EmbedSettings(model: out, batch: 32, maxRejectRatio: 0.05))
         #expect(embed.counts["embedded"] == report.counts["items"])
 
-        // Same inputs, settings and seed: the same model bytes.
+        // Same inputs, settings and seed: the same model bytes — at another thread count, and with
+        // the backbone features now taken from embed's output instead of computed.
+        #expect(report.counts["visual_features_reused"] == 0 && report.counts["visual_features_computed"]! >= 290)
         let again = work.file("models/again")
-        try StageRunner(context: SampleWork.context(work.path, threads: 1)).run(TrainStage(), settings: Self.settings(out: again))
+        let second = try StageRunner(context: SampleWork.context(work.path, threads: 1)).run(TrainStage(), settings: Self.settings(out: again))
+        #expect(second.counts["visual_features_reused"] == report.counts["visual_features_computed"])
+        #expect(second.counts["visual_features_computed"] == 0)
         for file in ["model.safetensors", "metrics.json", "config.json"] {
             let a = try Data(contentsOf: URL(fileURLWithPath: out + "/" + file))
             let b = try Data(contentsOf: URL(fileURLWithPath: again + "/" + file))
