@@ -104,6 +104,7 @@ public struct TrainStage: Stage {
             "items": data.count, "items_with_image": data.visual.filter { $0 != nil }.count,
             "items_with_text": data.tokens.filter { !$0.isEmpty }.count,
             "visual_features_reused": data.featuresReused, "visual_features_computed": data.featuresComputed,
+            "skipped_triplet_rows": data.skippedTriplets, "skipped_fitb_questions": data.skippedQuestions,
             "epochs": trainer.state.completedEpochs, "best_epoch": trainer.state.bestEpoch,
             "train_triplets_per_epoch": trainer.epochTriplets(1).count,
             "triplets_per_second": trainingSeconds > 0 ? Int(Double(trainedTriplets) / trainingSeconds) : 0,

@@ -47,6 +47,9 @@ public struct TrainingData: Sendable {
     /// Items whose backbone features came from work/embeddings.sqlite, and those computed here.
     public var featuresReused = 0
     public var featuresComputed = 0
+    /// Triplet rows and questions naming an item that is not in the splits (counted, not used).
+    public var skippedTriplets = 0
+    public var skippedQuestions = 0
 
     public var count: Int { ids.count }
 
@@ -120,7 +123,10 @@ public struct TrainingData: Sendable {
         try triplets.read { db in
             let rows = try Row.fetchCursor(db, sql: "SELECT anchor, positive, weight, split, negatives FROM triplets ORDER BY id")
             while let row = try rows.next() {
-                guard let anchor = index[row["anchor"]], let positive = index[row["positive"]] else { continue }
+                guard let anchor = index[row["anchor"]], let positive = index[row["positive"]] else {
+                    data.skippedTriplets += 1
+                    continue
+                }
                 let blob: Data = row["negatives"]
                 let negatives = stride(from: 0, to: blob.count - 3, by: 4).compactMap { offset -> Int? in
                     let id = Int64(blob[blob.startIndex + offset]) | Int64(blob[blob.startIndex + offset + 1]) << 8
@@ -133,9 +139,12 @@ public struct TrainingData: Sendable {
             let questions = try Row.fetchCursor(db, sql: "SELECT anchor, answer, candidates FROM fitb ORDER BY id")
             while let row = try questions.next() {
                 let candidates = ((row["candidates"] as String).dropFirst().dropLast()).split(separator: ",").compactMap { Int64($0) }
-                guard let anchor = index[row["anchor"]], let answer = index[row["answer"]] else { continue }
                 let slots = candidates.compactMap { index[$0] }
-                guard slots.count == candidates.count, slots.contains(answer) else { continue }
+                guard let anchor = index[row["anchor"]], let answer = index[row["answer"]], slots.count == candidates.count,
+                      slots.contains(answer) else {
+                    data.skippedQuestions += 1
+                    continue
+                }
                 data.questions.append(Question(anchor: anchor, answer: answer, candidates: slots))
             }
         }

@@ -27,6 +27,7 @@ import Testing
         let out = work.file("models/sample")
         let report = try StageRunner(context: SampleWork.context(work.path)).run(TrainStage(), settings: Self.settings(out: out))
         #expect(report.counts["epochs"] == 1)
+        #expect(report.counts["skipped_triplet_rows"] == 0 && report.counts["skipped_fitb_questions"] == 0)
         #expect(report.counts["items"]! >= 290)
         for file in ["config.json", "model.safetensors", "vocab.txt", "metrics.json"] {
             #expect(FileManager.default.fileExists(atPath: (out as NSString).appendingPathComponent(file)), "\(file) written")

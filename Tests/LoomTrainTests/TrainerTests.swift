@@ -84,5 +84,11 @@ import Testing
             #expect(x.values == y.values, "\(x.name) differs after resuming")
         }
         #expect(resumed.best == whole.best)
+
+        // A damaged checkpoint is refused with the file named, not half-restored.
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: path))
+        let fresh = try Self.trainer(data, threads: 2)
+        #expect(throws: LoomError.self) { try TrainingCheckpoint.restore(fresh, fingerprint: "same inputs", from: path) }
     }
 }
