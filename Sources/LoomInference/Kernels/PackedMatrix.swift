@@ -100,35 +100,6 @@ public struct PackedMatrix: Sendable {
         return values
     }
 
-    /// Zeroed storage of the right size (padding columns stay zero).
-    init(depth: Int, columns: Int, zeroed: Bool) {
-        self.depth = depth
-        self.columns = columns
-        paddedColumns = (columns + 15) / 16 * 16
-        let blocks = max(1, (depth + SGEMM.maxDepthBlock - 1) / SGEMM.maxDepthBlock)
-        blockDepth = max(1, (depth + blocks - 1) / blocks)
-        storage = FloatBuffer(count: depth * paddedColumns, zeroed: zeroed)
-    }
-
-    init(depth: Int, columns: Int, element: (Int, Int) -> Float) {
-        self.init(depth: depth, columns: columns, zeroed: false)
-        let out = storage.pointer
-        var k0 = 0
-        while k0 < depth {
-            let blockDepth = min(self.blockDepth, depth - k0)
-            for strip in 0..<(paddedColumns / 16) {
-                let base = out + blockOffset(k0: k0) + strip * blockDepth * 16
-                for k in 0..<blockDepth {
-                    for lane in 0..<16 {
-                        let n = strip * 16 + lane
-                        base[k * 16 + lane] = n < columns ? element(k0 + k, n) : 0
-                    }
-                }
-            }
-            k0 += blockDepth
-        }
-    }
-
     @inline(__always)
     func blockOffset(k0: Int) -> Int { k0 * paddedColumns }
 
