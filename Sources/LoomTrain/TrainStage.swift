@@ -93,11 +93,12 @@ public struct TrainStage: Stage {
         }
 
         parameters.restore(trainer.best)
-        let valid = trainer.evaluate(split: "valid"), test = trainer.evaluate(split: "test")
+        let metrics = trainer.evaluate(splits: ["valid", "test"])
+        let (valid, test) = (metrics[0], metrics[1])
         try ModelDirectoryWriter.write(
             parameters: parameters, startModel: settings.model, config: config, to: settings.out,
             metrics: .init(state: trainer.state, valid: valid, test: test, settings: settings, seed: context.seed,
-                           items: data.count, trainTriplets: trainer.epochTriplets(1).count))
+                           items: data.count, trainTriplets: trainer.tripletsPerEpoch))
         try? FileManager.default.removeItem(atPath: checkpoint)
 
         let counts = [
@@ -106,7 +107,7 @@ public struct TrainStage: Stage {
             "visual_features_reused": data.featuresReused, "visual_features_computed": data.featuresComputed,
             "skipped_triplet_rows": data.skippedTriplets, "skipped_fitb_questions": data.skippedQuestions,
             "epochs": trainer.state.completedEpochs, "best_epoch": trainer.state.bestEpoch,
-            "train_triplets_per_epoch": trainer.epochTriplets(1).count,
+            "train_triplets_per_epoch": trainer.tripletsPerEpoch,
             "triplets_per_second": trainingSeconds > 0 ? Int(Double(trainedTriplets) / trainingSeconds) : 0,
         ]
         var result = StageResult(records: data.count, counts: counts, unit: "items")

@@ -54,6 +54,9 @@ public final class Trainer: @unchecked Sendable {
     public var parameters: HeadParameters { network.parameters }
     public var finished: Bool { state.stopped || state.completedEpochs >= settings.epochs }
 
+    /// Triplets in every epoch: each training positive with each of its negatives.
+    public var tripletsPerEpoch: Int { (data.positives["train"] ?? []).reduce(0) { $0 + $1.negatives.count } }
+
     /// The triplets of epoch `epoch` (1-based) in batch order.
     public func epochTriplets(_ epoch: Int) -> [(anchor: Int, positive: Int, negative: Int, weight: Float)] {
         var order = Array((data.positives["train"] ?? []).indices)
@@ -156,10 +159,10 @@ public final class Trainer: @unchecked Sendable {
         return RankingMetrics.auc(positives) { cosine(slot[$0]!, slot[$1]!) }
     }
 
-    /// The metrics of the current weights on `split`, ranking against every item.
-    public func evaluate(split: String) -> RankingMetrics {
-        let dim = parameters.config.embeddingDim
-        let rows = embeddings(of: Array(0..<data.count))
-        return RankingMetrics.compute(data, split: split, score: Scorers.cosine(rows, dim: dim))
+    /// The metrics of the current weights on each of `splits`, ranking against every item
+    /// (every item is embedded once for all of them).
+    public func evaluate(splits: [String]) -> [RankingMetrics] {
+        let score = Scorers.cosine(embeddings(of: Array(0..<data.count)), dim: parameters.config.embeddingDim)
+        return splits.map { RankingMetrics.compute(data, split: $0, score: score) }
     }
 }

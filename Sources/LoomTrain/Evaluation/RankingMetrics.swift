@@ -22,17 +22,11 @@ public struct RankingMetrics: Codable, Sendable, Equatable {
     /// `score(a, b)`: how well item b goes with item a (higher is better).
     public static func compute(_ data: TrainingData, split: String, score: (Int, Int) -> Double) -> RankingMetrics {
         let positives = data.positives[split] ?? []
-        var wins = 0.0, comparisons = 0
         var reciprocal = 0.0, hits = [0.0, 0.0, 0.0]
         var byType: [String: [Int]] = [:]
         for item in 0..<data.count { byType[data.types[item], default: []].append(item) }
         for positive in positives {
             let truth = score(positive.anchor, positive.positive)
-            for negative in positive.negatives {
-                let other = score(positive.anchor, negative)
-                wins += truth > other ? 1 : truth == other ? 0.5 : 0
-                comparisons += 1
-            }
             var above = 0.0, tied = 0.0
             for candidate in byType[data.types[positive.positive]] ?? []
             where candidate != positive.positive && candidate != positive.anchor {
@@ -53,11 +47,11 @@ public struct RankingMetrics: Codable, Sendable, Equatable {
         }
         let pairs = positives.count
         return RankingMetrics(
-            auc: comparisons > 0 ? wins / Double(comparisons) : 0, mrr: pairs > 0 ? reciprocal / Double(pairs) : 0,
+            auc: auc(positives, score: score), mrr: pairs > 0 ? reciprocal / Double(pairs) : 0,
             recallAt1: pairs > 0 ? hits[0] / Double(pairs) : 0, recallAt5: pairs > 0 ? hits[1] / Double(pairs) : 0,
             recallAt10: pairs > 0 ? hits[2] / Double(pairs) : 0,
             fitb: questions.isEmpty ? 0 : correct / Double(questions.count),
-            triplets: comparisons, pairs: pairs, questions: questions.count)
+            triplets: positives.reduce(0) { $0 + $1.negatives.count }, pairs: pairs, questions: questions.count)
     }
 
     /// AUC alone, over the pairs of `positives` (validation after each epoch).
