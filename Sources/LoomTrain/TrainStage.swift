@@ -35,9 +35,9 @@ public struct TrainStage: Stage {
     public func run(_ settings: Settings, context: StageContext, output: StageOutput) throws -> StageResult {
         try settings.validate()
         guard context.shard.isWhole else { throw LoomError.usage("train reads every triplet: run it whole, not as a shard") }
-        let configPath = (settings.model as NSString).appendingPathComponent("config.json")
-        let network = try LoomNet(directory: settings.model)
-        let config = network.config
+        // One read of the starting weights (heads initialised once) serves the backbone and the heads.
+        let (config, weights) = try LoomNet.source(directory: settings.model)
+        let network = try LoomNet(config: config, weights: weights)
         let progress = context.progress("train: backbone features", total: nil)
         let data = try TrainingData.load(work: context.workDirectory, network: network, modelDirectory: settings.model,
                                          threads: context.threads, progress: progress)
@@ -48,8 +48,7 @@ public struct TrainStage: Stage {
         guard !(data.positives["train"] ?? []).isEmpty else {
             throw LoomError.badInput(path: context.workPath("triplets.sqlite"), position: nil, reason: "no training triplets")
         }
-        let parameters = try HeadParameters(
-            config: config, source: LoomNet.weights(directory: settings.model, config: config, configPath: configPath))
+        let parameters = try HeadParameters(config: config, source: weights)
         let trainer = Trainer(data: data, parameters: parameters, settings: settings, seed: context.seed, threads: context.threads)
         let checkpoint = context.workPath(Self.checkpointFileName)
         let fingerprint = try Self.fingerprint(settings, context: context)

@@ -18,10 +18,8 @@ import Testing
     }
 
     static func trainer(_ data: TrainingData, threads: Int, epochs: Int = 2) throws -> Trainer {
-        let configPath = SampleWork.startModel + "/config.json"
-        let config = try LoomNetConfig.load(path: configPath)
-        let parameters = try HeadParameters(
-            config: config, source: LoomNet.weights(directory: SampleWork.startModel, config: config, configPath: configPath))
+        let (config, weights) = try LoomNet.source(directory: SampleWork.startModel)
+        let parameters = try HeadParameters(config: config, source: weights)
         var settings = TrainSettings.defaults
         settings.epochs = epochs
         settings.batch = 64

@@ -41,12 +41,19 @@ public struct LoomNet: Sendable {
     /// weights (the untrained starting model) takes its backbone from the config's
     /// `backbone_weights` and initialises the heads from its `init_seed`.
     public init(directory: String) throws {
-        let configPath = (directory as NSString).appendingPathComponent("config.json")
-        let config = try LoomNetConfig.load(path: configPath)
-        try self.init(config: config, weights: try Self.weights(directory: directory, config: config, configPath: configPath))
+        let (config, weights) = try Self.source(directory: directory)
+        try self.init(config: config, weights: weights)
     }
 
-    public static func weights(directory: String, config: LoomNetConfig, configPath: String) throws -> any TensorSource {
+    /// The config and weights of a model directory (as `init(directory:)` reads them), for
+    /// callers that need the tensors themselves as well as the network.
+    public static func source(directory: String) throws -> (LoomNetConfig, any TensorSource) {
+        let configPath = (directory as NSString).appendingPathComponent("config.json")
+        let config = try LoomNetConfig.load(path: configPath)
+        return (config, try weights(directory: directory, config: config, configPath: configPath))
+    }
+
+    static func weights(directory: String, config: LoomNetConfig, configPath: String) throws -> any TensorSource {
         let weightsPath = (directory as NSString).appendingPathComponent("model.safetensors")
         if FileManager.default.fileExists(atPath: weightsPath) { return try SafetensorsFile(path: weightsPath) }
         guard let backbone = config.backboneWeights, let seed = config.initSeed else {

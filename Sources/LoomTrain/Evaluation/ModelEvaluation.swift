@@ -14,16 +14,16 @@ public enum ModelEvaluation {
     /// the untrained starting model, then `model`.
     public static func run(work: String, model: String, untrained: String, split: String, seed: UInt64, threads: Int,
                            progress: TerminalProgress? = nil) throws -> [Row] {
-        let network = try LoomNet(directory: model)
+        let (config, weights) = try LoomNet.source(directory: model)
+        let network = try LoomNet(config: config, weights: weights)
         let data = try TrainingData.load(work: work, network: network, modelDirectory: model, threads: threads, progress: progress)
         guard !(data.positives[split] ?? []).isEmpty else {
             throw LoomError.usage("no pairs in split '\(split)' of \((work as NSString).appendingPathComponent("triplets.sqlite")) (splits: train, valid, test)")
         }
         func metrics(_ score: (Int, Int) -> Double) -> RankingMetrics { RankingMetrics.compute(data, split: split, score: score) }
-        func modelScorer(_ directory: String) throws -> (Int, Int) -> Double {
-            let configPath = (directory as NSString).appendingPathComponent("config.json")
-            let config = try LoomNetConfig.load(path: configPath)
-            let parameters = try HeadParameters(config: config, source: LoomNet.weights(directory: directory, config: config, configPath: configPath))
+        func modelScorer(_ model: (config: LoomNetConfig, weights: any TensorSource)) throws -> (Int, Int) -> Double {
+            let (config, weights) = model
+            let parameters = try HeadParameters(config: config, source: weights)
             let trainer = Trainer(data: data, parameters: parameters, settings: .defaults, seed: seed, threads: threads)
             return Scorers.cosine(trainer.embeddings(of: Array(0..<data.count)), dim: config.embeddingDim)
         }
@@ -32,8 +32,8 @@ public enum ModelEvaluation {
             Row(name: "popularity", metrics: metrics(Scorers.popularity(data))),
             Row(name: "image only (pretrained features)", metrics: metrics(Scorers.image(data))),
             Row(name: "text only (TF-IDF)", metrics: metrics(Scorers.tfidf(data))),
-            Row(name: "untrained LoomNet", metrics: metrics(try modelScorer(untrained))),
-            Row(name: "LoomNet (\((model as NSString).lastPathComponent))", metrics: metrics(try modelScorer(model))),
+            Row(name: "untrained LoomNet", metrics: metrics(try modelScorer(LoomNet.source(directory: untrained)))),
+            Row(name: "LoomNet (\((model as NSString).lastPathComponent))", metrics: metrics(try modelScorer((config, weights)))),
         ]
     }
 
