@@ -35,6 +35,9 @@ let package = Package(
 
         // The only place where libjpeg/libpng error exits (setjmp/longjmp) happen.
         .target(name: "CLoomCodecs", dependencies: ["CJPEG", "CPNG"]),
+        // The one kernel Swift's SIMD types cannot express (a widening 16-bit multiply-add),
+        // optimised in debug builds too.
+        .target(name: "CLoomKernels", cSettings: [.unsafeFlags(["-O3", "-march=x86-64-v3"])]),
 
         .target(
             name: "LoomCore",
@@ -79,7 +82,7 @@ let package = Package(
         // The search kernel runs optimised in debug builds too (tests search thousands of vectors).
         .target(
             name: "LoomIndex",
-            dependencies: ["LoomCore", "LoomInference", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["LoomCore", "LoomInference", "CLoomKernels", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: cpuFlags + [.unsafeFlags(["-O"])]),
         // Training loop, checkpoints and evaluation; the numeric work is in LoomInference.
         .target(

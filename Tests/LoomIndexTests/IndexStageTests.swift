@@ -94,6 +94,7 @@ import Testing
         #expect(VectorSearch.search(query, queryCount: 1, in: second.matrix, k: 8)
                 == VectorSearch.search(query, queryCount: 1, in: first.matrix, k: 8))
         #expect((0..<first.matrix.count).allSatisfy { first.matrix.vector(row: $0) == second.matrix.vector(row: $0) })
+        #expect(second.matrix.quantized == first.matrix.quantized, "the 8-bit codes and their norms come back from the cache")
 
         // A damaged cache is ignored and written again.
         let bytes = try Data(contentsOf: URL(fileURLWithPath: cache))

@@ -50,14 +50,14 @@ public struct IndexFile: Sendable {
             rowByAsin = Dictionary(items.enumerated().map { ($1.asin, $0) }, uniquingKeysWith: { first, _ in first })
             rowById = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
             let contentHash = meta["content_hash"] ?? ""
-            if let packed = VectorCache.load(index: path, contentHash: contentHash, dim: dim, count: ids.count) {
-                matrix = VectorMatrix(dim: dim, ids: ids, packed: packed, typeCodes: codes, typeNames: names)
+            if let (packed, quantized) = VectorCache.load(index: path, contentHash: contentHash, dim: dim, count: ids.count) {
+                matrix = VectorMatrix(dim: dim, ids: ids, packed: packed, quantized: quantized, typeCodes: codes, typeNames: names)
                 loadedFromCache = true
             } else {
                 let vectors = try database.read { db in try Self.loadVectors(db, path: path, ids: ids, dim: dim) }
                 matrix = VectorMatrix(dim: dim, ids: ids, vectors: vectors, typeCodes: codes, typeNames: names)
                 loadedFromCache = false
-                if !contentHash.isEmpty { VectorCache.save(matrix.packed, index: path, contentHash: contentHash) }
+                if !contentHash.isEmpty { VectorCache.save(matrix.packed, matrix.quantized, index: path, contentHash: contentHash) }
             }
         } catch let error as LoomError {
             throw error

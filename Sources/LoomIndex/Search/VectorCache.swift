@@ -8,40 +8,58 @@ import Glibc
 /// `<index>.vectors`: the index's vectors already packed for the search kernel, memory-mapped on
 /// the next open instead of read out of SQLite and packed again. Tied to the index by its
 /// `content_hash`, dimension and count; a cache that does not match, or is damaged, is ignored
-/// and rewritten. Layout: a 128-byte header (magic, version, dim, count, content hash), then
-/// the packed floats (little-endian, as this machine stores them).
+/// and rewritten. Layout: a 128-byte header (magic, version, dim, count, content hash), the
+/// packed floats, then the 8-bit codes and the per-row scales and norms of `QuantizedVectors`
+/// (little-endian, as this machine stores them).
 enum VectorCache {
     static let magic: [UInt8] = Array("LOOMVEC1".utf8)
+    static let version: UInt32 = 2
     static let headerBytes = 128
 
     static func path(forIndex index: String) -> String { index + ".vectors" }
 
-    /// The packed matrix from a valid cache, or nil.
-    static func load(index: String, contentHash: String, dim: Int, count: Int) -> PackedMatrix? {
-        let expected = headerBytes + PackedMatrix.storageCount(depth: dim, columns: count) * 4
+    /// The packed matrix (mapped) and the rounded vectors (copied) from a valid cache, or nil.
+    static func load(index: String, contentHash: String, dim: Int, count: Int) -> (PackedMatrix, QuantizedVectors)? {
+        let floatCount = PackedMatrix.storageCount(depth: dim, columns: count)
+        let pairs = (dim + 1) / 2, codeCount = (count + 7) / 8 * pairs * 16
+        let expected = headerBytes + floatCount * 4 + codeCount + 3 * count * 4
         guard let file = MappedFile(path: path(forIndex: index)), file.length == expected else { return nil }
         guard header(dim: dim, count: count, contentHash: contentHash) == Array(UnsafeRawBufferPointer(start: file.base, count: headerBytes)) else {
             return nil
         }
         let floats = UnsafeMutableRawPointer(mutating: file.base + headerBytes).assumingMemoryBound(to: Float.self)
-        let storage = FloatBuffer(borrowing: floats, count: PackedMatrix.storageCount(depth: dim, columns: count), owner: file)
-        return PackedMatrix(depth: dim, columns: count, packed: storage)
+        let storage = FloatBuffer(borrowing: floats, count: floatCount, owner: file)
+        var at = file.base + headerBytes + floatCount * 4
+        let codes = Array(UnsafeBufferPointer(start: at.assumingMemoryBound(to: Int8.self), count: codeCount))
+        at += codeCount
+        func rowFloats() -> [Float] {
+            defer { at += count * 4 }
+            return Array(UnsafeBufferPointer(start: at.assumingMemoryBound(to: Float.self), count: count))
+        }
+        let scales = rowFloats(), roundedNorms = rowFloats(), residualNorms = rowFloats()
+        return (PackedMatrix(depth: dim, columns: count, packed: storage),
+                QuantizedVectors(count: count, pairs: pairs, codes: codes, scales: scales, roundedNorms: roundedNorms,
+                                 residualNorms: residualNorms))
     }
 
     /// Writes the cache beside the index (to a temporary name, then renamed); a directory that
     /// cannot be written to just means no cache.
-    static func save(_ packed: PackedMatrix, index: String, contentHash: String) {
+    static func save(_ packed: PackedMatrix, _ quantized: QuantizedVectors, index: String, contentHash: String) {
         let target = path(forIndex: index)
         let temporary = "\(target).tmp-\(getpid())"
         var data = Data(header(dim: packed.depth, count: packed.columns, contentHash: contentHash))
         data.append(UnsafeBufferPointer(start: packed.packedValues.baseAddress, count: packed.packedValues.count))
+        quantized.codes.withUnsafeBytes { data.append(contentsOf: $0) }
+        for values in [quantized.scales, quantized.roundedNorms, quantized.residualNorms] {
+            values.withUnsafeBytes { data.append(contentsOf: $0) }
+        }
         guard FileManager.default.createFile(atPath: temporary, contents: data) else { return }
         if rename(temporary, target) != 0 { unlink(temporary) }
     }
 
     static func header(dim: Int, count: Int, contentHash: String) -> [UInt8] {
         var bytes = magic
-        withUnsafeBytes(of: UInt32(1).littleEndian) { bytes += $0 }
+        withUnsafeBytes(of: version.littleEndian) { bytes += $0 }
         withUnsafeBytes(of: UInt32(dim).littleEndian) { bytes += $0 }
         withUnsafeBytes(of: UInt64(count).littleEndian) { bytes += $0 }
         bytes += Array(contentHash.utf8.prefix(96))

@@ -15,6 +15,13 @@ public struct SearchFilter: Sendable {
         excludedType = [UInt8?](repeating: nil, count: queries)
         excludedRow = [Int?](repeating: nil, count: queries)
     }
+
+    /// Whether query `query` may return row `row`, of type code `type`.
+    @inline(__always)
+    func admits(row: Int, type: UInt8, query: Int) -> Bool {
+        if let allowedTypes, !allowedTypes.contains(type) { return false }
+        return excludedType[query] != type && excludedRow[query] != row
+    }
 }
 
 /// Exact top-k by inner product (cosine, for unit vectors) of a batch of queries against a
@@ -25,6 +32,9 @@ public struct SearchFilter: Sendable {
 public enum VectorSearch {
     static let queryBlock = 192
     static let vectorBlock = 1024
+    /// Up to this many queries are answered one by one from the 8-bit codes (`scanQuantized`);
+    /// larger batches are limited by arithmetic, not memory, and go through the float products.
+    static let quantizedQueryLimit = 2
 
     /// `queries` holds `queryCount` rows of `matrix.dim` floats. Returns each query's hits, best first.
     public static func search(
@@ -37,6 +47,12 @@ public enum VectorSearch {
         let queryBuffer = FloatBuffer(queries)
         let partial = (try? ParallelMap.map(Array(0..<parts), threads: parts) { part -> [TopK] in
             let rows = min(matrix.count, strips * part / parts * 16)..<min(matrix.count, strips * (part + 1) / parts * 16)
+            if queryCount <= quantizedQueryLimit {
+                return (0..<queryCount).map { query in
+                    scanQuantized(queryBuffer.pointer + query * matrix.dim, queryIndex: query, rows: rows, matrix: matrix, k: k,
+                                  filter: filter)
+                }
+            }
             return scan(queryBuffer, queryCount: queryCount, rows: rows, matrix: matrix, k: k, filter: filter)
         }) ?? []
         return (0..<queryCount).map { query in
@@ -82,27 +98,15 @@ public enum VectorSearch {
             let score = scores[offset]
             guard score >= threshold else { return }
             let row = rows.lowerBound + offset
-            if let filter {
-                let type = matrix.typeCodes[row]
-                if let allowed = filter.allowedTypes, !allowed.contains(type) { return }
-                if filter.excludedType[query] == type || filter.excludedRow[query] == row { return }
-            }
+            if let filter, !filter.admits(row: row, type: matrix.typeCodes[row], query: query) { return }
             heap.offer(SearchHit(id: matrix.ids[row], score: score))
             threshold = heap.threshold
         }
         // 64 scores at a time: their maximum (vector max, then across lanes) against the
         // threshold; only a block that holds a candidate is looked at score by score. (The
         // stdlib's `any(mask)` and `.max()` run lane by lane, slower than the products.)
-        let raw = UnsafeRawPointer(scores)
         while i + 64 <= count {
-            var top = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-            for part in 1..<8 {
-                let next = raw.loadUnaligned(fromByteOffset: (i + 8 * part) * 4, as: SIMD8<Float>.self)
-                top = top.replacing(with: next, where: next .> top)
-            }
-            let half = top.lowHalf.replacing(with: top.highHalf, where: top.highHalf .> top.lowHalf)
-            let quarter = half.lowHalf.replacing(with: half.highHalf, where: half.highHalf .> half.lowHalf)
-            if Swift.max(quarter[0], quarter[1]) >= threshold {
+            if maximum64(scores + i) >= threshold {
                 for offset in i..<(i + 64) { consider(offset) }
             }
             i += 64
@@ -111,5 +115,19 @@ public enum VectorSearch {
             consider(i)
             i += 1
         }
+    }
+
+    /// The largest of 64 floats: a vector max, then across lanes.
+    @inline(__always)
+    static func maximum64(_ values: UnsafePointer<Float>) -> Float {
+        let raw = UnsafeRawPointer(values)
+        var top = raw.loadUnaligned(as: SIMD8<Float>.self)
+        for part in 1..<8 {
+            let next = raw.loadUnaligned(fromByteOffset: 32 * part, as: SIMD8<Float>.self)
+            top = top.replacing(with: next, where: next .> top)
+        }
+        let half = top.lowHalf.replacing(with: top.highHalf, where: top.highHalf .> top.lowHalf)
+        let quarter = half.lowHalf.replacing(with: half.highHalf, where: half.highHalf .> half.lowHalf)
+        return Swift.max(quarter[0], quarter[1])
     }
 }

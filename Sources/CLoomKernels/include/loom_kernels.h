@@ -1,0 +1,14 @@
+#ifndef LOOM_KERNELS_H
+#define LOOM_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// Integer dot products of one query with groups of 8 rows of 8-bit codes (the layout of
+/// `QuantizedVectors`: per group, per pair of dimensions, 16 codes — rows 0-7, two each).
+/// `query` holds 2 * pairs 16-bit codes. Writes 8 sums per group to `out`.
+/// Written with AVX2 intrinsics: Swift's SIMD types have no widening multiply-add, and the
+/// generic conversions between them compile to calls.
+void loom_int8_group_dots(const int8_t *codes, size_t pairs, size_t groups, const int16_t *query, int32_t *out);
+
+#endif
