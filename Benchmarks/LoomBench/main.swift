@@ -5,7 +5,7 @@ import LoomSampleData
 // make bench: throughput of Loom's own pieces, beside the peer tool measured in the same run.
 // Every figure is the median of 5 runs on this machine.
 
-// `loom-bench [hash] [ingest] [triplets] [images] [tokenizer] [sample-data]` runs the named sections; none: all.
+// `loom-bench [hash] [ingest] [triplets] [images] [tokenizer] [gemm] [networks] [train] [search] [sample-data]` runs the named sections; none: all.
 let sections = Set(CommandLine.arguments.dropFirst())
 func wanted(_ section: String) -> Bool { sections.isEmpty || sections.contains(section) }
 
@@ -56,6 +56,8 @@ if wanted("train") { try TrainingBenchmark.run(repeats: 5) }
 
 // Search: exact top-10 over 100k × 256 beside faiss IndexFlatIP.
 if wanted("search") { try SearchBenchmark.run(scratch: scratch) }
+// The same at 400k vectors, where even the 8-bit copy (102 MB) is larger than this machine's L3.
+if sections.contains("search-400k") { try SearchBenchmark.run(scratch: scratch, count: 400_000, batch: 250, single: 100) }
 if sections.contains("mobilenet-shapes") { InferenceBenchmark.mobileNetShapes(repeats: 5) }
 if sections.contains("depthwise-shapes") { InferenceBenchmark.depthwiseShapes() }
 if sections.contains("mobilenet-profile") { try InferenceBenchmark.mobileNetProfile() }
