@@ -28,6 +28,14 @@ public final class BoundStatement {
         }
     }
 
+    /// Text given as UTF-8 bytes.
+    public func bind(_ index: Int32, utf8: [UInt8]) {
+        utf8.withUnsafeBufferPointer { bytes in
+            _ = sqlite3_bind_text(handle, index, bytes.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
+                                  Int32(bytes.count), BoundStatement.transient)
+        }
+    }
+
     public func bind(_ index: Int32, _ number: Int64) {
         sqlite3_bind_int64(handle, index, number)
     }

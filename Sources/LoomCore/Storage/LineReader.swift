@@ -106,13 +106,43 @@ public final class ByteSource {
 
     /// Appends up to `maximum` decompressed bytes to `buffer`; returns how many (0 at the end).
     public func read(appendingTo buffer: inout [UInt8], maximum: Int) throws -> Int {
-        let before = buffer.count
         if stream == nil {
             let got = try readRaw(appendingTo: &buffer, maximum: maximum)
             bytesRead += got
             return got
         }
-        return try inflate(appendingTo: &buffer, maximum: maximum, from: before)
+        let before = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: maximum))
+        var produced = 0
+        defer { buffer.removeLast(maximum - produced) }
+        produced = try buffer.withUnsafeMutableBytes { try inflate(into: UnsafeMutableRawBufferPointer(rebasing: $0[before...])) }
+        return produced
+    }
+
+    /// Fills `destination` with the next decompressed bytes, or as much of it as the file has
+    /// left; returns how many (0 at the end). Plain files go straight from read(2) into it.
+    public func read(into destination: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard stream == nil else {
+            var total = 0
+            while total < destination.count {
+                let got = try inflate(into: UnsafeMutableRawBufferPointer(rebasing: destination[total...]))
+                if got == 0 { break }
+                total += got
+            }
+            return total
+        }
+        var total = 0
+        while total < destination.count {
+            let got = Glibc.read(descriptor, destination.baseAddress! + total, destination.count - total)
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw LoomError.badInput(path: path, position: "byte \(bytesRead)", reason: "read failed (\(String(cString: strerror(errno))))")
+            }
+            if got == 0 { break }
+            total += got
+            bytesRead += got
+        }
+        return total
     }
 
     private func readRaw(appendingTo buffer: inout [UInt8], maximum: Int) throws -> Int {
@@ -142,11 +172,11 @@ public final class ByteSource {
         return got > 0
     }
 
-    private func inflate(appendingTo buffer: inout [UInt8], maximum: Int, from before: Int) throws -> Int {
-        guard let stream else { return 0 }
-        buffer.append(contentsOf: repeatElement(0, count: maximum))
+    /// Up to `destination.count` decompressed bytes into it (at least one unless at the end).
+    private func inflate(into destination: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard let stream, destination.count > 0 else { return 0 }
+        let maximum = destination.count
         var produced = 0
-        defer { buffer.removeLast(maximum - produced) }
         while produced == 0 {
             if compressedStart == compressed.count {
                 if endOfFile { return 0 }
@@ -156,15 +186,13 @@ public final class ByteSource {
             }
             let available = compressed.count - compressedStart
             let status: Int32 = compressed.withUnsafeMutableBufferPointer { input in
-                buffer.withUnsafeMutableBufferPointer { out in
-                    stream.pointee.next_in = input.baseAddress! + compressedStart
-                    stream.pointee.avail_in = uInt(available)
-                    stream.pointee.next_out = out.baseAddress! + before + produced
-                    stream.pointee.avail_out = uInt(maximum - produced)
-                    let status = CZlib.inflate(stream, Z_NO_FLUSH)
-                    produced = maximum - Int(stream.pointee.avail_out)
-                    return status
-                }
+                stream.pointee.next_in = input.baseAddress! + compressedStart
+                stream.pointee.avail_in = uInt(available)
+                stream.pointee.next_out = destination.baseAddress!.assumingMemoryBound(to: UInt8.self) + produced
+                stream.pointee.avail_out = uInt(maximum - produced)
+                let status = CZlib.inflate(stream, Z_NO_FLUSH)
+                produced = maximum - Int(stream.pointee.avail_out)
+                return status
             }
             compressedStart += available - Int(stream.pointee.avail_in)
             switch status {

@@ -94,7 +94,7 @@ final class RecordReader {
     }
 
     private func nextLineBatch(maxRecords: Int, maxBytes: Int) throws -> RecordBatch? {
-        while buffer.count - start < maxBytes, !finished { try fill() }
+        while buffer.count - start < maxBytes, !finished { try fill(room: max(1 << 20, maxBytes - (buffer.count - start))) }
         var spans: [RecordBatch.Span] = []
         var cut = start
         var scanFrom = start
@@ -126,8 +126,7 @@ final class RecordReader {
         guard !spans.isEmpty else { return nil }
         // Hand the buffer itself to the batch and keep only the unread tail.
         let batch = RecordBatch(bytes: buffer, spans: spans)
-        buffer = Array(buffer[cut...])
-        start = 0
+        start = cut   // the next fill moves the rest into a buffer of its own
         return batch
     }
 
@@ -139,12 +138,21 @@ final class RecordReader {
         if buffer.count - start >= 3, buffer[start] == a, buffer[start + 1] == b, buffer[start + 2] == c { start += 3 }
     }
 
-    private func fill() throws {
-        if start > 0 {
-            buffer.removeSubrange(0..<start)
-            start = 0
+    /// A new buffer: the unread bytes, then at least `room` bytes (and at least as many as are
+    /// kept, so a long record grows it geometrically) read straight into it from the source.
+    private func fill(room: Int = 1 << 20) throws {
+        let kept = buffer.count - start
+        let room = max(room, kept)
+        let old = buffer, from = start
+        var got = 0
+        buffer = try [UInt8](unsafeUninitializedCapacity: kept + room) { out, count in
+            if kept > 0 { old.withUnsafeBufferPointer { out.baseAddress!.initialize(from: $0.baseAddress! + from, count: kept) } }
+            count = kept
+            got = try source.read(into: UnsafeMutableRawBufferPointer(start: out.baseAddress! + kept, count: room))
+            count = kept + got
         }
-        if try source.read(appendingTo: &buffer, maximum: 1 << 20) == 0 { finished = true }
+        start = 0
+        if got == 0 { finished = true }
     }
 
     private func countNewlines(from: Int, to: Int) {

@@ -108,7 +108,7 @@ final class CatalogWriter {
             for (index, targets) in [item.alsoBought, item.boughtTogether, item.alsoViewed].enumerated() where !targets.isEmpty {
                 listed[index] += targets.count
                 insertEdge.bind(2, CatalogWriter.edgeKinds[index])
-                insertEdge.bind(3, CatalogWriter.jsonArray(targets))
+                insertEdge.bind(3, utf8: CatalogWriter.jsonArray(targets))
                 try insertEdge.run()
             }
         }
@@ -133,23 +133,25 @@ final class CatalogWriter {
         item.category.isEmpty ? nil : item.category.joined(separator: " > ")
     }
 
-    /// `["a","b"]`, escaped as JSON requires.
-    static func jsonArray(_ values: [String]) -> String {
-        var out = "["
+    /// `["a","b"]` as UTF-8, escaped as JSON requires (built on bytes: lists are long and many).
+    static func jsonArray(_ values: [String]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(values.reduce(2) { $0 + $1.utf8.count + 3 })
+        out.append(UInt8(ascii: "["))
         for (index, value) in values.enumerated() {
-            if index > 0 { out += "," }
-            out += "\""
-            for scalar in value.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-                default: out.unicodeScalars.append(scalar)
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "\""))
+            for byte in value.utf8 {
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), byte]
+                case 0..<0x20: out += Array(String(format: "\\u%04x", byte).utf8)
+                default: out.append(byte)
                 }
             }
-            out += "\""
+            out.append(UInt8(ascii: "\""))
         }
-        return out + "]"
+        out.append(UInt8(ascii: "]"))
+        return out
     }
 
     /// Resolves edge targets to item ids, keeping list order; edges to asins outside the catalog
