@@ -35,7 +35,7 @@ let package = Package(
 
         // The only place where libjpeg/libpng error exits (setjmp/longjmp) happen.
         .target(name: "CLoomCodecs", dependencies: ["CJPEG", "CPNG"]),
-        // The one kernel Swift's SIMD types cannot express (a widening 16-bit multiply-add),
+        // Kernels Swift's SIMD types cannot express (a widening 16-bit multiply-add, byte masks),
         // optimised in debug builds too.
         .target(name: "CLoomKernels", cSettings: [.unsafeFlags(["-O3", "-march=x86-64-v3"])]),
 
@@ -55,7 +55,7 @@ let package = Package(
             swiftSettings: cpuFlags),
         .target(
             name: "LoomIngest",
-            dependencies: ["LoomCore", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["LoomCore", "CLoomKernels", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "LoomImages",
             dependencies: ["LoomCore", "CLoomCodecs", .product(name: "GRDB", package: "GRDB.swift")],

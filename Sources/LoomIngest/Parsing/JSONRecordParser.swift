@@ -1,3 +1,4 @@
+import CLoomKernels
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -229,16 +230,9 @@ struct JSONRecordParser {
     /// Index just past the closing quote of the string whose opening quote is at `index`.
     /// memchr finds each candidate quote; a quote preceded by an odd run of backslashes is escaped.
     private func closingQuote() throws(RecordParseError) -> Int {
-        var position = index + 1
-        while position < end {
-            guard let found = memchr(base + position, Int32(UInt8(ascii: "\"")), end - position) else { break }
-            let quote = UnsafeRawPointer(found).assumingMemoryBound(to: UInt8.self) - base
-            var backslashes = 0
-            while quote - 1 - backslashes > index, base[quote - 1 - backslashes] == UInt8(ascii: "\\") { backslashes += 1 }
-            if backslashes % 2 == 0 { return quote + 1 }
-            position = quote + 1
-        }
-        throw .json("unterminated string", at: index)
+        let quote = index + 1 + loom_json_string_end(base + index + 1, end - index - 1)
+        guard quote < end else { throw .json("unterminated string", at: index) }
+        return quote + 1
     }
 
     private mutating func skipString() throws(RecordParseError) {
