@@ -34,6 +34,22 @@ import Testing
         #expect(rules.classify(categoryPaths: [["Clothing, Shoes & Jewelry"]], title: title) == expected)
     }
 
+    /// The byte-level scan that ASCII titles take gives what the general word split gives.
+    @Test func asciiTitleScanAgreesWithTheGeneralOne() throws {
+        var titles = ["Floral Shirt Dress", "T-Shirt-", "&Shoes&", "BAG", "dress---", "Café Dress", "éDress", "Dress é",
+                      "Robe-é", "Kid's Hoodie (Blue), size 8", "Bags & Jeans!", "   ", "", "-&-", "Sneaker2 shoes3 Tote"]
+        let catalog = try String(contentsOfFile: IngestFixture.sample("catalog/meta_2018.jsonl"), encoding: .utf8)
+        for line in catalog.split(separator: "\n") {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            if let title = object?["title"] as? String { titles.append(title) }
+        }
+        #expect(titles.count > 100)
+        for title in titles {
+            #expect(rules.matchTitle(title) == rules.matchAnyTitle(title), "\(title)")
+        }
+        #expect(rules.matchTitle("Men's Leather Dress Shoes") == "shoes" && rules.matchTitle("éDress") == nil)
+    }
+
     @Test func pipelineRulesReplaceTheDefaults() throws {
         let pipeline = try PipelineFile(path: "p.yaml", text: """
             stages:

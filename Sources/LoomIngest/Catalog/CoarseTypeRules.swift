@@ -57,7 +57,53 @@ struct CoarseTypeRules: Sendable {
         return nil
     }
 
-    private func matchTitle(_ title: String) -> String? {
+    func matchTitle(_ title: String) -> String? {
+        var title = title
+        if let type = title.withUTF8({ matchASCIITitle($0) }) { return type }
+        return title.utf8.allSatisfy({ $0 < 0x80 }) ? nil : matchAnyTitle(title)
+    }
+
+    /// The ASCII case on bytes, with `normalise`'s rules: words are runs of letters, digits, '&'
+    /// and '-', lower-cased and trimmed of '&' and '-'; the last word that names a type wins, so
+    /// the scan runs from the end and usually stops at the first word. Nil also when not ASCII.
+    private func matchASCIITitle(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        func isWordByte(_ byte: UInt8) -> Bool {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "&"), UInt8(ascii: "-"): true
+            default: false
+            }
+        }
+        func isTrimmed(_ byte: UInt8) -> Bool { byte == UInt8(ascii: "&") || byte == UInt8(ascii: "-") }
+        var end = bytes.count
+        while end > 0 {
+            while end > 0, !isWordByte(bytes[end - 1]) {
+                if bytes[end - 1] >= 0x80 { return nil }
+                end -= 1
+            }
+            var start = end
+            while start > 0, isWordByte(bytes[start - 1]) { start -= 1 }
+            if start > 0, bytes[start - 1] >= 0x80 { return nil }   // a word that goes on in non-ASCII letters
+            let wordStart = start
+            var last = end
+            while start < last, isTrimmed(bytes[start]) { start += 1 }
+            while last > start, isTrimmed(bytes[last - 1]) { last -= 1 }
+            if start < last {
+                let word = String(unsafeUninitializedCapacity: last - start) { out in
+                    for offset in 0..<(last - start) {
+                        let byte = bytes[start + offset]
+                        out[offset] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
+                    }
+                    return last - start
+                }
+                if let type = titleTypes[word] { return type }
+            }
+            end = wordStart
+        }
+        return nil
+    }
+
+    func matchAnyTitle(_ title: String) -> String? {
         let words = CoarseTypeRules.normalise(title).split(separator: " ").map { word in
             String(word.drop { $0 == "-" || $0 == "&" }.reversed().drop { $0 == "-" || $0 == "&" }.reversed())
         }
