@@ -19,14 +19,18 @@ public enum HTMLText {
         var index = 0
         let count = bytes.count
         while index < count {
-            // Copy the run of bytes that need no attention in one go.
+            // Copy the run of bytes that need no attention in one go; a single space between two
+            // such bytes stays in the run (it is what the output would hold there anyway).
             var runEnd = index
             while runEnd < count {
                 let byte = bytes[runEnd]
-                // Only these lead bytes can start a non-ASCII whitespace character.
-                if byte <= 0x20 || byte == UInt8(ascii: "<") || byte == UInt8(ascii: "&") || byte == 0x7F
-                    || byte == 0xC2 || byte == 0xE1 || byte == 0xE2 || byte == 0xE3 { break }
-                runEnd += 1
+                if isPlain(byte) {
+                    runEnd += 1
+                } else if byte == 0x20, runEnd > index, runEnd + 1 < count, isPlain(bytes[runEnd + 1]) {
+                    runEnd += 2
+                } else {
+                    break
+                }
             }
             if runEnd > index {
                 if pendingSpace && !out.isEmpty { out.append(0x20) }
@@ -72,6 +76,14 @@ public enum HTMLText {
             index += 1
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// A byte copied as it is: not whitespace or a control character, not the start of a tag or
+    /// a reference, and not a lead byte that can start a non-ASCII whitespace character.
+    @inline(__always)
+    private static func isPlain(_ byte: UInt8) -> Bool {
+        !(byte <= 0x20 || byte == UInt8(ascii: "<") || byte == UInt8(ascii: "&") || byte == 0x7F
+          || byte == 0xC2 || byte == 0xE1 || byte == 0xE2 || byte == 0xE3)
     }
 
     /// Byte length of a non-ASCII whitespace character at `index` (U+0085, U+00A0, U+1680,
