@@ -57,6 +57,70 @@ static inline uint8_t loom_rescale(uint32_t v, uint32_t max) {
     return (uint8_t)((v * 510u + max) / (2u * max));
 }
 
+/* 8-bit samples with nothing to rescale or mask (most photos): a straight expansion to RGBA8. */
+static void loom_png_expand_rows(png_bytep *rows, png_uint_32 w, png_uint_32 h, int channels, uint8_t *data) {
+    for (png_uint_32 y = 0; y < h; y++) {
+        const png_byte *row = rows[y];
+        uint8_t *target = data + (size_t)y * w * 4;
+        switch (channels) {
+        case 4:
+            memcpy(target, row, (size_t)w * 4);
+            break;
+        case 3:
+            for (png_uint_32 x = 0; x < w; x++) {
+                target[4 * x + 0] = row[3 * x + 0];
+                target[4 * x + 1] = row[3 * x + 1];
+                target[4 * x + 2] = row[3 * x + 2];
+                target[4 * x + 3] = 255;
+            }
+            break;
+        case 2:
+            for (png_uint_32 x = 0; x < w; x++) {
+                target[4 * x + 0] = target[4 * x + 1] = target[4 * x + 2] = row[2 * x];
+                target[4 * x + 3] = row[2 * x + 1];
+            }
+            break;
+        default:
+            for (png_uint_32 x = 0; x < w; x++) {
+                target[4 * x + 0] = target[4 * x + 1] = target[4 * x + 2] = row[x];
+                target[4 * x + 3] = 255;
+            }
+        }
+    }
+}
+
+/* Any other case: each sample (1-16 bits, after the sBIT shift) rescaled to 8 bits as pypng
+   does, with the tRNS colour made transparent. */
+static void loom_png_rescale_rows(png_bytep *rows, png_uint_32 w, png_uint_32 h, int channels, int out_depth, int gray,
+                                  int add_trns_alpha, png_color_16p trans_color, int shift, uint32_t native_max,
+                                  uint32_t max, uint8_t *data) {
+    for (png_uint_32 y = 0; y < h; y++) {
+        const png_byte *row = rows[y];
+        uint8_t *target = data + (size_t)y * w * 4;
+        for (png_uint_32 x = 0; x < w; x++) {
+            uint32_t s[4] = {0, 0, 0, 0};
+            for (int c = 0; c < channels; c++) {
+                size_t i = (size_t)x * channels + c;
+                s[c] = out_depth == 16 ? ((uint32_t)row[2 * i] << 8 | row[2 * i + 1]) : row[i];
+            }
+            uint32_t r, g, b, a;
+            if (gray) {
+                r = g = b = s[0];
+                a = channels == 2 ? s[1] : native_max;
+                if (add_trns_alpha && s[0] == trans_color->gray) a = 0;
+            } else {
+                r = s[0]; g = s[1]; b = s[2];
+                a = channels == 4 ? s[3] : native_max;
+                if (add_trns_alpha && r == trans_color->red && g == trans_color->green && b == trans_color->blue) a = 0;
+            }
+            target[4 * x + 0] = loom_rescale(r >> shift, max);
+            target[4 * x + 1] = loom_rescale(g >> shift, max);
+            target[4 * x + 2] = loom_rescale(b >> shift, max);
+            target[4 * x + 3] = loom_rescale(a >> shift, max);
+        }
+    }
+}
+
 loom_decode_status loom_png_decode_rgba8(const uint8_t *data, size_t size, uint64_t max_pixels, loom_buffer *out,
                                          int *width, int *height, char message[LOOM_CODEC_MESSAGE_MAX]) {
     memset(out, 0, sizeof(*out));
@@ -155,30 +219,11 @@ loom_decode_status loom_png_decode_rgba8(const uint8_t *data, size_t size, uint6
     uint32_t max = ((1u << (sample_depth - shift)) - 1u);
     uint32_t native_max = (1u << sample_depth) - 1u;
 
-    for (png_uint_32 y = 0; y < h; y++) {
-        const png_byte *row = rows[y];
-        uint8_t *target = out->data + (size_t)y * w * 4;
-        for (png_uint_32 x = 0; x < w; x++) {
-            uint32_t s[4] = {0, 0, 0, 0};
-            for (int c = 0; c < channels; c++) {
-                size_t i = (size_t)x * channels + c;
-                s[c] = out_depth == 16 ? ((uint32_t)row[2 * i] << 8 | row[2 * i + 1]) : row[i];
-            }
-            uint32_t r, g, b, a;
-            if (gray) {
-                r = g = b = s[0];
-                a = channels == 2 ? s[1] : native_max;
-                if (add_trns_alpha && s[0] == trans_color->gray) a = 0;
-            } else {
-                r = s[0]; g = s[1]; b = s[2];
-                a = channels == 4 ? s[3] : native_max;
-                if (add_trns_alpha && r == trans_color->red && g == trans_color->green && b == trans_color->blue) a = 0;
-            }
-            target[4 * x + 0] = loom_rescale(r >> shift, max);
-            target[4 * x + 1] = loom_rescale(g >> shift, max);
-            target[4 * x + 2] = loom_rescale(b >> shift, max);
-            target[4 * x + 3] = loom_rescale(a >> shift, max);
-        }
+    if (out_depth == 8 && max == 255 && !add_trns_alpha) {
+        loom_png_expand_rows(rows, w, h, channels, out->data);
+    } else {
+        loom_png_rescale_rows(rows, w, h, channels, out_depth, gray, add_trns_alpha, trans_color, shift, native_max, max,
+                              out->data);
     }
     png_destroy_read_struct(&png, &info, NULL);
     free(raw);
