@@ -144,12 +144,19 @@ loom_decode_status loom_jpeg_decode_rgb8(const uint8_t *data, size_t size, int s
     int inverted = cmyk && cinfo.saw_Adobe_marker;
     while (cinfo.output_scanline < h) {
         unsigned y = cinfo.output_scanline;
-        JSAMPROW rows[1] = {row};
-        jpeg_read_scanlines(&cinfo, rows, 1);
         uint8_t *target = out->data + (size_t)y * w * 3;
         if (components == 3) {
-            memcpy(target, row, (size_t)w * 3);
-        } else if (components == 4) {
+            /* RGB rows land in place, as many per call as the decoder has ready (one at a time
+               makes libjpeg copy through its spare row when chroma is subsampled). */
+            JSAMPROW rows[16];
+            unsigned count = h - y < 16 ? h - y : 16;
+            for (unsigned i = 0; i < count; i++) rows[i] = target + (size_t)i * w * 3;
+            jpeg_read_scanlines(&cinfo, rows, count);
+            continue;
+        }
+        JSAMPROW rows[1] = {row};
+        jpeg_read_scanlines(&cinfo, rows, 1);
+        if (components == 4) {
             for (unsigned x = 0; x < w; x++) {
                 int c = row[4 * x], m = row[4 * x + 1], ye = row[4 * x + 2], k = row[4 * x + 3];
                 if (inverted) { c = 255 - c; m = 255 - m; ye = 255 - ye; k = 255 - k; }

@@ -46,7 +46,8 @@ enum AntialiasResizer {
         let vertical = kernel(source: height, target: targetHeight, window: cropY)
         let rowLength = width * 3
         let outWidth = cropX.count
-        var middle = [Float](repeating: 0, count: cropY.count * rowLength)
+        // One float of padding: the horizontal pass loads a pixel as 4 floats (r, g, b, next r).
+        var middle = [Float](repeating: 0, count: cropY.count * rowLength + 1)
         var accumulator = [Float](repeating: 0, count: rowLength)
         rgb.withUnsafeBufferPointer { source in
             middle.withUnsafeMutableBufferPointer { target in
@@ -69,30 +70,45 @@ enum AntialiasResizer {
         middle.withUnsafeBufferPointer { source in
             out.withUnsafeMutableBufferPointer { target in
                 horizontal.weights.withUnsafeBufferPointer { weights in
+                horizontal.starts.withUnsafeBufferPointer { starts in
+                horizontal.counts.withUnsafeBufferPointer { counts in
                     for y in 0..<cropY.count {
-                        let sourceRow = source.baseAddress! + y * rowLength
-                        let targetRow = target.baseAddress! + y * outWidth * 3
+                        let sourceRow = source.baseAddress! + y &* rowLength
+                        var pixelOut = target.baseAddress! + y &* outWidth &* 3
                         for x in 0..<outWidth {
-                            // One SIMD lane per channel (the fourth is padding).
+                            // One SIMD lane per channel; the fourth (the next pixel's red) is ignored.
                             var sum = SIMD4<Float>(repeating: 0)
-                            var pixel = sourceRow + Int(horizontal.starts[x]) * 3
-                            let tapWeights = weights.baseAddress! + x * horizontal.stride
-                            for tap in 0..<Int(horizontal.counts[x]) {
-                                sum.addProduct(SIMD4<Float>(repeating: tapWeights[tap]), SIMD4<Float>(pixel[0], pixel[1], pixel[2], 0))
-                                pixel += 3
+                            var pixel = UnsafeRawPointer(sourceRow + Int(starts[x]) &* 3)
+                            let tapWeights = weights.baseAddress! + x &* horizontal.stride
+                            for tap in 0..<Int(counts[x]) {
+                                sum.addProduct(SIMD4<Float>(repeating: tapWeights[tap]), pixel.loadUnaligned(as: SIMD4<Float>.self))
+                                pixel += 12
                             }
-                            targetRow[3 * x] = clamp(sum.x)
-                            targetRow[3 * x + 1] = clamp(sum.y)
-                            targetRow[3 * x + 2] = clamp(sum.z)
+                            let bytes = Self.bytes(sum)
+                            pixelOut[0] = UInt8(truncatingIfNeeded: bytes.x)
+                            pixelOut[1] = UInt8(truncatingIfNeeded: bytes.y)
+                            pixelOut[2] = UInt8(truncatingIfNeeded: bytes.z)
+                            pixelOut += 3
                         }
                     }
+                }
+                }
                 }
             }
         }
         return out
     }
 
-    @inline(__always) static func clamp(_ value: Float) -> UInt8 {
-        UInt8(max(0, min(255, value.rounded())))
+    /// Each lane clamped to 0…255 and rounded half away from zero (as `rounded()`), in the low
+    /// byte of a 32-bit lane. All in vector operations: adding 2²³ rounds a float to the nearest
+    /// integer (ties to even) and leaves that integer in its low mantissa bits; a tie that went
+    /// down gets one more. (`UInt8(_: Float)` and the generic SIMD conversions and rounding run
+    /// lane by lane, with trap checks.)
+    @inline(__always) static func bytes(_ value: SIMD4<Float>) -> SIMD4<UInt32> {
+        let clamped = value.replacing(with: 0, where: value .< 0).replacing(with: 255, where: value .> 255)
+        let biased = clamped + 0x1p23
+        let nearest = biased - 0x1p23
+        let rounded = biased.replacing(with: biased + 1, where: clamped - nearest .== 0.5)
+        return unsafeBitCast(rounded, to: SIMD4<UInt32>.self)
     }
 }

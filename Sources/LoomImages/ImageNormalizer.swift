@@ -94,11 +94,14 @@ public struct ImageNormalizer: Sendable {
         var rgb = [UInt8](repeating: 0, count: image.width * image.height * 3)
         image.pixels.withUnsafeBufferPointer { rgba in
             rgb.withUnsafeMutableBufferPointer { out in
-                for index in 0..<(image.width * image.height) {
-                    let alpha = Int(rgba[4 * index + 3])
+                // No branch on opaque pixels (a = 255 gives c back) and no overflow checks: the
+                // loop runs over every pixel of every PNG.
+                for index in 0..<(image.width &* image.height) {
+                    let alpha = UInt32(rgba[4 &* index &+ 3])
+                    let white = 255 &* (255 &- alpha) &+ 127
                     for channel in 0..<3 {
-                        let value = Int(rgba[4 * index + channel])
-                        out[3 * index + channel] = alpha == 255 ? UInt8(value) : UInt8((value * alpha + 255 * (255 - alpha) + 127) / 255)
+                        let value = UInt32(rgba[4 &* index &+ channel])
+                        out[3 &* index &+ channel] = UInt8(truncatingIfNeeded: (value &* alpha &+ white) / 255)
                     }
                 }
             }
