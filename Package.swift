@@ -124,7 +124,8 @@ let package = Package(
             dependencies: ["LoomCore", "LoomTestSupport", "loom-stage-probe"]),
         .testTarget(
             name: "LoomIngestTests",
-            dependencies: ["LoomIngest", "LoomCore", "LoomSampleData", "LoomTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["LoomIngest", "LoomCore", "LoomSampleData", "LoomTestSupport", "CLoomKernels",
+                           .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Resources")]),
         .testTarget(
             name: "LoomTextTests",

@@ -1,0 +1,45 @@
+import CLoomKernels
+import LoomCore
+import Testing
+
+/// The 32-byte string skipper against a byte-by-byte reading of the same rule, on strings made
+/// of quotes, backslashes and letters (runs of backslashes across block edges included).
+@Suite struct JSONStringEndTests {
+    static func reference(_ bytes: [UInt8]) -> Int {
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "\\") { index += 2; continue }
+            if bytes[index] == UInt8(ascii: "\"") { return index }
+            index += 1
+        }
+        return bytes.count
+    }
+
+    @Test func findsTheSameClosingQuoteAsAByteByByteScan() {
+        var random = SeededRandom(seed: 9)
+        let alphabet: [UInt8] = Array("ab\\\\\\\"n u".utf8)
+        var checked = 0
+        for length in [0, 1, 2, 31, 32, 33, 63, 64, 65, 100, 257] {
+            for _ in 0..<400 {
+                // Mostly letters, with backslash runs and quotes, so that every case turns up.
+                let bytes = (0..<length).map { _ in random.next() % 4 == 0 ? alphabet[Int(random.next() % UInt64(alphabet.count))] : UInt8(ascii: "x") }
+                let found = bytes.withUnsafeBufferPointer { loom_json_string_end($0.baseAddress, $0.count) }
+                #expect(found == Self.reference(bytes), "\(String(decoding: bytes, as: UTF8.self))")
+                checked += 1
+            }
+        }
+        // Backslash runs of every length ending at every position around a block edge.
+        for run in 1...6 {
+            for end in 26...38 {
+                var bytes = [UInt8](repeating: UInt8(ascii: "x"), count: 48)
+                for i in (end - run)..<end { bytes[i] = UInt8(ascii: "\\") }
+                bytes[end] = UInt8(ascii: "\"")
+                bytes[44] = UInt8(ascii: "\"")
+                let found = bytes.withUnsafeBufferPointer { loom_json_string_end($0.baseAddress, $0.count) }
+                #expect(found == (run % 2 == 0 ? end : 44), "run \(run) ending at \(end)")
+                checked += 1
+            }
+        }
+        #expect(checked > 4000)
+    }
+}
