@@ -4,10 +4,11 @@ import LoomImages
 
 /// The images pipeline (decode → orient → resize 256 → crop 224) on 200 synthetic garment photos
 /// (1000² and 1500², JPEG q90 4:2:0, half baseline, half progressive) and 50 PNGs (1000², RGB and
-/// RGBA), at 1 and 2 threads, beside Pillow (draft + resize + crop) on one core and Loom's own
-/// decode-only time (the libjpeg/libpng floor with the same system libraries).
+/// RGBA), at 1 and 2 threads, beside Pillow (draft + resize + crop) on one core, Loom's own
+/// decode-only time, and the decode-only floor of a plain C program with the same system libraries.
 enum ImageBenchmark {
     static let peer = "Benchmarks/peers/images_pillow.py"
+    static let floorSource = "Benchmarks/peers/decode_floor.c"
 
     /// A photo-like picture: soft lighting, a garment-shaped blob, woven texture, sensor noise.
     static func photo(side: Int, seed: UInt64, alpha: Bool) -> [UInt8] {
@@ -48,6 +49,9 @@ enum ImageBenchmark {
                                                        width: 1000, height: 1000, channels: alpha ? 4 : 3))
         }
         let normalizer = ImageNormalizer()
+        // The "C decode-only floor": libjpeg/libpng alone in a small C program, built here.
+        let floorProgram = (scratch as NSString).appendingPathComponent("decode_floor")
+        let compile = try runChild(["sh", "-c", "cc -O2 -o '\(floorProgram)' \(floorSource) $(pkg-config --cflags --libs libjpeg libpng)"])
         for set in sets {
             let list = (scratch as NSString).appendingPathComponent("images.txt")
             var paths: [String] = []
@@ -73,6 +77,13 @@ enum ImageBenchmark {
             row("images \(set.name) (\(files.count)), 1 thread", String(format: "%.0f /s", rates[1]!),
                 String(format: "decode-only floor %.0f /s: %.0f%% of it", floor, 100 * rates[1]! / floor))
             row("images \(set.name), 2 threads", String(format: "%.0f /s", rates[2]!), String(format: "scaling %.2fx", rates[2]! / rates[1]!))
+            if compile.status == 0, case let floorRun = try runChild([floorProgram, list]), floorRun.status == 0,
+               let cFloor = Double(floorRun.output.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                row("  C decode-only floor (libjpeg/libpng alone)", String(format: "%.0f /s", cFloor),
+                    String(format: "loom 1 thread = %.0f%% of it", 100 * rates[1]! / cFloor))
+            } else {
+                row("  C decode-only floor (libjpeg/libpng alone)", "not built", "needs cc and pkg-config")
+            }
             let run = try runChild(["python3", peer, list])
             if run.status == 0, let rate = Double(run.output.trimmingCharacters(in: .whitespacesAndNewlines)) {
                 row("  Pillow draft + resize + crop, 1 core", String(format: "%.0f /s", rate), String(format: "loom 1 thread / Pillow = %.2f", rates[1]! / rate))

@@ -2,9 +2,10 @@
 
 #include <immintrin.h>
 #include <string.h>
-#ifndef PREFETCH_DIST
-#define PREFETCH_DIST 4
-#endif
+
+// How far ahead (in pairs of groups, 4 KB each at dim 256) a lone query's scan asks for its codes:
+// without it the scan ran at 10 GB/s, well under what the float kernel streams.
+enum { prefetch_distance = 4 };
 
 // The query's codes of pair p, both in one 32-bit lane, repeated across the register.
 static inline __m256i query_pair(const int16_t *query, size_t p) {
@@ -29,7 +30,7 @@ void loom_int8_group_dots(const int8_t *codes, size_t pairs, size_t groups, cons
         const int8_t *a = codes + g * group_bytes, *b = a + group_bytes;
         __m256i a0 = _mm256_setzero_si256(), a1 = a0, b0 = a0, b1 = a0;
         size_t p = 0;
-        const char *ahead = (const char *)a + PREFETCH_DIST * 2 * group_bytes;
+        const char *ahead = (const char *)a + prefetch_distance * 2 * group_bytes;
         for (; p + 2 <= pairs; p += 2) {
             _mm_prefetch(ahead + 32 * p, _MM_HINT_T0);
             __m256i q0 = query_pair(query, p), q1 = query_pair(query, p + 1);
@@ -53,3 +54,4 @@ void loom_int8_group_dots(const int8_t *codes, size_t pairs, size_t groups, cons
         _mm256_storeu_si256((__m256i *)(out + 8 * g), sum);
     }
 }
+

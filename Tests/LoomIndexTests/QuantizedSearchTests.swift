@@ -53,6 +53,7 @@ import Testing
             let rounded = query.withUnsafeBufferPointer { QuantizedVectors.Query($0.baseAddress!, dim: dim, pairs: matrix.quantized.pairs) }
             lower.withUnsafeMutableBufferPointer { l in
                 upper.withUnsafeMutableBufferPointer { u in
+                    matrix.quantized.dots(rounded, rows: 0..<count, into: dots)
                     matrix.quantized.intervals(rounded, rows: 0..<count, dots: dots, lower: l.baseAddress!, upper: u.baseAddress!)
                 }
             }

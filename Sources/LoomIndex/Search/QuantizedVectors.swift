@@ -73,11 +73,9 @@ struct QuantizedVectors: Sendable, Equatable {
         return Double(float) >= value ? float : float.nextUp
     }
 
-    /// For rows `rows` (starting at a multiple of 8), intervals that hold each row's exact score
-    /// with `query` — as the float kernel computes it — into `lower` and `upper` (index 0 is the
-    /// first row). `dots` is scratch space for `rows.count` rounded up to 8 sums.
-    func intervals(_ query: Query, rows: Range<Int>, dots: UnsafeMutablePointer<Int32>,
-                   lower: UnsafeMutablePointer<Float>, upper: UnsafeMutablePointer<Float>) {
+    /// The integer dot products of `query`'s codes with rows `rows` (starting at a multiple of 8),
+    /// into `dots` (room for `rows.count` rounded up to 8).
+    func dots(_ query: Query, rows: Range<Int>, into dots: UnsafeMutablePointer<Int32>) {
         precondition(rows.lowerBound % 8 == 0 && rows.upperBound <= count)
         codes.withUnsafeBufferPointer { codes in
             query.codes.withUnsafeBufferPointer { queryCodes in
@@ -85,6 +83,12 @@ struct QuantizedVectors: Sendable, Equatable {
                                      queryCodes.baseAddress!, dots)
             }
         }
+    }
+
+    /// From `query`'s dot products with rows `rows` (`dots[0]` is the first row's), intervals that
+    /// hold each row's exact score — as the float kernel computes it — into `lower` and `upper`.
+    func intervals(_ query: Query, rows: Range<Int>, dots: UnsafePointer<Int32>,
+                   lower: UnsafeMutablePointer<Float>, upper: UnsafeMutablePointer<Float>) {
         let alpha = SIMD8<Float>(repeating: query.alpha), beta = SIMD8<Float>(repeating: query.beta)
         scales.withUnsafeBufferPointer { scales in
         roundedNorms.withUnsafeBufferPointer { roundedNorms in

@@ -32,8 +32,9 @@ public struct SearchFilter: Sendable {
 public enum VectorSearch {
     static let queryBlock = 192
     static let vectorBlock = 1024
-    /// Up to this many queries are answered one by one from the 8-bit codes (`scanQuantized`);
-    /// larger batches are limited by arithmetic, not memory, and go through the float products.
+    /// Up to this many queries are answered from the 8-bit codes first (`scanQuantized`); larger
+    /// batches are limited by arithmetic, not memory, and go straight through the float products
+    /// (a 16-bit multiply-add kernel over the codes measured no faster than SGEMM for them).
     static let quantizedQueryLimit = 2
 
     /// `queries` holds `queryCount` rows of `matrix.dim` floats. Returns each query's hits, best first.
@@ -48,10 +49,7 @@ public enum VectorSearch {
         let partial = (try? ParallelMap.map(Array(0..<parts), threads: parts) { part -> [TopK] in
             let rows = min(matrix.count, strips * part / parts * 16)..<min(matrix.count, strips * (part + 1) / parts * 16)
             if queryCount <= quantizedQueryLimit {
-                return (0..<queryCount).map { query in
-                    scanQuantized(queryBuffer.pointer + query * matrix.dim, queryIndex: query, rows: rows, matrix: matrix, k: k,
-                                  filter: filter)
-                }
+                return scanQuantized(queryBuffer, queryCount: queryCount, rows: rows, matrix: matrix, k: k, filter: filter)
             }
             return scan(queryBuffer, queryCount: queryCount, rows: rows, matrix: matrix, k: k, filter: filter)
         }) ?? []
