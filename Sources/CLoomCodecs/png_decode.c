@@ -57,33 +57,39 @@ static inline uint8_t loom_rescale(uint32_t v, uint32_t max) {
     return (uint8_t)((v * 510u + max) / (2u * max));
 }
 
-/* 8-bit samples with nothing to rescale or mask (most photos): a straight expansion to RGBA8. */
-static void loom_png_expand_rows(png_bytep *rows, png_uint_32 w, png_uint_32 h, int channels, uint8_t *data) {
+/* c over white with alpha a: the same rounding as ImageNormalizer.compositedOnWhite (a = 255
+   gives c back). */
+static inline uint8_t loom_on_white(uint32_t c, uint32_t a) {
+    return (uint8_t)((c * a + 255u * (255u - a) + 127u) / 255u);
+}
+
+/* 8-bit samples with nothing to rescale or mask (most photos): a straight expansion to RGBA8, or
+   to RGB8 composited on white. */
+static void loom_png_expand_rows(png_bytep *rows, png_uint_32 w, png_uint_32 h, int channels, int on_white, uint8_t *data) {
+    const size_t out_channels = on_white ? 3 : 4;
     for (png_uint_32 y = 0; y < h; y++) {
         const png_byte *row = rows[y];
-        uint8_t *target = data + (size_t)y * w * 4;
-        switch (channels) {
-        case 4:
+        uint8_t *target = data + (size_t)y * w * out_channels;
+        if (channels == 4 && !on_white) {
             memcpy(target, row, (size_t)w * 4);
-            break;
-        case 3:
+        } else if (channels == 3 && on_white) {
+            memcpy(target, row, (size_t)w * 3);
+        } else {
             for (png_uint_32 x = 0; x < w; x++) {
-                target[4 * x + 0] = row[3 * x + 0];
-                target[4 * x + 1] = row[3 * x + 1];
-                target[4 * x + 2] = row[3 * x + 2];
-                target[4 * x + 3] = 255;
-            }
-            break;
-        case 2:
-            for (png_uint_32 x = 0; x < w; x++) {
-                target[4 * x + 0] = target[4 * x + 1] = target[4 * x + 2] = row[2 * x];
-                target[4 * x + 3] = row[2 * x + 1];
-            }
-            break;
-        default:
-            for (png_uint_32 x = 0; x < w; x++) {
-                target[4 * x + 0] = target[4 * x + 1] = target[4 * x + 2] = row[x];
-                target[4 * x + 3] = 255;
+                const png_byte *pixel = row + (size_t)x * channels;
+                uint32_t r = pixel[0], g = channels >= 3 ? pixel[1] : r, b = channels >= 3 ? pixel[2] : r;
+                uint32_t a = channels == 4 ? pixel[3] : channels == 2 ? pixel[1] : 255;
+                uint8_t *out = target + (size_t)x * out_channels;
+                if (on_white) {
+                    out[0] = loom_on_white(r, a);
+                    out[1] = loom_on_white(g, a);
+                    out[2] = loom_on_white(b, a);
+                } else {
+                    out[0] = (uint8_t)r;
+                    out[1] = (uint8_t)g;
+                    out[2] = (uint8_t)b;
+                    out[3] = (uint8_t)a;
+                }
             }
         }
     }
@@ -121,8 +127,8 @@ static void loom_png_rescale_rows(png_bytep *rows, png_uint_32 w, png_uint_32 h,
     }
 }
 
-loom_decode_status loom_png_decode_rgba8(const uint8_t *data, size_t size, uint64_t max_pixels, loom_buffer *out,
-                                         int *width, int *height, char message[LOOM_CODEC_MESSAGE_MAX]) {
+static loom_decode_status loom_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, int on_white,
+                                          loom_buffer *out, int *width, int *height, char message[LOOM_CODEC_MESSAGE_MAX]) {
     memset(out, 0, sizeof(*out));
     message[0] = 0;
     if (size < 8 || png_sig_cmp(data, 0, 8) != 0) {
@@ -185,12 +191,13 @@ loom_decode_status loom_png_decode_rgba8(const uint8_t *data, size_t size, uint6
     size_t rowbytes = png_get_rowbytes(png, info);
     raw = malloc(rowbytes * h);
     rows = malloc(sizeof(png_bytep) * h);
-    out->data = malloc((size_t)w * h * 4);
+    const size_t out_channels = on_white ? 3 : 4;
+    out->data = malloc((size_t)w * h * out_channels);
     if (raw == NULL || rows == NULL || out->data == NULL) {
         source.status = LOOM_DECODE_OUT_OF_MEMORY;
         png_error(png, "out of memory for pixels");
     }
-    out->size = out->capacity = (size_t)w * h * 4;
+    out->size = out->capacity = (size_t)w * h * out_channels;
     for (png_uint_32 y = 0; y < h; y++) rows[y] = raw + rowbytes * y;
     png_read_image(png, rows);
     png_read_end(png, NULL);
@@ -220,10 +227,24 @@ loom_decode_status loom_png_decode_rgba8(const uint8_t *data, size_t size, uint6
     uint32_t native_max = (1u << sample_depth) - 1u;
 
     if (out_depth == 8 && max == 255 && !add_trns_alpha) {
-        loom_png_expand_rows(rows, w, h, channels, out->data);
+        loom_png_expand_rows(rows, w, h, channels, on_white, out->data);
     } else {
+        /* RGB on white goes through RGBA8, composited in place (RGB never overtakes RGBA). */
+        uint8_t *rgba = on_white ? malloc((size_t)w * h * 4) : out->data;
+        if (rgba == NULL) {
+            source.status = LOOM_DECODE_OUT_OF_MEMORY;
+            png_error(png, "out of memory for pixels");
+        }
         loom_png_rescale_rows(rows, w, h, channels, out_depth, gray, add_trns_alpha, trans_color, shift, native_max, max,
-                              out->data);
+                              rgba);
+        if (on_white) {
+            for (size_t i = 0; i < (size_t)w * h; i++) {
+                out->data[3 * i] = loom_on_white(rgba[4 * i], rgba[4 * i + 3]);
+                out->data[3 * i + 1] = loom_on_white(rgba[4 * i + 1], rgba[4 * i + 3]);
+                out->data[3 * i + 2] = loom_on_white(rgba[4 * i + 2], rgba[4 * i + 3]);
+            }
+            free(rgba);
+        }
     }
     png_destroy_read_struct(&png, &info, NULL);
     free(raw);
@@ -231,4 +252,14 @@ loom_decode_status loom_png_decode_rgba8(const uint8_t *data, size_t size, uint6
     *width = (int)w;
     *height = (int)h;
     return LOOM_DECODE_OK;
+}
+
+loom_decode_status loom_png_decode_rgba8(const uint8_t *data, size_t size, uint64_t max_pixels, loom_buffer *out,
+                                         int *width, int *height, char message[LOOM_CODEC_MESSAGE_MAX]) {
+    return loom_png_decode(data, size, max_pixels, 0, out, width, height, message);
+}
+
+loom_decode_status loom_png_decode_rgb8_on_white(const uint8_t *data, size_t size, uint64_t max_pixels, loom_buffer *out,
+                                                 int *width, int *height, char message[LOOM_CODEC_MESSAGE_MAX]) {
+    return loom_png_decode(data, size, max_pixels, 1, out, width, height, message);
 }

@@ -38,12 +38,12 @@ public struct ImageNormalizer: Sendable {
         return upright ? decoded.image.applyingOrientation(decoded.orientation) : decoded.image
     }
 
-    /// Only the decode the pipeline does (JPEG to RGB8 at its DCT scale, PNG to RGBA8): the floor
+    /// Only the decode the pipeline does (JPEG to RGB8 at its DCT scale, PNG to RGB8 on white): the floor
     /// the benchmark compares the whole pipeline with. Returns the number of pixels.
     public func decodeOnly(_ bytes: [UInt8]) throws(ImageError) -> Int {
         if bytes.starts(with: PNGDecoder.signature) {
-            let image = try PNGDecoder.decode(bytes, maxPixels: maxPixels)
-            return image.width * image.height
+            let (_, width, height) = try PNGDecoder.decodeRGBOnWhite(bytes, maxPixels: maxPixels)
+            return width * height
         }
         let (_, width, height, _) = try JPEGDecoder.decodeRGB(bytes, scaleDenominator: try scaleDenominator(bytes),
                                                               maxPixels: maxPixels, strict: !lenient)
@@ -67,7 +67,12 @@ public struct ImageNormalizer: Sendable {
 
     /// The normalised `size × size × 3` RGB8 pixels of a file's bytes.
     public func normalize(_ bytes: [UInt8]) throws(ImageError) -> [UInt8] {
-        guard bytes.count <= maxBytes, !bytes.starts(with: PNGDecoder.signature), bytes.count >= 3, bytes[0] == 0xFF, bytes[1] == 0xD8 else {
+        if bytes.count <= maxBytes, bytes.starts(with: PNGDecoder.signature) {
+            // PNG: composited on white by the decoder, no RGBA8 copy in between.
+            let (rgb, width, height) = try PNGDecoder.decodeRGBOnWhite(bytes, maxPixels: maxPixels)
+            return resizeAndCrop(rgb, width: width, height: height)
+        }
+        guard bytes.count <= maxBytes, bytes.count >= 3, bytes[0] == 0xFF, bytes[1] == 0xD8 else {
             return normalize(try decodeUpright(bytes))
         }
         // JPEG: stay in RGB (no alpha to composite).

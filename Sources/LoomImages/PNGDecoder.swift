@@ -17,6 +17,20 @@ public enum PNGDecoder {
         guard status == LOOM_DECODE_OK else { throw CodecStatus.error(status, message) }
         return RGBAImage(width: Int(width), height: Int(height), pixels: Array(UnsafeBufferPointer(start: buffer.data, count: buffer.size)))
     }
+
+    /// The same pixels as RGB8 composited on white (the images stage's input), with their size.
+    public static func decodeRGBOnWhite(_ data: [UInt8], maxPixels: UInt64) throws(ImageError) -> ([UInt8], Int, Int) {
+        var buffer = loom_buffer()
+        var message = [CChar](repeating: 0, count: Int(LOOM_CODEC_MESSAGE_MAX))
+        var width: Int32 = 0
+        var height: Int32 = 0
+        let status = data.withUnsafeBufferPointer { bytes in
+            loom_png_decode_rgb8_on_white(bytes.baseAddress, bytes.count, maxPixels, &buffer, &width, &height, &message)
+        }
+        defer { loom_buffer_free(&buffer) }
+        guard status == LOOM_DECODE_OK else { throw CodecStatus.error(status, message) }
+        return (Array(UnsafeBufferPointer(start: buffer.data, count: buffer.size)), Int(width), Int(height))
+    }
 }
 
 /// Turns a C decoder status and message into an `ImageError`.

@@ -58,6 +58,28 @@ import Testing
         #expect(mismatches.isEmpty, "\(mismatches.count) of \(checked): \(mismatches.prefix(12))")
     }
 
+    /// The images stage's RGB-on-white decode is the RGBA8 decode composited on white, on every
+    /// PNG (every colour type, depth, tRNS and sBIT case), and refuses what that refuses.
+    @Test func rgbOnWhiteDecodeIsTheRGBA8DecodeComposited() throws {
+        var checked = 0, refused = 0
+        var mismatches: [String] = []
+        for entry in try PNGDecoderTests.manifest() where entry.file.hasPrefix("png/") {
+            let data = try PNGDecoderTests.bytes(entry.file)
+            guard let image = try? PNGDecoder.decode(data, maxPixels: 40_000_000) else {
+                if (try? PNGDecoder.decodeRGBOnWhite(data, maxPixels: 40_000_000)) != nil { mismatches.append("\(entry.file) decoded") }
+                refused += 1
+                continue
+            }
+            let decoded = try PNGDecoder.decodeRGBOnWhite(data, maxPixels: 40_000_000)
+            if decoded.0 != ImageNormalizer.compositedOnWhite(image) || decoded.1 != image.width || decoded.2 != image.height {
+                mismatches.append(entry.file)
+            }
+            checked += 1
+        }
+        #expect(checked > 340 && refused > 30)
+        #expect(mismatches.isEmpty, "\(mismatches.count) of \(checked): \(mismatches.prefix(12))")
+    }
+
     static func isCorruptByName(_ file: String) -> Bool {
         let name = (file as NSString).lastPathComponent
         return name.hasPrefix("x_") || (file.contains("/pngsuite/") && name.hasPrefix("x")) || file.contains("/crashers/")

@@ -51,6 +51,12 @@ typedef enum {
 loom_decode_status loom_png_decode_rgba8(const uint8_t *data, size_t size, uint64_t max_pixels, loom_buffer *out,
                                          int *width, int *height, char message[LOOM_CODEC_MESSAGE_MAX]);
 
+/// The same pixels as RGB8 composited on white, c' = (c·a + 255·(255 − a) + 127) / 255 (the model
+/// input's rule): what the images stage needs, without an RGBA8 copy of a photo in between.
+/// On success `out` holds width * height * 3 bytes.
+loom_decode_status loom_png_decode_rgb8_on_white(const uint8_t *data, size_t size, uint64_t max_pixels, loom_buffer *out,
+                                                 int *width, int *height, char message[LOOM_CODEC_MESSAGE_MAX]);
+
 /// Decodes a JPEG to RGB8. `scale_denom` (1, 2, 4 or 8) asks libjpeg for DCT-domain scaling;
 /// grayscale is replicated, Adobe CMYK/YCCK converted as Pillow does. `orientation` gets the EXIF
 /// orientation (1-8, 1 when absent or unreadable). With `strict`, libjpeg warnings (corrupt data,
