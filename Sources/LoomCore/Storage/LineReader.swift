@@ -133,11 +133,7 @@ public final class ByteSource {
         }
         var total = 0
         while total < destination.count {
-            let got = Glibc.read(descriptor, destination.baseAddress! + total, destination.count - total)
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw LoomError.badInput(path: path, position: "byte \(bytesRead)", reason: "read failed (\(String(cString: strerror(errno))))")
-            }
+            let got = try readOnce(destination.baseAddress! + total, destination.count - total)
             if got == 0 { break }
             total += got
             bytesRead += got
@@ -145,15 +141,22 @@ public final class ByteSource {
         return total
     }
 
+    /// One read(2) of up to `count` bytes, retried when a signal interrupts it; 0 at the end.
+    private func readOnce(_ target: UnsafeMutableRawPointer, _ count: Int) throws -> Int {
+        while true {
+            let got = Glibc.read(descriptor, target, count)
+            if got >= 0 { return got }
+            if errno != EINTR {
+                throw LoomError.badInput(path: path, position: "byte \(bytesRead)", reason: "read failed (\(String(cString: strerror(errno))))")
+            }
+        }
+    }
+
     private func readRaw(appendingTo buffer: inout [UInt8], maximum: Int) throws -> Int {
         var total = 0
         while total < maximum {
             let want = min(maximum - total, scratch.count)
-            let got = Glibc.read(descriptor, scratch.baseAddress, want)
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw LoomError.badInput(path: path, position: "byte \(bytesRead)", reason: "read failed (\(String(cString: strerror(errno))))")
-            }
+            let got = try readOnce(scratch.baseAddress!, want)
             if got == 0 { break }
             buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<got]))
             total += got

@@ -34,22 +34,13 @@ struct QuantizedVectors: Sendable, Equatable {
         var scales = [Float](repeating: 0, count: count)
         var roundedNorms = [Float](repeating: 0, count: count), residualNorms = [Float](repeating: 0, count: count)
         for row in 0..<count {
-            let x = vectors + row * dim
-            var largest: Float = 0
-            for i in 0..<dim { largest = max(largest, abs(x[i])) }
-            let scale = largest / Self.levels
-            var rounded: Double = 0, residual: Double = 0
             let groupBase = row / 8 * pairs * 16 + row % 8 * 2
-            for i in 0..<dim {
-                let code = scale > 0 ? Int8(max(-Self.levels, min(Self.levels, (x[i] / scale).rounded()))) : 0
-                codes[groupBase + i / 2 * 16 + i % 2] = code
-                let value = Double(scale) * Double(code)
-                rounded += value * value
-                residual += (Double(x[i]) - value) * (Double(x[i]) - value)
+            let rounding = Self.round(vectors + row * dim, count: dim, levels: Self.levels) { i, code in
+                codes[groupBase + i / 2 * 16 + i % 2] = Int8(code)
             }
-            scales[row] = scale
-            roundedNorms[row] = Self.roundedUp(rounded.squareRoot())
-            residualNorms[row] = Self.roundedUp(residual.squareRoot())
+            scales[row] = rounding.scale
+            roundedNorms[row] = Self.roundedUp(rounding.roundedNorm)
+            residualNorms[row] = Self.roundedUp(rounding.residualNorm)
         }
         self.codes = codes
         self.scales = scales
@@ -65,6 +56,27 @@ struct QuantizedVectors: Sendable, Equatable {
         self.scales = scales
         self.roundedNorms = roundedNorms
         self.residualNorms = residualNorms
+    }
+
+    /// Rounds `count` values to integer codes of at most ±`levels` steps of one scale (the largest
+    /// magnitude / `levels`), handing each code to `store`. Returns the scale and, in Double, the
+    /// norms of the values, of the rounded values (scale × code) and of what rounding lost.
+    @inline(__always)
+    static func round(_ values: UnsafePointer<Float>, count: Int, levels: Float, store: (Int, Float) -> Void)
+        -> (scale: Float, norm: Double, roundedNorm: Double, residualNorm: Double) {
+        var largest: Float = 0
+        for i in 0..<count { largest = max(largest, abs(values[i])) }
+        let scale = largest / levels
+        var norm: Double = 0, rounded: Double = 0, residual: Double = 0
+        for i in 0..<count {
+            let code = scale > 0 ? max(-levels, min(levels, (values[i] / scale).rounded())) : 0
+            store(i, code)
+            let value = Double(scale) * Double(code), original = Double(values[i])
+            norm += original * original
+            rounded += value * value
+            residual += (original - value) * (original - value)
+        }
+        return (scale, norm.squareRoot(), rounded.squareRoot(), residual.squareRoot())
     }
 
     /// A bound computed in Double, as a Float no smaller than it.
@@ -139,26 +151,17 @@ struct QuantizedVectors: Sendable, Equatable {
         static let levels: Float = 2047
 
         init(_ query: UnsafePointer<Float>, dim: Int, pairs: Int) {
-            var largest: Float = 0
-            for i in 0..<dim { largest = max(largest, abs(query[i])) }
-            scale = largest / Self.levels
             var codes = [Int16](repeating: 0, count: pairs * 2)
-            var norm: Double = 0, residual: Double = 0
-            for i in 0..<dim {
-                let code = scale > 0 ? Int16(max(-Self.levels, min(Self.levels, (query[i] / scale).rounded()))) : 0
-                codes[i] = code
-                let value = Double(scale) * Double(code)
-                norm += Double(query[i]) * Double(query[i])
-                residual += (Double(query[i]) - value) * (Double(query[i]) - value)
-            }
+            let rounding = QuantizedVectors.round(query, count: dim, levels: Self.levels) { i, code in codes[i] = Int16(code) }
+            scale = rounding.scale
             self.codes = codes
             // x·q = (x̃ + e)·q = x̃·q̃ + x̃·(q − q̃) + e·q, with x̃ = scale·codes. The first term is
             // what the pass computes; the others are at most |x̃|·|q − q̃| + |e|·|q|. The slack
             // covers float rounding: of the pass's own arithmetic, and of the float kernel's sum
             // that the exact score is (dim products, error ≤ dim·2⁻²⁴·|x|·|q|), doubled.
-            let slack = Double(dim + 16) * 0x1p-23 * (norm.squareRoot() + residual.squareRoot())
-            alpha = QuantizedVectors.roundedUp(residual.squareRoot() + slack)
-            beta = QuantizedVectors.roundedUp(norm.squareRoot() + slack)
+            let slack = Double(dim + 16) * 0x1p-23 * (rounding.norm + rounding.residualNorm)
+            alpha = QuantizedVectors.roundedUp(rounding.residualNorm + slack)
+            beta = QuantizedVectors.roundedUp(rounding.norm + slack)
         }
     }
 }
