@@ -33,8 +33,9 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
-        // The only place where libjpeg/libpng error exits (setjmp/longjmp) happen.
-        .target(name: "CLoomCodecs", dependencies: ["CJPEG", "CPNG"]),
+        // The only place where libjpeg/libpng error exits (setjmp/longjmp) happen. Built for AVX2
+        // like the kernels: its per-pixel loops (compositing on white) vectorise only then.
+        .target(name: "CLoomCodecs", dependencies: ["CJPEG", "CPNG"], cSettings: [.unsafeFlags(["-O3", "-march=x86-64-v3"])]),
         // Kernels Swift's SIMD types cannot express (a widening 16-bit multiply-add, byte masks),
         // optimised in debug builds too.
         .target(name: "CLoomKernels", cSettings: [.unsafeFlags(["-O3", "-march=x86-64-v3"])]),

@@ -51,6 +51,11 @@ enum ImageBenchmark {
         let normalizer = ImageNormalizer()
         // The "C decode-only floor": libjpeg/libpng alone in a small C program, built here.
         let floorProgram = (scratch as NSString).appendingPathComponent("decode_floor")
+        /// Images/s a peer program prints for one pass, or nil when it cannot run.
+        func peerRate(_ arguments: [String]) throws -> Double? {
+            let run = try runChild(arguments)
+            return run.status == 0 ? Double(run.output.trimmingCharacters(in: .whitespacesAndNewlines)) : nil
+        }
         let compile = try runChild(["sh", "-c", "cc -O2 -o '\(floorProgram)' \(floorSource) $(pkg-config --cflags --libs libjpeg libpng)"])
         for set in sets {
             let list = (scratch as NSString).appendingPathComponent("images.txt")
@@ -62,31 +67,46 @@ enum ImageBenchmark {
             }
             try paths.joined(separator: "\n").write(toFile: list, atomically: true, encoding: .utf8)
             let files = set.files
-            // The decoders alone (JPEG at the DCT scale the pipeline picks, RGB8; PNG to RGBA8).
-            let decodeOnly = medianSeconds(repeats: repeats) {
-                for bytes in files { _ = try? normalizer.decodeOnly(bytes) }
-            }
-            var rates: [Int: Double] = [:]
-            for threads in [1, 2] {
-                let seconds = medianSeconds(repeats: repeats) {
-                    _ = try? ParallelMap.map(files, threads: threads) { bytes in try normalizer.normalize(bytes) }
+            // Rounds of one pass each: Loom at 1 and 2 threads, Loom's decode alone, the C floor and
+            // Pillow, one after the other, so that drift on this shared machine hits all alike; the
+            // ratios are the medians of each round's own ratio.
+            var loom: [Int: [Double]] = [1: [], 2: []]
+            var decodeOnly: [Double] = [], cFloor: [Double] = [], pillow: [Double] = []
+            for _ in 0..<repeats {
+                for threads in [1, 2] {
+                    let seconds = medianSeconds(repeats: 1) {
+                        _ = try? ParallelMap.map(files, threads: threads) { bytes in try normalizer.normalize(bytes) }
+                    }
+                    loom[threads]!.append(Double(files.count) / seconds)
                 }
-                rates[threads] = Double(files.count) / seconds
+                // The decoders alone (JPEG at the DCT scale the pipeline picks, PNG to RGB8 on white).
+                decodeOnly.append(Double(files.count) / medianSeconds(repeats: 1) {
+                    for bytes in files { _ = try? normalizer.decodeOnly(bytes) }
+                })
+                if compile.status == 0, let rate = try peerRate([floorProgram, list, "1"]) { cFloor.append(rate) }
+                if let rate = try peerRate(["python3", peer, list, "1"]) { pillow.append(rate) }
             }
-            let floor = Double(files.count) / decodeOnly
-            row("images \(set.name) (\(files.count)), 1 thread", String(format: "%.0f /s", rates[1]!),
-                String(format: "decode-only floor %.0f /s: %.0f%% of it", floor, 100 * rates[1]! / floor))
-            row("images \(set.name), 2 threads", String(format: "%.0f /s", rates[2]!), String(format: "scaling %.2fx", rates[2]! / rates[1]!))
-            if compile.status == 0, case let floorRun = try runChild([floorProgram, list]), floorRun.status == 0,
-               let cFloor = Double(floorRun.output.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                row("  C decode-only floor (libjpeg/libpng alone)", String(format: "%.0f /s", cFloor),
-                    String(format: "loom 1 thread = %.0f%% of it", 100 * rates[1]! / cFloor))
+            let one = median(loom[1]!), two = median(loom[2]!)
+            func ratios(_ peers: [Double]) -> (median: Double, low: Double, high: Double) {
+                let each = zip(loom[1]!, peers).map { $0 / $1 }
+                return (median(each), each.min() ?? .nan, each.max() ?? .nan)
+            }
+            let own = ratios(decodeOnly)
+            row("images \(set.name) (\(files.count)), 1 thread", String(format: "%.0f /s", one),
+                String(format: "Loom's decode alone %.0f /s: %.0f%% of it", median(decodeOnly), 100 * own.median))
+            let scaling = zip(loom[2]!, loom[1]!).map { $0 / $1 }
+            row("images \(set.name), 2 threads", String(format: "%.0f /s", two), String(format: "scaling %.2fx", median(scaling)))
+            if cFloor.count == repeats {
+                let floor = ratios(cFloor)
+                row("  C decode-only floor (libjpeg/libpng alone)", String(format: "%.0f /s", median(cFloor)),
+                    String(format: "loom 1 thread = %.0f%% of it (rounds %.0f-%.0f%%)", 100 * floor.median, 100 * floor.low, 100 * floor.high))
             } else {
                 row("  C decode-only floor (libjpeg/libpng alone)", "not built", "needs cc and pkg-config")
             }
-            let run = try runChild(["python3", peer, list])
-            if run.status == 0, let rate = Double(run.output.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                row("  Pillow draft + resize + crop, 1 core", String(format: "%.0f /s", rate), String(format: "loom 1 thread / Pillow = %.2f", rates[1]! / rate))
+            if pillow.count == repeats {
+                let versus = ratios(pillow)
+                row("  Pillow draft + resize + crop, 1 core", String(format: "%.0f /s", median(pillow)),
+                    String(format: "loom 1 thread / Pillow = %.2f (rounds %.2f-%.2f)", versus.median, versus.low, versus.high))
             } else {
                 row("  Pillow draft + resize + crop, 1 core", "not installed", "pip install pillow")
             }

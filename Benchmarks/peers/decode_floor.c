@@ -2,8 +2,9 @@
    system libjpeg-turbo and libpng (what the issue calls "the C decode-only floor"). JPEG: DCT
    scaling to the smallest 1/2, 1/4 or 1/8 whose shorter side still covers 256, RGB out. PNG: 8-bit
    RGB or RGBA out (palette and gray expanded, 16-bit stripped). No resize, no copy into another
-   buffer. Reads the files named one per line in a list file into memory, decodes them all three
-   times and prints images/s of the median pass (as loom-bench's own figures). Built and run by loom-bench:
+   buffer. Reads the files named one per line in a list file into memory, decodes them all PASSES
+   times (default 3) and prints images/s of the median pass. loom-bench builds it and runs one pass
+   at a time between its own, so that drift on a shared machine hits both alike:
    cc -O2 decode_floor.c $(pkg-config --cflags --libs libjpeg libpng) */
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,7 +83,9 @@ static void decode_png(const unsigned char *data, size_t size) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) { fprintf(stderr, "usage: decode_floor LIST\n"); return 64; }
+    if (argc != 2 && argc != 3) { fprintf(stderr, "usage: decode_floor LIST [PASSES]\n"); return 64; }
+    int passes = argc == 3 ? atoi(argv[2]) : 3;
+    if (passes < 1 || passes > 99) { fprintf(stderr, "decode_floor: PASSES must be 1-99\n"); return 64; }
     FILE *list = fopen(argv[1], "r");
     if (list == NULL) { perror(argv[1]); return 66; }
     unsigned char *files[4096];
@@ -97,8 +100,8 @@ int main(int argc, char **argv) {
         count++;
     }
     fclose(list);
-    double times[3];
-    for (int pass = 0; pass < 3; pass++) {
+    double times[99];
+    for (int pass = 0; pass < passes; pass++) {
         struct timespec start, end;
         clock_gettime(CLOCK_MONOTONIC, &start);
         for (int i = 0; i < count; i++) {
@@ -106,11 +109,15 @@ int main(int argc, char **argv) {
             else decode_jpeg(files[i], sizes[i]);
         }
         clock_gettime(CLOCK_MONOTONIC, &end);
-        double seconds = (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9;
-        times[pass] = seconds;
+        times[pass] = (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9;
     }
-    double low = times[0] < times[1] ? times[0] : times[1], high = times[0] < times[1] ? times[1] : times[0];
-    double median = times[2] < low ? low : (times[2] > high ? high : times[2]);
-    printf("%.1f\n", count / median);
+    /* Median pass: insertion sort of at most 99 values. */
+    for (int i = 1; i < passes; i++) {
+        double value = times[i];
+        int j = i;
+        for (; j > 0 && times[j - 1] > value; j--) times[j] = times[j - 1];
+        times[j] = value;
+    }
+    printf("%.1f\n", count / times[passes / 2]);
     return 0;
 }

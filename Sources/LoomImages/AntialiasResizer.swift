@@ -20,95 +20,136 @@ enum AntialiasResizer {
         let support = filterScale  // triangle support 1, stretched when reducing
         let stride = Int((support * 2).rounded(.up)) + 2
         var kernel = Kernel(starts: [], counts: [], weights: [Float](repeating: 0, count: window.count * stride), stride: stride)
+        kernel.starts.reserveCapacity(window.count)
+        kernel.counts.reserveCapacity(window.count)
+        var taps = [Double](repeating: 0, count: stride)
         for (slot, index) in window.enumerated() {
             let center = (Double(index) + 0.5) * scale
             let low = max(0, Int((center - support).rounded(.down)))
             let high = min(source, Int((center + support).rounded(.up)), low + stride)
-            var row: [Double] = []
-            for x in low..<high {
-                row.append(max(0, 1 - abs((Double(x) + 0.5 - center) / filterScale)))
+            var total = 0.0
+            for x in low..<max(low, high) {
+                taps[x - low] = max(0, 1 - abs((Double(x) + 0.5 - center) / filterScale))
+                total += taps[x - low]
             }
-            let total = row.reduce(0, +)
             kernel.starts.append(Int32(low))
-            kernel.counts.append(Int32(row.count))
-            for (tap, weight) in row.enumerated() { kernel.weights[slot * stride + tap] = Float(total > 0 ? weight / total : 0) }
+            kernel.counts.append(Int32(max(0, high - low)))
+            for tap in 0..<max(0, high - low) {
+                kernel.weights[slot * stride + tap] = Float(total > 0 ? taps[tap] / total : 0)
+            }
         }
         return kernel
     }
 
     /// `rgb` (width × height × 3) resized to `targetWidth × targetHeight`, of which the window
-    /// `cropX × cropY` of the resized image is returned, tightly packed. The vertical pass runs
-    /// first, over whole rows (contiguous, so it vectorises) and only for the cropped rows; the
-    /// horizontal pass then works on `cropY.count` rows instead of every source row.
-    static func resize(_ rgb: [UInt8], width: Int, height: Int, targetWidth: Int, targetHeight: Int,
+    /// `cropX × cropY` of the resized image is returned, tightly packed. Only the output window is
+    /// computed, one output row at a time: the vertical pass sums the source rows under that row's
+    /// taps (over the source columns the horizontal taps reach; contiguous, so it vectorises) into
+    /// a row of floats that stays in L1, rounds it to 8-bit values, and the horizontal pass turns it
+    /// into the output row at once.
+    static func resize(_ rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int, targetWidth: Int, targetHeight: Int,
                        cropX: Range<Int>, cropY: Range<Int>) -> [UInt8] {
         let horizontal = kernel(source: width, target: targetWidth, window: cropX)
         let vertical = kernel(source: height, target: targetHeight, window: cropY)
-        let rowLength = width * 3
         let outWidth = cropX.count
-        // One float of padding: the horizontal pass loads a pixel as 4 floats (r, g, b, next r).
-        var middle = [Float](repeating: 0, count: cropY.count * rowLength + 1)
-        var accumulator = [Float](repeating: 0, count: rowLength)
-        rgb.withUnsafeBufferPointer { source in
-            middle.withUnsafeMutableBufferPointer { target in
-                accumulator.withUnsafeMutableBufferPointer { sum in
-                    for y in 0..<cropY.count {
-                        for index in 0..<rowLength { sum[index] = 0 }
-                        for tap in 0..<Int(vertical.counts[y]) {
-                            let weight = vertical.weights[y * vertical.stride + tap]
-                            let row = source.baseAddress! + (Int(vertical.starts[y]) + tap) * rowLength
-                            for index in 0..<rowLength { sum[index] += weight * Float(row[index]) }
+        let firstColumn = Int(horizontal.starts.min() ?? 0)
+        let endColumn = zip(horizontal.starts, horizontal.counts).map { Int($0) + Int($1) }.max() ?? firstColumn
+        let span = (endColumn - firstColumn) * 3
+        // Padding: the horizontal pass loads a pixel as 4 floats (r, g, b, next r), and reads
+        // `maxTaps` pixels from every output pixel's first one (zero weights past its own taps).
+        let maxTaps = Int(horizontal.counts.max() ?? 0)
+        var middle = [Float](repeating: 0, count: span + maxTaps * 3 + 1)
+        var line = [Float](repeating: 0, count: outWidth * 3 + 1)
+        let count = outWidth * 3 * cropY.count
+        return [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
+            middle.withUnsafeMutableBufferPointer { middle in
+            line.withUnsafeMutableBufferPointer { line in
+            horizontal.weights.withUnsafeBufferPointer { weights in
+            horizontal.starts.withUnsafeBufferPointer { starts in
+                let row = middle.baseAddress!
+                let stride = horizontal.stride
+                /// The first source pixel of output pixel `x`'s taps, in `row`.
+                func pixel(_ x: Int) -> UnsafeRawPointer { UnsafeRawPointer(row + (Int(starts[x]) &- firstColumn) &* 3) }
+                let columns = rgb.baseAddress! + firstColumn &* 3
+                for y in 0..<cropY.count {
+                    // Vertical: the first tap sets the row (0 + w·x is w·x), the others add to it.
+                    let tapWeights = vertical.weights.withUnsafeBufferPointer { $0.baseAddress! + y &* vertical.stride }
+                    let first = columns + Int(vertical.starts[y]) &* width &* 3
+                    let tapCount = max(1, Int(vertical.counts[y]))
+                    var index = 0
+                    // Eight columns at a time, summed over all taps in a register.
+                    while index &+ 8 <= span {
+                        var sum = tapWeights[0] * Self.floats(first + index)
+                        for tap in 1..<tapCount {
+                            sum = sum + tapWeights[tap] * Self.floats(first + (tap &* width &* 3 &+ index))
                         }
-                        // Rounded to 8 bits between the passes, as Pillow does.
-                        let targetRow = target.baseAddress! + y * rowLength
-                        for index in 0..<rowLength { targetRow[index] = sum[index].rounded() }
+                        UnsafeMutableRawPointer(row + index).storeBytes(of: sum, as: SIMD8<Float>.self)
+                        index &+= 8
                     }
+                    while index < span {
+                        var sum = tapWeights[0] * Float(first[index])
+                        for tap in 1..<tapCount { sum += tapWeights[tap] * Float(first[tap &* width &* 3 &+ index]) }
+                        row[index] = sum
+                        index &+= 1
+                    }
+                    // Rounded to 8 bits between the passes, as Pillow does.
+                    for index in 0..<span { row[index] = row[index].rounded() }
+                    // Horizontal: each pixel's sums land in `line` as 4 floats (the fourth is
+                    // overwritten by the next pixel), then the whole line is rounded to bytes. Four
+                    // pixels at a time, over `maxTaps` taps each (the weights past a pixel's own
+                    // count are 0, adding exactly 0): four independent sums keep the multiply-adds
+                    // from waiting on each other.
+                    var x = 0
+                    while x &+ 4 <= outWidth {
+                        var sums = (SIMD4<Float>(), SIMD4<Float>(), SIMD4<Float>(), SIMD4<Float>())
+                        let pixels = (pixel(x), pixel(x &+ 1), pixel(x &+ 2), pixel(x &+ 3))
+                        let taps = weights.baseAddress! + x &* stride
+                        for tap in 0..<maxTaps {
+                            let offset = tap &* 12
+                            sums.0.addProduct(SIMD4(repeating: taps[tap]), (pixels.0 + offset).loadUnaligned(as: SIMD4<Float>.self))
+                            sums.1.addProduct(SIMD4(repeating: taps[stride &+ tap]), (pixels.1 + offset).loadUnaligned(as: SIMD4<Float>.self))
+                            sums.2.addProduct(SIMD4(repeating: taps[2 &* stride &+ tap]), (pixels.2 + offset).loadUnaligned(as: SIMD4<Float>.self))
+                            sums.3.addProduct(SIMD4(repeating: taps[3 &* stride &+ tap]), (pixels.3 + offset).loadUnaligned(as: SIMD4<Float>.self))
+                        }
+                        let target = UnsafeMutableRawPointer(line.baseAddress! + x &* 3)
+                        target.storeBytes(of: sums.0, as: SIMD4<Float>.self)
+                        target.storeBytes(of: sums.1, toByteOffset: 12, as: SIMD4<Float>.self)
+                        target.storeBytes(of: sums.2, toByteOffset: 24, as: SIMD4<Float>.self)
+                        target.storeBytes(of: sums.3, toByteOffset: 36, as: SIMD4<Float>.self)
+                        x &+= 4
+                    }
+                    while x < outWidth {
+                        var sum = SIMD4<Float>()
+                        let taps = weights.baseAddress! + x &* stride
+                        for tap in 0..<maxTaps {
+                            sum.addProduct(SIMD4(repeating: taps[tap]), (pixel(x) + tap &* 12).loadUnaligned(as: SIMD4<Float>.self))
+                        }
+                        UnsafeMutableRawPointer(line.baseAddress! + x &* 3).storeBytes(of: sum, as: SIMD4<Float>.self)
+                        x &+= 1
+                    }
+                    Self.storeBytes(UnsafeBufferPointer(rebasing: line[0..<(outWidth * 3)]), to: out.baseAddress! + y &* outWidth &* 3)
                 }
             }
-        }
-        var out = [UInt8](repeating: 0, count: outWidth * 3 * cropY.count)
-        middle.withUnsafeBufferPointer { source in
-            out.withUnsafeMutableBufferPointer { target in
-                horizontal.weights.withUnsafeBufferPointer { weights in
-                horizontal.starts.withUnsafeBufferPointer { starts in
-                horizontal.counts.withUnsafeBufferPointer { counts in
-                    for y in 0..<cropY.count {
-                        let sourceRow = source.baseAddress! + y &* rowLength
-                        var pixelOut = target.baseAddress! + y &* outWidth &* 3
-                        for x in 0..<outWidth {
-                            // One SIMD lane per channel; the fourth (the next pixel's red) is ignored.
-                            var sum = SIMD4<Float>(repeating: 0)
-                            var pixel = UnsafeRawPointer(sourceRow + Int(starts[x]) &* 3)
-                            let tapWeights = weights.baseAddress! + x &* horizontal.stride
-                            for tap in 0..<Int(counts[x]) {
-                                sum.addProduct(SIMD4<Float>(repeating: tapWeights[tap]), pixel.loadUnaligned(as: SIMD4<Float>.self))
-                                pixel += 12
-                            }
-                            let bytes = Self.bytes(sum)
-                            pixelOut[0] = UInt8(truncatingIfNeeded: bytes.x)
-                            pixelOut[1] = UInt8(truncatingIfNeeded: bytes.y)
-                            pixelOut[2] = UInt8(truncatingIfNeeded: bytes.z)
-                            pixelOut += 3
-                        }
-                    }
-                }
-                }
-                }
             }
+            }
+            }
+            initialized = count
         }
-        return out
     }
 
-    /// Each lane clamped to 0…255 and rounded half away from zero (as `rounded()`), in the low
-    /// byte of a 32-bit lane. All in vector operations: adding 2²³ rounds a float to the nearest
-    /// integer (ties to even) and leaves that integer in its low mantissa bits; a tie that went
-    /// down gets one more. (`UInt8(_: Float)` and the generic SIMD conversions and rounding run
-    /// lane by lane, with trap checks.)
-    @inline(__always) static func bytes(_ value: SIMD4<Float>) -> SIMD4<UInt32> {
-        let clamped = value.replacing(with: 0, where: value .< 0).replacing(with: 255, where: value .> 255)
-        let biased = clamped + 0x1p23
-        let nearest = biased - 0x1p23
-        let rounded = biased.replacing(with: biased + 1, where: clamped - nearest .== 0.5)
-        return unsafeBitCast(rounded, to: SIMD4<UInt32>.self)
+    /// Eight bytes as floats.
+    @inline(__always) static func floats(_ bytes: UnsafePointer<UInt8>) -> SIMD8<Float> {
+        SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(bytes).loadUnaligned(as: SIMD8<UInt8>.self)))
+    }
+
+    /// Each value clamped to 0…255 and rounded half away from zero (as `rounded()`), as bytes. A
+    /// plain loop over floats, which the compiler turns into vector code: the clamped, rounded
+    /// value plus 2²³ holds the integer in its low mantissa bits, so taking the low byte of the bit
+    /// pattern needs no conversion with trap checks (as `UInt8(_: Float)` has).
+    @inline(__always) static func storeBytes(_ values: UnsafeBufferPointer<Float>, to out: UnsafeMutablePointer<UInt8>) {
+        for index in 0..<values.count {
+            let rounded = max(0, min(255, values[index])).rounded()
+            out[index] = UInt8(truncatingIfNeeded: (rounded + 0x1p23).bitPattern)
+        }
     }
 }

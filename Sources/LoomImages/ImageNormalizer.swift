@@ -38,16 +38,15 @@ public struct ImageNormalizer: Sendable {
         return upright ? decoded.image.applyingOrientation(decoded.orientation) : decoded.image
     }
 
-    /// Only the decode the pipeline does (JPEG to RGB8 at its DCT scale, PNG to RGB8 on white): the floor
-    /// the benchmark compares the whole pipeline with. Returns the number of pixels.
+    /// Only the decode the pipeline does (JPEG to RGB8 at its DCT scale, PNG to RGB8 on white), into
+    /// the decoder's own buffer: the floor the benchmark compares the whole pipeline with. Returns
+    /// the number of pixels.
     public func decodeOnly(_ bytes: [UInt8]) throws(ImageError) -> Int {
         if bytes.starts(with: PNGDecoder.signature) {
-            let (_, width, height) = try PNGDecoder.decodeRGBOnWhite(bytes, maxPixels: maxPixels)
-            return width * height
+            return try PNGDecoder.withDecodedRGBOnWhite(bytes, maxPixels: maxPixels) { $1 * $2 }
         }
-        let (_, width, height, _) = try JPEGDecoder.decodeRGB(bytes, scaleDenominator: try scaleDenominator(bytes),
-                                                              maxPixels: maxPixels, strict: !lenient)
-        return width * height
+        return try JPEGDecoder.withDecodedRGB(bytes, scaleDenominator: try scaleDenominator(bytes), maxPixels: maxPixels,
+                                              strict: !lenient) { _, width, height, _ in width * height }
     }
 
     /// The largest of 8, 4, 2, 1 whose scaled shorter side still covers `resizeShorter`.
@@ -68,22 +67,24 @@ public struct ImageNormalizer: Sendable {
     /// The normalised `size × size × 3` RGB8 pixels of a file's bytes.
     public func normalize(_ bytes: [UInt8]) throws(ImageError) -> [UInt8] {
         if bytes.count <= maxBytes, bytes.starts(with: PNGDecoder.signature) {
-            // PNG: composited on white by the decoder, no RGBA8 copy in between.
-            let (rgb, width, height) = try PNGDecoder.decodeRGBOnWhite(bytes, maxPixels: maxPixels)
-            return resizeAndCrop(rgb, width: width, height: height)
+            // PNG: composited on white by the decoder and resized from its buffer, no copy in between.
+            return try PNGDecoder.withDecodedRGBOnWhite(bytes, maxPixels: maxPixels) { resizeAndCrop($0, width: $1, height: $2) }
         }
         guard bytes.count <= maxBytes, bytes.count >= 3, bytes[0] == 0xFF, bytes[1] == 0xD8 else {
             return normalize(try decodeUpright(bytes))
         }
-        // JPEG: stay in RGB (no alpha to composite).
-        let (stored, width, height, orientation) = try JPEGDecoder.decodeRGB(
-            bytes, scaleDenominator: try scaleDenominator(bytes), maxPixels: maxPixels, strict: !lenient)
-        let (rgb, uprightWidth, uprightHeight) = RGBAImage.oriented(stored, width: width, height: height, channels: 3, orientation: orientation)
-        return resizeAndCrop(rgb, width: uprightWidth, height: uprightHeight)
+        // JPEG: stay in RGB (no alpha to composite); resized from the decoder's buffer unless it must turn.
+        return try JPEGDecoder.withDecodedRGB(bytes, scaleDenominator: try scaleDenominator(bytes), maxPixels: maxPixels,
+                                              strict: !lenient) { stored, width, height, orientation in
+            guard orientation != 1 else { return resizeAndCrop(stored, width: width, height: height) }
+            let (rgb, uprightWidth, uprightHeight) = RGBAImage.oriented(Array(stored), width: width, height: height, channels: 3,
+                                                                        orientation: orientation)
+            return rgb.withUnsafeBufferPointer { resizeAndCrop($0, width: uprightWidth, height: uprightHeight) }
+        }
     }
 
     public func normalize(_ image: RGBAImage) -> [UInt8] {
-        resizeAndCrop(Self.compositedOnWhite(image), width: image.width, height: image.height)
+        Self.compositedOnWhite(image).withUnsafeBufferPointer { resizeAndCrop($0, width: image.width, height: image.height) }
     }
 
     /// A file as a model input of `size`²: an image that already has that size (upright) is used
@@ -115,7 +116,7 @@ public struct ImageNormalizer: Sendable {
     }
 
     /// Shorter side to `resizeShorter`, then the centred `size × size` window.
-    func resizeAndCrop(_ rgb: [UInt8], width: Int, height: Int) -> [UInt8] {
+    func resizeAndCrop(_ rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int) -> [UInt8] {
         let shorter = min(width, height)
         let targetWidth = max(size, Int((Double(width) * Double(resizeShorter) / Double(shorter)).rounded()))
         let targetHeight = max(size, Int((Double(height) * Double(resizeShorter) / Double(shorter)).rounded()))

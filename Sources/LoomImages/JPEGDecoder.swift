@@ -29,6 +29,15 @@ public enum JPEGDecoder {
     /// RGB8 pixels as stored, width, height and EXIF orientation: what the images stage needs.
     public static func decodeRGB(_ data: [UInt8], scaleDenominator: Int = 1, maxPixels: UInt64, strict: Bool = true)
         throws(ImageError) -> ([UInt8], Int, Int, Int) {
+        try withDecodedRGB(data, scaleDenominator: scaleDenominator, maxPixels: maxPixels, strict: strict) {
+            (Array($0), $1, $2, $3)
+        }
+    }
+
+    /// Runs `body` on the decoder's own RGB8 buffer (pixels as stored, width, height, EXIF
+    /// orientation), freed when `body` returns: no copy for callers that only read the pixels.
+    static func withDecodedRGB<Result>(_ data: [UInt8], scaleDenominator: Int, maxPixels: UInt64, strict: Bool,
+                                       _ body: (UnsafeBufferPointer<UInt8>, Int, Int, Int) -> Result) throws(ImageError) -> Result {
         var buffer = loom_buffer()
         var message = [CChar](repeating: 0, count: Int(LOOM_CODEC_MESSAGE_MAX))
         var width: Int32 = 0
@@ -40,6 +49,6 @@ public enum JPEGDecoder {
         }
         defer { loom_buffer_free(&buffer) }
         guard status == LOOM_DECODE_OK else { throw CodecStatus.error(status, message) }
-        return (Array(UnsafeBufferPointer(start: buffer.data, count: buffer.size)), Int(width), Int(height), Int(orientation))
+        return body(UnsafeBufferPointer(start: buffer.data, count: buffer.size), Int(width), Int(height), Int(orientation))
     }
 }

@@ -15,12 +15,25 @@ public enum PNGDecoder {
         try decoded(data, maxPixels: maxPixels, by: loom_png_decode_rgb8_on_white)
     }
 
+    /// Runs `body` on the decoder's own RGB8-on-white buffer (pixels, width, height), freed when
+    /// `body` returns: no copy for callers that only read the pixels.
+    static func withDecodedRGBOnWhite<Result>(_ data: [UInt8], maxPixels: UInt64,
+                                              _ body: (UnsafeBufferPointer<UInt8>, Int, Int) -> Result) throws(ImageError) -> Result {
+        try withDecoded(data, maxPixels: maxPixels, by: loom_png_decode_rgb8_on_white, body)
+    }
+
     typealias CDecoder = @convention(c) (UnsafePointer<UInt8>?, Int, UInt64, UnsafeMutablePointer<loom_buffer>?,
                                          UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<CChar>?)
         -> loom_decode_status
 
     /// Runs one of the C decoders (same arguments, different pixel format) and copies its pixels out.
     private static func decoded(_ data: [UInt8], maxPixels: UInt64, by decoder: CDecoder) throws(ImageError) -> ([UInt8], Int, Int) {
+        try withDecoded(data, maxPixels: maxPixels, by: decoder) { (Array($0), $1, $2) }
+    }
+
+    /// Runs one of the C decoders and `body` on its buffer, which is freed when `body` returns.
+    private static func withDecoded<Result>(_ data: [UInt8], maxPixels: UInt64, by decoder: CDecoder,
+                                            _ body: (UnsafeBufferPointer<UInt8>, Int, Int) -> Result) throws(ImageError) -> Result {
         var buffer = loom_buffer()
         var message = [CChar](repeating: 0, count: Int(LOOM_CODEC_MESSAGE_MAX))
         var width: Int32 = 0
@@ -30,7 +43,7 @@ public enum PNGDecoder {
         }
         defer { loom_buffer_free(&buffer) }
         guard status == LOOM_DECODE_OK else { throw CodecStatus.error(status, message) }
-        return (Array(UnsafeBufferPointer(start: buffer.data, count: buffer.size)), Int(width), Int(height))
+        return body(UnsafeBufferPointer(start: buffer.data, count: buffer.size), Int(width), Int(height))
     }
 }
 
