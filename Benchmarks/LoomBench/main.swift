@@ -13,7 +13,7 @@ let scratch = (NSTemporaryDirectory() as NSString).appendingPathComponent("loom-
 try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: scratch) }
 
-print("Loom \(LoomVersion.current) benchmarks, \(ProcessInfo.processInfo.activeProcessorCount) cores; medians of 5 runs (hash, images), 3 runs (ingest 200 MB, sample-data), 1 run (ingest 1 GB)")
+print("Loom \(LoomVersion.current) benchmarks, \(ProcessInfo.processInfo.activeProcessorCount) cores; medians of 5 runs (hash), 7 rounds (images), 3 runs (ingest 200 MB, sample-data), 1 run (ingest 1 GB)")
 print(String(repeating: "-", count: 110))
 
 // Content hashing: decides freshness, so `loom run` rereads every input file each night.
@@ -42,7 +42,7 @@ if wanted("triplets") { try TripletBenchmark.run(scratch: scratch, loom: loom, i
 if sections.contains("triplets-small") { try TripletBenchmark.run(scratch: scratch, loom: loom, items: 200_000, edges: 4_000_000) }
 
 // Images: decode → orient → resize → crop beside Pillow.
-if wanted("images") { try ImageBenchmark.run(scratch: scratch, repeats: 5) }
+if wanted("images") { try ImageBenchmark.run(scratch: scratch, repeats: 7) }
 
 // Tokenizer: WordPiece beside HF tokenizers and flash-tokenizer.
 if wanted("tokenizer") { try TokenizerBenchmark.run(scratch: scratch, repeats: 3) }

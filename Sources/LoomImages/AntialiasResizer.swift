@@ -77,7 +77,19 @@ enum AntialiasResizer {
                     let first = columns + Int(vertical.starts[y]) &* width &* 3
                     let tapCount = max(1, Int(vertical.counts[y]))
                     var index = 0
-                    // Eight columns at a time, summed over all taps in a register.
+                    // Sixteen, then eight columns at a time, summed over all taps in registers.
+                    while index &+ 16 <= span {
+                        var low = tapWeights[0] * Self.floats(first + index)
+                        var high = tapWeights[0] * Self.floats(first + (index &+ 8))
+                        for tap in 1..<tapCount {
+                            let line = first + (tap &* width &* 3 &+ index)
+                            low = low + tapWeights[tap] * Self.floats(line)
+                            high = high + tapWeights[tap] * Self.floats(line + 8)
+                        }
+                        UnsafeMutableRawPointer(row + index).storeBytes(of: low, as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(row + index).storeBytes(of: high, toByteOffset: 32, as: SIMD8<Float>.self)
+                        index &+= 16
+                    }
                     while index &+ 8 <= span {
                         var sum = tapWeights[0] * Self.floats(first + index)
                         for tap in 1..<tapCount {
