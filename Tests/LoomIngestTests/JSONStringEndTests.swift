@@ -2,7 +2,7 @@ import CLoomKernels
 import LoomCore
 import Testing
 
-/// The 32-byte string skipper against a byte-by-byte reading of the same rule, on strings made
+/// The 64-byte string skipper against a byte-by-byte reading of the same rule, on strings made
 /// of quotes, backslashes and letters (runs of backslashes across block edges included).
 @Suite struct JSONStringEndTests {
     static func reference(_ bytes: [UInt8]) -> Int {
@@ -19,7 +19,7 @@ import Testing
         var random = SeededRandom(seed: 9)
         let alphabet: [UInt8] = Array("ab\\\\\\\"n u".utf8)
         var checked = 0
-        for length in [0, 1, 2, 31, 32, 33, 63, 64, 65, 100, 257] {
+        for length in [0, 1, 2, 31, 32, 33, 63, 64, 65, 100, 127, 128, 129, 257] {
             for _ in 0..<400 {
                 // Mostly letters, with backslash runs and quotes, so that every case turns up.
                 let bytes = (0..<length).map { _ in random.next() % 4 == 0 ? alphabet[Int(random.next() % UInt64(alphabet.count))] : UInt8(ascii: "x") }
@@ -28,16 +28,23 @@ import Testing
                 checked += 1
             }
         }
-        // Backslash runs of every length ending at every position around a block edge.
+        // Backslash runs of every length ending at every position around a block edge (64 bytes),
+        // after a run that resolves itself (escaping a quote when it is odd).
         for run in 1...6 {
-            for end in 26...38 {
-                var bytes = [UInt8](repeating: UInt8(ascii: "x"), count: 48)
-                for i in (end - run)..<end { bytes[i] = UInt8(ascii: "\\") }
-                bytes[end] = UInt8(ascii: "\"")
-                bytes[44] = UInt8(ascii: "\"")
-                let found = bytes.withUnsafeBufferPointer { loom_json_string_end($0.baseAddress, $0.count) }
-                #expect(found == (run % 2 == 0 ? end : 44), "run \(run) ending at \(end)")
-                checked += 1
+            for end in 50...80 {
+                for before in [0, 1, 2, 3] {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "x"), count: 100)
+                    for i in (end - run)..<end { bytes[i] = UInt8(ascii: "\\") }
+                    // An escaped backslash pair (or a lone escaped quote) a little earlier.
+                    for i in (end - run - 2 - before)..<(end - run - 2) { bytes[i] = UInt8(ascii: "\\") }
+                    if before % 2 == 1 { bytes[end - run - 2] = UInt8(ascii: "\"") }
+                    bytes[end] = UInt8(ascii: "\"")
+                    bytes[90] = UInt8(ascii: "\"")
+                    let found = bytes.withUnsafeBufferPointer { loom_json_string_end($0.baseAddress, $0.count) }
+                    #expect(found == Self.reference(bytes), "run \(run) ending at \(end), \(before) before")
+                    #expect(found == (run % 2 == 0 ? end : 90), "run \(run) ending at \(end), \(before) before")
+                    checked += 1
+                }
             }
         }
         #expect(checked > 4000)
