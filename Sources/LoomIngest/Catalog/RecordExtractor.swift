@@ -72,8 +72,8 @@ struct RecordExtractor: Sendable {
             asin: asin, title: title, description: description, brand: brand, price: price(fields.price),
             category: paths.first ?? [], type: types.classify(categoryPaths: paths, title: title),
             imageURL: urls.first, image: images.resolve(asin: asin, urls: urls),
-            alsoBought: unique(alsoBought, excluding: asin), boughtTogether: unique(boughtTogether, excluding: asin),
-            alsoViewed: unique(alsoViewed, excluding: asin))
+            alsoBought: AsinList.unique(alsoBought, excluding: asin), boughtTogether: AsinList.unique(boughtTogether, excluding: asin),
+            alsoViewed: AsinList.unique(alsoViewed, excluding: asin))
     }
 
     private func nonEmpty(_ text: String?) -> String? {
@@ -152,18 +152,6 @@ struct RecordExtractor: Sendable {
         if !isSpace(first) && !isSpace(last) { return text }
         guard let start = utf8.firstIndex(where: { !isSpace($0) }), let end = utf8.lastIndex(where: { !isSpace($0) }) else { return "" }
         return String(text[start...end])
-    }
-
-    private func unique(_ values: [String], excluding asin: String) -> [String] {
-        // Lists are short: a linear scan beats hashing every asin.
-        guard values.count > 64 else {
-            var kept: [String] = []
-            kept.reserveCapacity(values.count)
-            for value in values where value != asin && !kept.contains(value) { kept.append(value) }
-            return kept
-        }
-        var seen = Set<String>()
-        return values.filter { $0 != asin && seen.insert($0).inserted }
     }
 
     /// Image URLs, best first: high-resolution lists, then the others, then 2023 `images[]`.
