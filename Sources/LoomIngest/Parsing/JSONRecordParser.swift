@@ -245,7 +245,7 @@ struct JSONRecordParser {
         let contents = UnsafeBufferPointer(start: base + start + 1, count: after - start - 2)
         index = after
         if memchr(base + start + 1, Int32(UInt8(ascii: "\\")), contents.count) == nil {
-            guard let text = String(validating: contents, as: UTF8.self) else { throw .utf8(at: start) }
+            guard let text = UTF8Validation.string(contents) else { throw .utf8(at: start) }
             return text
         }
         return try JSONRecordParser.unescape(contents, offset: start + 1)
@@ -308,7 +308,7 @@ struct JSONRecordParser {
                 throw .json("invalid escape '\\\(Character(Unicode.Scalar(e)))'", at: offset + i - 2)
             }
         }
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw .utf8(at: offset) }
+        guard let text = bytes.withUnsafeBufferPointer(UTF8Validation.string) else { throw .utf8(at: offset) }
         return text
     }
 }

@@ -124,7 +124,7 @@ struct PythonLiteralParser {
             let c = bytes[index]
             if c == quote {
                 index += 1
-                guard let text = String(validating: out, as: UTF8.self) else { throw .utf8(at: start) }
+                guard let text = out.withUnsafeBufferPointer(UTF8Validation.string) else { throw .utf8(at: start) }
                 return text
             }
             if c == 0x0A { throw .literal("newline inside a string", at: index) }
