@@ -265,13 +265,19 @@ static loom_decode_status loom_png_decode(const uint8_t *data, size_t size, uint
         png_error(png, "out of memory for pixels");
     }
     out->size = out->capacity = out_stride * h;
+    /* Samples that need rescaling reach RGB on white through one RGBA8 row. */
+    int needs_scratch = !format.plain && on_white;
+    scratch = needs_scratch ? malloc((size_t)w * 4) : NULL;
+    if (needs_scratch && scratch == NULL) {
+        source.status = LOOM_DECODE_OUT_OF_MEMORY;
+        png_error(png, "out of memory for pixels");
+    }
     if (interlace == PNG_INTERLACE_NONE) {
         /* Row by row through one row buffer that stays in cache, or straight into the output when
            libpng's rows already are the output's (8-bit RGB on white, 8-bit RGBA). */
         int direct = format.plain && rowbytes == out_stride && format.channels == (int)out_channels;
         raw = direct ? NULL : malloc(rowbytes);
-        scratch = format.plain || !on_white ? NULL : malloc((size_t)w * 4);
-        if ((!direct && raw == NULL) || (!format.plain && on_white && scratch == NULL)) {
+        if (!direct && raw == NULL) {
             source.status = LOOM_DECODE_OUT_OF_MEMORY;
             png_error(png, "out of memory for pixels");
         }
@@ -285,14 +291,13 @@ static loom_decode_status loom_png_decode(const uint8_t *data, size_t size, uint
         /* Interlaced: every pass lands in the whole image first. */
         raw = malloc(rowbytes * h);
         rows = malloc(sizeof(png_bytep) * h);
-        scratch = format.plain || !on_white ? NULL : malloc((size_t)w * 4);
-        if (raw == NULL || rows == NULL || (!format.plain && on_white && scratch == NULL)) {
+        if (raw == NULL || rows == NULL) {
             source.status = LOOM_DECODE_OUT_OF_MEMORY;
             png_error(png, "out of memory for pixels");
         }
         for (png_uint_32 y = 0; y < h; y++) rows[y] = raw + rowbytes * y;
         png_read_image(png, rows);
-        for (png_uint_32 y = 0; y < h; y++) loom_png_convert_rows(rows + y, w, 1, &format, scratch, out->data + out_stride * y);
+        loom_png_convert_rows(rows, w, h, &format, scratch, out->data);
     }
     png_read_end(png, NULL);
     if (sbit_out_of_range) {

@@ -28,13 +28,13 @@ enum AntialiasResizer {
             let low = max(0, Int((center - support).rounded(.down)))
             let high = min(source, Int((center + support).rounded(.up)), low + stride)
             var total = 0.0
-            for x in low..<max(low, high) {
+            for x in low..<high {
                 taps[x - low] = max(0, 1 - abs((Double(x) + 0.5 - center) / filterScale))
                 total += taps[x - low]
             }
             kernel.starts.append(Int32(low))
-            kernel.counts.append(Int32(max(0, high - low)))
-            for tap in 0..<max(0, high - low) {
+            kernel.counts.append(Int32(high - low))
+            for tap in 0..<(high - low) {
                 kernel.weights[slot * stride + tap] = Float(total > 0 ? taps[tap] / total : 0)
             }
         }
@@ -66,6 +66,7 @@ enum AntialiasResizer {
             line.withUnsafeMutableBufferPointer { line in
             horizontal.weights.withUnsafeBufferPointer { weights in
             horizontal.starts.withUnsafeBufferPointer { starts in
+            vertical.weights.withUnsafeBufferPointer { verticalWeights in
                 let row = middle.baseAddress!
                 let stride = horizontal.stride
                 /// The first source pixel of output pixel `x`'s taps, in `row`.
@@ -73,7 +74,7 @@ enum AntialiasResizer {
                 let columns = rgb.baseAddress! + firstColumn &* 3
                 for y in 0..<cropY.count {
                     // Vertical: the first tap sets the row (0 + w·x is w·x), the others add to it.
-                    let tapWeights = vertical.weights.withUnsafeBufferPointer { $0.baseAddress! + y &* vertical.stride }
+                    let tapWeights = verticalWeights.baseAddress! + y &* vertical.stride
                     let first = columns + Int(vertical.starts[y]) &* width &* 3
                     let tapCount = max(1, Int(vertical.counts[y]))
                     var index = 0
@@ -141,6 +142,7 @@ enum AntialiasResizer {
                     }
                     Self.storeBytes(UnsafeBufferPointer(rebasing: line[0..<(outWidth * 3)]), to: out.baseAddress! + y &* outWidth &* 3)
                 }
+            }
             }
             }
             }

@@ -7,13 +7,13 @@
 enum AsinList {
     /// Up to 15 ASCII bytes, zero-padded, with the length in the last byte.
     struct ShortKey: Equatable {
-        var low: UInt64 = 0
-        var high: UInt64 = 0
+        var low: UInt64
+        var high: UInt64
 
         init?(_ text: String) {
             var text = text
             let made: ShortKey? = text.withUTF8 { bytes in
-                guard bytes.count <= 15, !bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+                guard bytes.count <= 15, UTF8Validation.isASCII(bytes) else { return nil }
                 var key = ShortKey(low: 0, high: UInt64(bytes.count) << 56)
                 withUnsafeMutableBytes(of: &key) { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
                 return key
