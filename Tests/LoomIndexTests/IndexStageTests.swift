@@ -72,7 +72,14 @@ import Testing
         let context = StageContext(workDirectory: work.path, outDirectory: work.file("out"), threads: 2, showProgress: false)
         // Two titles change: ingest, text and embed rerun; those two vectors change.
         _ = try Self.workDirectory(work, renamed: [3, 17], index: false)
-        let incremental = try StageRunner(context: context).run(IndexStage(), settings: .defaults)
+        // Another connection reads the catalog throughout, as the runner's input hashing does
+        // beside the stage: copying rows from the attached inputs must not need their locks.
+        let reader = try StageOutputReader.open(path: work.file("catalog.sqlite"))
+        let incremental = try reader.read { db in
+            _ = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items")
+            return try StageRunner(context: context).run(IndexStage(), settings: .defaults)
+        }
+        try reader.close()
         #expect(incremental.counts["reused"] == 22 && incremental.counts["written"] == 2 && incremental.counts["indexed"] == 24, "\(incremental.counts)")
         let afterIncremental = try Self.tables(path)
         #expect(afterIncremental.contains { $0.contains("Renamed item 3") })

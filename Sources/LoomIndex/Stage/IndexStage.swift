@@ -113,7 +113,10 @@ public struct IndexStage: Stage {
             defer {
                 for schema in ["previous", "catalog", "embedded"] { try? db.execute(sql: "DETACH DATABASE \(schema)") }
             }
-            try db.inTransaction {
+            // Deferred, not GRDB's default IMMEDIATE: that would open a write transaction on
+            // every attached input too, and COMMIT then needs their locks while the runner's
+            // hashing thread is reading them (SQLITE_BUSY). Only `main` is written here.
+            try db.inTransaction(.deferred) {
                 try db.execute(sql: """
                     INSERT INTO main.items (id, asin, category, title, image, type)
                     SELECT p.id, p.asin, p.category, p.title, p.image, p.type
