@@ -9,6 +9,8 @@ public struct IngestStage: Stage {
 
     public static let name = "ingest"
     public static let outputFileName = "catalog.sqlite"
+    /// Each catalog is hashed by the thread that reads it ahead of the parser (`ReadAheadFile`).
+    public static let hashesFilesWhileReading = true
 
     /// Records parsed together by one worker thread: bounded, so memory stays flat.
     let batchRecords: Int
@@ -40,6 +42,7 @@ public struct IngestStage: Stage {
         try output.database.write { db in try CatalogWriter.createSchema(db) }
         let writer = try output.database.write { db in try CatalogWriter(db) }
         var tally = Tally()
+        var fileHashes: [String: String] = [:]
         for path in settings.catalog {
             let reader = try RecordReader(path: path)
             var reported = 0
@@ -58,12 +61,15 @@ public struct IngestStage: Stage {
             }
             try pipeline(reader: reader, extractor: extractor, threads: context.threads, store: store)
             tally.bytes += reader.bytesRead
+            fileHashes[path] = try reader.contentHash()
         }
         var counts = try output.database.write { _ in try writer.finish() }
         counts["blank_lines"] = tally.blank
         counts["duplicate_lines"] = writer.duplicates
         context.logger.debug("ingest read \(tally.records) records, \(tally.bytes) bytes from \(settings.catalog.count) file(s)")
-        return StageResult(records: tally.records - tally.blank, counts: counts, unit: "records", bytes: tally.bytes)
+        var result = StageResult(records: tally.records - tally.blank, counts: counts, unit: "records", bytes: tally.bytes)
+        result.fileHashes = fileHashes
+        return result
     }
 
     struct Tally {

@@ -76,6 +76,16 @@ import Testing
         #expect(hashOne == hashTwo)
     }
 
+    /// The catalogs are hashed by the thread that reads them for parsing; `meta.inputs` must hold
+    /// what hashing them on their own gives, or the next run would find ingest stale.
+    @Test func recordedInputHashesAreTheCatalogFilesHashes() throws {
+        let fixture = try IngestFixture(catalog: IngestFixture.sampleCatalog, images: IngestFixture.sampleImages)
+        let inputs = try StageMeta.read(path: fixture.path).inputs
+        let expected = try IngestFixture.sampleCatalog.map { HashedInput(label: "catalog:\($0)", hash: try ContentHash.file(atPath: $0)) }
+            + IngestFixture.sampleImages.map { HashedInput(label: "images:\($0)", hash: try ContentHash.directory(atPath: $0)) }
+        #expect(inputs == expected)
+    }
+
     @Test func shardsPartitionItemsAndKeepGlobalIdsAndEdges() throws {
         let whole = try IngestFixture(catalog: IngestFixture.sampleCatalog, images: IngestFixture.sampleImages)
         let shards = try (0..<3).map {

@@ -11,6 +11,9 @@ public protocol Stage: Sendable {
     /// Whether the output is the product, written to the out directory (`out/index.sqlite`),
     /// rather than an intermediate in the work directory. Default: false.
     static var writesProduct: Bool { get }
+    /// Whether `run` reads its `.file` inputs whole and returns their SHA-256 in
+    /// `StageResult.fileHashes`, so the runner does not read them a second time. Default: false.
+    static var hashesFilesWhileReading: Bool { get }
 
     /// The inputs whose content decides freshness, for these settings.
     func inputs(_ settings: Settings, context: StageContext) throws -> [StageInput]
@@ -26,5 +29,6 @@ public protocol Stage: Sendable {
 
 extension Stage {
     public static var writesProduct: Bool { false }
+    public static var hashesFilesWhileReading: Bool { false }
     public func missingProducts(_ settings: Settings, context: StageContext) -> [String] { [] }
 }

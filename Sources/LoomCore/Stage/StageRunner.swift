@@ -121,13 +121,26 @@ public struct StageRunner: Sendable {
             }
         }
         let runner = self
-        let hashing = BackgroundTask { try runner.hashInputs(declaredInputs) }
+        // Files the stage hashes as it reads them are left to it; the rest are hashed here.
+        func hashedByStage(_ input: StageInput) -> Bool {
+            if case .file = input { return S.hashesFilesWhileReading }
+            return false
+        }
+        let hashedHere = declaredInputs.filter { !hashedByStage($0) }
+        let hashing = BackgroundTask { try runner.hashInputs(hashedHere) }
         let output = try StageOutput(stage: S.name, finalPath: finalPath)
         let result: StageResult
         let inputs: [HashedInput]
         do {
             result = try stage.run(settings, context: stageContext, output: output)
-            inputs = try hashing.wait()
+            var hashed = try hashing.wait()[...]
+            inputs = try declaredInputs.map { input in
+                guard hashedByStage(input) else { return hashed.removeFirst() }
+                guard case let .file(_, path) = input, let hash = result.fileHashes[path] else {
+                    return try hashInputs([input])[0]   // not read by the stage after all
+                }
+                return HashedInput(label: input.label, hash: hash)
+            }
         } catch {
             _ = try? hashing.wait()
             output.discard()

@@ -65,6 +65,9 @@ public final class ByteSource {
     /// read(2) lands here first: appending from it never zero-fills the caller's buffer.
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
     public private(set) var bytesRead = 0
+    /// Sees every block of the file's bytes as stored (compressed for .gz), in order, as read(2)
+    /// returns them: `ReadAheadFile` hashes the input in the same pass that parses it.
+    public var storedBytesObserver: ((UnsafeRawBufferPointer) -> Void)?
 
     /// `decompress: false` reads gzip files as they are (images, hashing).
     public init(path: String, decompress: Bool = true) throws {
@@ -145,7 +148,10 @@ public final class ByteSource {
     private func readOnce(_ target: UnsafeMutableRawPointer, _ count: Int) throws -> Int {
         while true {
             let got = Glibc.read(descriptor, target, count)
-            if got >= 0 { return got }
+            if got >= 0 {
+                storedBytesObserver?(UnsafeRawBufferPointer(start: target, count: got))
+                return got
+            }
             if errno != EINTR {
                 throw LoomError.badInput(path: path, position: "byte \(bytesRead)", reason: "read failed (\(String(cString: strerror(errno))))")
             }

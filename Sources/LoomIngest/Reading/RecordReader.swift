@@ -36,11 +36,12 @@ struct RecordBatch: Sendable {
 }
 
 /// Streams the records of one catalog file in constant memory: one per line for JSON lines and
-/// 2014 loose lines, one per element when the file is a JSON array (`[{…},\n{…}]`). gzip is
-/// handled underneath, detected by its magic bytes.
+/// 2014 loose lines, one per element when the file is a JSON array (`[{…},\n{…}]`). Reading,
+/// gunzip (detected by the magic bytes) and the file's SHA-256 run ahead on a thread of their
+/// own (`ReadAheadFile`).
 final class RecordReader {
     let path: String
-    private let source: ByteSource
+    private let source: ReadAheadFile
     private var buffer: [UInt8] = []
     private var start = 0
     private var finished = false
@@ -49,9 +50,11 @@ final class RecordReader {
     private var arrayClosed = false
     private var element = 0
 
-    init(path: String) throws {
+    /// `blockSize` and `headroom` only change how the file is cut into blocks, never the records
+    /// (tests use tiny ones so that every record crosses a block edge).
+    init(path: String, blockSize: Int = 8 << 20, headroom: Int = 256 << 10) throws {
         self.path = path
-        source = try ByteSource(path: path)
+        source = try ReadAheadFile(path: path, blockSize: blockSize, headroom: headroom)
         try fill()
         // A JSON array file starts with '[' (after an optional BOM and whitespace).
         skip(byte: 0xEF, 0xBB, 0xBF)
@@ -70,6 +73,16 @@ final class RecordReader {
 
     /// Compressed or plain bytes read so far, for progress and MB/s.
     var bytesRead: Int { source.bytesRead }
+
+    /// SHA-256 of the file as stored, as `ContentHash.file` gives it. Call it after the last
+    /// record: it reads on to the end of the file when the records ended before (whatever follows
+    /// a JSON array's closing bracket).
+    func contentHash() throws -> String {
+        while try source.next() != nil {}
+        finished = true
+        guard let hash = source.contentHash else { throw LoomError.internalError("\(path) read to its end without a hash") }
+        return hash
+    }
 
     /// The next record on its own (tests; the stage reads batches).
     func next() throws -> SourceRecord? {
@@ -94,7 +107,7 @@ final class RecordReader {
     }
 
     private func nextLineBatch(maxRecords: Int, maxBytes: Int) throws -> RecordBatch? {
-        while buffer.count - start < maxBytes, !finished { try fill(room: max(1 << 20, maxBytes - (buffer.count - start))) }
+        while buffer.count - start < maxBytes, !finished { try fill() }
         var spans: [RecordBatch.Span] = []
         var cut = start
         var scanFrom = start
@@ -138,21 +151,30 @@ final class RecordReader {
         if buffer.count - start >= 3, buffer[start] == a, buffer[start + 1] == b, buffer[start + 2] == c { start += 3 }
     }
 
-    /// A new buffer: the unread bytes, then at least `room` bytes (and at least as many as are
-    /// kept, so a long record grows it geometrically) read straight into it from the source.
-    private func fill(room: Int = 1 << 20) throws {
-        let kept = buffer.count - start
-        let room = max(room, kept)
-        let old = buffer, from = start
-        var got = 0
-        buffer = try [UInt8](unsafeUninitializedCapacity: kept + room) { out, count in
-            if kept > 0 { old.withUnsafeBufferPointer { out.baseAddress!.initialize(from: $0.baseAddress! + from, count: kept) } }
-            count = kept
-            got = try source.read(into: UnsafeMutableRawBufferPointer(start: out.baseAddress! + kept, count: room))
-            count = kept + got
+    /// The next block of the file after the unread bytes. They usually fit in the room the block
+    /// keeps in front (a record's tail), so the block becomes the buffer without being copied;
+    /// longer ones (a record over 256 kB) are copied together with it into a new buffer.
+    private func fill() throws {
+        guard var block = try source.next() else {
+            finished = true
+            return
         }
-        start = 0
-        if got == 0 { finished = true }
+        let kept = buffer.count - start
+        if kept <= block.start {
+            let from = block.start - kept
+            if kept > 0 {
+                buffer.withUnsafeBufferPointer { old in
+                    block.storage.withUnsafeMutableBufferPointer { new in
+                        (new.baseAddress! + from).update(from: old.baseAddress! + start, count: kept)
+                    }
+                }
+            }
+            buffer = block.storage
+            start = from
+        } else {
+            buffer = Array(buffer[start...]) + block.storage[block.start...]
+            start = 0
+        }
     }
 
     private func countNewlines(from: Int, to: Int) {
