@@ -51,7 +51,7 @@ final class CatalogWriter {
     init(_ db: Database) throws {
         self.db = db
         lookup = try BoundStatement(db, sql: "SELECT id FROM asins WHERE asin = ?")
-        register = try BoundStatement(db, sql: "INSERT INTO asins (asin) VALUES (?)")
+        register = try BoundStatement(db, sql: "INSERT OR IGNORE INTO asins (asin) VALUES (?)")
         insertItem = try BoundStatement(db, sql: """
             INSERT INTO items (id, asin, title, description, brand, price, category, type, image, image_url, source, line)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -78,8 +78,16 @@ final class CatalogWriter {
 
     /// Adds one item (or fills the gaps of an earlier one with the same asin).
     func add(_ item: CatalogItem, source: String, line: Int, inShard: Bool) throws -> Outcome {
-        lookup.bind(1, item.asin)
-        let existing = try lookup.firstInteger()
+        // Registering first: a new asin (the usual case) then costs one index probe, not two.
+        register.bind(1, item.asin)
+        try register.run()
+        let existing: Int64?
+        if db.changesCount == 0 {
+            lookup.bind(1, item.asin)
+            existing = try lookup.firstInteger()
+        } else {
+            existing = nil
+        }
         let id: Int64
         if let existing {
             id = existing
@@ -90,8 +98,6 @@ final class CatalogWriter {
                 try fillItem.run()
             }
         } else {
-            register.bind(1, item.asin)
-            try register.run()
             id = db.lastInsertedRowID
             if inShard {
                 insertItem.bind(1, id)
@@ -141,11 +147,19 @@ final class CatalogWriter {
         for (index, value) in values.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             out.append(UInt8(ascii: "\""))
-            for byte in value.utf8 {
-                switch byte {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), byte]
-                case 0..<0x20: out += Array(String(format: "\\u%04x", byte).utf8)
-                default: out.append(byte)
+            let copied = value.utf8.withContiguousStorageIfAvailable { bytes in
+                // An asin needs no escaping: copied whole.
+                guard !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
+                out.append(contentsOf: bytes)
+                return true
+            }
+            if copied != true {
+                for byte in value.utf8 {
+                    switch byte {
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), byte]
+                    case 0..<0x20: out += Array(String(format: "\\u%04x", byte).utf8)
+                    default: out.append(byte)
+                    }
                 }
             }
             out.append(UInt8(ascii: "\""))
