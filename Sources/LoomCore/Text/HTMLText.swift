@@ -7,10 +7,16 @@
 public enum HTMLText {
     public static func plain(_ text: String) -> String {
         var text = text
-        return text.withUTF8 { plain(utf8: $0) }
+        // Most titles, brands and category names are plain already: they come back as they are.
+        return text.withUTF8 { isPlainAlready($0) ? nil : cleaned(utf8: $0) } ?? text
     }
 
     public static func plain(utf8 bytes: UnsafeBufferPointer<UInt8>) -> String {
+        isPlainAlready(bytes) ? String(decoding: bytes, as: UTF8.self) : cleaned(utf8: bytes)
+    }
+
+    /// The general path: tags, references and whitespace handled byte by byte.
+    static func cleaned(utf8 bytes: UnsafeBufferPointer<UInt8>) -> String {
         guard !bytes.isEmpty else { return "" }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
@@ -76,6 +82,25 @@ public enum HTMLText {
             index += 1
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Whether `plain` would give the bytes back unchanged: one run of plain bytes with single
+    /// spaces between them (exactly what the run loop below copies in one go).
+    private static func isPlainAlready(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = bytes.first else { return true }
+        guard isPlain(first) else { return false }
+        var index = 1
+        let count = bytes.count
+        while index < count {
+            if isPlain(bytes[index]) {
+                index += 1
+            } else if bytes[index] == 0x20, index + 1 < count, isPlain(bytes[index + 1]) {
+                index += 2
+            } else {
+                return false
+            }
+        }
+        return true
     }
 
     /// A byte copied as it is: not whitespace or a control character, not the start of a tag or
