@@ -64,9 +64,9 @@ struct RecordExtractor: Sendable {
         let brand = cleanText(fields.brand) ?? cleanText(fields.store)
         let paths = categoryPaths(fields)
         let related = fields.related
-        let alsoBought = asins(related?["also_bought"]) + asins(fields.alsoBought) + asins(fields.alsoBuy)
-        let boughtTogether = asins(related?["bought_together"]) + asins(fields.boughtTogether)
-        let alsoViewed = asins(related?["also_viewed"]) + asins(fields.alsoViewed) + asins(fields.alsoView)
+        let alsoBought = asins(related?["also_bought"], fields.alsoBought, fields.alsoBuy)
+        let boughtTogether = asins(related?["bought_together"], fields.boughtTogether)
+        let alsoViewed = asins(related?["also_viewed"], fields.alsoViewed, fields.alsoView)
         let urls = imageURLs(fields)
         return CatalogItem(
             asin: asin, title: title, description: description, brand: brand, price: price(fields.price),
@@ -139,8 +139,18 @@ struct RecordExtractor: Sendable {
         return paths
     }
 
-    private func asins(_ value: CatalogValue?) -> [String] {
-        value?.array?.compactMap { $0.string.map(RecordExtractor.trimmed) }.filter { !$0.isEmpty } ?? []
+    /// The non-empty strings of the lists, trimmed, in order, in one array (lists of a hundred
+    /// asins are the bulk of a record).
+    private func asins(_ lists: CatalogValue?...) -> [String] {
+        var result: [String] = []
+        for case let .array(values)? in lists {
+            result.reserveCapacity(result.count + values.count)
+            for case let .string(text) in values {
+                let asin = RecordExtractor.trimmed(text)
+                if !asin.isEmpty { result.append(asin) }
+            }
+        }
+        return result
     }
 
     /// Without surrounding ASCII spaces and tabs; returns the string itself in the usual case

@@ -1,5 +1,5 @@
 /// A parsed catalog value, from JSON or from a 2014 Python literal.
-indirect enum CatalogValue: Equatable, Sendable {
+enum CatalogValue: Equatable, Sendable {
     case string(String)
     case number(Double)
     case bool(Bool)
