@@ -187,10 +187,14 @@ final class CatalogWriter {
             counts["edges_\(row["kind"] as String)"] = row["n"]
         }
         for kind in CatalogWriter.edgeKinds where counts["edges_\(kind)"] == nil { counts["edges_\(kind)"] = 0 }
-        counts["items"] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items") ?? 0
-        counts["items_without_image"] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items WHERE image IS NULL") ?? 0
-        counts["items_without_title"] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items WHERE title IS NULL") ?? 0
-        try db.execute(sql: "DROP TABLE temp.resolved; DROP TABLE temp.raw_lists; DROP TABLE temp.asins")
+        // One pass over items for the three counts. The temporary tables go with the connection
+        // when the output is committed; dropping them first only cost time.
+        let row = try Row.fetchOne(db, sql: """
+            SELECT COUNT(*) AS items, SUM(image IS NULL) AS without_image, SUM(title IS NULL) AS without_title FROM items
+            """)
+        counts["items"] = row?["items"] ?? 0
+        counts["items_without_image"] = row?["without_image"] ?? 0
+        counts["items_without_title"] = row?["without_title"] ?? 0
         return counts
     }
 }
