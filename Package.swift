@@ -49,6 +49,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 "CZlib",
+                "CLoomKernels",
             ]),
         .target(
             name: "LoomSampleData",

@@ -21,4 +21,10 @@ void loom_int8_group_dots(const int8_t *codes, size_t pairs, size_t groups, cons
 /// ingest's time.
 size_t loom_json_string_end(const uint8_t *text, size_t count);
 
+/// Length of the run at the start of `text` that HTMLText copies unchanged: plain bytes (not
+/// whitespace, a control character, '<', '&', or a lead byte of non-ASCII whitespace) and single
+/// spaces between two of them; 0 when the first byte is not plain. 32 bytes at a time:
+/// descriptions are cleaned at catalog scale.
+size_t loom_plain_text_run(const uint8_t *text, size_t count);
+
 #endif

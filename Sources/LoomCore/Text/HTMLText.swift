@@ -1,3 +1,5 @@
+import CLoomKernels
+
 /// Turns the HTML-laden text of catalog fields into plain text: tags removed (block tags and
 /// `<br>` become a space), character references decoded, whitespace (including no-break spaces)
 /// and control characters collapsed to single spaces. Shared by ingest and the tokenizers.
@@ -27,17 +29,7 @@ public enum HTMLText {
         while index < count {
             // Copy the run of bytes that need no attention in one go; a single space between two
             // such bytes stays in the run (it is what the output would hold there anyway).
-            var runEnd = index
-            while runEnd < count {
-                let byte = bytes[runEnd]
-                if isPlain(byte) {
-                    runEnd += 1
-                } else if byte == 0x20, runEnd > index, runEnd + 1 < count, isPlain(bytes[runEnd + 1]) {
-                    runEnd += 2
-                } else {
-                    break
-                }
-            }
+            let runEnd = index + loom_plain_text_run(bytes.baseAddress! + index, count - index)
             if runEnd > index {
                 if pendingSpace && !out.isEmpty { out.append(0x20) }
                 pendingSpace = false
@@ -85,31 +77,12 @@ public enum HTMLText {
     }
 
     /// Whether `plain` would give the bytes back unchanged: one run of plain bytes with single
-    /// spaces between them (exactly what the run loop below copies in one go).
+    /// spaces between them (exactly what the run loop copies in one go).
     private static func isPlainAlready(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let first = bytes.first else { return true }
-        guard isPlain(first) else { return false }
-        var index = 1
-        let count = bytes.count
-        while index < count {
-            if isPlain(bytes[index]) {
-                index += 1
-            } else if bytes[index] == 0x20, index + 1 < count, isPlain(bytes[index + 1]) {
-                index += 2
-            } else {
-                return false
-            }
-        }
-        return true
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return true }
+        return loom_plain_text_run(base, bytes.count) == bytes.count
     }
 
-    /// A byte copied as it is: not whitespace or a control character, not the start of a tag or
-    /// a reference, and not a lead byte that can start a non-ASCII whitespace character.
-    @inline(__always)
-    private static func isPlain(_ byte: UInt8) -> Bool {
-        !(byte <= 0x20 || byte == UInt8(ascii: "<") || byte == UInt8(ascii: "&") || byte == 0x7F
-          || byte == 0xC2 || byte == 0xE1 || byte == 0xE2 || byte == 0xE3)
-    }
 
     /// Byte length of a non-ASCII whitespace character at `index` (U+0085, U+00A0, U+1680,
     /// U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000), or 0.
