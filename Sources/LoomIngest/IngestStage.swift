@@ -40,7 +40,7 @@ public struct IngestStage: Stage {
         defer { progress.finish() }
 
         try output.database.write { db in try CatalogWriter.createSchema(db) }
-        let writer = try output.database.write { db in try CatalogWriter(db) }
+        let writer = try output.database.write { db in try CatalogWriter(db, wholeCatalog: context.shard.isWhole) }
         var tally = Tally()
         var fileHashes: [String: String] = [:]
         for path in settings.catalog {

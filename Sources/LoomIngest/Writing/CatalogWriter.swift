@@ -3,8 +3,9 @@ import GRDB
 import LoomCore
 
 /// Writes items and edges into `catalog.sqlite`. Item ids are given in order of first
-/// appearance over all input files, from a temporary asin table that every shard fills the same
-/// way, so a shard's ids are the ids a whole run gives and shard outputs merge into the same bytes.
+/// appearance over all input files: by `items` itself in a whole run, and in a shard by a
+/// temporary asin table that every shard fills the same way, so a shard's ids are the ids a whole
+/// run gives and shard outputs merge into the same bytes.
 /// Nothing per item stays in memory: memory is flat however large the catalog. Each co-purchase
 /// list is stored as one JSON array and split by SQLite's json_each when edges are resolved: one
 /// insert per list instead of one per edge.
@@ -37,8 +38,15 @@ final class CatalogWriter {
     static let edgeKinds = ["also_bought", "bought_together", "also_viewed"]
 
     private let db: Database
+    /// Whether every asin becomes an item here (no shard). `items` then numbers the asins itself;
+    /// a shard registers every asin in the temporary `asins` table, so that its ids are the ids
+    /// of a whole run, and inserts only its own items.
+    private let wholeCatalog: Bool
+    private let registry: String
     private let lookup: BoundStatement
     private let register: BoundStatement
+    /// A whole catalog's insert: the id is the next rowid, a known asin is ignored.
+    private let insertNewItem: BoundStatement
     private let insertItem: BoundStatement
     private let fillItem: BoundStatement
     private let insertEdge: BoundStatement
@@ -48,10 +56,16 @@ final class CatalogWriter {
     /// Edge targets as listed, per kind, before the dangling filter.
     private var listed: [Int] = Array(repeating: 0, count: CatalogWriter.edgeKinds.count)
 
-    init(_ db: Database) throws {
+    init(_ db: Database, wholeCatalog: Bool) throws {
         self.db = db
-        lookup = try BoundStatement(db, sql: "SELECT id FROM asins WHERE asin = ?")
+        self.wholeCatalog = wholeCatalog
+        registry = wholeCatalog ? "items" : "asins"
+        lookup = try BoundStatement(db, sql: "SELECT id FROM \(registry) WHERE asin = ?")
         register = try BoundStatement(db, sql: "INSERT OR IGNORE INTO asins (asin) VALUES (?)")
+        insertNewItem = try BoundStatement(db, sql: """
+            INSERT OR IGNORE INTO items (asin, title, description, brand, price, category, type, image, image_url, source, line)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
         insertItem = try BoundStatement(db, sql: """
             INSERT INTO items (id, asin, title, description, brand, price, category, type, image, image_url, source, line)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -78,18 +92,25 @@ final class CatalogWriter {
 
     /// Adds one item (or fills the gaps of an earlier one with the same asin).
     func add(_ item: CatalogItem, source: String, line: Int, inShard: Bool) throws -> Outcome {
-        // Registering first: a new asin (the usual case) then costs one index probe, not two.
-        register.bind(1, item.asin)
-        try register.run()
-        let existing: Int64?
-        if db.changesCount == 0 {
-            lookup.bind(1, item.asin)
-            existing = try lookup.firstInteger()
+        // Inserting first: a new asin (the usual case) then costs one index probe, not two; only
+        // a duplicate is looked up.
+        let isNew: Bool
+        if wholeCatalog {
+            insertNewItem.bind(1, item.asin)
+            bindFields(insertNewItem, item, from: 2)
+            insertNewItem.bind(10, source)
+            insertNewItem.bind(11, Int64(line))
+            try insertNewItem.run()
+            isNew = db.changesCount == 1
         } else {
-            existing = nil
+            register.bind(1, item.asin)
+            try register.run()
+            isNew = db.changesCount == 1
         }
         let id: Int64
-        if let existing {
+        if !isNew {
+            lookup.bind(1, item.asin)
+            guard let existing = try lookup.firstInteger() else { throw LoomError.internalError("asin \(item.asin) neither new nor known") }
             id = existing
             duplicates += 1
             if inShard {
@@ -97,6 +118,9 @@ final class CatalogWriter {
                 fillItem.bind(9, id)
                 try fillItem.run()
             }
+        } else if wholeCatalog {
+            id = db.lastInsertedRowID
+            items += 1
         } else {
             id = db.lastInsertedRowID
             if inShard {
@@ -119,7 +143,7 @@ final class CatalogWriter {
             }
         }
         guard inShard else { return .otherShard }
-        return existing == nil ? .added : .duplicate
+        return isNew ? .added : .duplicate
     }
 
     /// title, description, brand, price, category, type, image, image_url at `first`…`first + 7`
@@ -176,7 +200,7 @@ final class CatalogWriter {
         try db.execute(sql: """
             CREATE TEMP TABLE resolved AS
             SELECT r.rowid AS list, CAST(j.key AS INTEGER) AS position, r.src AS src, a.id AS dst, r.kind AS kind
-            FROM raw_lists r, json_each(r.dsts) j JOIN asins a ON a.asin = j.value
+            FROM raw_lists r, json_each(r.dsts) j JOIN \(registry) a ON a.asin = j.value
             """)
         let resolved = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM temp.resolved") ?? 0
         counts["dangling_edges"] = listed.reduce(0, +) - resolved
