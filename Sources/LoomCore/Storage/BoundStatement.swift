@@ -36,6 +36,13 @@ public final class BoundStatement {
         }
     }
 
+    /// Text given as UTF-8 bytes in a buffer (copied by SQLite).
+    public func bind(_ index: Int32, utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        guard let base = bytes.baseAddress else { return bind(index, "") }   // empty text, not NULL
+        _ = sqlite3_bind_text(handle, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self), Int32(bytes.count),
+                              BoundStatement.transient)
+    }
+
     public func bind(_ index: Int32, _ number: Int64) {
         sqlite3_bind_int64(handle, index, number)
     }

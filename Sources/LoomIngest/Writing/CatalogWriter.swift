@@ -51,6 +51,8 @@ final class CatalogWriter {
     private let fillItem: BoundStatement
     private let insertEdge: BoundStatement
 
+    /// Every asin given an id, for `finish` to turn away dangling edge targets without a lookup.
+    private var known = AsinBloomFilter()
     private(set) var items = 0
     private(set) var duplicates = 0
     /// Edge targets as listed, per kind, before the dangling filter.
@@ -107,6 +109,7 @@ final class CatalogWriter {
             try register.run()
             isNew = db.changesCount == 1
         }
+        if isNew { known.insert(item.asin) }
         let id: Int64
         if !isNew {
             lookup.bind(1, item.asin)
@@ -192,21 +195,83 @@ final class CatalogWriter {
         return out
     }
 
+    /// Calls `body` with each string of an array as `jsonArray` writes it, unescaped.
+    static func forEachString(inJSONArray text: UnsafeBufferPointer<UInt8>,
+                              _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        func malformed() -> LoomError { .internalError("malformed co-purchase list in raw_lists: \(String(decoding: text, as: UTF8.self))") }
+        guard text.count >= 2, text.first == UInt8(ascii: "["), text.last == UInt8(ascii: "]") else { throw malformed() }
+        var index = 1
+        let end = text.count - 1
+        var unescaped: [UInt8] = []
+        while index < end {
+            guard text[index] == UInt8(ascii: "\"") else { throw malformed() }
+            index += 1
+            let start = index
+            var escaped = false
+            while index < end, text[index] != UInt8(ascii: "\"") {
+                if text[index] == UInt8(ascii: "\\") {
+                    escaped = true
+                    index += 1
+                }
+                index += 1
+            }
+            guard index < end else { throw malformed() }
+            let string = UnsafeBufferPointer(rebasing: text[start..<index])
+            index += 1
+            if escaped {
+                unescaped.removeAll(keepingCapacity: true)
+                var at = string.startIndex
+                while at < string.endIndex {
+                    var byte = string[at]
+                    if byte == UInt8(ascii: "\\") {
+                        at += 1
+                        guard at < string.endIndex else { throw malformed() }
+                        byte = string[at]
+                        if byte == UInt8(ascii: "u") {
+                            // jsonArray writes \u00XX for control characters only.
+                            guard at + 4 < string.endIndex, let code = UInt8(String(decoding: string[(at + 3)...(at + 4)], as: UTF8.self), radix: 16),
+                                  string[at + 1] == UInt8(ascii: "0"), string[at + 2] == UInt8(ascii: "0") else { throw malformed() }
+                            byte = code
+                            at += 4
+                        }
+                    }
+                    unescaped.append(byte)
+                    at += 1
+                }
+                try unescaped.withUnsafeBufferPointer { try body($0) }
+            } else {
+                try body(string)
+            }
+            if index < end {
+                guard text[index] == UInt8(ascii: ",") else { throw malformed() }
+                index += 1
+            }
+        }
+    }
+
     /// Resolves edge targets to item ids, keeping list order; edges to asins outside the catalog
-    /// are counted and left out. Returns counts for the report.
+    /// are counted and left out. Returns counts for the report. Targets the Bloom filter turns
+    /// away are not looked up: in real dumps most are outside the catalog.
     func finish() throws -> [String: Int] {
         var counts: [String: Int] = [:]
         for (index, kind) in CatalogWriter.edgeKinds.enumerated() { counts["listed_\(kind)"] = listed[index] }
-        try db.execute(sql: """
-            CREATE TEMP TABLE resolved AS
-            SELECT r.rowid AS list, CAST(j.key AS INTEGER) AS position, r.src AS src, a.id AS dst, r.kind AS kind
-            FROM raw_lists r, json_each(r.dsts) j JOIN \(registry) a ON a.asin = j.value
-            """)
-        let resolved = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM temp.resolved") ?? 0
+        let lists = try BoundStatement(db, sql: "SELECT src, kind, dsts FROM raw_lists ORDER BY rowid")
+        let insert = try BoundStatement(db, sql: "INSERT OR IGNORE INTO edges (src, dst, kind) VALUES (?, ?, ?)")
+        var resolved = 0
+        while try lists.step() {
+            let source = lists.integer(0), kind = lists.textBytes(1)
+            try CatalogWriter.forEachString(inJSONArray: lists.textBytes(2)) { target in
+                guard known.mayContain(target) else { return }
+                lookup.bind(1, utf8: target)
+                guard let id = try lookup.firstInteger() else { return }
+                resolved += 1
+                insert.bind(1, source)
+                insert.bind(2, id)
+                insert.bind(3, utf8: kind)
+                try insert.run()
+            }
+        }
         counts["dangling_edges"] = listed.reduce(0, +) - resolved
-        try db.execute(sql: """
-            INSERT OR IGNORE INTO edges (src, dst, kind) SELECT src, dst, kind FROM temp.resolved ORDER BY list, position
-            """)
         for row in try Row.fetchAll(db, sql: "SELECT kind, COUNT(*) AS n FROM edges GROUP BY kind") {
             counts["edges_\(row["kind"] as String)"] = row["n"]
         }
