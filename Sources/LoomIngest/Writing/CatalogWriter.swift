@@ -7,9 +7,9 @@ import LoomCore
 /// temporary asin table that every shard fills the same way, so a shard's ids are the ids a whole
 /// run gives and shard outputs merge into the same bytes.
 /// Nothing per item stays in memory but bits of a fixed-size Bloom filter: memory is flat however
-/// large the catalog. Each co-purchase
-/// list is stored as one JSON array (one insert per list instead of one per edge) and split again
-/// when edges are resolved at the end, when every asin is known.
+/// large the catalog. Each co-purchase list is stored as one JSON array (one insert per list
+/// instead of one per edge) and split again when edges are resolved at the end, when every asin
+/// is known.
 final class CatalogWriter {
     static let schema = """
         CREATE TABLE items (
