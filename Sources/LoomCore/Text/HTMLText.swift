@@ -83,7 +83,6 @@ public enum HTMLText {
         return loom_plain_text_run(base, bytes.count) == bytes.count
     }
 
-
     /// Byte length of a non-ASCII whitespace character at `index` (U+0085, U+00A0, U+1680,
     /// U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000), or 0.
     private static func whitespaceLength(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Int {

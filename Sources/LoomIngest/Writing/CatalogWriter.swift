@@ -43,7 +43,6 @@ final class CatalogWriter {
     /// a shard registers every asin in the temporary `asins` table, so that its ids are the ids
     /// of a whole run, and inserts only its own items.
     private let wholeCatalog: Bool
-    private let registry: String
     private let lookup: BoundStatement
     private let register: BoundStatement
     /// A whole catalog's insert: the id is the next rowid, a known asin is ignored.
@@ -62,8 +61,7 @@ final class CatalogWriter {
     init(_ db: Database, wholeCatalog: Bool) throws {
         self.db = db
         self.wholeCatalog = wholeCatalog
-        registry = wholeCatalog ? "items" : "asins"
-        lookup = try BoundStatement(db, sql: "SELECT id FROM \(registry) WHERE asin = ?")
+        lookup = try BoundStatement(db, sql: "SELECT id FROM \(wholeCatalog ? "items" : "asins") WHERE asin = ?")
         register = try BoundStatement(db, sql: "INSERT OR IGNORE INTO asins (asin) VALUES (?)")
         insertNewItem = try BoundStatement(db, sql: """
             INSERT OR IGNORE INTO items (asin, title, description, brand, price, category, type, image, image_url, source, line)
