@@ -3,11 +3,13 @@ import Foundation
 import Glibc
 #endif
 
-/// A finished child process: its exit status, stdout, wall-clock seconds and peak RSS.
+/// A finished child process: its exit status, stdout, wall-clock seconds, CPU seconds (user +
+/// system, all its threads) and peak RSS.
 struct ChildRun {
     var status: Int32
     var output: String
     var seconds: Double
+    var cpuSeconds: Double
     var peakRSSMegabytes: Double
 }
 
@@ -32,7 +34,9 @@ func runChild(_ arguments: [String]) throws -> ChildRun {
     let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
     try? FileManager.default.removeItem(atPath: outputPath)
     let exitStatus = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-    return ChildRun(status: exitStatus, output: output, seconds: seconds, peakRSSMegabytes: Double(usage.ru_maxrss) / 1024)
+    func cpu(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+    return ChildRun(status: exitStatus, output: output, seconds: seconds, cpuSeconds: cpu(usage.ru_utime) + cpu(usage.ru_stime),
+                    peakRSSMegabytes: Double(usage.ru_maxrss) / 1024)
 }
 
 func median(_ values: [Double]) -> Double {

@@ -16,6 +16,11 @@ enum IngestBenchmark {
         var stageRates: [Int: [Double]] = [1: [], 2: []], wallRates: [Int: [Double]] = [1: [], 2: []]
         var rss: [Int: [Double]] = [1: [], 2: []]
         var peers: [String: [Double]] = ["json": [], "orjson": []]
+        // "Per core" read strictly: Loom at 1 thread and the orjson loop both pinned to one core
+        // (Loom's read-ahead thread, which also computes the input's SHA-256, then shares it), and
+        // the CPU seconds each process spends.
+        var pinned: [String: [Double]] = ["loom": [], "orjson": []]
+        var cpu: [String: [Double]] = ["loom": [], "orjson": []]
         for round in 0..<repeats {
             for threads in [1, 2] {
                 let work = (scratch as NSString).appendingPathComponent("work-\(threads)-\(round)")
@@ -24,11 +29,23 @@ enum IngestBenchmark {
                 stageRates[threads]!.append(stageRate(run.output))
                 wallRates[threads]!.append(megabytes / run.seconds)
                 rss[threads]!.append(run.peakRSSMegabytes)
+                if threads == 1 { cpu["loom"]!.append(run.cpuSeconds) }
                 try? FileManager.default.removeItem(atPath: work)
             }
             for parser in ["json", "orjson"] {
                 let run = try runChild(["python3", peer, parser, small])
-                if run.status == 0, let rate = Double(run.output.split(separator: " ").first ?? "") { peers[parser]!.append(rate) }
+                if run.status == 0, let rate = Double(run.output.split(separator: " ").first ?? "") {
+                    peers[parser]!.append(rate)
+                    if parser == "orjson" { cpu["orjson"]!.append(run.cpuSeconds) }
+                }
+            }
+            let work = (scratch as NSString).appendingPathComponent("work-pinned-\(round)")
+            let loomPinned = try runChild(["taskset", "-c", "0", loom, "ingest", "--catalog", small, "--work", work, "--threads", "1", "--no-progress", "--log-level", "error"])
+            try? FileManager.default.removeItem(atPath: work)
+            let orjsonPinned = try runChild(["taskset", "-c", "0", "python3", peer, "orjson", small])
+            if loomPinned.status == 0, orjsonPinned.status == 0, let rate = Double(orjsonPinned.output.split(separator: " ").first ?? "") {
+                pinned["loom"]!.append(stageRate(loomPinned.output))
+                pinned["orjson"]!.append(rate)
             }
         }
         for threads in [1, 2] {
@@ -44,6 +61,18 @@ enum IngestBenchmark {
             let ratios = zip(stageRates[1]!, rates).map { $0 / $1 }
             row("python \(parser).loads loop, 200 MB", String(format: "%.0f MB/s", median(rates)),
                 String(format: "loom 1 thread / %@ = %.2f (rounds %.2f-%.2f)", parser, median(ratios), ratios.min()!, ratios.max()!))
+        }
+        if pinned["loom"]!.count == repeats {
+            let ratios = zip(pinned["loom"]!, pinned["orjson"]!).map { $0 / $1 }
+            row("ingest 200 MB, 1 thread, pinned to one core", String(format: "%.0f MB/s", median(pinned["loom"]!)),
+                String(format: "orjson loop pinned %.0f MB/s: loom / orjson = %.2f (rounds %.2f-%.2f)", median(pinned["orjson"]!),
+                       median(ratios), ratios.min()!, ratios.max()!))
+        } else {
+            row("ingest 200 MB, 1 thread, pinned to one core", "not measured", "needs taskset and orjson")
+        }
+        if cpu["orjson"]!.count == repeats {
+            row("CPU seconds for 200 MB, 1 thread", String(format: "%.2f s", median(cpu["loom"]!)),
+                String(format: "incl. the input's SHA-256; orjson process %.2f s (incl. Python start-up)", median(cpu["orjson"]!)))
         }
         try? FileManager.default.removeItem(atPath: small)
 
