@@ -44,7 +44,8 @@ public struct IngestStage: Stage {
         var tally = Tally()
         var fileHashes: [String: String] = [:]
         for path in settings.catalog {
-            let reader = try RecordReader(path: path)
+            // Under `loom run` the freshness check has hashed the file already.
+            let reader = try RecordReader(path: path, hashing: context.knownFileHash(path) == nil)
             var reported = 0
             let store = { (round: [ParsedBatch]) throws in
                 try output.database.write { _ in

@@ -45,6 +45,11 @@ import Testing
         #expect(try unzipped.hash == ContentHash.file(atPath: compressed))
         let storedSize = try FileManager.default.attributesOfItem(atPath: compressed)[.size] as? Int
         #expect(unzipped.storedBytes == storedSize)
+        // Not hashing changes nothing but the hash.
+        let unhashed = try ReadAheadFile(path: compressed, hashing: false, blockSize: blockSize, headroom: 16)
+        var bytes: [UInt8] = []
+        while let block = try unhashed.next() { bytes += block.storage[block.start...] }
+        #expect(bytes == content && unhashed.contentHash == nil && unhashed.bytesRead == storedSize)
     }
 
     @Test func emptyFileEndsAtOnceWithTheEmptyHash() throws {

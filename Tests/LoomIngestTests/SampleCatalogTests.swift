@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
-import LoomCore
+@testable import LoomCore
+import LoomTestSupport
 import Testing
 @testable import LoomIngest
 @testable import LoomSampleData
@@ -84,6 +85,23 @@ import Testing
         let expected = try IngestFixture.sampleCatalog.map { HashedInput(label: "catalog:\($0)", hash: try ContentHash.file(atPath: $0)) }
             + IngestFixture.sampleImages.map { HashedInput(label: "images:\($0)", hash: try ContentHash.directory(atPath: $0)) }
         #expect(inputs == expected)
+    }
+
+    /// Under `loom run` the freshness check hashes the catalogs first; ingest then reads them
+    /// without hashing again, and records the hashes the check computed.
+    @Test func hashesKnownFromTheFreshnessCheckAreNotComputedAgain() throws {
+        let work = TemporaryDirectory("loom-ingest")
+        let runner = StageRunner(context: StageContext(workDirectory: work.path, threads: 2, showProgress: false))
+        let settings = IngestSettings(catalog: IngestFixture.sampleCatalog, images: IngestFixture.sampleImages, maxRejectRatio: 0.05)
+        try runner.run(IngestStage(), settings: settings)   // hashes the catalogs while reading them
+        // The check hashes the inputs on its own: the recorded hashes must be what it finds.
+        #expect(try runner.freshness(IngestStage(), settings: settings).mustRun == false)
+        #expect(IngestFixture.sampleCatalog.allSatisfy { runner.hashCache.knownHash(of: $0) != nil })
+        try runner.run(IngestStage(), settings: settings)   // reads them without hashing
+        #expect(try runner.freshness(IngestStage(), settings: settings).mustRun == false)
+        let inputs = try StageMeta.read(path: work.file("catalog.sqlite")).inputs
+        #expect(inputs.prefix(IngestFixture.sampleCatalog.count).map(\.hash)
+                == (try IngestFixture.sampleCatalog.map { try ContentHash.file(atPath: $0) }))
     }
 
     @Test func shardsPartitionItemsAndKeepGlobalIdsAndEdges() throws {

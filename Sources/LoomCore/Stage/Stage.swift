@@ -12,7 +12,8 @@ public protocol Stage: Sendable {
     /// rather than an intermediate in the work directory. Default: false.
     static var writesProduct: Bool { get }
     /// Whether `run` reads its `.file` inputs whole and returns their SHA-256 in
-    /// `StageResult.fileHashes`, so the runner does not read them a second time. Default: false.
+    /// `StageResult.fileHashes`, so the runner does not read them a second time (those whose hash
+    /// `context.knownFileHash` gives need not be hashed again). Default: false.
     static var hashesFilesWhileReading: Bool { get }
 
     /// The inputs whose content decides freshness, for these settings.

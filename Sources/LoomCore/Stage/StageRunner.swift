@@ -100,6 +100,8 @@ public struct StageRunner: Sendable {
         if !context.shard.isWhole { logger[metadataKey: "shard"] = "\(context.shard)" }
         var stageContext = context
         stageContext.logger = logger
+        let cache = hashCache
+        stageContext.knownFileHash = { cache.knownHash(of: $0) }
 
         let settingsJSON = try canonicalSettings(settings)
         let declaredInputs = try stage.inputs(settings, context: stageContext)
@@ -137,7 +139,7 @@ public struct StageRunner: Sendable {
             inputs = try declaredInputs.map { input in
                 guard hashedByStage(input) else { return hashed.removeFirst() }
                 guard case let .file(_, path) = input, let hash = result.fileHashes[path] else {
-                    return try hashInputs([input])[0]   // not read by the stage after all
+                    return try hashInputs([input])[0]   // known already, or not read by the stage after all
                 }
                 return HashedInput(label: input.label, hash: hash)
             }

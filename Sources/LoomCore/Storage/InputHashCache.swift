@@ -35,6 +35,14 @@ public final class InputHashCache: @unchecked Sendable {
         return value
     }
 
+    /// The hash of `path` if it was computed while the file was as it is now; nil otherwise.
+    public func knownHash(of path: String) -> String? {
+        guard let stamp = InputHashCache.stamp(path) else { return nil }
+        lock.lock()
+        defer { lock.unlock() }
+        return entries[stamp]
+    }
+
     private static func stamp(_ path: String) -> Stamp? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }

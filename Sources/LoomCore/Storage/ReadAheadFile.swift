@@ -21,7 +21,7 @@ public final class ReadAheadFile: @unchecked Sendable {
 
     private enum Item {
         case block(Block)
-        case end(hash: String, storedBytes: Int)
+        case end(hash: String?, storedBytes: Int)
         case failure(Error)
     }
 
@@ -75,11 +75,12 @@ public final class ReadAheadFile: @unchecked Sendable {
     /// Stored bytes of the file handed to the consumer so far (progress, MB/s).
     public private(set) var bytesRead = 0
     /// SHA-256 of the file's stored bytes, hex, as `ContentHash.file` gives it; set once the
-    /// consumer has taken the last block.
+    /// consumer has taken the last block (when hashing).
     public private(set) var contentHash: String?
 
-    /// Opens `path` (errors such as a missing file are thrown here) and starts reading.
-    public init(path: String, blockSize: Int = 8 << 20, headroom: Int = 256 << 10, depth: Int = 2) throws {
+    /// Opens `path` (errors such as a missing file are thrown here) and starts reading; without
+    /// `hashing`, `contentHash` stays nil.
+    public init(path: String, hashing: Bool = true, blockSize: Int = 8 << 20, headroom: Int = 256 << 10, depth: Int = 2) throws {
         self.path = path
         let handover = SourceHandover(source: try ByteSource(path: path))
         let queue = Queue(depth: max(1, depth))
@@ -87,7 +88,7 @@ public final class ReadAheadFile: @unchecked Sendable {
         Thread {
             let source = handover.source
             var hasher = SHA256()
-            source.storedBytesObserver = { hasher.update(bufferPointer: $0) }
+            if hashing { source.storedBytesObserver = { hasher.update(bufferPointer: $0) } }
             do {
                 while true {
                     var got = 0
@@ -97,7 +98,7 @@ public final class ReadAheadFile: @unchecked Sendable {
                         count = headroom + got
                     }
                     if got == 0 {
-                        _ = queue.put(.end(hash: ContentHash.hex(hasher.finalize()), storedBytes: source.bytesRead))
+                        _ = queue.put(.end(hash: hashing ? ContentHash.hex(hasher.finalize()) : nil, storedBytes: source.bytesRead))
                         return
                     }
                     guard queue.put(.block(Block(storage: storage, start: headroom, storedOffset: source.bytesRead))) else { return }
