@@ -60,7 +60,7 @@ struct CoarseTypeRules: Sendable {
     func matchTitle(_ title: String) -> String? {
         var title = title
         if let type = title.withUTF8({ matchASCIITitle($0) }) { return type }
-        return title.utf8.allSatisfy({ $0 < 0x80 }) ? nil : matchAnyTitle(title)
+        return title.withUTF8(UTF8Validation.isASCII) ? nil : matchAnyTitle(title)
     }
 
     /// The ASCII case on bytes, with `normalise`'s rules: words are runs of letters, digits, '&'

@@ -251,7 +251,9 @@ struct JSONRecordParser {
         return try JSONRecordParser.unescape(contents, offset: start + 1)
     }
 
-    private static func unescape(_ contents: UnsafeBufferPointer<UInt8>, offset: Int) throws(RecordParseError) -> String {
+    /// A string's contents with backslash escapes, decoded and checked as UTF-8 (`offset` places
+    /// errors in the record). Also reads back the co-purchase lists `CatalogWriter` stores.
+    static func unescape(_ contents: UnsafeBufferPointer<UInt8>, offset: Int) throws(RecordParseError) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(contents.count)
         var i = 0

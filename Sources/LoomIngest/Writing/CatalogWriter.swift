@@ -1,3 +1,4 @@
+import CLoomKernels
 import Foundation
 import GRDB
 import LoomCore
@@ -53,7 +54,6 @@ final class CatalogWriter {
 
     /// Every asin given an id, for `finish` to turn away dangling edge targets without a lookup.
     private var known = AsinBloomFilter()
-    private(set) var items = 0
     private(set) var duplicates = 0
     /// Edge targets as listed, per kind, before the dangling filter.
     private var listed: [Int] = Array(repeating: 0, count: CatalogWriter.edgeKinds.count)
@@ -95,19 +95,17 @@ final class CatalogWriter {
     func add(_ item: CatalogItem, source: String, line: Int, inShard: Bool) throws -> Outcome {
         // Inserting first: a new asin (the usual case) then costs one index probe, not two; only
         // a duplicate is looked up.
-        let isNew: Bool
         if wholeCatalog {
             insertNewItem.bind(1, item.asin)
             bindFields(insertNewItem, item, from: 2)
             insertNewItem.bind(10, source)
             insertNewItem.bind(11, Int64(line))
             try insertNewItem.run()
-            isNew = db.changesCount == 1
         } else {
             register.bind(1, item.asin)
             try register.run()
-            isNew = db.changesCount == 1
         }
+        let isNew = db.changesCount == 1
         if isNew { known.insert(item.asin) }
         let id: Int64
         if !isNew {
@@ -120,19 +118,15 @@ final class CatalogWriter {
                 fillItem.bind(9, id)
                 try fillItem.run()
             }
-        } else if wholeCatalog {
-            id = db.lastInsertedRowID
-            items += 1
         } else {
             id = db.lastInsertedRowID
-            if inShard {
+            if !wholeCatalog, inShard {   // a whole run's insert above was the item itself
                 insertItem.bind(1, id)
                 insertItem.bind(2, item.asin)
                 bindFields(insertItem, item, from: 3)
                 insertItem.bind(11, source)
                 insertItem.bind(12, Int64(line))
                 try insertItem.run()
-                items += 1
             }
         }
         if inShard {
@@ -194,53 +188,30 @@ final class CatalogWriter {
         return out
     }
 
-    /// Calls `body` with each string of an array as `jsonArray` writes it, unescaped.
+    /// Calls `body` with each string of an array as `jsonArray` writes it, unescaped: the ends of
+    /// the strings are found as the record parser finds them (`loom_json_string_end`), and the
+    /// rare escaped one is decoded by its `unescape`.
     static func forEachString(inJSONArray text: UnsafeBufferPointer<UInt8>,
                               _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         func malformed() -> LoomError { .internalError("malformed co-purchase list in raw_lists: \(String(decoding: text, as: UTF8.self))") }
-        guard text.count >= 2, text.first == UInt8(ascii: "["), text.last == UInt8(ascii: "]") else { throw malformed() }
+        guard text.count >= 2, let base = text.baseAddress, text.first == UInt8(ascii: "["), text.last == UInt8(ascii: "]") else {
+            throw malformed()
+        }
         var index = 1
         let end = text.count - 1
-        var unescaped: [UInt8] = []
         while index < end {
             guard text[index] == UInt8(ascii: "\"") else { throw malformed() }
-            index += 1
-            let start = index
-            var escaped = false
-            while index < end, text[index] != UInt8(ascii: "\"") {
-                if text[index] == UInt8(ascii: "\\") {
-                    escaped = true
-                    index += 1
-                }
-                index += 1
-            }
-            guard index < end else { throw malformed() }
-            let string = UnsafeBufferPointer(rebasing: text[start..<index])
-            index += 1
-            if escaped {
-                unescaped.removeAll(keepingCapacity: true)
-                var at = string.startIndex
-                while at < string.endIndex {
-                    var byte = string[at]
-                    if byte == UInt8(ascii: "\\") {
-                        at += 1
-                        guard at < string.endIndex else { throw malformed() }
-                        byte = string[at]
-                        if byte == UInt8(ascii: "u") {
-                            // jsonArray writes \u00XX for control characters only.
-                            guard at + 4 < string.endIndex, let code = UInt8(String(decoding: string[(at + 3)...(at + 4)], as: UTF8.self), radix: 16),
-                                  string[at + 1] == UInt8(ascii: "0"), string[at + 2] == UInt8(ascii: "0") else { throw malformed() }
-                            byte = code
-                            at += 4
-                        }
-                    }
-                    unescaped.append(byte)
-                    at += 1
-                }
-                try unescaped.withUnsafeBufferPointer { try body($0) }
-            } else {
+            let start = index + 1
+            let quote = start + loom_json_string_end(base + start, end - start)
+            guard quote < end else { throw malformed() }
+            let string = UnsafeBufferPointer(start: base + start, count: quote - start)
+            if memchr(base + start, Int32(UInt8(ascii: "\\")), string.count) == nil {
                 try body(string)
+            } else {
+                guard var decoded = try? JSONRecordParser.unescape(string, offset: start) else { throw malformed() }
+                try decoded.withUTF8 { try body($0) }
             }
+            index = quote + 1
             if index < end {
                 guard text[index] == UInt8(ascii: ",") else { throw malformed() }
                 index += 1
