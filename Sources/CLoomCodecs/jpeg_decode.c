@@ -77,7 +77,8 @@ static inline uint8_t loom_cmyk_channel(int c, int k) {
 }
 
 loom_decode_status loom_jpeg_decode_rgb8(const uint8_t *data, size_t size, int scale_denom, uint64_t max_pixels,
-                                         int strict, loom_buffer *out, int *width, int *height, int *orientation,
+                                         int strict, loom_region_chooser choose, void *context, loom_region *decoded,
+                                         loom_buffer *out, int *width, int *height, int *orientation,
                                          char message[LOOM_CODEC_MESSAGE_MAX]) {
     struct jpeg_decompress_struct cinfo;
     loom_jpeg_decode_error jerr;
@@ -128,28 +129,48 @@ loom_decode_status loom_jpeg_decode_rgb8(const uint8_t *data, size_t size, int s
     cinfo.scale_denom = (unsigned)(scale_denom == 2 || scale_denom == 4 || scale_denom == 8 ? scale_denom : 1);
     jpeg_start_decompress(&cinfo);
 
-    unsigned w = cinfo.output_width, h = cinfo.output_height;
+    unsigned full_width = cinfo.output_width, full_height = cinfo.output_height;
+    loom_region region = {0, 0, (int)full_width, (int)full_height};
+    if (choose != NULL) {
+        choose(context, (int)full_width, (int)full_height, *orientation, &region);
+        /* Anything outside the image or empty: the whole image. */
+        if (region.x < 0 || region.y < 0 || region.width <= 0 || region.height <= 0 ||
+            (unsigned)region.x + (unsigned)region.width > full_width ||
+            (unsigned)region.y + (unsigned)region.height > full_height) {
+            region = (loom_region){0, 0, (int)full_width, (int)full_height};
+        }
+    }
+    if ((unsigned)region.width < full_width) {
+        /* libjpeg moves the left edge to a whole iMCU column and widens the width to match. */
+        JDIMENSION x = (JDIMENSION)region.x, crop_width = (JDIMENSION)region.width;
+        jpeg_crop_scanline(&cinfo, &x, &crop_width);
+        region.x = (int)x;
+        region.width = (int)cinfo.output_width;
+    }
+    unsigned w = (unsigned)region.width, end_row = (unsigned)(region.y + region.height);
     int components = cinfo.output_components;
-    out->data = malloc((size_t)w * h * 3);
+    size_t bytes = (size_t)w * (size_t)region.height * 3;
+    out->data = malloc(bytes);
     row = malloc((size_t)w * (size_t)components);
     if (out->data == NULL || row == NULL) {
-        snprintf(message, LOOM_CODEC_MESSAGE_MAX, "out of memory for %ux%u pixels", w, h);
+        snprintf(message, LOOM_CODEC_MESSAGE_MAX, "out of memory for %ux%d pixels", w, region.height);
         jpeg_destroy_decompress(&cinfo);
         free(row);
         loom_buffer_free(out);
         return LOOM_DECODE_OUT_OF_MEMORY;
     }
-    out->size = out->capacity = (size_t)w * h * 3;
+    out->size = out->capacity = bytes;
     /* Adobe CMYK is stored inverted; Pillow inverts it back before converting. */
     int inverted = cmyk && cinfo.saw_Adobe_marker;
-    while (cinfo.output_scanline < h) {
+    if (region.y > 0) jpeg_skip_scanlines(&cinfo, (JDIMENSION)region.y);
+    while (cinfo.output_scanline < end_row) {
         unsigned y = cinfo.output_scanline;
-        uint8_t *target = out->data + (size_t)y * w * 3;
+        uint8_t *target = out->data + (size_t)(y - (unsigned)region.y) * w * 3;
         if (components == 3) {
             /* RGB rows land in place, as many per call as the decoder has ready (one at a time
                makes libjpeg copy through its spare row when chroma is subsampled). */
             JSAMPROW rows[16];
-            unsigned count = h - y < 16 ? h - y : 16;
+            unsigned count = end_row - y < 16 ? end_row - y : 16;
             for (unsigned i = 0; i < count; i++) rows[i] = target + (size_t)i * w * 3;
             jpeg_read_scanlines(&cinfo, rows, count);
             continue;
@@ -168,6 +189,8 @@ loom_decode_status loom_jpeg_decode_rgb8(const uint8_t *data, size_t size, int s
             for (unsigned x = 0; x < w; x++) target[3 * x] = target[3 * x + 1] = target[3 * x + 2] = row[x];
         }
     }
+    /* The rows below are still entropy-decoded (and their damage reported), not converted. */
+    if (cinfo.output_scanline < full_height) jpeg_skip_scanlines(&cinfo, full_height - cinfo.output_scanline);
     jpeg_finish_decompress(&cinfo);
     jpeg_destroy_decompress(&cinfo);
     free(row);
@@ -176,7 +199,8 @@ loom_decode_status loom_jpeg_decode_rgb8(const uint8_t *data, size_t size, int s
         loom_buffer_free(out);
         return jerr.premature_end ? LOOM_DECODE_TRUNCATED : LOOM_DECODE_CORRUPT;
     }
-    *width = (int)w;
-    *height = (int)h;
+    *width = (int)full_width;
+    *height = (int)full_height;
+    if (decoded != NULL) *decoded = region;
     return LOOM_DECODE_OK;
 }

@@ -46,7 +46,7 @@ public struct ImageNormalizer: Sendable {
             return try PNGDecoder.withDecodedRGBOnWhite(bytes, maxPixels: maxPixels) { $1 * $2 }
         }
         return try JPEGDecoder.withDecodedRGB(bytes, scaleDenominator: try scaleDenominator(bytes), maxPixels: maxPixels,
-                                              strict: !lenient) { _, width, height, _ in width * height }
+                                              strict: !lenient) { $1.width * $1.height }
     }
 
     /// The largest of 8, 4, 2, 1 whose scaled shorter side still covers `resizeShorter`.
@@ -73,12 +73,24 @@ public struct ImageNormalizer: Sendable {
         guard bytes.count <= maxBytes, bytes.count >= 3, bytes[0] == 0xFF, bytes[1] == 0xD8 else {
             return normalize(try decodeUpright(bytes))
         }
-        // JPEG: stay in RGB (no alpha to composite); resized from the decoder's buffer unless it must turn.
+        // JPEG: stay in RGB (no alpha to composite). An upright image is decoded only where the
+        // resize reads it, and resized from the decoder's buffer; one that must turn is decoded whole.
+        var plan: AntialiasResizer.Plan?
         return try JPEGDecoder.withDecodedRGB(bytes, scaleDenominator: try scaleDenominator(bytes), maxPixels: maxPixels,
-                                              strict: !lenient) { stored, width, height, orientation in
-            guard orientation != 1 else { return resizeAndCrop(stored, width: width, height: height) }
-            let (rgb, uprightWidth, uprightHeight) = RGBAImage.oriented(Array(stored), width: width, height: height, channels: 3,
-                                                                        orientation: orientation)
+                                              strict: !lenient, region: { width, height, orientation in
+            guard orientation == 1 else { return nil }
+            let chosen = resizePlan(width: width, height: height)
+            plan = chosen
+            // One pixel more on each side: libjpeg's smooth chroma upsampling treats the edges of a
+            // cropped row as the image's edges, so the outermost decoded pixels may differ.
+            return (max(0, chosen.columns.lowerBound - 1)..<min(width, chosen.columns.upperBound + 1), chosen.rows)
+        }) { stored, layout in
+            if let plan {
+                return plan.resize(stored, originColumn: layout.columns.lowerBound, originRow: layout.rows.lowerBound,
+                                   rowStride: layout.columns.count * 3)
+            }
+            let (rgb, uprightWidth, uprightHeight) = RGBAImage.oriented(Array(stored), width: layout.width, height: layout.height,
+                                                                        channels: 3, orientation: layout.orientation)
             return rgb.withUnsafeBufferPointer { resizeAndCrop($0, width: uprightWidth, height: uprightHeight) }
         }
     }
@@ -117,12 +129,17 @@ public struct ImageNormalizer: Sendable {
 
     /// Shorter side to `resizeShorter`, then the centred `size × size` window.
     func resizeAndCrop(_ rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int) -> [UInt8] {
+        resizePlan(width: width, height: height).resize(rgb, originColumn: 0, originRow: 0, rowStride: width * 3)
+    }
+
+    /// The resize of a `width × height` image: shorter side to `resizeShorter`, centred `size²` window.
+    func resizePlan(width: Int, height: Int) -> AntialiasResizer.Plan {
         let shorter = min(width, height)
         let targetWidth = max(size, Int((Double(width) * Double(resizeShorter) / Double(shorter)).rounded()))
         let targetHeight = max(size, Int((Double(height) * Double(resizeShorter) / Double(shorter)).rounded()))
         let left = (targetWidth - size) / 2
         let top = (targetHeight - size) / 2
-        return AntialiasResizer.resize(rgb, width: width, height: height, targetWidth: targetWidth,
-                                       targetHeight: targetHeight, cropX: left..<(left + size), cropY: top..<(top + size))
+        return AntialiasResizer.Plan(width: width, height: height, targetWidth: targetWidth, targetHeight: targetHeight,
+                                     cropX: left..<(left + size), cropY: top..<(top + size))
     }
 }

@@ -57,13 +57,27 @@ loom_decode_status loom_png_decode_rgba8(const uint8_t *data, size_t size, uint6
 loom_decode_status loom_png_decode_rgb8_on_white(const uint8_t *data, size_t size, uint64_t max_pixels, loom_buffer *out,
                                                  int *width, int *height, char message[LOOM_CODEC_MESSAGE_MAX]);
 
+/// A rectangle of a decoded image, in its (scaled) stored coordinates.
+typedef struct {
+    int x, y, width, height;
+} loom_region;
+
+/// Called once a JPEG's scaled size and EXIF orientation are known, with `region` set to the whole
+/// image: narrowing it spares the decoder the inverse DCT and colour conversion of the rest.
+typedef void (*loom_region_chooser)(void *context, int width, int height, int orientation, loom_region *region);
+
 /// Decodes a JPEG to RGB8. `scale_denom` (1, 2, 4 or 8) asks libjpeg for DCT-domain scaling;
 /// grayscale is replicated, Adobe CMYK/YCCK converted as Pillow does. `orientation` gets the EXIF
 /// orientation (1-8, 1 when absent or unreadable). With `strict`, libjpeg warnings (corrupt data,
-/// premature end) are errors. Images with more than `max_pixels` full-size pixels are refused
-/// before decoding. On success `out` holds width * height * 3 bytes.
+/// premature end) are errors, wherever in the file they are: rows outside the region are still
+/// entropy-decoded. Images with more than `max_pixels` full-size pixels are refused before
+/// decoding. `width` and `height` get the whole scaled size; `decoded` (when `choose` is not NULL)
+/// the part held in `out`, which may start left of the region asked for (libjpeg crops at whole
+/// iMCU columns). On success `out` holds decoded->width * decoded->height * 3 bytes, rows top to
+/// bottom; without `choose`, width * height * 3.
 loom_decode_status loom_jpeg_decode_rgb8(const uint8_t *data, size_t size, int scale_denom, uint64_t max_pixels,
-                                         int strict, loom_buffer *out, int *width, int *height, int *orientation,
+                                         int strict, loom_region_chooser choose, void *context, loom_region *decoded,
+                                         loom_buffer *out, int *width, int *height, int *orientation,
                                          char message[LOOM_CODEC_MESSAGE_MAX]);
 
 /// The EXIF orientation in an APP1 payload ("Exif\0\0" + TIFF), 1 when absent or malformed.

@@ -1,0 +1,51 @@
+import Foundation
+import LoomCore
+import Testing
+@testable import LoomImages
+
+/// The images stage decodes an upright JPEG only where the resize reads it (libjpeg's crop and
+/// skip): its output must be the whole decode's, byte for byte, and its rejects the same.
+@Suite struct ImageNormalizerTests {
+    /// Every JPEG of the test resources, and photos whose sizes put the crop between iMCU columns.
+    static func jpegs() throws -> [(name: String, bytes: [UInt8])] {
+        let root = PNGDecoderTests.resources
+        let files = (FileManager.default.enumerator(atPath: root.path)?.allObjects as? [String] ?? [])
+            .filter { $0.hasSuffix(".jpg") || $0.hasSuffix(".jpeg") }.sorted()
+        var jpegs = try files.map { ($0, try PNGDecoderTests.bytes($0)) }
+        var random = SeededRandom(seed: 11)
+        for (width, height) in [(1001, 777), (333, 1290), (517, 517), (2050, 260)] {
+            let rgb = (0..<(width * height * 3)).map { index in UInt8(truncatingIfNeeded: index / 7 + Int(random.next() % 16)) }
+            for progressive in [false, true] {
+                jpegs.append(("photo \(width)x\(height)\(progressive ? " progressive" : "")",
+                              try JPEGEncoder.encode(rgb, width: width, height: height, quality: 90, progressive: progressive)))
+            }
+        }
+        return jpegs
+    }
+
+    /// The same file through the whole decode: every pixel decoded, then resized.
+    static func wholeDecode(_ normalizer: ImageNormalizer, _ bytes: [UInt8]) -> Result<[UInt8], ImageError> {
+        Result { () throws(ImageError) in normalizer.normalize(try normalizer.decodeUpright(bytes)) }
+    }
+
+    @Test(arguments: [(256, 224, false), (256, 224, true), (64, 56, false), (520, 500, false), (31, 31, true)])
+    func partialDecodeGivesTheWholeDecodesBytes(resizeShorter: Int, size: Int, lenient: Bool) throws {
+        let normalizer = ImageNormalizer(size: size, resizeShorter: resizeShorter, lenient: lenient)
+        var compared = 0
+        var differing: [String] = []
+        for (name, bytes) in try Self.jpegs() {
+            let partial = Result { () throws(ImageError) in try normalizer.normalize(bytes) }
+            switch (partial, Self.wholeDecode(normalizer, bytes)) {
+            case let (.success(a), .success(b)):
+                compared += 1
+                if a != b { differing.append(name) }
+            case let (.failure(a), .failure(b)):
+                #expect(a.reason == b.reason, "\(name): \(a) against \(b)")
+            case let (a, b):
+                Issue.record("\(name): \(a) against \(b)")
+            }
+        }
+        #expect(compared >= 60)
+        #expect(differing.isEmpty, "\(differing)")
+    }
+}
