@@ -189,8 +189,13 @@ loom_decode_status loom_jpeg_decode_rgb8(const uint8_t *data, size_t size, int s
             for (unsigned x = 0; x < w; x++) target[3 * x] = target[3 * x + 1] = target[3 * x + 2] = row[x];
         }
     }
-    /* The rows below are still entropy-decoded (and their damage reported), not converted. */
-    if (cinfo.output_scanline < full_height) jpeg_skip_scanlines(&cinfo, full_height - cinfo.output_scanline);
+    /* The rows below are entropy-decoded (so their damage is reported) but not converted. Not
+       skipped to the very end: libjpeg would stop reading there and a truncated tail would pass. */
+    if (cinfo.output_scanline + 1 < full_height) jpeg_skip_scanlines(&cinfo, full_height - 1 - cinfo.output_scanline);
+    while (cinfo.output_scanline < full_height) {
+        JSAMPROW rows[1] = {row};
+        jpeg_read_scanlines(&cinfo, rows, 1);
+    }
     jpeg_finish_decompress(&cinfo);
     jpeg_destroy_decompress(&cinfo);
     free(row);

@@ -48,4 +48,34 @@ import Testing
         #expect(compared >= 60)
         #expect(differing.isEmpty, "\(differing)")
     }
+
+    /// Damage in rows the crop leaves out is still found: they are skipped, not left unread.
+    @Test(arguments: [false, true])
+    func aFileCutInTheRowsBelowTheCropIsStillTruncated(progressive: Bool) throws {
+        let (width, height) = (1000, 1000)
+        var random = SeededRandom(seed: 5)
+        let rgb = (0..<(width * height * 3)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+        let bytes = try JPEGEncoder.encode(rgb, width: width, height: height, quality: 90, progressive: progressive)
+        let normalizer = ImageNormalizer()
+        let plan = normalizer.resizePlan(width: 500, height: 500)
+        #expect(plan.rows.upperBound < 480, "the crop must leave rows out for this test")
+        var lenient = normalizer
+        lenient.lenient = true
+        // Noise compresses evenly, so the last 4% of the bytes is the last rows (or last scan).
+        for permille in [960, 980, 995, 999] {
+            let cut = Array(bytes[0..<(bytes.count * permille / 1000)])
+            let outcome = Result { () throws(ImageError) in try normalizer.normalize(cut) }
+            #expect(outcome.failureReason == .truncated, "cut at \(permille)‰")
+            #expect(Self.wholeDecode(normalizer, cut).failureReason == .truncated)
+            #expect(try lenient.normalize(cut) == Self.wholeDecode(lenient, cut).get())
+        }
+    }
+}
+
+extension Result where Failure == ImageError {
+    /// Why it failed; nil when it did not.
+    var failureReason: ImageError.Reason? {
+        if case .failure(let error) = self { return error.reason }
+        return nil
+    }
 }
