@@ -103,7 +103,9 @@ enum AntialiasResizer {
                     func pixel(_ x: Int) -> UnsafeRawPointer { UnsafeRawPointer(row + (Int(starts[x]) &- firstColumn) &* 3) }
                     let columns = pixels.baseAddress! + (firstColumn &- originColumn) &* 3
                     for y in 0..<outHeight {
-                        // Vertical: the first tap sets the row (0 + w·x is w·x), the others add to it.
+                        // Vertical: the first tap sets the row (0 + w·x is w·x), the others add to it;
+                        // each sum is rounded to an 8-bit value as it is stored, as Pillow rounds
+                        // between the passes.
                         let tapWeights = verticalWeights.baseAddress! + y &* vertical.stride
                         let first = columns + (Int(vertical.starts[y]) &- originRow) &* rowStride
                         let tapCount = max(1, Int(vertical.counts[y]))
@@ -117,8 +119,9 @@ enum AntialiasResizer {
                                 low = low + tapWeights[tap] * AntialiasResizer.floats(line)
                                 high = high + tapWeights[tap] * AntialiasResizer.floats(line + 8)
                             }
-                            UnsafeMutableRawPointer(row + index).storeBytes(of: low, as: SIMD8<Float>.self)
-                            UnsafeMutableRawPointer(row + index).storeBytes(of: high, toByteOffset: 32, as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(row + index).storeBytes(of: low.rounded(.toNearestOrAwayFromZero), as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(row + index).storeBytes(of: high.rounded(.toNearestOrAwayFromZero), toByteOffset: 32,
+                                                                            as: SIMD8<Float>.self)
                             index &+= 16
                         }
                         while index &+ 8 <= span {
@@ -126,17 +129,15 @@ enum AntialiasResizer {
                             for tap in 1..<tapCount {
                                 sum = sum + tapWeights[tap] * AntialiasResizer.floats(first + (tap &* rowStride &+ index))
                             }
-                            UnsafeMutableRawPointer(row + index).storeBytes(of: sum, as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(row + index).storeBytes(of: sum.rounded(.toNearestOrAwayFromZero), as: SIMD8<Float>.self)
                             index &+= 8
                         }
                         while index < span {
                             var sum = tapWeights[0] * Float(first[index])
                             for tap in 1..<tapCount { sum += tapWeights[tap] * Float(first[tap &* rowStride &+ index]) }
-                            row[index] = sum
+                            row[index] = sum.rounded()
                             index &+= 1
                         }
-                        // Rounded to 8 bits between the passes, as Pillow does.
-                        for index in 0..<span { row[index] = row[index].rounded() }
                         // Horizontal: each pixel's sums land in `line` as 4 floats (the fourth is
                         // overwritten by the next pixel), then the whole line is rounded to bytes. Four
                         // pixels at a time, over `maxTaps` taps each (the weights past a pixel's own
