@@ -49,6 +49,35 @@ import Testing
         #expect(differing.isEmpty, "\(differing)")
     }
 
+    /// The decoder holds only the region asked for (widened left to an iMCU column at most), and
+    /// those pixels are the whole decode's.
+    @Test func theDecoderHoldsOnlyTheRegionAskedFor() throws {
+        let (width, height) = (1000, 800)
+        let rgb = (0..<(width * height * 3)).map { UInt8(truncatingIfNeeded: $0 / 3 % 251 + $0 % 3 * 40) }
+        let bytes = try JPEGEncoder.encode(rgb, width: width, height: height, quality: 90)
+        let whole = try JPEGDecoder.decodeRGB(bytes, scaleDenominator: 2, maxPixels: 40_000_000)
+        #expect(whole.1 == 500 && whole.2 == 400)
+        var asked: (width: Int, height: Int, orientation: Int)?
+        let (region, matches) = try JPEGDecoder.withDecodedRGB(bytes, scaleDenominator: 2, maxPixels: 40_000_000, strict: true,
+                                                              region: { width, height, orientation in
+            asked = (width, height, orientation)
+            return (101..<397, 50..<300)
+        }) { pixels, layout in
+            let rowBytes = layout.columns.count * 3
+            let matches = layout.rows.allSatisfy { y in
+                let start = (y * 500 + layout.columns.lowerBound) * 3
+                return Array(pixels[((y - layout.rows.lowerBound) * rowBytes)..<((y - layout.rows.lowerBound + 1) * rowBytes)])
+                    == Array(whole.0[start..<(start + rowBytes)])
+            }
+            return (layout, matches && pixels.count == rowBytes * layout.rows.count)
+        }
+        #expect(asked?.width == 500 && asked?.height == 400 && asked?.orientation == 1)
+        #expect(region.width == 500 && region.height == 400)
+        #expect(region.rows == 50..<300)
+        #expect(region.columns.lowerBound <= 101 && region.columns.lowerBound > 101 - 16 && region.columns.upperBound == 397)
+        #expect(matches)
+    }
+
     /// Damage in rows the crop leaves out is still found: they are skipped, not left unread.
     @Test(arguments: [false, true])
     func aFileCutInTheRowsBelowTheCropIsStillTruncated(progressive: Bool) throws {
