@@ -41,16 +41,9 @@ enum AntialiasResizer {
         return kernel
     }
 
-    /// `rgb` (width × height × 3) resized to `targetWidth × targetHeight`, of which the window
-    /// `cropX × cropY` of the resized image is returned, tightly packed.
-    static func resize(_ rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int, targetWidth: Int, targetHeight: Int,
-                       cropX: Range<Int>, cropY: Range<Int>) -> [UInt8] {
-        Plan(width: width, height: height, targetWidth: targetWidth, targetHeight: targetHeight, cropX: cropX, cropY: cropY)
-            .resize(rgb, originColumn: 0, originRow: 0, rowStride: width * 3)
-    }
-
-    /// One resize's kernels, and the source pixels they read: a decoder that is told them can
-    /// leave the rest of the image out.
+    /// One resize: a `width × height` image to `targetWidth × targetHeight`, of which the window
+    /// `cropX × cropY` is computed. It knows its kernels and the source pixels they read, so a
+    /// decoder that is told them can leave the rest of the image out.
     struct Plan {
         let horizontal: Kernel
         let vertical: Kernel

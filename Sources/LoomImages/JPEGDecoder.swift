@@ -68,25 +68,18 @@ public enum JPEGDecoder {
             region!.pointee = loom_region(x: Int32(chosen.columns.lowerBound), y: Int32(chosen.rows.lowerBound),
                                           width: Int32(chosen.columns.count), height: Int32(chosen.rows.count))
         }
+        // A missing chooser asks for nothing narrower: the whole image.
+        var chooser: RegionChooser = region ?? { _, _, _ in nil }
         let status = data.withUnsafeBufferPointer { bytes in
-            guard let region else {
-                return loom_jpeg_decode_rgb8(bytes.baseAddress, bytes.count, Int32(scaleDenominator), maxPixels, strict ? 1 : 0,
-                                             nil, nil, nil, &buffer, &width, &height, &orientation, &message)
-            }
-            return withoutActuallyEscaping(region) { region in
-                var chooser: RegionChooser = region
-                return withUnsafeMutablePointer(to: &chooser) { chooser in
-                    loom_jpeg_decode_rgb8(bytes.baseAddress, bytes.count, Int32(scaleDenominator), maxPixels, strict ? 1 : 0,
-                                          choose, chooser, &decoded, &buffer, &width, &height, &orientation, &message)
-                }
+            withUnsafeMutablePointer(to: &chooser) { chooser in
+                loom_jpeg_decode_rgb8(bytes.baseAddress, bytes.count, Int32(scaleDenominator), maxPixels, strict ? 1 : 0,
+                                      choose, chooser, &decoded, &buffer, &width, &height, &orientation, &message)
             }
         }
         defer { loom_buffer_free(&buffer) }
         guard status == LOOM_DECODE_OK else { throw CodecStatus.error(status, message) }
-        let layout = region == nil
-            ? Layout(width: Int(width), height: Int(height), orientation: Int(orientation), columns: 0..<Int(width), rows: 0..<Int(height))
-            : Layout(width: Int(width), height: Int(height), orientation: Int(orientation),
-                     columns: Int(decoded.x)..<Int(decoded.x + decoded.width), rows: Int(decoded.y)..<Int(decoded.y + decoded.height))
+        let layout = Layout(width: Int(width), height: Int(height), orientation: Int(orientation),
+                            columns: Int(decoded.x)..<Int(decoded.x + decoded.width), rows: Int(decoded.y)..<Int(decoded.y + decoded.height))
         return body(UnsafeBufferPointer(start: buffer.data, count: buffer.size), layout)
     }
 }

@@ -32,8 +32,8 @@ import Testing
         let cropX = ((targetWidth - 224) / 2)..<((targetWidth - 224) / 2 + 224)
         let cropY = ((targetHeight - 224) / 2)..<((targetHeight - 224) / 2 + 224)
         let out = rgb.withUnsafeBufferPointer {
-            AntialiasResizer.resize($0, width: width, height: height, targetWidth: targetWidth, targetHeight: targetHeight,
-                                    cropX: cropX, cropY: cropY)
+            AntialiasResizer.Plan(width: width, height: height, targetWidth: targetWidth, targetHeight: targetHeight,
+                                  cropX: cropX, cropY: cropY).resize($0, originColumn: 0, originRow: 0, rowStride: width * 3)
         }
         let horizontal = AntialiasResizer.kernel(source: width, target: targetWidth, window: cropX)
         let vertical = AntialiasResizer.kernel(source: height, target: targetHeight, window: cropY)

@@ -71,10 +71,10 @@ typedef void (*loom_region_chooser)(void *context, int width, int height, int or
 /// orientation (1-8, 1 when absent or unreadable). With `strict`, libjpeg warnings (corrupt data,
 /// premature end) are errors, wherever in the file they are: rows outside the region are still
 /// entropy-decoded. Images with more than `max_pixels` full-size pixels are refused before
-/// decoding. `width` and `height` get the whole scaled size; `decoded` (when `choose` is not NULL)
-/// the part held in `out`, which may start left of the region asked for (libjpeg crops at whole
-/// iMCU columns). On success `out` holds decoded->width * decoded->height * 3 bytes, rows top to
-/// bottom; without `choose`, width * height * 3.
+/// decoding. `width` and `height` get the whole scaled size; `decoded` (when not NULL) the part
+/// held in `out`: the whole image without `choose`, else the region chosen, which may start left
+/// of it (libjpeg crops at whole iMCU columns). On success `out` holds
+/// decoded->width * decoded->height * 3 bytes, rows top to bottom.
 loom_decode_status loom_jpeg_decode_rgb8(const uint8_t *data, size_t size, int scale_denom, uint64_t max_pixels,
                                          int strict, loom_region_chooser choose, void *context, loom_region *decoded,
                                          loom_buffer *out, int *width, int *height, int *orientation,
