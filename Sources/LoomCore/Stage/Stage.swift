@@ -11,7 +11,7 @@ public protocol Stage: Sendable {
     /// Whether the output is the product, written to the out directory (`out/index.sqlite`),
     /// rather than an intermediate in the work directory. Default: false.
     static var writesProduct: Bool { get }
-    /// Whether `run` reads its `.file` inputs whole and returns their SHA-256 in
+    /// Whether `run` reads its `.file` inputs whole and returns their content hash in
     /// `StageResult.fileHashes`, so the runner does not read them a second time (those whose hash
     /// `context.knownFileHash` gives need not be hashed again). Default: false.
     static var hashesFilesWhileReading: Bool { get }

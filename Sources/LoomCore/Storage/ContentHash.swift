@@ -3,20 +3,21 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
-/// Content hashes that decide whether a stage is fresh. All are SHA-256, hex-encoded.
+/// Content hashes that decide whether a stage is fresh: input files by `FileContentHasher`,
+/// everything else (outputs' content, settings, directory listings) by SHA-256, hex-encoded.
 public enum ContentHash {
     /// The bytes of one file as stored (a .gz is hashed compressed), read in 1 MiB blocks:
     /// constant memory for multi-GB catalogs.
     public static func file(atPath path: String) throws -> String {
         let source = try ByteSource(path: path, decompress: false)
-        var hasher = SHA256()
+        var hasher = FileContentHasher()
         var block: [UInt8] = []
         block.reserveCapacity(1 << 20)
         while try source.read(appendingTo: &block, maximum: 1 << 20) > 0 {
             block.withUnsafeBytes { hasher.update(bufferPointer: $0) }
             block.removeAll(keepingCapacity: true)
         }
-        return hex(hasher.finalize())
+        return hasher.finalize()
     }
 
     /// A directory of many files (an image folder): the sorted list of relative names with sizes

@@ -1,8 +1,7 @@
-import Crypto
 import Foundation
 
 /// Reads a file on a thread of its own, a few blocks ahead of its consumer: read(2), gunzip (for
-/// `.gz`, detected by its magic) and the SHA-256 of the bytes as stored all happen there, so the
+/// `.gz`, detected by its magic) and the content hash of the bytes as stored all happen there, so the
 /// consumer's thread only parses, and a catalog is read from disk once rather than once to parse
 /// and again to hash. At most `depth` blocks wait, so memory stays flat whatever the file size.
 public final class ReadAheadFile: @unchecked Sendable {
@@ -74,7 +73,7 @@ public final class ReadAheadFile: @unchecked Sendable {
     private var finished = false
     /// Stored bytes of the file handed to the consumer so far (progress, MB/s).
     public private(set) var bytesRead = 0
-    /// SHA-256 of the file's stored bytes, hex, as `ContentHash.file` gives it; set once the
+    /// Content hash of the file's stored bytes, as `ContentHash.file` gives it; set once the
     /// consumer has taken the last block (when hashing).
     public private(set) var contentHash: String?
 
@@ -87,7 +86,7 @@ public final class ReadAheadFile: @unchecked Sendable {
         self.queue = queue
         Thread {
             let source = handover.source
-            var hasher = SHA256()
+            var hasher = FileContentHasher()
             if hashing { source.storedBytesObserver = { hasher.update(bufferPointer: $0) } }
             do {
                 while true {
@@ -98,7 +97,7 @@ public final class ReadAheadFile: @unchecked Sendable {
                         count = headroom + got
                     }
                     if got == 0 {
-                        _ = queue.put(.end(hash: hashing ? ContentHash.hex(hasher.finalize()) : nil, storedBytes: source.bytesRead))
+                        _ = queue.put(.end(hash: hashing ? hasher.finalize() : nil, storedBytes: source.bytesRead))
                         return
                     }
                     guard queue.put(.block(Block(storage: storage, start: headroom, storedOffset: source.bytesRead))) else { return }

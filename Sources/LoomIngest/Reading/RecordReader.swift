@@ -37,7 +37,7 @@ struct RecordBatch: Sendable {
 
 /// Streams the records of one catalog file in constant memory: one per line for JSON lines and
 /// 2014 loose lines, one per element when the file is a JSON array (`[{…},\n{…}]`). Reading,
-/// gunzip (detected by the magic bytes) and the file's SHA-256 run ahead on a thread of their
+/// gunzip (detected by the magic bytes) and the file's content hash run ahead on a thread of their
 /// own (`ReadAheadFile`).
 final class RecordReader {
     let path: String
@@ -74,7 +74,7 @@ final class RecordReader {
     /// Compressed or plain bytes read so far, for progress and MB/s.
     var bytesRead: Int { source.bytesRead }
 
-    /// SHA-256 of the file as stored, as `ContentHash.file` gives it (nil when not hashing). Call
+    /// Content hash of the file as stored, as `ContentHash.file` gives it (nil when not hashing). Call
     /// it after the last record: it reads on to the end of the file when the records ended before
     /// (whatever follows a JSON array's closing bracket).
     func contentHash() throws -> String? {
