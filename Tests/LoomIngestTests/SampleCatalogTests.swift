@@ -128,6 +128,26 @@ import Testing
         }
     }
 
+    /// A dump with more bad lines than the reject log buffers (4,096) keeps every one of them; the
+    /// log used to write its full buffer from inside ingest's own write and crash.
+    @Test func thousandsOfBadLinesAreAllRejectedWithoutACrash() throws {
+        let work = TemporaryDirectory()
+        let path = work.file("dirty.jsonl")
+        var lines: [String] = []
+        for index in 0..<10_000 {
+            lines.append(#"{"asin": "B\#(String(format: "%08d", index))", "title": "Item \#(index)"}"#)
+            if index % 2 == 0 { lines.append("{broken \(index)") }
+        }
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        for threads in [1, 2] {
+            let ingest = try IngestFixture(catalog: [path], threads: threads, maxRejectRatio: 1)
+            #expect(try ingest.items().count == 10_000)
+            let rejects = try ingest.rejects()
+            #expect(rejects.count == 5_000 && rejects.allSatisfy { ($0["reason"] as String) == "invalid_json" })
+            #expect(ingest.report.rejects == 5_000)
+        }
+    }
+
     @Test func missingCatalogOrImageFolderIsInputMissing() {
         #expect {
             _ = try IngestFixture(catalog: ["/nonexistent/meta.json"])

@@ -64,18 +64,32 @@ public final class RejectLog: @unchecked Sendable {
 
     public var total: Int { byReason.values.reduce(0, +) }
 
-    /// Writes buffered rejects; called by the stage output before it commits.
+    /// Writes buffered rejects; called by the stage output before it commits, and by `record`
+    /// when the buffer fills, which is usually from inside the stage's own write to the same
+    /// database (ingest stores a batch, and its rejects, in one). A plain `write` there is a
+    /// reentrant access that GRDB stops with a fatal error, as 4,096 rejects in one batch did;
+    /// the reentrant write joins that transaction, or opens one of its own.
     func flush() throws {
         lock.lock()
         let batch = pending
         pending.removeAll(keepingCapacity: true)
         lock.unlock()
         guard !batch.isEmpty else { return }
-        try database.write { db in
-            let statement = try db.makeStatement(
-                sql: "INSERT INTO rejects (stage, source, position, reason, detail) VALUES (?, ?, ?, ?, ?)")
-            for entry in batch {
-                try statement.execute(arguments: [stage, entry.source, entry.position, entry.reason, entry.detail])
+        try database.unsafeReentrantWrite { db in
+            func insert() throws {
+                let statement = try db.cachedStatement(
+                    sql: "INSERT INTO rejects (stage, source, position, reason, detail) VALUES (?, ?, ?, ?, ?)")
+                for entry in batch {
+                    try statement.execute(arguments: [stage, entry.source, entry.position, entry.reason, entry.detail])
+                }
+            }
+            if db.isInsideTransaction {
+                try insert()
+            } else {
+                try db.inTransaction {
+                    try insert()
+                    return .commit
+                }
             }
         }
     }
