@@ -47,20 +47,25 @@ public struct IngestStage: Stage {
             // Under `loom run` the freshness check has hashed the file already.
             let reader = try RecordReader(path: path, hashing: context.knownFileHash(path) == nil)
             var reported = 0
-            let store = { (round: [ParsedBatch]) throws in
-                try output.database.write { _ in
-                    for parsed in round {
-                        for (span, result) in zip(parsed.batch.spans, parsed.results) {
-                            try IngestStage.store(result, position: span, path: path, writer: writer, output: output,
-                                                  shard: context.shard, tally: &tally)
+            // The file is stored in one transaction, not one per 2 MB round: a commit cost about
+            // 0.1 ms, 4 % of ingest's time. (The output has no journal; on an error it is discarded.)
+            try output.database.writeWithoutTransaction { db in
+                try db.inTransaction {
+                    let store = { (round: [ParsedBatch]) throws in
+                        for parsed in round {
+                            for (span, result) in zip(parsed.batch.spans, parsed.results) {
+                                try IngestStage.store(result, position: span, path: path, writer: writer, output: output,
+                                                      shard: context.shard, tally: &tally)
+                            }
                         }
+                        let megabytes = reader.bytesRead >> 20
+                        progress.advance(by: megabytes - reported)
+                        reported = megabytes
                     }
+                    try pipeline(reader: reader, extractor: extractor, threads: context.threads, store: store)
+                    return .commit
                 }
-                let megabytes = reader.bytesRead >> 20
-                progress.advance(by: megabytes - reported)
-                reported = megabytes
             }
-            try pipeline(reader: reader, extractor: extractor, threads: context.threads, store: store)
             tally.bytes += reader.bytesRead
             fileHashes[path] = try reader.contentHash()
         }
