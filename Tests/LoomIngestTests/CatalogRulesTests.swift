@@ -108,6 +108,14 @@ import Testing
         #expect(extractor.price(.string(text)) == expected)
     }
 
+    /// ASCII prices are read on bytes, others by Characters; both readings agree where the text
+    /// allows, and a digit with a combining mark is one Character, not a digit.
+    @Test(arguments: [("Price: 12.5\r\n", 12.5 as Double?), ("€ 7.99", 7.99), ("１２.５ $3", 3), ("3\u{301}4", 4),
+                      ("$", nil), ("n/a", nil)])
+    func readsPricesOnBytesOrCharacters(_ text: String, _ expected: Double?) {
+        #expect(TruncationPropertyTests.extractor.price(.string(text)) == expected)
+    }
+
     @Test func emptyOrNegativePricesAreNull() {
         let extractor = TruncationPropertyTests.extractor
         #expect(extractor.price(.string("")) == nil)
