@@ -23,6 +23,36 @@ import Testing
         #expect(rules.classify(categoryPaths: [path], title: nil) == expected)
     }
 
+    /// The extractor remembers what each spelling of the category fields gave; a record whose
+    /// fields were seen before gets what a fresh extractor gives it, including spellings that
+    /// would run together if the key were the elements joined ("Dresses", "Shoes" against
+    /// "Dresses Shoes"; a nested list against a flat one; a number the paths ignore).
+    @Test func rememberedCategoriesGiveWhatAFreshReadingGives() throws {
+        func strings(_ texts: [String]) -> CatalogValue { .array(texts.map { .string($0) }) }
+        let variants: [[(String, CatalogValue)]] = [
+            [("category", strings(["Clothing, Shoes & Jewelry", "Women", "Dresses", "Shoes"]))],
+            [("category", strings(["Clothing, Shoes & Jewelry", "Women", "Dresses Shoes"]))],
+            [("categories", .array([strings(["Clothing, Shoes & Jewelry", "Women", "Dresses"])]))],
+            [("category", strings(["Clothing, Shoes & Jewelry", "Women", "Dresses"]))],
+            [("category", .array([.string("Clothing, Shoes &amp; Jewelry"), .number(5), .string("Handbags")]))],
+            [("category", .array([.string("Clothing, Shoes &amp; Jewelry"), .string("Handbags")]))],
+            [("main_cat", .string("Shoes"))],
+            [("category", strings([])), ("main_cat", .string("Shoes"))],
+            [("title", .string("Leather Tote Bag"))],
+        ]
+        let shared = TruncationPropertyTests.extractor
+        for _ in 0..<2 {
+            for (index, pairs) in variants.enumerated() {
+                let fresh = RecordExtractor(types: rules, images: try ImageResolver(folders: []))
+                let record = [("asin", CatalogValue.string("B\(index)"))] + pairs
+                #expect(try shared.item(from: record) == (try fresh.item(from: record)), "variant \(index)")
+            }
+        }
+        let split = try RecordExtractor(types: rules, images: try ImageResolver(folders: [])).item(from: [("asin", .string("B")), variants[0][0]])
+        let joined = try RecordExtractor(types: rules, images: try ImageResolver(folders: [])).item(from: [("asin", .string("B")), variants[1][0]])
+        #expect(split.category != joined.category)
+    }
+
     @Test(arguments: [
         ("Floral Shirt Dress for Women", "dress"),
         ("Men's Leather Dress Shoes", "shoes"),

@@ -8,8 +8,6 @@ struct CoarseTypeRules: Sendable {
     private let ignored: Set<String>
     /// Title word → type of the first rule that lists it.
     private let titleTypes: [String: String]
-    /// Category paths repeat across a catalog: remember what each path gave.
-    private let memo = PathMemo()
 
     init(rules: [CoarseTypeRule], ignoredCategories: [String]) {
         self.rules = rules.map { rule in
@@ -24,28 +22,27 @@ struct CoarseTypeRules: Sendable {
     }
 
     func classify(categoryPaths: [[String]], title: String?) -> String {
-        if let type = classify(categoryPaths: categoryPaths) { return type }
+        classify(categoryType: categoryType(of: categoryPaths), title: title)
+    }
+
+    /// The type the category paths give, or else the title's, or "other".
+    func classify(categoryType: String?, title: String?) -> String {
+        if let categoryType { return categoryType }
         if let title, let type = matchTitle(title) { return type }
         return "other"
     }
 
-    private func classify(categoryPaths: [[String]]) -> String? {
-        guard !categoryPaths.isEmpty else { return nil }
-        let key = categoryPaths.map { $0.joined(separator: "\u{1F}") }.joined(separator: "\u{1E}")
-        if let known = memo.lookup(key) { return known.type }
-        var found: String?
-        search: for path in categoryPaths {
+    /// The type of the most specific element, in the first path that has one, that a rule
+    /// names; nil when none does. (Callers remember it per path: paths repeat across a catalog.)
+    func categoryType(of categoryPaths: [[String]]) -> String? {
+        for path in categoryPaths {
             for element in path.reversed() {
                 let normalised = CoarseTypeRules.normalise(element)
                 guard !ignored.contains(normalised) else { continue }
-                if let type = match(element: normalised) {
-                    found = type
-                    break search
-                }
+                if let type = match(element: normalised) { return type }
             }
         }
-        memo.store(key, found)
-        return found
+        return nil
     }
 
     /// A category element matches a rule when the whole element, or one of its words, is a rule
@@ -130,27 +127,5 @@ struct CoarseTypeRules: Sendable {
             }
         }
         return String(out)
-    }
-}
-
-/// A bounded, thread-safe map from category path to the type it gave (nil: no rule matched).
-final class PathMemo: @unchecked Sendable {
-    // @unchecked: `entries` is only touched under `lock`.
-    struct Entry { var type: String? }
-    private var entries: [String: Entry] = [:]
-    private let lock = NSLock()
-    private let limit = 100_000
-
-    func lookup(_ key: String) -> Entry? {
-        lock.lock()
-        defer { lock.unlock() }
-        return entries[key]
-    }
-
-    func store(_ key: String, _ type: String?) {
-        lock.lock()
-        defer { lock.unlock() }
-        if entries.count >= limit { entries.removeAll(keepingCapacity: true) }
-        entries[key] = Entry(type: type)
     }
 }
