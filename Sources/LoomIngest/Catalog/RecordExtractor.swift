@@ -181,15 +181,16 @@ struct RecordExtractor: Sendable {
     }
 
     /// The raw fields `categoryPaths` reads, spelled so that different fields never give the
-    /// same key: every string with its byte count in front, lists in brackets, other values
-    /// (which it ignores) as one mark.
+    /// same key: every string with its byte count in front (eight letters a-p, one per 4 bits),
+    /// lists in brackets, other values (which it ignores) as one mark.
     private func categoryKey(_ fields: Fields) -> String {
         var key: [UInt8] = []
+        key.reserveCapacity(256)
         func add(_ value: CatalogValue?) {
             switch value {
             case .string(let text)?:
-                key.append(contentsOf: String(text.utf8.count).utf8)
-                key.append(UInt8(ascii: ":"))
+                let count = text.utf8.count
+                for shift in stride(from: 28, through: 0, by: -4) { key.append(UInt8(ascii: "a") + UInt8((count >> shift) & 0xF)) }
                 key.append(contentsOf: text.utf8)
             case .array(let values)?:
                 key.append(UInt8(ascii: "["))
@@ -201,7 +202,10 @@ struct RecordExtractor: Sendable {
                 key.append(UInt8(ascii: "?"))
             }
         }
-        for field in [fields.categories, fields.category, fields.mainCategory, fields.mainCategory2023] { add(field) }
+        add(fields.categories)
+        add(fields.category)
+        add(fields.mainCategory)
+        add(fields.mainCategory2023)
         return String(decoding: key, as: UTF8.self)
     }
 
