@@ -5,8 +5,9 @@ struct CatalogItem: Sendable, Equatable {
     var description: String?
     var brand: String?
     var price: Double?
-    /// The category path, most general first (`Clothing, Shoes & Jewelry > Women > …`).
-    var category: [String]
+    /// The best category path, most general first, as stored (`Clothing, Shoes & Jewelry >
+    /// Women > …`); nil when the record has none.
+    var category: String?
     var type: String
     /// The catalog's first image URL, and the file it resolved to (nil when not found).
     var imageURL: String?

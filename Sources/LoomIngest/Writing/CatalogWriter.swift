@@ -149,14 +149,10 @@ final class CatalogWriter {
         statement.bind(first + 1, item.description)
         statement.bind(first + 2, item.brand)
         statement.bind(first + 3, item.price)
-        statement.bind(first + 4, categoryText(item))
+        statement.bind(first + 4, item.category)
         statement.bind(first + 5, item.type)
         statement.bind(first + 6, item.image)
         statement.bind(first + 7, item.imageURL)
-    }
-
-    private func categoryText(_ item: CatalogItem) -> String? {
-        item.category.isEmpty ? nil : item.category.joined(separator: " > ")
     }
 
     /// `["a","b"]` as UTF-8, escaped as JSON requires (built on bytes: lists are long and many).
