@@ -148,6 +148,30 @@ import Testing
         }
     }
 
+    /// The item counts of the report are counted as items are stored; they must be what the
+    /// table holds, whole or sharded, with and without duplicate lines that fill missing fields.
+    @Test func reportedItemCountsAreTheTables() throws {
+        let work = TemporaryDirectory()
+        let duplicates = work.file("duplicates.jsonl")
+        try [#"{"asin": "A1"}"#, #"{"asin": "A2", "title": "Two"}"#, #"{"asin": "A1", "title": "One", "imageURL": ["https://x/I/a1.jpg"]}"#,
+             #"{"asin": "A3", "title": "Three"}"#].joined(separator: "\n").write(toFile: duplicates, atomically: true, encoding: .utf8)
+        let runs = [
+            try IngestFixture(catalog: IngestFixture.sampleCatalog, images: IngestFixture.sampleImages),
+            try IngestFixture(catalog: IngestFixture.sampleCatalog, images: IngestFixture.sampleImages, shard: try Shard(index: 1, count: 3)),
+            try IngestFixture(catalog: [IngestFixture.resource("2018_strict_jsonl/meta_Appliances.sample100.json.gz")]),
+            try IngestFixture(catalog: [duplicates], images: [work.path]),
+        ]
+        for run in runs {
+            let table = try run.read { db in
+                try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, SUM(image IS NULL) AS i, SUM(title IS NULL) AS t FROM items")!
+            }
+            #expect(run.report.counts["items"] == table["n"])
+            #expect(run.report.counts["items_without_image"] == table["i"])
+            #expect(run.report.counts["items_without_title"] == (table["t"] as Int?) ?? 0)
+        }
+        #expect(runs[3].report.counts["items_without_title"] == 0 && runs[3].report.counts["duplicate_lines"] == 1)
+    }
+
     @Test func missingCatalogOrImageFolderIsInputMissing() {
         #expect {
             _ = try IngestFixture(catalog: ["/nonexistent/meta.json"])

@@ -57,6 +57,10 @@ final class CatalogWriter {
     private(set) var duplicates = 0
     /// Edge targets as listed, per kind, before the dangling filter.
     private var listed: [Int] = Array(repeating: 0, count: CatalogWriter.edgeKinds.count)
+    /// Items stored, and those without an image or a title, counted as they are inserted; exact
+    /// unless a duplicate line filled a missing field (then `finish` counts the table).
+    private var stored = (items: 0, withoutImage: 0, withoutTitle: 0)
+    private var filledFromDuplicates = false
 
     init(_ db: Database, wholeCatalog: Bool) throws {
         self.db = db
@@ -117,6 +121,7 @@ final class CatalogWriter {
                 bindFields(fillItem, item, from: 1)
                 fillItem.bind(9, id)
                 try fillItem.run()
+                filledFromDuplicates = true
             }
         } else {
             id = db.lastInsertedRowID
@@ -128,6 +133,11 @@ final class CatalogWriter {
                 insertItem.bind(12, Int64(line))
                 try insertItem.run()
             }
+        }
+        if inShard, isNew {
+            stored.items += 1
+            if item.image == nil { stored.withoutImage += 1 }
+            if item.title == nil { stored.withoutTitle += 1 }
         }
         if inShard {
             insertEdge.bind(1, id)
@@ -242,14 +252,18 @@ final class CatalogWriter {
             counts["edges_\(row["kind"] as String)"] = row["n"]
         }
         for kind in CatalogWriter.edgeKinds where counts["edges_\(kind)"] == nil { counts["edges_\(kind)"] = 0 }
-        // One pass over items for the three counts. The temporary tables go with the connection
-        // when the output is committed; dropping them first only cost time.
-        let row = try Row.fetchOne(db, sql: """
-            SELECT COUNT(*) AS items, SUM(image IS NULL) AS without_image, SUM(title IS NULL) AS without_title FROM items
-            """)
-        counts["items"] = row?["items"] ?? 0
-        counts["items_without_image"] = row?["without_image"] ?? 0
-        counts["items_without_title"] = row?["without_title"] ?? 0
+        // Counted on the way in, unless duplicates filled fields: then one pass over items (it
+        // cost 1.5 % of ingest). The temporary tables go with the connection when the output is
+        // committed; dropping them first only cost time.
+        if filledFromDuplicates {
+            let row = try Row.fetchOne(db, sql: """
+                SELECT COUNT(*) AS items, SUM(image IS NULL) AS without_image, SUM(title IS NULL) AS without_title FROM items
+                """)
+            stored = (row?["items"] ?? 0, row?["without_image"] ?? 0, row?["without_title"] ?? 0)
+        }
+        counts["items"] = stored.items
+        counts["items_without_image"] = stored.withoutImage
+        counts["items_without_title"] = stored.withoutTitle
         return counts
     }
 }
