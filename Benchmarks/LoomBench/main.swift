@@ -13,7 +13,7 @@ let scratch = (NSTemporaryDirectory() as NSString).appendingPathComponent("loom-
 try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: scratch) }
 
-print("Loom \(LoomVersion.current) benchmarks, \(ProcessInfo.processInfo.activeProcessorCount) cores; medians of 5 runs (hash), 7 rounds (images), 5 rounds (ingest 200 MB), 3 runs (sample-data), 1 run (ingest 1 GB)")
+print("Loom \(LoomVersion.current) benchmarks, \(ProcessInfo.processInfo.activeProcessorCount) cores; medians of 5 runs (hash), 7 rounds (images), 7 rounds (ingest 200 MB), 3 runs (sample-data), 1 run (ingest 1 GB)")
 print(String(repeating: "-", count: 110))
 
 // Content hashing: decides freshness, so `loom run` rereads every input file each night.
@@ -35,7 +35,7 @@ row("input file hash (loom128) of a 256 MB file", String(format: "%.0f MB/s", me
 // Ingest: the loom binary built beside this one.
 let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
 let loom = ((me as NSString).deletingLastPathComponent as NSString).appendingPathComponent("loom")
-if wanted("ingest") { try IngestBenchmark.run(scratch: scratch, loom: loom, repeats: 5) }
+if wanted("ingest") { try IngestBenchmark.run(scratch: scratch, loom: loom, repeats: 7) }
 
 // Triplets: a power-law graph of 1M items and 20M edges.
 if wanted("triplets") { try TripletBenchmark.run(scratch: scratch, loom: loom, items: 1_000_000, edges: 20_000_000) }
