@@ -134,34 +134,27 @@ struct RecordExtractor: Sendable {
 
     /// The first run of ASCII digits and dots in `text`, commas inside it dropped. ASCII text is
     /// read byte by byte (a Character there is one byte, or "\r\n", which is no digit either
-    /// way): iterating Characters cost more than the rest of the price.
+    /// way): iterating Characters cost more than the rest of the price. Other text is read by
+    /// Characters, so that a digit with a combining mark is no digit.
     static func priceDigits(_ text: String) -> String {
         var text = text
-        if let digits = text.withUTF8({ bytes -> String? in
-            guard UTF8Validation.isASCII(bytes) else { return nil }
-            var digits: [UInt8] = []
-            var started = false
-            for byte in bytes {
-                if (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || (started && byte == UInt8(ascii: ".")) {
-                    digits.append(byte)
-                    started = true
-                } else if started && byte == UInt8(ascii: ",") {
-                    continue
-                } else if started {
-                    break
-                }
-            }
-            return String(decoding: digits, as: UTF8.self)
-        }) {
-            return digits
-        }
-        var digits = ""
+        let digits = text.withUTF8 { bytes in
+            UTF8Validation.isASCII(bytes) ? numberRun(bytes, ascii: { $0 }) : nil
+        } ?? numberRun(text, ascii: \.asciiValue)
+        return String(decoding: digits, as: UTF8.self)
+    }
+
+    /// The first run of digits and dots among `elements` (a dot only after a digit), skipping
+    /// commas inside it; `ascii` gives an element's ASCII byte, nil when it is not one.
+    private static func numberRun<S: Sequence>(_ elements: S, ascii: (S.Element) -> UInt8?) -> [UInt8] {
+        var digits: [UInt8] = []
         var started = false
-        for character in text {
-            if character.isASCII, character.isNumber || (started && character == ".") {
-                digits.append(character)
+        for element in elements {
+            let byte = ascii(element)
+            if let byte, (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || (started && byte == UInt8(ascii: ".")) {
+                digits.append(byte)
                 started = true
-            } else if started && character == "," {
+            } else if started && byte == UInt8(ascii: ",") {
                 continue
             } else if started {
                 break

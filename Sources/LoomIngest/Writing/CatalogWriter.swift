@@ -134,12 +134,12 @@ final class CatalogWriter {
                 try insertItem.run()
             }
         }
-        if inShard, isNew {
-            stored.items += 1
-            if item.image == nil { stored.withoutImage += 1 }
-            if item.title == nil { stored.withoutTitle += 1 }
-        }
         if inShard {
+            if isNew {
+                stored.items += 1
+                if item.image == nil { stored.withoutImage += 1 }
+                if item.title == nil { stored.withoutTitle += 1 }
+            }
             insertEdge.bind(1, id)
             for (index, targets) in [item.alsoBought, item.boughtTogether, item.alsoViewed].enumerated() where !targets.isEmpty {
                 listed[index] += targets.count
