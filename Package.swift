@@ -32,6 +32,7 @@ let package = Package(
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
 
         // The only place where libjpeg/libpng error exits (setjmp/longjmp) happen. Built for AVX2
         // like the kernels: its per-pixel loops (compositing on white) vectorise only then.
@@ -49,6 +50,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 "CZlib",
+                "CXXHash",
                 "CLoomKernels",
             ]),
         .target(

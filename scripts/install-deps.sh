@@ -3,7 +3,8 @@
 # Runs `apt-get update` at most once, and only when something has to be installed.
 set -euo pipefail
 
-packages=(pkg-config libjpeg62-turbo-dev libpng-dev zlib1g-dev libsqlite3-dev sqlite3)  # sqlite3: the CLI the index tests open it with
+# sqlite3: the CLI the index tests open it with; xxhash: xxhsum, which the tests check input hashes against
+packages=(pkg-config libjpeg62-turbo-dev libpng-dev zlib1g-dev libsqlite3-dev libxxhash-dev sqlite3 xxhash)
 missing=()
 for package in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
@@ -11,7 +12,7 @@ for package in "${packages[@]}"; do
     fi
 done
 
-if [ ${#missing[@]} -eq 0 ] && pkg-config --exists libjpeg libpng zlib sqlite3 2>/dev/null; then
+if [ ${#missing[@]} -eq 0 ] && pkg-config --exists libjpeg libpng zlib sqlite3 libxxhash 2>/dev/null; then
     exit 0
 fi
 if [ ${#missing[@]} -eq 0 ]; then

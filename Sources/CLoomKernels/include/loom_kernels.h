@@ -27,23 +27,4 @@ size_t loom_json_string_end(const uint8_t *text, size_t count);
 /// descriptions are cleaned at catalog scale.
 size_t loom_plain_text_run(const uint8_t *text, size_t count);
 
-/// A 128-bit hash of a file's bytes for change detection (what `meta` records for each input
-/// file), fed in pieces of any size: the same bytes give the same digest however they are split.
-/// Not cryptographic. SHA-256 runs at about 1.3-2 GB/s here and was a third of ingest's CPU
-/// time; this runs at memory speed. Its structure (keyed 32x32-bit products over 64-byte
-/// stripes, a scramble per 1 KiB block) follows XXH3's long-input loop; the constants are Loom's.
-#define LOOM_CONTENT_HASH_LANES 8
-#define LOOM_CONTENT_HASH_BLOCK 1024
-typedef struct {
-    uint64_t lanes[LOOM_CONTENT_HASH_LANES];
-    uint64_t total;
-    size_t pending_count;
-    uint8_t pending[LOOM_CONTENT_HASH_BLOCK];
-} loom_content_hash_state;
-
-void loom_content_hash_init(loom_content_hash_state *state);
-void loom_content_hash_update(loom_content_hash_state *state, const uint8_t *bytes, size_t count);
-/// Writes two 64-bit words, each most significant byte first; leaves `state` as it was.
-void loom_content_hash_final(const loom_content_hash_state *state, uint8_t digest[16]);
-
 #endif

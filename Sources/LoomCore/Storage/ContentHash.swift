@@ -10,7 +10,7 @@ public enum ContentHash {
     /// constant memory for multi-GB catalogs.
     public static func file(atPath path: String) throws -> String {
         let source = try ByteSource(path: path, decompress: false)
-        var hasher = FileContentHasher()
+        let hasher = FileContentHasher()
         var block: [UInt8] = []
         block.reserveCapacity(1 << 20)
         while try source.read(appendingTo: &block, maximum: 1 << 20) > 0 {

@@ -86,7 +86,7 @@ public final class ReadAheadFile: @unchecked Sendable {
         self.queue = queue
         Thread {
             let source = handover.source
-            var hasher = FileContentHasher()
+            let hasher = FileContentHasher()
             if hashing { source.storedBytesObserver = { hasher.update(bufferPointer: $0) } }
             do {
                 while true {
