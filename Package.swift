@@ -64,11 +64,17 @@ let package = Package(
             name: "LoomImages",
             dependencies: ["LoomCore", "CLoomCodecs", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: cpuFlags),
-        // The inference kernels: optimised even in debug builds, so that `swift test` runs the
-        // reference networks in seconds rather than minutes.
+        // The numeric kernels under inference, training and search (SGEMM and packing, aligned
+        // buffers, vector maths, mapped files): optimised even in debug builds, so that `swift test`
+        // runs the reference networks in seconds rather than minutes.
+        .target(
+            name: "LoomKernels",
+            dependencies: ["LoomCore"],
+            swiftSettings: cpuFlags + [.unsafeFlags(["-O"])]),
+        // The networks (MobileNetV2, the text LSTM, LoomNet), optimised in debug builds too.
         .target(
             name: "LoomInference",
-            dependencies: ["LoomCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["LoomCore", "LoomKernels", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: cpuFlags + [.unsafeFlags(["-O"])]),
         .target(
             name: "LoomTriplets",
@@ -86,12 +92,12 @@ let package = Package(
         // The search kernel runs optimised in debug builds too (tests search thousands of vectors).
         .target(
             name: "LoomIndex",
-            dependencies: ["LoomCore", "LoomInference", "CLoomKernels", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["LoomCore", "LoomKernels", "CLoomKernels", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: cpuFlags + [.unsafeFlags(["-O"])]),
         // Training loop, checkpoints and evaluation; the numeric work is in LoomInference.
         .target(
             name: "LoomTrain",
-            dependencies: ["LoomCore", "LoomInference", "LoomEmbed", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["LoomCore", "LoomKernels", "LoomInference", "LoomEmbed", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: cpuFlags + [.unsafeFlags(["-O"])]),
         .target(
             name: "LoomCLI",
@@ -111,7 +117,7 @@ let package = Package(
         .executableTarget(name: "loom-index", dependencies: ["LoomCLI"]),
         .executableTarget(
             name: "loom-bench",
-            dependencies: ["LoomCore", "LoomSampleData", "LoomImages", "LoomText", "LoomInference", "LoomIndex", "LoomTrain",
+            dependencies: ["LoomCore", "LoomSampleData", "LoomImages", "LoomText", "LoomKernels", "LoomInference", "LoomIndex", "LoomTrain",
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/LoomBench",
             swiftSettings: cpuFlags),
@@ -145,12 +151,12 @@ let package = Package(
             resources: [.copy("Resources")]),
         .testTarget(
             name: "LoomInferenceTests",
-            dependencies: ["LoomInference", "LoomImages", "LoomCore", "LoomTestSupport"],
+            dependencies: ["LoomInference", "LoomKernels", "LoomImages", "LoomCore", "LoomTestSupport"],
             resources: [.copy("Resources")],
             swiftSettings: cpuFlags),
         .testTarget(
             name: "LoomTrainTests",
-            dependencies: ["LoomTrain", "LoomEmbed", "LoomInference", "LoomImages", "LoomIngest", "LoomText", "LoomTriplets", "LoomCore",
+            dependencies: ["LoomTrain", "LoomEmbed", "LoomInference", "LoomKernels", "LoomImages", "LoomIngest", "LoomText", "LoomTriplets", "LoomCore",
                            "LoomTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: cpuFlags),
         .testTarget(
@@ -159,7 +165,7 @@ let package = Package(
                            .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "LoomIndexTests",
-            dependencies: ["LoomIndex", "LoomInference", "LoomEmbed", "LoomIngest", "LoomImages", "LoomText", "LoomCore", "LoomTestSupport",
+            dependencies: ["LoomIndex", "LoomKernels", "LoomInference", "LoomEmbed", "LoomIngest", "LoomImages", "LoomText", "LoomCore", "LoomTestSupport",
                            .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: cpuFlags),
         .testTarget(

@@ -1,6 +1,7 @@
 import Foundation
 import LoomCore
 import LoomInference
+import LoomKernels
 
 /// SGEMM and network throughput beside the reference figures of issue #8 (OpenBLAS,
 /// onnxruntime, PyTorch measured on this machine).

@@ -1,5 +1,6 @@
 import Foundation
 import LoomCore
+import LoomKernels
 import LoomSampleData
 
 // make bench: throughput of Loom's own pieces, beside the peer tool measured in the same run.

@@ -1,6 +1,7 @@
 import Foundation
 import LoomCore
 import LoomInference
+import LoomKernels
 
 /// The training loop: epochs of shuffled training positives (each with its negatives, so a
 /// batch embeds each anchor and positive once for all of its triplets), one Adam step per batch,

@@ -1,5 +1,6 @@
 import LoomCore
 import LoomInference
+import LoomKernels
 import Testing
 @testable import LoomIndex
 

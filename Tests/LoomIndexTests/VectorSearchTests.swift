@@ -1,6 +1,7 @@
 import Foundation
 import LoomCore
 import LoomInference
+import LoomKernels
 import Testing
 @testable import LoomIndex
 

@@ -1,6 +1,7 @@
 import Foundation
 import LoomCore
 @testable import LoomInference
+import LoomKernels
 import Testing
 
 /// Each kernel against a plain triple-loop reference in Double, on shapes that are not multiples

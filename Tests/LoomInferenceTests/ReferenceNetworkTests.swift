@@ -1,5 +1,6 @@
 import Foundation
 import LoomInference
+import LoomKernels
 import LoomTestSupport
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import LoomCore
 import LoomInference
+import LoomKernels
 import LoomTestSupport
 import Testing
 

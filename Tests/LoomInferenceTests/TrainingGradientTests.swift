@@ -1,5 +1,6 @@
 import Foundation
 import LoomCore
+import LoomKernels
 import Testing
 @testable import LoomInference
 

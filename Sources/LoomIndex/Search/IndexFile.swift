@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import LoomCore
-import LoomInference
+import LoomKernels
 
 /// An `index.sqlite` opened for queries: its vectors in a `VectorMatrix` and what is needed to
 /// print an answer. Anything that is not a complete index is refused with the file's name.

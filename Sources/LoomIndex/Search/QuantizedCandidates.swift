@@ -1,4 +1,4 @@
-import LoomInference
+import LoomKernels
 
 /// One query's way through the 8-bit pass (`VectorSearch.scanQuantized`): the k best lower ends
 /// of the rows seen so far (their worst is the bar) and the rows whose upper end reached the bar

@@ -1,6 +1,6 @@
 import Foundation
 import LoomCore
-import LoomInference
+import LoomKernels
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,7 +23,7 @@ enum VectorCache {
         let floatCount = PackedMatrix.storageCount(depth: dim, columns: count)
         let pairs = (dim + 1) / 2, codeCount = (count + 7) / 8 * pairs * 16
         let expected = headerBytes + floatCount * 4 + codeCount + 3 * count * 4
-        guard let file = MappedFile(path: path(forIndex: index)), file.length == expected else { return nil }
+        guard let file = try? MappedFile(path: path(forIndex: index)), file.length == expected else { return nil }
         guard header(dim: dim, count: count, contentHash: contentHash) == Array(UnsafeRawBufferPointer(start: file.base, count: headerBytes)) else {
             return nil
         }
@@ -66,24 +66,4 @@ enum VectorCache {
         bytes += [UInt8](repeating: 0, count: headerBytes - bytes.count)
         return bytes
     }
-}
-
-/// A whole file mapped read-only; unmapped when the last buffer borrowing it goes away.
-final class MappedFile: @unchecked Sendable {
-    // @unchecked: the mapping is read-only and immutable.
-    let base: UnsafeRawPointer
-    let length: Int
-
-    init?(path: String) {
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0, info.st_size > 0 else { return nil }
-        length = Int(info.st_size)
-        guard let mapped = mmap(nil, length, PROT_READ, MAP_PRIVATE, descriptor, 0), mapped != MAP_FAILED else { return nil }
-        base = UnsafeRawPointer(mapped)
-    }
-
-    deinit { munmap(UnsafeMutableRawPointer(mutating: base), length) }
 }

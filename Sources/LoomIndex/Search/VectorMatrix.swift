@@ -1,4 +1,4 @@
-import LoomInference
+import LoomKernels
 
 /// The index's vectors in memory, packed once for the matrix-product kernel (vectors as the
 /// columns of a dim × count matrix), with each row's item id and coarse type code.

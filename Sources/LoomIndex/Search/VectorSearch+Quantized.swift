@@ -1,4 +1,4 @@
-import LoomInference
+import LoomKernels
 
 extension VectorSearch {
     /// Exact top-k from the 8-bit codes first, one query at a time. A query alone reads the whole

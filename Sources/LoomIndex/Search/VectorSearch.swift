@@ -1,5 +1,5 @@
 import LoomCore
-import LoomInference
+import LoomKernels
 
 /// Which rows a query may return.
 public struct SearchFilter: Sendable {

@@ -1,3 +1,4 @@
+import LoomKernels
 /// 3×3 depthwise convolution, padding 1, stride 1 or 2, on NHWC activations, with the (folded)
 /// bias and the activation applied before the store.
 ///

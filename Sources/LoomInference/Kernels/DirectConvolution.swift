@@ -1,3 +1,4 @@
+import LoomKernels
 /// A full 3×3 convolution, padding 1, on NHWC activations with few input channels (the
 /// network's first layer: RGB → 32). Direct rather than im2col + GEMM: with 3 input channels a
 /// GEMM would have a depth of 27.

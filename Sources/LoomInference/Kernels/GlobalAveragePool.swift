@@ -1,3 +1,4 @@
+import LoomKernels
 /// The mean of each channel over all pixels of an NHWC activation, summed pixel by pixel in
 /// order (eight channels per vector).
 enum GlobalAveragePool {

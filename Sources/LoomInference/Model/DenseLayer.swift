@@ -1,3 +1,4 @@
+import LoomKernels
 /// A linear map with bias, stored as PyTorch stores it ([out, in]) and packed for SGEMM at load:
 /// both `nn.Linear` and a 1×1 convolution over NHWC pixels (each pixel is a row).
 public struct DenseLayer: Sendable {

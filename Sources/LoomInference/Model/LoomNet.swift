@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import LoomCore
+import LoomKernels
 
 /// LoomNet v1: MobileNetV2 → pooled 1280 → `visual.proj` (256); token ids → `text.embedding` →
 /// LSTM → last token → `text.proj` (256); concat → `fusion.0` → ReLU → `fusion.2` → L2 normalise.

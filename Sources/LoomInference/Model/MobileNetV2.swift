@@ -1,3 +1,4 @@
+import LoomKernels
 /// torchvision's MobileNetV2 (width 1.0) in eval mode, computed on NHWC activations: the stem
 /// 3×3 convolution, 17 inverted residual blocks, the 1×1 head to 1280 channels, global average
 /// pooling and, when the file has it, the ImageNet classifier. Batch norms are folded at load.

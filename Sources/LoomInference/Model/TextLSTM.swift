@@ -1,3 +1,4 @@
+import LoomKernels
 /// The text tower's recurrent part: a stack of PyTorch LSTM layers (gate order i, f, g, o; both
 /// biases) run over a batch of token sequences of different lengths, returning the top layer's
 /// hidden state at each sequence's last token.

@@ -1,8 +1,6 @@
 import Foundation
 import LoomCore
-#if canImport(Glibc)
-import Glibc
-#endif
+import LoomKernels
 
 /// A memory-mapped safetensors file: an 8-byte little-endian header length, a JSON header
 /// (`name → {dtype, shape, data_offsets}` plus an optional `__metadata__`), then the tensor data.
@@ -18,40 +16,24 @@ public final class SafetensorsFile: @unchecked Sendable {
         public var count: Int { shape.reduce(1, *) }
     }
 
-    public let path: String
+    public var path: String { file.path }
     public let metadata: [String: String]
     public let entries: [String: Entry]
-    private let mapping: UnsafeRawPointer
-    private let mappedLength: Int
+    private let file: MappedFile
+    private var mapping: UnsafeRawPointer { file.base }
     private let dataStart: Int
 
     public init(path: String) throws {
-        self.path = path
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else {
-            throw LoomError.inputMissing(path: path, reason: String(cString: strerror(errno)))
-        }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            throw LoomError.inputMissing(path: path, reason: String(cString: strerror(errno)))
-        }
-        let length = Int(info.st_size)
-        guard length >= 8 else { throw LoomError.badInput(path: path, position: nil, reason: "\(length) bytes: too short for a safetensors header") }
-        guard let mapped = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
-            throw LoomError.inputMissing(path: path, reason: "mmap failed: \(String(cString: strerror(errno)))")
-        }
-        mapping = UnsafeRawPointer(mapped)
-        mappedLength = length
         do {
-            (metadata, entries, dataStart) = try Self.parseHeader(mapping, length: length, path: path)
-        } catch {
-            munmap(mapped, length)
-            throw error
+            file = try MappedFile(path: path)
+        } catch LoomError.badInput {
+            throw LoomError.badInput(path: path, position: nil, reason: "0 bytes: too short for a safetensors header")
         }
+        guard file.length >= 8 else {
+            throw LoomError.badInput(path: path, position: nil, reason: "\(file.length) bytes: too short for a safetensors header")
+        }
+        (metadata, entries, dataStart) = try Self.parseHeader(file.base, length: file.length, path: path)
     }
-
-    deinit { munmap(UnsafeMutableRawPointer(mutating: mapping), mappedLength) }
 
     private static func parseHeader(_ base: UnsafeRawPointer, length: Int, path: String) throws
         -> ([String: String], [String: Entry], Int)

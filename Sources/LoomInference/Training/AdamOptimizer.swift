@@ -1,4 +1,5 @@
 import Foundation
+import LoomKernels
 
 /// Adam (Kingma & Ba; PyTorch's defaults β = 0.9, 0.999, ε = 1e-8, no weight decay) with
 /// clipping of the global gradient norm. The embedding table's gradient is sparse: only rows

@@ -1,4 +1,5 @@
 import LoomCore
+import LoomKernels
 
 /// Inverted dropout for training: each value is kept with probability 1 − rate and scaled by
 /// 1 / (1 − rate), or zeroed. Masks are drawn from a generator keyed by the step and the layer,

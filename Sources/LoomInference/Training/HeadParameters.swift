@@ -1,4 +1,5 @@
 import LoomCore
+import LoomKernels
 
 /// LoomNet's trainable tensors (`visual.proj`, `text.*`, `fusion.*`), each with a gradient of
 /// the same shape, in a fixed order (so sums over them — the clipping norm — are always the

@@ -1,4 +1,5 @@
 import Dispatch
+import LoomKernels
 
 /// The LSTM stack's training passes: a forward pass that keeps what backpropagation through
 /// time needs (each layer's input, activated gates, cells and outputs), and the backward pass

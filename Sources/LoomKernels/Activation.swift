@@ -8,7 +8,7 @@ public enum Activation: Sendable, Equatable {
     // Transparent: with @inline(__always) alone the SGEMM epilogue still called this once per
     // vector (halving each SIMD8 across the call); inlined, the clamps become vmaxps/vminps.
     @_transparent
-    func apply(_ value: SIMD8<Float>) -> SIMD8<Float> {
+    public func apply(_ value: SIMD8<Float>) -> SIMD8<Float> {
         switch self {
         case .none: return value
         // Compare-and-select (the stdlib's generic pointwiseMax/Min stay out-of-line calls).
@@ -22,8 +22,8 @@ public enum Activation: Sendable, Equatable {
         }
     }
 
-    @inline(__always)
-    func apply(_ value: Float) -> Float {
+    @inlinable @inline(__always)
+    public func apply(_ value: Float) -> Float {
         switch self {
         case .none: return value
         case .relu: return max(value, 0)
@@ -33,7 +33,8 @@ public enum Activation: Sendable, Equatable {
 
     /// The activation as a clamp to [lower, upper] (−∞/+∞ where it has no bound): loops load
     /// the bounds once and clamp without a branch on the kind per vector.
-    var bounds: Bounds {
+    @inlinable
+    public var bounds: Bounds {
         switch self {
         case .none: Bounds(lower: SIMD8(repeating: -.infinity), upper: SIMD8(repeating: .infinity))
         case .relu: Bounds(lower: SIMD8(), upper: SIMD8(repeating: .infinity))
@@ -41,13 +42,19 @@ public enum Activation: Sendable, Equatable {
         }
     }
 
-    struct Bounds {
-        let lower: SIMD8<Float>
-        let upper: SIMD8<Float>
+    public struct Bounds {
+        public let lower: SIMD8<Float>
+        public let upper: SIMD8<Float>
+
+        @inlinable
+        public init(lower: SIMD8<Float>, upper: SIMD8<Float>) {
+            self.lower = lower
+            self.upper = upper
+        }
 
         /// The same values as `Activation.apply` (a NaN stays NaN).
         @_transparent
-        func apply(_ value: SIMD8<Float>) -> SIMD8<Float> {
+        public func apply(_ value: SIMD8<Float>) -> SIMD8<Float> {
             let raised = value.replacing(with: lower, where: value .< lower)
             return raised.replacing(with: upper, where: raised .> upper)
         }

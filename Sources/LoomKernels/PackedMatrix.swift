@@ -9,7 +9,7 @@ public struct PackedMatrix: Sendable {
     public let paddedColumns: Int
     /// Rows of B per depth block (the last block may be shorter).
     public let blockDepth: Int
-    let storage: FloatBuffer
+    public let storage: FloatBuffer
 
     /// Packs B given as `depth` rows of `columns` floats (row stride `ldb`).
     public init(depth: Int, columns: Int, rowMajor b: UnsafePointer<Float>, ldb: Int) {
@@ -19,7 +19,7 @@ public struct PackedMatrix: Sendable {
 
     /// Packs into `storage` (at least `storageCount` floats, contents ignored): training packs
     /// activations of thousands of rows every step and reuses the memory.
-    init(depth: Int, columns: Int, rowMajor b: UnsafePointer<Float>, ldb: Int, storage: FloatBuffer) {
+    public init(depth: Int, columns: Int, rowMajor b: UnsafePointer<Float>, ldb: Int, storage: FloatBuffer) {
         self.init(depth: depth, columns: columns, packed: storage)
         // Strip rows are 16 contiguous floats of a source row, copied as runs; the padding
         // lanes of a last, partial strip are zeroed.
@@ -47,7 +47,7 @@ public struct PackedMatrix: Sendable {
     }
 
     /// Packs Bᵀ into `storage` (at least `storageCount` floats; zeroed here where padding).
-    init(depth: Int, columns: Int, transposing w: UnsafePointer<Float>, ldw: Int, storage: FloatBuffer) {
+    public init(depth: Int, columns: Int, transposing w: UnsafePointer<Float>, ldw: Int, storage: FloatBuffer) {
         self.init(depth: depth, columns: columns, packed: storage)
         if columns % 16 != 0 { storage.pointer.initialize(repeating: 0, count: Self.storageCount(depth: depth, columns: columns)) }
         // Column by column: each source row is read once, front to back (large B, such as a
@@ -101,11 +101,11 @@ public struct PackedMatrix: Sendable {
     }
 
     @inline(__always)
-    func blockOffset(k0: Int) -> Int { k0 * paddedColumns }
+    public func blockOffset(k0: Int) -> Int { k0 * paddedColumns }
 
     /// The strip of 16 columns starting at column `strip * 16` in the depth block at `k0`.
     @inline(__always)
-    func strip(k0: Int, blockDepth: Int, strip: Int) -> UnsafePointer<Float> {
+    public func strip(k0: Int, blockDepth: Int, strip: Int) -> UnsafePointer<Float> {
         UnsafePointer(storage.pointer + blockOffset(k0: k0) + strip * blockDepth * 16)
     }
 }

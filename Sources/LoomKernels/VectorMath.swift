@@ -1,10 +1,10 @@
 /// Vectorised elementwise functions for the LSTM gates and the embedding's normalisation.
 /// Same inputs, same bits: nothing here depends on the thread count or the libm in use.
-enum VectorMath {
+public enum VectorMath {
     /// e^x, ≈ 1 ulp: x = n·ln2 + r with |r| ≤ ln2/2, a degree-6 polynomial for e^r, 2^n by
     /// building the exponent bits.
-    @inline(__always)
-    static func exp(_ value: SIMD8<Float>) -> SIMD8<Float> {
+    @inlinable @inline(__always)
+    public static func exp(_ value: SIMD8<Float>) -> SIMD8<Float> {
         // Clamp with compare-and-blend (the stdlib's clamped/pointwiseMin stay calls).
         var x = value.replacing(with: -87, where: value .< -87)
         x.replace(with: 88, where: x .> 88)
@@ -24,20 +24,20 @@ enum VectorMath {
         return p * unsafeBitCast((shifted &+ 127) &<< 23, to: SIMD8<Float>.self)
     }
 
-    @inline(__always)
-    static func sigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    @inlinable @inline(__always)
+    public static func sigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> {
         1 / (1 + exp(-x))
     }
 
     /// tanh(x) = 1 − 2 / (e^{2x} + 1): exact at 0, saturates cleanly at ±1.
-    @inline(__always)
-    static func tanh(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    @inlinable @inline(__always)
+    public static func tanh(_ x: SIMD8<Float>) -> SIMD8<Float> {
         1 - 2 / (exp(x + x) + 1)
     }
 
     /// Scales `count` floats to unit L2 norm (left as they are when all zero). Summed in a fixed
     /// order: eight lanes, then the lanes left to right.
-    static func normalise(_ values: UnsafeMutablePointer<Float>, count: Int) {
+    public static func normalise(_ values: UnsafeMutablePointer<Float>, count: Int) {
         var sum = SIMD8<Float>()
         var index = 0
         while index + 8 <= count {

@@ -1,0 +1,34 @@
+import Foundation
+import LoomCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A whole file mapped read-only (model weights, a search index's packed vectors): its bytes are
+/// paged in on use instead of copied, and shared between processes that map the same file.
+/// Unmapped when the last owner (this object, or a `FloatBuffer` borrowing it) goes away.
+public final class MappedFile: @unchecked Sendable {
+    // @unchecked: the mapping is read-only and never changes after init.
+    public let path: String
+    public let base: UnsafeRawPointer
+    public let length: Int
+
+    /// Maps the file at `path`; a missing or unreadable file is `inputMissing`, an empty one
+    /// (nothing to map) `badInput`.
+    public init(path: String) throws {
+        self.path = path
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { throw LoomError.inputMissing(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw LoomError.inputMissing(path: path, reason: String(cString: strerror(errno))) }
+        guard info.st_size > 0 else { throw LoomError.badInput(path: path, position: nil, reason: "0 bytes: an empty file") }
+        length = Int(info.st_size)
+        guard let mapped = mmap(nil, length, PROT_READ, MAP_PRIVATE, descriptor, 0), mapped != MAP_FAILED else {
+            throw LoomError.inputMissing(path: path, reason: "mmap failed: \(String(cString: strerror(errno)))")
+        }
+        base = UnsafeRawPointer(mapped)
+    }
+
+    deinit { munmap(UnsafeMutableRawPointer(mutating: base), length) }
+}
