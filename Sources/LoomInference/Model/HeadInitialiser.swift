@@ -1,7 +1,7 @@
 import Foundation
 import LoomCore
 
-/// LoomNet's trainable heads (`visual.proj`, `text.*`, `fusion.*`, as `HeadParameters.shapes`
+/// LoomNet's trainable heads (`visual.proj`, `text.*`, `fusion.*`, as `LoomNetConfig.headTensorShapes`
 /// lists them) initialised as PyTorch's defaults do — Linear: weight and bias uniform in
 /// ±1/√fan_in; LSTM: every tensor uniform in ±1/√hidden; Embedding: standard normal with the
 /// padding row zero — drawn from a generator keyed by the tensor's name, so a seed always gives
@@ -9,7 +9,7 @@ import LoomCore
 public enum HeadInitialiser {
     public static func heads(_ config: LoomNetConfig, seed: UInt64) -> [SafetensorsWriter.Tensor] {
         let text = config.text
-        let shapes = HeadParameters.shapes(config)
+        let shapes = config.headTensorShapes
         let fanIn = Dictionary(uniqueKeysWithValues: shapes.filter { $0.0.hasSuffix(".weight") }.map { ($0.0, $0.1.last!) })
         return shapes.map { name, shape in
             var random = SeededRandom(seed: seed, key: name)

@@ -84,4 +84,28 @@ public struct LoomNetConfig: Codable, Sendable, Equatable {
         }
         guard fusionHidden > 0, embeddingDim > 0 else { throw bad("fusion_hidden/embedding_dim", "must be positive") }
     }
+
+    /// Names and shapes of the heads, in the order the network uses them.
+    public var headTensorShapes: [(String, [Int])] {
+        let text = self.text, dim = embeddingDim
+        var shapes: [(String, [Int])] = [
+            ("visual.proj.weight", [dim, visual.features]), ("visual.proj.bias", [dim]),
+            ("text.embedding.weight", [text.vocabSize, text.embeddingDim]),
+        ]
+        for layer in 0..<text.lstmLayers {
+            let inputs = layer == 0 ? text.embeddingDim : text.lstmHidden
+            shapes += [
+                ("text.lstm.weight_ih_l\(layer)", [4 * text.lstmHidden, inputs]),
+                ("text.lstm.weight_hh_l\(layer)", [4 * text.lstmHidden, text.lstmHidden]),
+                ("text.lstm.bias_ih_l\(layer)", [4 * text.lstmHidden]),
+                ("text.lstm.bias_hh_l\(layer)", [4 * text.lstmHidden]),
+            ]
+        }
+        shapes += [
+            ("text.proj.weight", [dim, text.lstmHidden]), ("text.proj.bias", [dim]),
+            ("fusion.0.weight", [fusionHidden, 2 * dim]), ("fusion.0.bias", [fusionHidden]),
+            ("fusion.2.weight", [dim, fusionHidden]), ("fusion.2.bias", [dim]),
+        ]
+        return shapes
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LoomInference
 import LoomKernels
 
 /// Adam (Kingma & Ba; PyTorch's defaults β = 0.9, 0.999, ε = 1e-8, no weight decay) with

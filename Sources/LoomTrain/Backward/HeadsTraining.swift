@@ -1,3 +1,4 @@
+import LoomInference
 import LoomKernels
 /// LoomNet's heads as a trainable network over cached visual features: forward passes that keep
 /// their activations, and the backward pass from dL/d(embedding) to every head gradient.

@@ -3,6 +3,7 @@ import LoomCore
 import LoomKernels
 import Testing
 @testable import LoomInference
+@testable import LoomTrain
 
 /// The training backward passes against central finite differences of an independent, naive
 /// float64 forward pass (the same network written as plain loops in Double).

@@ -1,4 +1,5 @@
 import Dispatch
+import LoomInference
 import LoomKernels
 
 /// The LSTM stack's training passes: a forward pass that keeps what backpropagation through

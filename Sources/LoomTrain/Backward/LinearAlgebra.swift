@@ -1,3 +1,4 @@
+import LoomInference
 import LoomKernels
 /// The matrix products of a linear layer's forward and backward passes, on the packed SGEMM:
 /// Y = X·Wᵀ + b; dX = dY·W; dW = dYᵀ·X; db = Σ dY. Weights change every step, so they are

@@ -1,4 +1,5 @@
 import LoomCore
+import LoomInference
 import LoomKernels
 
 /// LoomNet's trainable tensors (`visual.proj`, `text.*`, `fusion.*`), each with a gradient of
@@ -33,34 +34,10 @@ public final class HeadParameters: @unchecked Sendable {
     /// Reads the head tensors from `source` (a trained model, or `HeadInitialiser`'s set).
     public init(config: LoomNetConfig, source: any TensorSource) throws {
         self.config = config
-        tensors = try Self.shapes(config).map { name, shape in
+        tensors = try config.headTensorShapes.map { name, shape in
             Tensor(name: name, shape: shape, values: try source.floats(name, shape: shape))
         }
         byName = Dictionary(uniqueKeysWithValues: tensors.map { ($0.name, $0) })
-    }
-
-    /// Names and shapes of the heads, in the order the network uses them.
-    public static func shapes(_ config: LoomNetConfig) -> [(String, [Int])] {
-        let text = config.text, dim = config.embeddingDim
-        var shapes: [(String, [Int])] = [
-            ("visual.proj.weight", [dim, config.visual.features]), ("visual.proj.bias", [dim]),
-            ("text.embedding.weight", [text.vocabSize, text.embeddingDim]),
-        ]
-        for layer in 0..<text.lstmLayers {
-            let inputs = layer == 0 ? text.embeddingDim : text.lstmHidden
-            shapes += [
-                ("text.lstm.weight_ih_l\(layer)", [4 * text.lstmHidden, inputs]),
-                ("text.lstm.weight_hh_l\(layer)", [4 * text.lstmHidden, text.lstmHidden]),
-                ("text.lstm.bias_ih_l\(layer)", [4 * text.lstmHidden]),
-                ("text.lstm.bias_hh_l\(layer)", [4 * text.lstmHidden]),
-            ]
-        }
-        shapes += [
-            ("text.proj.weight", [dim, text.lstmHidden]), ("text.proj.bias", [dim]),
-            ("fusion.0.weight", [config.fusionHidden, 2 * dim]), ("fusion.0.bias", [config.fusionHidden]),
-            ("fusion.2.weight", [dim, config.fusionHidden]), ("fusion.2.bias", [dim]),
-        ]
-        return shapes
     }
 
     public subscript(name: String) -> Tensor {

@@ -1,4 +1,5 @@
 import LoomCore
+import LoomInference
 import LoomKernels
 
 /// Inverted dropout for training: each value is kept with probability 1 − rate and scaled by

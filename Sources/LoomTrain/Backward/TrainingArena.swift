@@ -1,3 +1,4 @@
+import LoomInference
 import LoomKernels
 /// Reusable float buffers for the training passes. A step allocates the same buffers as the
 /// step before (tens of megabytes of gates and packed activations); taking them from here
