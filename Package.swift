@@ -55,14 +55,24 @@ let package = Package(
             ]),
         .target(
             name: "LoomSampleData",
-            dependencies: ["LoomCore", "LoomImages", "CLoomCodecs", "CZlib"],
+            dependencies: ["LoomCore", "LoomImaging", "CLoomCodecs", "CZlib"],
             swiftSettings: cpuFlags),
         .target(
             name: "LoomIngest",
             dependencies: ["LoomCore", "CLoomKernels", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Image decoding and normalisation (libjpeg-turbo, libpng, EXIF orientation, the resize):
+        // the images stage, query-time embedding and the sample generator use it.
+        .target(
+            name: "LoomImaging",
+            dependencies: ["LoomCore", "CLoomCodecs"],
+            swiftSettings: cpuFlags),
+        // BERT WordPiece and the word-level vocabulary: the text stage and query-time embedding.
+        .target(
+            name: "LoomTokenizers",
+            dependencies: ["LoomCore"]),
         .target(
             name: "LoomImages",
-            dependencies: ["LoomCore", "CLoomCodecs", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["LoomCore", "LoomImaging", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: cpuFlags),
         // The numeric kernels under inference, training and search (SGEMM and packing, aligned
         // buffers, vector maths, mapped files): optimised even in debug builds, so that `swift test`
@@ -83,12 +93,13 @@ let package = Package(
             name: "LoomText",
             dependencies: [
                 "LoomCore",
+                "LoomTokenizers",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .target(
             name: "LoomEmbed",
-            dependencies: ["LoomCore", "LoomImages", "LoomInference", "LoomText", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["LoomCore", "LoomImaging", "LoomImages", "LoomInference", "LoomTokenizers", "LoomText", .product(name: "GRDB", package: "GRDB.swift")]),
         // The search kernel runs optimised in debug builds too (tests search thousands of vectors).
         .target(
             name: "LoomIndex",
@@ -102,7 +113,7 @@ let package = Package(
         .target(
             name: "LoomCLI",
             dependencies: [
-                "LoomCore", "LoomSampleData", "LoomIngest", "LoomImages", "LoomText", "LoomTriplets", "LoomInference", "LoomEmbed", "LoomIndex",
+                "LoomCore", "LoomSampleData", "LoomIngest", "LoomImaging", "LoomImages", "LoomTokenizers", "LoomText", "LoomTriplets", "LoomInference", "LoomEmbed", "LoomIndex",
                 "LoomTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -117,7 +128,7 @@ let package = Package(
         .executableTarget(name: "loom-index", dependencies: ["LoomCLI"]),
         .executableTarget(
             name: "loom-bench",
-            dependencies: ["LoomCore", "LoomSampleData", "LoomImages", "LoomText", "LoomKernels", "LoomInference", "LoomIndex", "LoomTrain",
+            dependencies: ["LoomCore", "LoomSampleData", "LoomImaging", "LoomTokenizers", "LoomKernels", "LoomInference", "LoomIndex", "LoomTrain",
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/LoomBench",
             swiftSettings: cpuFlags),
@@ -139,38 +150,38 @@ let package = Package(
             resources: [.copy("Resources")]),
         .testTarget(
             name: "LoomTextTests",
-            dependencies: ["LoomText", "LoomCore", "LoomIngest", "LoomTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["LoomText", "LoomTokenizers", "LoomCore", "LoomIngest", "LoomTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Resources")]),
         .testTarget(
             name: "LoomTripletsTests",
             dependencies: ["LoomTriplets", "LoomCore", "LoomIngest", "LoomTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "LoomImagesTests",
-            dependencies: ["LoomImages", "LoomCore", "LoomIngest", "LoomSampleData", "LoomTestSupport",
+            dependencies: ["LoomImages", "LoomImaging", "LoomCore", "LoomIngest", "LoomSampleData", "LoomTestSupport",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Resources")]),
         .testTarget(
             name: "LoomInferenceTests",
-            dependencies: ["LoomInference", "LoomKernels", "LoomImages", "LoomCore", "LoomTestSupport"],
+            dependencies: ["LoomInference", "LoomKernels", "LoomImaging", "LoomCore", "LoomTestSupport"],
             resources: [.copy("Resources")],
             swiftSettings: cpuFlags),
         .testTarget(
             name: "LoomTrainTests",
-            dependencies: ["LoomTrain", "LoomEmbed", "LoomInference", "LoomKernels", "LoomImages", "LoomIngest", "LoomText", "LoomTriplets", "LoomCore",
+            dependencies: ["LoomTrain", "LoomEmbed", "LoomInference", "LoomKernels", "LoomImaging", "LoomImages", "LoomIngest", "LoomTokenizers", "LoomText", "LoomTriplets", "LoomCore",
                            "LoomTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: cpuFlags),
         .testTarget(
             name: "LoomEmbedTests",
-            dependencies: ["LoomEmbed", "LoomInference", "LoomImages", "LoomIngest", "LoomText", "LoomCore", "LoomTestSupport",
+            dependencies: ["LoomEmbed", "LoomInference", "LoomImaging", "LoomImages", "LoomIngest", "LoomTokenizers", "LoomText", "LoomCore", "LoomTestSupport",
                            .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "LoomIndexTests",
-            dependencies: ["LoomIndex", "LoomKernels", "LoomInference", "LoomEmbed", "LoomIngest", "LoomImages", "LoomText", "LoomCore", "LoomTestSupport",
+            dependencies: ["LoomIndex", "LoomKernels", "LoomInference", "LoomEmbed", "LoomIngest", "LoomImaging", "LoomImages", "LoomTokenizers", "LoomText", "LoomCore", "LoomTestSupport",
                            .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: cpuFlags),
         .testTarget(
             name: "LoomCLITests",
-            dependencies: ["LoomCore", "LoomText", "LoomTestSupport", "loom", "loom-ingest"]),
+            dependencies: ["LoomCore", "LoomTokenizers", "LoomTestSupport", "loom", "loom-ingest"]),
         .testTarget(
             name: "LoomSampleDataTests",
             dependencies: ["LoomSampleData", "LoomCore", "CLoomCodecs"]),

@@ -1,6 +1,6 @@
 import Foundation
 import LoomCore
-import LoomImages
+import LoomImaging
 
 /// The images pipeline (decode → orient → resize 256 → crop 224) on 200 synthetic garment photos
 /// (1000² and 1500², JPEG q90 4:2:0, half baseline, half progressive) and 50 PNGs (1000², RGB and

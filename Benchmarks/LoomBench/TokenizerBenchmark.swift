@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import LoomCore
-import LoomText
+import LoomTokenizers
 
 /// WordPiece on 100k titles and 20k HTML descriptions, at 1 and 2 threads, beside HuggingFace
 /// tokenizers and flash-tokenizer on one core, with a check that all three gave the same ids.

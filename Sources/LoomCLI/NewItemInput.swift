@@ -1,8 +1,9 @@
 import Foundation
 import LoomCore
+import LoomImaging
 import LoomImages
 import LoomInference
-import LoomText
+import LoomTokenizers
 
 /// A hand-given item (an image file, a title) as the network's input: the image through the
 /// images stage's resize and crop (used as it is when it already has the model's size), the

@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
 import LoomCore
-import LoomImages
+import LoomImaging
 import LoomInference
+import LoomTokenizers
 import LoomText
 
 /// Stage embed: every catalog item's image (from images.sqlite) and token ids (from text.sqlite)

@@ -1,4 +1,5 @@
 import LoomCore
+import LoomImaging
 
 /// Settings of the images stage (`stages.images` in a pipeline file).
 public struct ImagesSettings: StageSettings {

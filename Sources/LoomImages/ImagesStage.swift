@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LoomCore
+import LoomImaging
 
 /// Stage images: every item's image file → normalised RGB8 (raw or JPEG) in `work/images.sqlite`;
 /// each file that cannot be used is a reject with its reason, and the run goes on.

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import GRDB
 import LoomCore
+import LoomTokenizers
 
 /// Stage text: each item's title and description (by default) → token ids in `work/text.sqlite`:
 /// BERT WordPiece with the project's vocabulary, or a word vocabulary built from training items.

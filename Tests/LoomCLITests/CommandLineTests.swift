@@ -1,7 +1,7 @@
 import Foundation
 import LoomCore
 import LoomTestSupport
-import LoomText
+import LoomTokenizers
 import Testing
 
 /// The `loom` and `loom-ingest` executables as a cron job or a data engineer runs them: output,

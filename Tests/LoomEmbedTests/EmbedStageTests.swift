@@ -1,10 +1,12 @@
 import Foundation
 import GRDB
 import LoomCore
+import LoomImaging
 import LoomImages
 import LoomInference
 import LoomIngest
 import LoomTestSupport
+import LoomTokenizers
 import LoomText
 import Testing
 @testable import LoomEmbed

@@ -1,6 +1,6 @@
 import LoomCore
 import Testing
-@testable import LoomImages
+@testable import LoomImaging
 
 /// The resizer's rounding to bytes against the scalar rule it replaces, and the resize itself
 /// against a direct double-precision evaluation of the same filter.

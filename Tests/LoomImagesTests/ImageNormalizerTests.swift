@@ -1,7 +1,7 @@
 import Foundation
 import LoomCore
 import Testing
-@testable import LoomImages
+@testable import LoomImaging
 
 /// The images stage decodes an upright JPEG only where the resize reads it (libjpeg's crop and
 /// skip): its output must be the whole decode's, byte for byte, and its rejects the same.

@@ -4,6 +4,7 @@ import LoomCore
 import LoomIngest
 import LoomTestSupport
 import Testing
+@testable import LoomImaging
 @testable import LoomImages
 @testable import LoomSampleData
 

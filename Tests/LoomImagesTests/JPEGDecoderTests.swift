@@ -1,7 +1,7 @@
 import Foundation
 import LoomCore
 import Testing
-@testable import LoomImages
+@testable import LoomImaging
 
 /// JPEGs of the corpus against Pillow (same libjpeg-turbo family, decode_manifest hashes) and the
 /// jpeg-decoder reference PNGs; EXIF orientations against the upright original.

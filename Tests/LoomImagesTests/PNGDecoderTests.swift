@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 import LoomCore
 import Testing
-@testable import LoomImages
+@testable import LoomImaging
 
 /// Every PNG of the corpus against the reference decoders' results (decode_manifest, pypng's
 /// asRGBA8 hashes): exact pixels where pypng decoded, a typed reject where it could not.

@@ -2,9 +2,11 @@ import Foundation
 import GRDB
 import LoomCore
 import LoomEmbed
+import LoomImaging
 import LoomImages
 import LoomIngest
 import LoomTestSupport
+import LoomTokenizers
 import LoomText
 import Testing
 @testable import LoomIndex

@@ -1,6 +1,6 @@
 import Foundation
 import LoomCore
-import LoomImages
+import LoomImaging
 import LoomInference
 import LoomTestSupport
 

@@ -4,6 +4,7 @@ import LoomCore
 import LoomIngest
 import LoomTestSupport
 import Testing
+@testable import LoomTokenizers
 @testable import LoomText
 
 /// Stage text over a real ingest of SampleData.

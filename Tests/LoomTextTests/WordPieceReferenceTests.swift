@@ -1,7 +1,7 @@
 import Foundation
 import LoomCore
 import Testing
-@testable import LoomText
+@testable import LoomTokenizers
 
 /// The 716 reference cases of HF tokenizers (bert-base-uncased vocabulary): identical tokens and ids.
 @Suite struct WordPieceReferenceTests {

@@ -1,8 +1,10 @@
 import Foundation
 import LoomCore
+import LoomImaging
 import LoomImages
 import LoomIngest
 import LoomTestSupport
+import LoomTokenizers
 import LoomText
 import LoomTriplets
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Crypto
 import Foundation
 import LoomCore
+import LoomImaging
 import LoomImages
 
 /// `loom decode FILE...`: what Loom makes of single images, for debugging one file.

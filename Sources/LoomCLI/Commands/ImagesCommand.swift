@@ -1,5 +1,6 @@
 import ArgumentParser
 import LoomCore
+import LoomImaging
 import LoomImages
 
 /// `loom images` / `loom-images`: item images → normalised pixels in work/images.sqlite.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LoomCore
+import LoomTokenizers
 import LoomText
 
 /// `loom text` / `loom-text`: catalog titles and descriptions → token ids in work/text.sqlite.

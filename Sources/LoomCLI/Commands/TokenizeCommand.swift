@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import LoomCore
-import LoomText
+import LoomTokenizers
 
 /// `loom tokenize`: lines on stdin → WordPiece tokens or ids, to see why a title tokenised oddly.
 struct TokenizeCommand: ParsableCommand {

@@ -1,6 +1,6 @@
 import Foundation
 import LoomCore
-import LoomImages
+import LoomImaging
 
 /// Encodes pictures as JPEG (baseline or progressive, optionally with an EXIF orientation) or
 /// PNG through libjpeg-turbo and libpng.

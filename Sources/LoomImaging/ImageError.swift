@@ -11,6 +11,11 @@ public struct ImageError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The decoder's own message.
     public var message: String
 
+    public init(reason: Reason, message: String) {
+        self.reason = reason
+        self.message = message
+    }
+
     public var description: String { "\(reason.rawValue): \(message)" }
 
     public var rejectReason: RejectReason { RejectReason(reason.rawValue) }
