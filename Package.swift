@@ -53,13 +53,22 @@ let package = Package(
                 "CXXHash",
                 "CLoomKernels",
             ]),
+        // Every stage output's file name, blob layouts and typed vocabularies, and readers for the
+        // tables a later stage reads: the contracts between stages, so no stage imports another.
+        .target(
+            name: "LoomFormats",
+            dependencies: [
+                "LoomCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         .target(
             name: "LoomSampleData",
             dependencies: ["LoomCore", "LoomImaging", "CLoomCodecs", "CZlib"],
             swiftSettings: cpuFlags),
         .target(
             name: "LoomIngest",
-            dependencies: ["LoomCore", "CLoomKernels", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["LoomCore", "LoomFormats", "CLoomKernels", .product(name: "GRDB", package: "GRDB.swift")]),
         // Image decoding and normalisation (libjpeg-turbo, libpng, EXIF orientation, the resize):
         // the images stage, query-time embedding and the sample generator use it.
         .target(
@@ -72,7 +81,7 @@ let package = Package(
             dependencies: ["LoomCore"]),
         .target(
             name: "LoomImages",
-            dependencies: ["LoomCore", "LoomImaging", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["LoomCore", "LoomFormats", "LoomImaging", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: cpuFlags),
         // The numeric kernels under inference, training and search (SGEMM and packing, aligned
         // buffers, vector maths, mapped files): optimised even in debug builds, so that `swift test`
@@ -84,36 +93,36 @@ let package = Package(
         // The networks (MobileNetV2, the text LSTM, LoomNet), optimised in debug builds too.
         .target(
             name: "LoomInference",
-            dependencies: ["LoomCore", "LoomKernels", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["LoomCore", "LoomKernels", "LoomFormats", "LoomImaging", "LoomTokenizers", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: cpuFlags + [.unsafeFlags(["-O"])]),
         .target(
             name: "LoomTriplets",
-            dependencies: ["LoomCore", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["LoomCore", "LoomFormats", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "LoomText",
             dependencies: [
                 "LoomCore",
+                "LoomFormats",
                 "LoomTokenizers",
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .target(
             name: "LoomEmbed",
-            dependencies: ["LoomCore", "LoomImaging", "LoomImages", "LoomInference", "LoomTokenizers", "LoomText", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["LoomCore", "LoomFormats", "LoomInference", .product(name: "GRDB", package: "GRDB.swift")]),
         // The search kernel runs optimised in debug builds too (tests search thousands of vectors).
         .target(
             name: "LoomIndex",
-            dependencies: ["LoomCore", "LoomKernels", "CLoomKernels", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["LoomCore", "LoomFormats", "LoomKernels", "CLoomKernels", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: cpuFlags + [.unsafeFlags(["-O"])]),
-        // Training loop, checkpoints and evaluation; the numeric work is in LoomInference.
+        // Training: the loop, the backward passes, checkpoints and evaluation.
         .target(
             name: "LoomTrain",
-            dependencies: ["LoomCore", "LoomKernels", "LoomInference", "LoomEmbed", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["LoomCore", "LoomFormats", "LoomKernels", "LoomInference", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: cpuFlags + [.unsafeFlags(["-O"])]),
         .target(
             name: "LoomCLI",
             dependencies: [
-                "LoomCore", "LoomSampleData", "LoomIngest", "LoomImaging", "LoomImages", "LoomTokenizers", "LoomText", "LoomTriplets", "LoomInference", "LoomEmbed", "LoomIndex",
+                "LoomCore", "LoomFormats", "LoomSampleData", "LoomIngest", "LoomImaging", "LoomImages", "LoomTokenizers", "LoomText", "LoomTriplets", "LoomInference", "LoomEmbed", "LoomIndex",
                 "LoomTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -182,6 +191,9 @@ let package = Package(
         .testTarget(
             name: "LoomCLITests",
             dependencies: ["LoomCore", "LoomTokenizers", "LoomTestSupport", "loom", "loom-ingest"]),
+        .testTarget(
+            name: "LoomFormatsTests",
+            dependencies: ["LoomFormats"]),
         .testTarget(
             name: "LoomSampleDataTests",
             dependencies: ["LoomSampleData", "LoomCore", "CLoomCodecs"]),

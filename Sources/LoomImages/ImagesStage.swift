@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LoomCore
+import LoomFormats
 import LoomImaging
 
 /// Stage images: every item's image file → normalised RGB8 (raw or JPEG) in `work/images.sqlite`;
@@ -8,9 +9,9 @@ import LoomImaging
 public struct ImagesStage: Stage {
     public typealias Settings = ImagesSettings
 
-    public static let name = "images"
-    public static let outputFileName = "images.sqlite"
-    static let catalog = StageInput.stage(name: "ingest", fileName: "catalog.sqlite")
+    public static let name = StageOutputFile.images.stage
+    public static let outputFileName = StageOutputFile.images.fileName
+    static let catalog = StageOutputFile.catalog.input
     static let chunkItems = 256
 
     public init() {}
@@ -19,7 +20,7 @@ public struct ImagesStage: Stage {
     /// reruns the stage even when the catalog is unchanged).
     public func inputs(_ settings: Settings, context: StageContext) throws -> [StageInput] {
         try settings.validate()
-        let path = context.workPath("catalog.sqlite")
+        let path = context.workPath(.catalog)
         guard FileManager.default.fileExists(atPath: path) else { return [ImagesStage.catalog] }
         let folders = try StageOutputReader.open(path: path).read { db in
             Set(try String.fetchAll(db, sql: "SELECT image FROM items WHERE image IS NOT NULL").map {
@@ -43,7 +44,7 @@ public struct ImagesStage: Stage {
 
     public func run(_ settings: Settings, context: StageContext, output: StageOutput) throws -> StageResult {
         try settings.validate()
-        let catalog = try StageOutputReader.open(path: context.workPath("catalog.sqlite"))
+        let catalog = try StageOutputReader.open(path: context.workPath(.catalog))
         defer { try? catalog.close() }
         let items = try catalog.read { db in
             try Row.fetchAll(db, sql: "SELECT id, asin, image FROM items WHERE image IS NOT NULL ORDER BY id").map {

@@ -1,14 +1,15 @@
 import Foundation
 import GRDB
 import LoomCore
+import LoomFormats
 
 /// Stage ingest: reads Amazon catalog dumps (2014 loose, 2018 strict, 2023 lines; plain, gzip or
 /// JSON array) into `work/catalog.sqlite`: items, edges, rejects.
 public struct IngestStage: Stage {
     public typealias Settings = IngestSettings
 
-    public static let name = "ingest"
-    public static let outputFileName = "catalog.sqlite"
+    public static let name = StageOutputFile.catalog.stage
+    public static let outputFileName = StageOutputFile.catalog.fileName
     /// Each catalog is hashed by the thread that reads it ahead of the parser (`ReadAheadFile`).
     public static let hashesFilesWhileReading = true
 

@@ -1,7 +1,7 @@
-import Crypto
 import Foundation
 import GRDB
 import LoomCore
+import LoomFormats
 import LoomTokenizers
 
 /// Stage text: each item's title and description (by default) → token ids in `work/text.sqlite`:
@@ -9,10 +9,10 @@ import LoomTokenizers
 public struct TextStage: Stage {
     public typealias Settings = TextSettings
 
-    public static let name = "text"
-    public static let outputFileName = "text.sqlite"
+    public static let name = StageOutputFile.text.stage
+    public static let outputFileName = StageOutputFile.text.fileName
     /// The catalog this stage reads (the ingest stage's output).
-    static let catalog = StageInput.stage(name: "ingest", fileName: "catalog.sqlite")
+    static let catalog = StageOutputFile.catalog.input
     static let chunkRows = 4096
 
     public static let noText = RejectReason("no_text")
@@ -52,7 +52,7 @@ public struct TextStage: Stage {
 
     public func run(_ settings: Settings, context: StageContext, output: StageOutput) throws -> StageResult {
         try settings.validate()
-        let catalogPath = context.workPath("catalog.sqlite")
+        let catalogPath = context.workPath(.catalog)
         let catalog = try StageOutputReader.open(path: catalogPath)
         defer { try? catalog.close() }
 
@@ -123,24 +123,18 @@ public struct TextStage: Stage {
                     counts["tokens", default: 0] += result.ids.count
                     counts["unknown_tokens", default: 0] += result.unknown
                     if result.truncated { counts["truncated", default: 0] += 1 }
-                    try insert.execute(arguments: [item.id, result.ids.count, result.truncated, TextStage.blob(result.ids, width: idWidth)])
+                    try insert.execute(arguments: [item.id, result.ids.count, result.truncated, TokenIDsBlob.encode(result.ids, width: idWidth)])
                 }
             }
             progress.advance(by: kept.count)
         }
-        let vocabularyHash = TextStage.vocabularyHash(vocabulary)
+        let vocabularyHash = TokenIDsBlob.vocabularyHash(vocabulary)
         var result = StageResult(records: counts["items"] ?? 0, counts: counts, unit: "items")
         result.meta = [
             "tokenizer": settings.tokenizer.rawValue, "vocab_hash": vocabularyHash, "vocab_size": String(vocabulary.count),
             "id_width": String(idWidth), "max_len": String(settings.maxLength), "fields": settings.fields.joined(separator: ","),
         ]
         return result
-    }
-
-    /// `meta.vocab_hash`: SHA-256 of the tokens joined by newlines, so a model can check that
-    /// its vocabulary is the one the ids were made with.
-    public static func vocabularyHash(_ tokens: [String]) -> String {
-        SHA256.hash(data: Data(tokens.joined(separator: "\n").utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Items of the catalog in id order, a chunk at a time (memory stays flat).
@@ -158,31 +152,6 @@ public struct TextStage: Stage {
             guard let last = items.last else { return }
             try body(items)
             after = last.id
-        }
-    }
-
-    /// Ids as little-endian unsigned integers of `width` bytes.
-    static func blob(_ ids: [Int32], width: Int) -> Data {
-        var data = Data(capacity: ids.count * width)
-        for id in ids {
-            let value = UInt32(bitPattern: id)
-            data.append(UInt8(value & 0xFF))
-            data.append(UInt8(value >> 8 & 0xFF))
-            if width == 4 {
-                data.append(UInt8(value >> 16 & 0xFF))
-                data.append(UInt8(value >> 24 & 0xFF))
-            }
-        }
-        return data
-    }
-
-    /// Decodes a `tokens.ids` blob.
-    public static func ids(fromBlob data: Data, width: Int) -> [Int32] {
-        let bytes = [UInt8](data)
-        return stride(from: 0, to: bytes.count - width + 1, by: width).map { offset in
-            var value = UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8
-            if width == 4 { value |= UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24 }
-            return Int32(bitPattern: value)
         }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import LoomCore
-import LoomEmbed
+import LoomFormats
 import LoomInference
 
 /// Stage train: learns LoomNet's heads from the co-purchase triplets with the weighted triplet
@@ -11,19 +11,18 @@ import LoomInference
 public struct TrainStage: Stage {
     public typealias Settings = TrainSettings
 
-    public static let name = "train"
-    public static let outputFileName = "train.sqlite"
+    public static let name = StageOutputFile.train.stage
+    public static let outputFileName = StageOutputFile.train.fileName
     public static let checkpointFileName = "train.checkpoint.safetensors"
+
+    /// The earlier outputs training reads.
+    static let reads: [StageOutputFile] = [.catalog, .images, .text, .triplets]
 
     public init() {}
 
     public func inputs(_ settings: Settings, context: StageContext) throws -> [StageInput] {
         try settings.validate()
-        let stages: [StageInput] = [
-            .stage(name: "ingest", fileName: "catalog.sqlite"), .stage(name: "images", fileName: "images.sqlite"),
-            .stage(name: "text", fileName: "text.sqlite"), .stage(name: "triplets", fileName: "triplets.sqlite"),
-        ]
-        return stages + EmbedStage.modelFiles(settings.model).map { .file(label: "model", path: $0) }
+        return Self.reads.map(\.input) + ModelInput.modelFiles(settings.model).map { .file(label: "model", path: $0) }
     }
 
     /// The model directory's weights and config (deleting them makes train rerun).
@@ -46,7 +45,7 @@ public struct TrainStage: Stage {
             output.rejects.record(source: problem.asin, position: "item \(problem.id)", reason: problem.reason, detail: problem.detail)
         }
         guard !(data.positives["train"] ?? []).isEmpty else {
-            throw LoomError.badInput(path: context.workPath("triplets.sqlite"), position: nil, reason: "no training triplets")
+            throw LoomError.badInput(path: context.workPath(.triplets), position: nil, reason: "no training triplets")
         }
         let parameters = try HeadParameters(config: config, source: weights)
         let trainer = Trainer(data: data, parameters: parameters, settings: settings, seed: context.seed, threads: context.threads)
@@ -123,10 +122,10 @@ public struct TrainStage: Stage {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys   // key order is otherwise free to change from run to run
         var parts = [String(decoding: try encoder.encode(settings), as: UTF8.self), "seed \(context.seed)"]
-        for name in ["catalog.sqlite", "images.sqlite", "text.sqlite", "triplets.sqlite"] {
-            parts.append(try StageMeta.read(path: context.workPath(name)).contentHash)
+        for file in Self.reads {
+            parts.append(try StageMeta.read(path: context.workPath(file)).contentHash)
         }
-        for file in EmbedStage.modelFiles(settings.model) { parts.append(try ContentHash.file(atPath: file)) }
+        for file in ModelInput.modelFiles(settings.model) { parts.append(try ContentHash.file(atPath: file)) }
         return ContentHash.string(parts.joined(separator: "\n"))
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 import GRDB
 import LoomCore
-import LoomEmbed
+import LoomFormats
+import LoomFormats
 import LoomInference
 
 /// What training and evaluation read from the work directory, in memory: the items of the
@@ -60,12 +61,13 @@ public struct TrainingData: Sendable {
     public static func load(work: String, network: LoomNet, modelDirectory: String, threads: Int,
                             progress: TerminalProgress? = nil) throws -> TrainingData {
         func path(_ name: String) -> String { (work as NSString).appendingPathComponent(name) }
-        let catalog = try StageOutputReader.open(path: path("catalog.sqlite"))
-        let images = try StageOutputReader.open(path: path("images.sqlite"))
-        let text = try StageOutputReader.open(path: path("text.sqlite"))
-        let triplets = try StageOutputReader.open(path: path("triplets.sqlite"))
+        let catalog = try StageOutputReader.open(path: path(StageOutputFile.catalog.fileName))
+        let images = try StageOutputReader.open(path: path(StageOutputFile.images.fileName))
+        let text = try StageOutputReader.open(path: path(StageOutputFile.text.fileName))
+        let triplets = try StageOutputReader.open(path: path(StageOutputFile.triplets.fileName))
         defer { try? catalog.close(); try? images.close(); try? text.close(); try? triplets.close() }
-        let idWidth = try EmbedStage.checkVocabulary(text: text, textPath: path("text.sqlite"), model: modelDirectory, config: network.config)
+        let tokenization = try TokenizationMeta.read(text, path: path(StageOutputFile.text.fileName))
+        try ModelInput.checkVocabulary(tokenization, textPath: path(StageOutputFile.text.fileName), model: modelDirectory, config: network.config)
 
         var data = TrainingData()
         let splitOf = try triplets.read { db in
@@ -78,7 +80,7 @@ public struct TrainingData: Sendable {
         var after = Int64.min
         var pending: [(slot: Int, pixels: [UInt8])] = []
         while true {
-            let chunk = try EmbedStage.readChunk(after: after, catalog: catalog, images: images, text: text, idWidth: idWidth)
+            let chunk = try WorkItemReader.chunk(after: after, catalog: catalog, images: images, text: text, idWidth: tokenization.idWidth)
             guard let last = chunk.last else { break }
             after = last.id
             for item in chunk {
@@ -90,7 +92,7 @@ public struct TrainingData: Sendable {
                 data.types.append(typeOf[item.id] ?? "other")
                 data.splits.append(split)
                 data.visual.append(nil)
-                switch EmbedStage.prepare(item, config: network.config) {
+                switch ModelInput.prepare(item, config: network.config) {
                 case .input(let input):
                     data.tokens.append(input.tokens)
                     if let pixels = input.pixels { pending.append((slot, pixels)) }
@@ -127,18 +129,13 @@ public struct TrainingData: Sendable {
                     data.skippedTriplets += 1
                     continue
                 }
-                let blob: Data = row["negatives"]
-                let negatives = stride(from: 0, to: blob.count - 3, by: 4).compactMap { offset -> Int? in
-                    let id = Int64(blob[blob.startIndex + offset]) | Int64(blob[blob.startIndex + offset + 1]) << 8
-                        | Int64(blob[blob.startIndex + offset + 2]) << 16 | Int64(blob[blob.startIndex + offset + 3]) << 24
-                    return index[id]
-                }
+                let negatives = NegativesBlob.decode(row["negatives"]).compactMap { index[$0] }
                 data.positives[row["split"], default: []].append(
                     Positive(anchor: anchor, positive: positive, weight: Float(row["weight"] as Double), negatives: negatives))
             }
             let questions = try Row.fetchCursor(db, sql: "SELECT anchor, answer, candidates FROM fitb ORDER BY id")
             while let row = try questions.next() {
-                let candidates = ((row["candidates"] as String).dropFirst().dropLast()).split(separator: ",").compactMap { Int64($0) }
+                let candidates = CandidateList.decode(row["candidates"]) ?? []
                 let slots = candidates.compactMap { index[$0] }
                 guard let anchor = index[row["anchor"]], let answer = index[row["answer"]], slots.count == candidates.count,
                       slots.contains(answer) else {
@@ -154,8 +151,8 @@ public struct TrainingData: Sendable {
     /// `visual` of work/embeddings.sqlite by item id, when that file was made from the current
     /// images.sqlite by a model with the same backbone; empty otherwise.
     static func cachedFeatures(work: String, modelDirectory: String, ids: [Int64]) throws -> [Int64: [Float]] {
-        let path = (work as NSString).appendingPathComponent("embeddings.sqlite")
-        let imagesPath = (work as NSString).appendingPathComponent("images.sqlite")
+        let path = (work as NSString).appendingPathComponent(StageOutputFile.embeddings.fileName)
+        let imagesPath = (work as NSString).appendingPathComponent(StageOutputFile.images.fileName)
         guard !ids.isEmpty, FileManager.default.fileExists(atPath: path),
               let meta = try? StageMeta.read(path: path), let recorded = meta.extra["backbone_hash"],
               let images = meta.inputs.first(where: { $0.label == "stage:images" }),

@@ -1,5 +1,6 @@
 import GRDB
 import LoomCore
+import LoomFormats
 
 /// The catalog as the triplets stage needs it: items by dense index with type and split,
 /// undirected co-purchase pairs with their mentions and directions, a sorted adjacency for
@@ -36,7 +37,7 @@ struct CoPurchaseGraph {
     var edgesRead = 0
 
     init(catalog: DatabaseQueue, positiveKinds: [String], split: ItemSplit) throws {
-        let exclusionKinds = Array(Set(positiveKinds + ["also_bought", "bought_together"])).sorted()
+        let exclusionKinds = Array(Set(positiveKinds + [EdgeKind.alsoBought.rawValue, EdgeKind.boughtTogether.rawValue])).sorted()
         var entries: [UInt64] = []
         try catalog.read { db in
             var indexOfID: [Int32] = []
@@ -64,13 +65,13 @@ struct CoPurchaseGraph {
 
             // One pass over the edges; each as one sortable word: min index, max index, direction,
             // positive kind or not. Lists are counted as distinct (source, kind).
-            let kindNames = ["also_bought", "bought_together", "also_viewed"]
+            let kindNames = EdgeKind.allCases.map(\.rawValue)
             let positive = kindNames.map { positiveKinds.contains($0) }
             let excluding = kindNames.map { exclusionKinds.contains($0) }
             var listSources = Array(repeating: [Bool](repeating: false, count: itemIDs.count), count: kindNames.count)
             let edges = try BoundStatement(db, sql: "SELECT src, dst, kind FROM edges")
             while try edges.step() {
-                guard let kind = CoPurchaseGraph.kindIndex(edges.textBytes(2)), excluding[kind] else { continue }
+                guard let kind = EdgeKind(utf8: edges.textBytes(2))?.index, excluding[kind] else { continue }
                 let srcID = Int(edges.integer(0)), dstID = Int(edges.integer(1))
                 guard srcID < indexOfID.count, dstID < indexOfID.count else { continue }
                 let src = indexOfID[srcID]
@@ -125,16 +126,6 @@ struct CoPurchaseGraph {
         for (a, b) in unique {
             neighbors[Int(fill[Int(a)])] = b
             fill[Int(a)] += 1
-        }
-    }
-
-    /// 0 also_bought, 1 bought_together, 2 also_viewed, from the raw text of `edges.kind`.
-    static func kindIndex(_ text: UnsafeBufferPointer<UInt8>) -> Int? {
-        switch text.count {
-        case 11 where text[0] == UInt8(ascii: "a") && text[5] == UInt8(ascii: "b"): return 0
-        case 15 where text[0] == UInt8(ascii: "b"): return 1
-        case 11 where text[0] == UInt8(ascii: "a") && text[5] == UInt8(ascii: "v"): return 2
-        default: return nil
         }
     }
 

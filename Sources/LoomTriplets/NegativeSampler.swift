@@ -1,4 +1,5 @@
 import LoomCore
+import LoomFormats
 
 /// Draws negatives for an (anchor, positive) pair: items of the positive's coarse type (or any
 /// type, for `random`) in the anchor's split, never the anchor, the positive or anything

@@ -1,4 +1,5 @@
 import LoomCore
+import LoomFormats
 
 /// Settings of the triplets stage (`stages.triplets` in a pipeline file).
 public struct TripletSettings: StageSettings {
@@ -23,7 +24,7 @@ public struct TripletSettings: StageSettings {
     public var fitbCandidates: Int
     public var maxRejectRatio: Double
 
-    public static let knownKinds = ["also_bought", "bought_together", "also_viewed"]
+    public static let knownKinds = EdgeKind.allCases.map(\.rawValue)
     public static let knownWeights = ["uniform", "frequency", "reciprocal", "idf"]
 
     /// Outfit partners in Amazon's Clothing, Shoes & Jewelry tree; `other` goes with nothing.
@@ -37,7 +38,7 @@ public struct TripletSettings: StageSettings {
     ]
 
     public static let defaults = TripletSettings(
-        kinds: ["also_bought", "bought_together"], compatible: defaultCompatible, weights: ["reciprocal", "idf"],
+        kinds: [EdgeKind.alsoBought.rawValue, EdgeKind.boughtTogether.rawValue], compatible: defaultCompatible, weights: ["reciprocal", "idf"],
         negativesPerPositive: 4, negatives: .compatibleType, trainFraction: 0.8, validFraction: 0.1, fitbCandidates: 3,
         maxRejectRatio: 0.05)
 

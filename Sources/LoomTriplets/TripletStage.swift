@@ -1,15 +1,16 @@
 import Foundation
 import GRDB
 import LoomCore
+import LoomFormats
 
 /// Stage triplets: co-purchase edges → weighted (anchor, positive, negative) triplets with an
 /// item-disjoint train/valid/test split and fill-in-the-blank questions, in `work/triplets.sqlite`.
 public struct TripletStage: Stage {
     public typealias Settings = TripletSettings
 
-    public static let name = "triplets"
-    public static let outputFileName = "triplets.sqlite"
-    static let catalog = StageInput.stage(name: "ingest", fileName: "catalog.sqlite")
+    public static let name = StageOutputFile.triplets.stage
+    public static let outputFileName = StageOutputFile.triplets.fileName
+    static let catalog = StageOutputFile.catalog.input
 
     public init() {}
 
@@ -36,7 +37,7 @@ public struct TripletStage: Stage {
 
     public func run(_ settings: Settings, context: StageContext, output: StageOutput) throws -> StageResult {
         try settings.validate()
-        let catalog = try StageOutputReader.open(path: context.workPath("catalog.sqlite"))
+        let catalog = try StageOutputReader.open(path: context.workPath(.catalog))
         defer { try? catalog.close() }
         let split = ItemSplit(seed: context.seed, trainFraction: settings.trainFraction, validFraction: settings.validFraction)
         var clock = ContinuousClock.now
@@ -124,16 +125,6 @@ public struct TripletStage: Stage {
         result.meta = statistics(graph: graph, positives: positives)
         return result
     }
-
-    /// The negatives of a triplet row: item ids as little-endian int32.
-    public static func negatives(fromBlob data: Data) -> [Int64] {
-        let bytes = [UInt8](data)
-        return stride(from: 0, to: bytes.count - 3, by: 4).map { offset in
-            Int64(Int32(bitPattern: UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8
-                | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24))
-        }
-    }
-
     /// One row per positive with its k negatives in a blob: a catalog of 20M edges gives tens of
     /// millions of triplets, and a row per triplet would cost more to write and hash than to mine.
     private func write(graph: CoPurchaseGraph, positives: [Positive], blocks: [Range<Int>], overlap: Bool,
@@ -190,10 +181,7 @@ public struct TripletStage: Stage {
                     tripletRow.bind(5, positive.reciprocal ? Int64(1) : Int64(0))
                     tripletRow.bind(6, split)
                     blob.removeAll(keepingCapacity: true)
-                    for negative in result.negatives {
-                        let value = UInt32(truncatingIfNeeded: graph.itemIDs[Int(negative)])
-                        blob.append(contentsOf: [UInt8(value & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value >> 16 & 0xFF), UInt8(value >> 24)])
-                    }
+                    NegativesBlob.encode(result.negatives.lazy.map { graph.itemIDs[Int($0)] }, into: &blob)
                     tripletRow.bind(7, blob)
                     try tripletRow.run()
                     let partIndex = parts.firstIndex(of: part)!
@@ -206,7 +194,7 @@ public struct TripletStage: Stage {
                         random.shuffle(&candidates)
                         fitbRow.bind(1, anchorID)
                         fitbRow.bind(2, positiveID)
-                        fitbRow.bind(3, "[" + candidates.map(String.init).joined(separator: ",") + "]")
+                        fitbRow.bind(3, CandidateList.encode(candidates))
                         try fitbRow.run()
                         questions += 1
                     }

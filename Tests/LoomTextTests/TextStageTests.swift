@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LoomCore
+import LoomFormats
 import LoomIngest
 import LoomTestSupport
 import Testing
@@ -54,7 +55,7 @@ import Testing
             for (row, (id, text)) in zip(rows, texts) {
                 let expected = tokenizer.encode(text, maxLength: 48)
                 #expect(row["id"] == id)
-                #expect(TextStage.ids(fromBlob: row["ids"], width: 2) == expected.ids)
+                #expect(TokenIDsBlob.decode(row["ids"], width: 2) == expected.ids)
                 #expect(row["length"] == expected.ids.count)
                 #expect(row["truncated"] == expected.truncated)
             }
@@ -134,9 +135,9 @@ import Testing
 
     @Test func idBlobsRoundTripAtBothWidths() {
         let ids: [Int32] = [0, 1, 101, 30_521, 65_535]
-        #expect(TextStage.ids(fromBlob: TextStage.blob(ids, width: 2), width: 2) == ids)
+        #expect(TokenIDsBlob.decode(TokenIDsBlob.encode(ids, width: 2), width: 2) == ids)
         let wide: [Int32] = [0, 65_536, 1_000_000]
-        #expect(TextStage.ids(fromBlob: TextStage.blob(wide, width: 4), width: 4) == wide)
-        #expect(TextStage.blob([1, 258], width: 2) == Data([1, 0, 2, 1]))
+        #expect(TokenIDsBlob.decode(TokenIDsBlob.encode(wide, width: 4), width: 4) == wide)
+        #expect(TokenIDsBlob.encode([1, 258], width: 2) == Data([1, 0, 2, 1]))
     }
 }

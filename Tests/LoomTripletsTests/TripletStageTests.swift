@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LoomCore
+import LoomFormats
 import LoomIngest
 import LoomTestSupport
 import Testing
@@ -140,7 +141,7 @@ import Testing
         for row in rows {
             let anchor: Int64 = row["anchor"]
             let positive: Int64 = row["positive"]
-            let negatives = TripletStage.negatives(fromBlob: row["negatives"])
+            let negatives = NegativesBlob.decode(row["negatives"])
             #expect(negatives.count == 4)
             #expect(Set(negatives).count == 4)
             for negative in negatives {
@@ -174,7 +175,7 @@ import Testing
             var mixed = 0
             for row in try Row.fetchAll(db, sql: "SELECT * FROM triplets") {
                 let split: String = row["split"]
-                let members = [row["anchor"] as Int64, row["positive"] as Int64] + TripletStage.negatives(fromBlob: row["negatives"])
+                let members = [row["anchor"] as Int64, row["positive"] as Int64] + NegativesBlob.decode(row["negatives"])
                 if members.contains(where: { splits[$0] != split }) { mixed += 1 }
             }
             #expect(mixed == 0)

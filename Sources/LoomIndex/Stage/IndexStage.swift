@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LoomCore
+import LoomFormats
 
 /// Stage index: the product. Every catalog item that has an embedding → `out/index.sqlite`:
 /// `items(id, asin, category, title, image, type)` and `vectors(id, vector)` (float32 LE, unit
@@ -10,8 +11,8 @@ import LoomCore
 public struct IndexStage: Stage {
     public typealias Settings = IndexSettings
 
-    public static let name = "index"
-    public static let outputFileName = "index.sqlite"
+    public static let name = StageOutputFile.index.stage
+    public static let outputFileName = StageOutputFile.index.fileName
     public static let writesProduct = true
     static let chunkItems = 4096
 
@@ -20,12 +21,12 @@ public struct IndexStage: Stage {
     public init() {}
 
     public func inputs(_ settings: Settings, context: StageContext) throws -> [StageInput] {
-        [.stage(name: "ingest", fileName: "catalog.sqlite"), .stage(name: "embed", fileName: "embeddings.sqlite")]
+        [StageOutputFile.catalog.input, StageOutputFile.embeddings.input]
     }
 
     public func run(_ settings: Settings, context: StageContext, output: StageOutput) throws -> StageResult {
-        let catalog = try StageOutputReader.open(path: context.workPath("catalog.sqlite"))
-        let embeddingsPath = context.workPath("embeddings.sqlite")
+        let catalog = try StageOutputReader.open(path: context.workPath(.catalog))
+        let embeddingsPath = context.workPath(.embeddings)
         let embeddings = try StageOutputReader.open(path: embeddingsPath)
         defer { try? catalog.close(); try? embeddings.close() }
         let embedMeta = try embeddings.read { db in
@@ -108,7 +109,7 @@ public struct IndexStage: Stage {
         else { return [] }
         return try output.database.writeWithoutTransaction { db in
             try db.execute(sql: "ATTACH DATABASE ? AS previous", arguments: [previous])
-            try db.execute(sql: "ATTACH DATABASE ? AS catalog", arguments: [context.workPath("catalog.sqlite")])
+            try db.execute(sql: "ATTACH DATABASE ? AS catalog", arguments: [context.workPath(.catalog)])
             try db.execute(sql: "ATTACH DATABASE ? AS embedded", arguments: [embeddingsPath])
             defer {
                 for schema in ["previous", "catalog", "embedded"] { try? db.execute(sql: "DETACH DATABASE \(schema)") }

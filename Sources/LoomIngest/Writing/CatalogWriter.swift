@@ -2,6 +2,7 @@ import CLoomKernels
 import Foundation
 import GRDB
 import LoomCore
+import LoomFormats
 
 /// Writes items and edges into `catalog.sqlite`. Item ids are given in order of first
 /// appearance over all input files: by `items` itself in a whole run, and in a shard by a
@@ -37,7 +38,7 @@ final class CatalogWriter {
         CREATE TEMP TABLE raw_lists (src INTEGER NOT NULL, kind TEXT NOT NULL, dsts TEXT NOT NULL);
         """
 
-    static let edgeKinds = ["also_bought", "bought_together", "also_viewed"]
+    static let edgeKinds = EdgeKind.allCases.map(\.rawValue)
 
     private let db: Database
     /// Whether every asin becomes an item here (no shard). `items` then numbers the asins itself;

@@ -1,5 +1,6 @@
 import Foundation
 import LoomCore
+import LoomFormats
 import LoomInference
 
 /// `loom eval`: one model and the baselines, scored by the same `RankingMetrics` code on the
@@ -18,7 +19,7 @@ public enum ModelEvaluation {
         let network = try LoomNet(config: config, weights: weights)
         let data = try TrainingData.load(work: work, network: network, modelDirectory: model, threads: threads, progress: progress)
         guard !(data.positives[split] ?? []).isEmpty else {
-            throw LoomError.usage("no pairs in split '\(split)' of \((work as NSString).appendingPathComponent("triplets.sqlite")) (splits: train, valid, test)")
+            throw LoomError.usage("no pairs in split '\(split)' of \((work as NSString).appendingPathComponent(StageOutputFile.triplets.fileName)) (splits: train, valid, test)")
         }
         func metrics(_ score: (Int, Int) -> Double) -> RankingMetrics { RankingMetrics.compute(data, split: split, score: score) }
         func modelScorer(_ model: (config: LoomNetConfig, weights: any TensorSource)) throws -> (Int, Int) -> Double {

@@ -1,3 +1,5 @@
+import LoomCore
+
 /// Which split an item belongs to. Items, not pairs, are split, by a hash of the asin and the
 /// seed, so the same item lands in the same split in every stage, run and shard.
 public struct ItemSplit: Sendable, Equatable, Codable {

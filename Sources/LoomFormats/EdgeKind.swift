@@ -1,0 +1,34 @@
+import Foundation
+
+/// The kinds of co-purchase edge in `catalog.sqlite`'s `edges.kind`, as ingest writes them and
+/// triplets reads them.
+public enum EdgeKind: String, CaseIterable, Codable, Sendable {
+    case alsoBought = "also_bought"
+    case boughtTogether = "bought_together"
+    /// A substitute signal (people looked at both), not an outfit one.
+    case alsoViewed = "also_viewed"
+
+    /// Position in `allCases`: a small integer for per-kind tables.
+    public var index: Int {
+        switch self {
+        case .alsoBought: 0
+        case .boughtTogether: 1
+        case .alsoViewed: 2
+        }
+    }
+
+    /// The kind spelled by the bytes of an `edges.kind` value, without making a String (the
+    /// triplets stage reads tens of millions of edges).
+    public init?(utf8 text: UnsafeBufferPointer<UInt8>) {
+        for (kind, name) in EdgeKind.names where name.count == text.count {
+            let equal = name.withUnsafeBufferPointer { memcmp($0.baseAddress!, text.baseAddress!, name.count) == 0 }
+            if equal {
+                self = kind
+                return
+            }
+        }
+        return nil
+    }
+
+    private static let names: [(EdgeKind, [UInt8])] = allCases.map { ($0, Array($0.rawValue.utf8)) }
+}
