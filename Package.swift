@@ -176,7 +176,7 @@ let package = Package(
             swiftSettings: cpuFlags),
         .testTarget(
             name: "LoomTrainTests",
-            dependencies: ["LoomTrain", "LoomEmbed", "LoomInference", "LoomKernels", "LoomImaging", "LoomImages", "LoomIngest", "LoomTokenizers", "LoomText", "LoomTriplets", "LoomCore",
+            dependencies: ["LoomTrain", "LoomEmbed", "LoomIndex", "LoomInference", "LoomKernels", "LoomImaging", "LoomImages", "LoomIngest", "LoomTokenizers", "LoomText", "LoomTriplets", "LoomCore",
                            "LoomTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: cpuFlags),
         .testTarget(

@@ -23,14 +23,6 @@ public struct EmbedSettings: StageSettings {
         case maxRejectRatio = "max_reject_ratio"
     }
 
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        let d = EmbedSettings.defaults
-        model = try container.decodeIfPresent(String.self, forKey: .model) ?? d.model
-        batch = try container.decodeIfPresent(Int.self, forKey: .batch) ?? d.batch
-        maxRejectRatio = try container.decodeIfPresent(Double.self, forKey: .maxRejectRatio) ?? d.maxRejectRatio
-    }
-
     func validate() throws {
         guard batch >= 1, batch <= 4096 else { throw LoomError.usage("batch must be between 1 and 4096, got \(batch)", key: "batch") }
         guard maxRejectRatio >= 0, maxRejectRatio <= 1 else {

@@ -43,19 +43,6 @@ public struct ImagesSettings: StageSettings {
         case maxRejectRatio = "max_reject_ratio"
     }
 
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        let d = ImagesSettings.defaults
-        size = try container.decodeIfPresent(Int.self, forKey: .size) ?? d.size
-        resizeShorter = try container.decodeIfPresent(Int.self, forKey: .resizeShorter) ?? d.resizeShorter
-        encoding = try container.decodeIfPresent(Encoding.self, forKey: .encoding) ?? d.encoding
-        jpegQuality = try container.decodeIfPresent(Int.self, forKey: .jpegQuality) ?? d.jpegQuality
-        maxPixels = try container.decodeIfPresent(Int.self, forKey: .maxPixels) ?? d.maxPixels
-        maxBytes = try container.decodeIfPresent(Int.self, forKey: .maxBytes) ?? d.maxBytes
-        lenient = try container.decodeIfPresent(Bool.self, forKey: .lenient) ?? d.lenient
-        maxRejectRatio = try container.decodeIfPresent(Double.self, forKey: .maxRejectRatio) ?? d.maxRejectRatio
-    }
-
     var normalizer: ImageNormalizer {
         ImageNormalizer(size: size, resizeShorter: resizeShorter, maxPixels: UInt64(maxPixels), maxBytes: maxBytes, lenient: lenient)
     }

@@ -30,15 +30,6 @@ public struct IngestSettings: StageSettings {
         case ignoredCategories = "ignored_categories"
     }
 
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        catalog = try container.decodeIfPresent([String].self, forKey: .catalog) ?? []
-        images = try container.decodeIfPresent([String].self, forKey: .images) ?? []
-        maxRejectRatio = try container.decodeIfPresent(Double.self, forKey: .maxRejectRatio) ?? 0.05
-        types = try container.decodeIfPresent([CoarseTypeRule].self, forKey: .types)
-        ignoredCategories = try container.decodeIfPresent([String].self, forKey: .ignoredCategories)
-    }
-
     /// Checks what Codable cannot: a catalog to read, a sane ratio, known types.
     func validate() throws {
         guard !catalog.isEmpty else {

@@ -44,18 +44,6 @@ public struct TextSettings: StageSettings {
         case maxRejectRatio = "max_reject_ratio"
     }
 
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        let d = TextSettings.defaults
-        tokenizer = try container.decodeIfPresent(Tokenizer.self, forKey: .tokenizer) ?? d.tokenizer
-        vocab = try container.decodeIfPresent(String.self, forKey: .vocab)
-        maxLength = try container.decodeIfPresent(Int.self, forKey: .maxLength) ?? d.maxLength
-        fields = try container.decodeIfPresent([String].self, forKey: .fields) ?? d.fields
-        minCount = try container.decodeIfPresent(Int.self, forKey: .minCount) ?? d.minCount
-        trainFraction = try container.decodeIfPresent(Double.self, forKey: .trainFraction) ?? d.trainFraction
-        maxRejectRatio = try container.decodeIfPresent(Double.self, forKey: .maxRejectRatio) ?? d.maxRejectRatio
-    }
-
     /// The vocabulary file this run reads, if any.
     var vocabularyPath: String? {
         tokenizer == .bert ? (vocab ?? TextSettings.defaultVocabulary) : vocab

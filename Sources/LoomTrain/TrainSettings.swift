@@ -48,21 +48,6 @@ public struct TrainSettings: StageSettings {
         case learningRate = "lr", clipNorm = "clip_norm", maxRejectRatio = "max_reject_ratio"
     }
 
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        let d = TrainSettings.defaults
-        model = try container.decodeIfPresent(String.self, forKey: .model) ?? d.model
-        out = try container.decodeIfPresent(String.self, forKey: .out) ?? d.out
-        epochs = try container.decodeIfPresent(Int.self, forKey: .epochs) ?? d.epochs
-        batch = try container.decodeIfPresent(Int.self, forKey: .batch) ?? d.batch
-        learningRate = try container.decodeIfPresent(Double.self, forKey: .learningRate) ?? d.learningRate
-        margin = try container.decodeIfPresent(Double.self, forKey: .margin) ?? d.margin
-        patience = try container.decodeIfPresent(Int.self, forKey: .patience) ?? d.patience
-        clipNorm = try container.decodeIfPresent(Double.self, forKey: .clipNorm) ?? d.clipNorm
-        dropout = try container.decodeIfPresent(Double.self, forKey: .dropout) ?? d.dropout
-        maxRejectRatio = try container.decodeIfPresent(Double.self, forKey: .maxRejectRatio) ?? d.maxRejectRatio
-    }
-
     public static func == (a: TrainSettings, b: TrainSettings) -> Bool {
         a.model == b.model && a.out == b.out && a.epochs == b.epochs && a.batch == b.batch && a.learningRate == b.learningRate
             && a.margin == b.margin && a.patience == b.patience && a.clipNorm == b.clipNorm && a.dropout == b.dropout

@@ -65,20 +65,6 @@ public struct TripletSettings: StageSettings {
         case maxRejectRatio = "max_reject_ratio"
     }
 
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        let d = TripletSettings.defaults
-        kinds = try container.decodeIfPresent([String].self, forKey: .kinds) ?? d.kinds
-        compatible = try container.decodeIfPresent([[String]].self, forKey: .compatible) ?? d.compatible
-        weights = try container.decodeIfPresent([String].self, forKey: .weights) ?? d.weights
-        negativesPerPositive = try container.decodeIfPresent(Int.self, forKey: .negativesPerPositive) ?? d.negativesPerPositive
-        negatives = try container.decodeIfPresent(NegativeStrategy.self, forKey: .negatives) ?? d.negatives
-        trainFraction = try container.decodeIfPresent(Double.self, forKey: .trainFraction) ?? d.trainFraction
-        validFraction = try container.decodeIfPresent(Double.self, forKey: .validFraction) ?? d.validFraction
-        fitbCandidates = try container.decodeIfPresent(Int.self, forKey: .fitbCandidates) ?? d.fitbCandidates
-        maxRejectRatio = try container.decodeIfPresent(Double.self, forKey: .maxRejectRatio) ?? d.maxRejectRatio
-    }
-
     func validate() throws {
         guard !kinds.isEmpty else { throw LoomError.usage("kinds must name at least one edge kind", key: "kinds") }
         for kind in kinds where !TripletSettings.knownKinds.contains(kind) {

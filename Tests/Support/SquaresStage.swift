@@ -28,16 +28,6 @@ public struct SquaresStage: Stage {
             case delayMilliseconds = "delay_ms"
             case maxRejectRatio = "max_reject_ratio"
         }
-
-        public init(from decoder: Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            let d = Settings.defaults
-            rows = try container.decodeIfPresent(Int.self, forKey: .rows) ?? d.rows
-            source = try container.decodeIfPresent(String.self, forKey: .source)
-            delayMilliseconds = try container.decodeIfPresent(Int.self, forKey: .delayMilliseconds) ?? d.delayMilliseconds
-            offset = try container.decodeIfPresent(Int.self, forKey: .offset) ?? d.offset
-            maxRejectRatio = try container.decodeIfPresent(Double.self, forKey: .maxRejectRatio) ?? d.maxRejectRatio
-        }
     }
 
     public static let name = "squares"

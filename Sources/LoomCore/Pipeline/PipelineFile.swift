@@ -107,7 +107,7 @@ public struct PipelineFile: Sendable {
         let prefix = "stages.\(name)"
         let decoded: T
         do {
-            decoded = try JSONDecoder().decode(T.self, from: data)
+            decoded = try T.decode(fromJSON: data)
         } catch let error as DecodingError {
             throw usageError(error, prefix: prefix)
         } catch let error as LoomError {

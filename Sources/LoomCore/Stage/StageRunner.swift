@@ -229,7 +229,7 @@ extension StageRunner {
         }
         guard let object = try? JSONSerialization.jsonObject(with: Data(recorded.settings.utf8)) as? [String: Any],
               let settingsData = try? JSONSerialization.data(withJSONObject: object.filter { $0.key != "seed" }),
-              let settings = try? JSONDecoder().decode(S.Settings.self, from: settingsData) else {
+              let settings = try? S.Settings.decode(fromJSON: settingsData) else {
             return .stale("recorded settings no longer decode (settings format changed)")
         }
         var runner = self

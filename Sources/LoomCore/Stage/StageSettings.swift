@@ -1,3 +1,5 @@
+import Foundation
+
 /// The settings of one stage, as read from a pipeline file or from flags. Codable with
 /// snake_case keys; every key is optional in the file and falls back to the default.
 /// Their canonical JSON (sorted keys) is recorded in `meta` and decides freshness.
@@ -10,4 +12,19 @@ public protocol StageSettings: Codable, Sendable, Equatable {
 
 extension StageSettings {
     public var maxRejectRatio: Double { 0.05 }
+
+    /// Settings from a JSON object in which every key is optional: a key that is absent or null
+    /// takes its value from `defaults`, so a settings type states its defaults once (in
+    /// `defaults`) and decodes with the synthesised `init(from:)`. Anything but an object is
+    /// decoded as it is, for the decoder to report.
+    public static func decode(fromJSON data: Data) throws -> Self {
+        guard var given = try JSONSerialization.jsonObject(with: data, options: .fragmentsAllowed) as? [String: Any],
+              let fallback = try JSONSerialization.jsonObject(with: JSONEncoder().encode(defaults)) as? [String: Any] else {
+            return try JSONDecoder().decode(Self.self, from: data)
+        }
+        for (key, value) in fallback where given[key] == nil || given[key] is NSNull {
+            given[key] = value
+        }
+        return try JSONDecoder().decode(Self.self, from: JSONSerialization.data(withJSONObject: given))
+    }
 }

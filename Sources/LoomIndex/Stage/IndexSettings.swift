@@ -17,10 +17,4 @@ public struct IndexSettings: StageSettings {
         case normTolerance = "norm_tolerance"
         case maxRejectRatio = "max_reject_ratio"
     }
-
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        normTolerance = try container.decodeIfPresent(Double.self, forKey: .normTolerance) ?? IndexSettings.defaults.normTolerance
-        maxRejectRatio = try container.decodeIfPresent(Double.self, forKey: .maxRejectRatio) ?? IndexSettings.defaults.maxRejectRatio
-    }
 }

@@ -1,0 +1,34 @@
+import Foundation
+import LoomCore
+import LoomEmbed
+import LoomImages
+import LoomIndex
+import LoomIngest
+import LoomText
+import LoomTrain
+import LoomTriplets
+import Testing
+
+/// Every stage's settings decode through one function over their `defaults`: an empty object is
+/// the defaults, an absent or null key keeps its default, a given key wins, a wrong type fails.
+@Suite struct SettingsDecodingTests {
+    func check<S: StageSettings>(_ type: S.Type, key: String, json value: String, changes: (S) -> Bool) throws {
+        #expect(try S.decode(fromJSON: Data("{}".utf8)) == S.defaults, "\(S.self)")
+        // The defaults survive their own canonical JSON (what meta records) bit for bit.
+        #expect(try S.decode(fromJSON: JSONEncoder().encode(S.defaults)) == S.defaults, "\(S.self)")
+        #expect(try S.decode(fromJSON: Data("{\"\(key)\": null}".utf8)) == S.defaults, "\(S.self).\(key)")
+        let given = try S.decode(fromJSON: Data("{\"\(key)\": \(value)}".utf8))
+        #expect(given != S.defaults && changes(given), "\(S.self).\(key)")
+        #expect(throws: DecodingError.self) { try S.decode(fromJSON: Data("{\"\(key)\": {\"x\": 1}}".utf8)) }
+    }
+
+    @Test func everyStagesSettings() throws {
+        try check(IngestSettings.self, key: "catalog", json: "[\"a.jsonl\"]") { $0.catalog == ["a.jsonl"] && $0.maxRejectRatio == 0.05 }
+        try check(ImagesSettings.self, key: "size", json: "128") { $0.size == 128 && $0.resizeShorter == ImagesSettings.defaults.resizeShorter }
+        try check(TextSettings.self, key: "max_len", json: "16") { $0.maxLength == 16 && $0.fields == TextSettings.defaults.fields }
+        try check(TripletSettings.self, key: "valid_fraction", json: "0.2") { $0.validFraction == 0.2 && $0.kinds == TripletSettings.defaults.kinds }
+        try check(TrainSettings.self, key: "lr", json: "0.003") { $0.learningRate == 0.003 && $0.epochs == TrainSettings.defaults.epochs }
+        try check(EmbedSettings.self, key: "batch", json: "7") { $0.batch == 7 && $0.model == EmbedSettings.defaults.model }
+        try check(IndexSettings.self, key: "norm_tolerance", json: "0.5") { $0.normTolerance == 0.5 }
+    }
+}
