@@ -3,7 +3,7 @@ import LoomImaging
 
 /// Settings of the images stage (`stages.images` in a pipeline file).
 public struct ImagesSettings: StageSettings {
-    public enum Encoding: String, Codable, Sendable {
+    public enum Encoding: String, Codable, Sendable, CaseIterable {
         /// RGB8 bytes as they are.
         case raw
         /// A JPEG of the normalised pixels (6× smaller; the default for big catalogs).

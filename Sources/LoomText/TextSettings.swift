@@ -2,7 +2,7 @@ import LoomCore
 
 /// Settings of the text stage (`stages.text` in a pipeline file).
 public struct TextSettings: StageSettings {
-    public enum Tokenizer: String, Codable, Sendable {
+    public enum Tokenizer: String, Codable, Sendable, CaseIterable {
         case bert, word
     }
 

@@ -3,7 +3,7 @@ import LoomFormats
 
 /// Settings of the triplets stage (`stages.triplets` in a pipeline file).
 public struct TripletSettings: StageSettings {
-    public enum NegativeStrategy: String, Codable, Sendable {
+    public enum NegativeStrategy: String, Codable, Sendable, CaseIterable {
         /// Negatives of the positive's coarse type: the model cannot win by type alone.
         case compatibleType = "compatible_type"
         /// Any item of the split.

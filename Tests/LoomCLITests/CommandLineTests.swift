@@ -203,4 +203,17 @@ import Testing
     func badFlagsAreExit64(_ arguments: [String]) throws {
         #expect(try loom(arguments).status == ExitStatus.usage.rawValue)
     }
+
+    /// Closed choices of the settings are enums: a misspelt value is a usage error that lists the
+    /// values, and --help lists them too.
+    @Test(arguments: [(["images", "--encoding", "png"], "'raw' and 'jpeg'"), (["text", "--tokenizer", "bpe"], "'bert' and 'word'"),
+                      (["triplets", "--negatives", "hard"], "'compatible_type' and 'random'"),
+                      (["eval", "--split", "holdout"], "'train', 'valid' or 'test'")])
+    func closedChoicesListTheirValues(_ arguments: [String], values: String) throws {
+        let result = try loom(arguments)
+        #expect(result.status == ExitStatus.usage.rawValue)
+        #expect(result.stderr.contains(values), "\(result.stderr)")
+        let help = try loom([arguments[0], "--help"])
+        #expect(help.status == 0 && help.stdout.contains("values: "), "\(help.stdout)")
+    }
 }

@@ -15,7 +15,7 @@ struct DecodeCommand: ParsableCommand {
     var files: [String]
 
     @Option(help: "Side of the normalised square.")
-    var size: Int = 224
+    var size: Int = ImagesSettings.defaults.size
 
     @Option(help: "Write <name>.png of the normalised pixels here.")
     var out: String?

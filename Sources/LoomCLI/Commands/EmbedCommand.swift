@@ -9,8 +9,7 @@ public struct EmbedCommand: ParsableCommand {
         discussion: "An item without an image (or text) gets a zero vector for that tower; both cases are counted in the report.",
         version: LoomVersion.current)
 
-    @Option(help: "The work directory (reads catalog.sqlite, images.sqlite, text.sqlite).")
-    var work: String = "work"
+    @OptionGroup var workOptions: WorkOptions
 
     @Option(help: "Model directory: config.json and model.safetensors (or a starting model naming its backbone).")
     var model: String = EmbedSettings.defaultModel
@@ -24,6 +23,6 @@ public struct EmbedCommand: ParsableCommand {
 
     public func run() throws {
         let settings = EmbedSettings(model: model, batch: batch, maxRejectRatio: EmbedSettings.defaults.maxRejectRatio)
-        try StageCommandRunner.run(EmbedStage(), settings: settings, work: work, global: global)
+        try StageCommandRunner.run(EmbedStage(), settings: settings, work: workOptions.work, global: global)
     }
 }

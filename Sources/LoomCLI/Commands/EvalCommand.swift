@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LoomCore
+import LoomFormats
 import LoomTrain
 
 /// `loom eval`: a model against the baselines on the held-out split.
@@ -13,8 +14,7 @@ public struct EvalCommand: ParsableCommand {
             """,
         version: LoomVersion.current)
 
-    @Option(help: "The work directory (reads catalog, images, text and triplets).")
-    var work: String = "work"
+    @OptionGroup var workOptions: WorkOptions
 
     @Option(help: "The model directory to evaluate.")
     var model: String = TrainSettings.defaultOut
@@ -22,8 +22,8 @@ public struct EvalCommand: ParsableCommand {
     @Option(help: "The untrained starting model (a baseline).")
     var untrained: String = TrainSettings.defaults.model
 
-    @Option(help: "train, valid or test.")
-    var split: String = "test"
+    @Option(help: "The split to score.")
+    var split: ItemSplit.Part = .test
 
     @Option(help: "Also write the results as JSON to this file.")
     var json: String?
@@ -34,15 +34,14 @@ public struct EvalCommand: ParsableCommand {
 
     public func run() throws {
         try reportingErrors {
-            guard ["train", "valid", "test"].contains(split) else { throw LoomError.usage("--split must be train, valid or test") }
-            let context = try global.context(work: work, out: "out")
-            let rows = try ModelEvaluation.run(work: work, model: model, untrained: untrained, split: split, seed: context.seed,
+            let context = try global.context(work: workOptions.work, out: "out")
+            let rows = try ModelEvaluation.run(work: workOptions.work, model: model, untrained: untrained, split: split.rawValue, seed: context.seed,
                                                threads: context.threads)
-            print(ModelEvaluation.table(rows, split: split))
+            print(ModelEvaluation.table(rows, split: split.rawValue))
             if let json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                var data = try encoder.encode(EvalDocument(split: split, model: model, rows: rows))
+                var data = try encoder.encode(EvalDocument(split: split.rawValue, model: model, rows: rows))
                 data.append(0x0A)
                 guard FileManager.default.createFile(atPath: json, contents: data) else {
                     throw LoomError.cannotCreateOutput(path: json, reason: "cannot write the JSON results")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LoomCore
+import LoomEmbed
 import LoomInference
 
 /// `loom forward`: the embedding of one item given by hand, to check a model or an image.
@@ -13,7 +14,7 @@ struct ForwardCommand: ParsableCommand {
             """)
 
     @Option(help: "Model directory.")
-    var model: String = "Models/loomnet-v1"
+    var model: String = EmbedSettings.defaultModel
 
     @Option(help: "Image file (JPEG or PNG).")
     var image: String?

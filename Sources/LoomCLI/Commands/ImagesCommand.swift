@@ -9,17 +9,16 @@ public struct ImagesCommand: ParsableCommand {
         commandName: "images", abstract: "Decode, orient, resize and crop every item's image into work/images.sqlite.",
         version: LoomVersion.current)
 
-    @Option(help: "The work directory (reads catalog.sqlite).")
-    var work: String = "work"
+    @OptionGroup var workOptions: WorkOptions
 
     @Option(help: "Side of the square output.")
-    var size: Int = 224
+    var size: Int = ImagesSettings.defaults.size
 
     @Option(help: "The shorter side is resized to this before the centre crop.")
-    var resizeShorter: Int = 256
+    var resizeShorter: Int = ImagesSettings.defaults.resizeShorter
 
-    @Option(help: "raw (RGB8) or jpeg (quality 95).")
-    var encoding: String = "jpeg"
+    @Option(help: "How the pixels are stored: raw RGB8, or JPEG at quality \(ImagesSettings.defaults.jpegQuality).")
+    var encoding: ImagesSettings.Encoding = ImagesSettings.defaults.encoding
 
     @Flag(help: "Keep JPEGs whose decoder recovered from damage (truncation, corrupt data).")
     var lenient = false
@@ -29,12 +28,11 @@ public struct ImagesCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        guard let encoding = ImagesSettings.Encoding(rawValue: encoding) else { throw ValidationError("--encoding must be raw or jpeg") }
         var settings = ImagesSettings.defaults
         settings.size = size
         settings.resizeShorter = resizeShorter
         settings.encoding = encoding
         settings.lenient = lenient
-        try StageCommandRunner.run(ImagesStage(), settings: settings, work: work, global: global)
+        try StageCommandRunner.run(ImagesStage(), settings: settings, work: workOptions.work, global: global)
     }
 }

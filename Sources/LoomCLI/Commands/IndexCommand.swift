@@ -10,8 +10,7 @@ public struct IndexCommand: ParsableCommand {
         discussion: "Written to a temporary file, checked (counts, dimensions, norms, integrity) and renamed into place.",
         version: LoomVersion.current)
 
-    @Option(help: "The work directory (reads catalog.sqlite and embeddings.sqlite).")
-    var work: String = "work"
+    @OptionGroup var workOptions: WorkOptions
 
     @Option(help: "The index file to write.")
     var out: String = "out/index.sqlite"
@@ -22,7 +21,7 @@ public struct IndexCommand: ParsableCommand {
 
     public func run() throws {
         let directory = (out as NSString).deletingLastPathComponent
-        try StageCommandRunner.run(IndexStage(), settings: .defaults, work: work, global: global,
+        try StageCommandRunner.run(IndexStage(), settings: .defaults, work: workOptions.work, global: global,
                                    out: directory.isEmpty ? "." : directory, productFileName: (out as NSString).lastPathComponent)
     }
 }

@@ -15,11 +15,10 @@ public struct IngestCommand: ParsableCommand {
     @Option(name: .long, help: "Image folder (repeatable), searched for <asin>.jpg|.jpeg|.png or the URL's file name.")
     var images: [String] = []
 
-    @Option(help: "The work directory.")
-    var work: String = "work"
+    @OptionGroup var workOptions: WorkOptions
 
     @Option(help: "Fail (exit 65) when more than this fraction of records is rejected.")
-    var maxRejectRatio: Double = 0.05
+    var maxRejectRatio: Double = IngestSettings.defaults.maxRejectRatio
 
     @OptionGroup var global: GlobalOptions
 
@@ -27,6 +26,6 @@ public struct IngestCommand: ParsableCommand {
 
     public func run() throws {
         let settings = IngestSettings(catalog: catalog, images: images, maxRejectRatio: maxRejectRatio)
-        try StageCommandRunner.run(IngestStage(), settings: settings, work: work, global: global)
+        try StageCommandRunner.run(IngestStage(), settings: settings, work: workOptions.work, global: global)
     }
 }

@@ -6,8 +6,7 @@ struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status", abstract: "Show, for each stage, whether its output is fresh, stale or missing, and why.")
 
-    @Option(help: "The work directory.")
-    var work: String = "work"
+    @OptionGroup var workOptions: WorkOptions
 
     @Option(help: "Judge freshness against this pipeline file's settings (default: the recorded ones).")
     var pipeline: String?
@@ -17,7 +16,7 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let file = try pipeline.map { try PipelineFile(path: $0) }
-            let context = try global.context(work: file?.work ?? work, pipelineSeed: file?.seed)
+            let context = try global.context(work: file?.work ?? workOptions.work, pipelineSeed: file?.seed)
             let status = try WorkStatus(stages: StageCatalog.all, context: context, pipeline: file)
             if status.entries.isEmpty {
                 print("no stages are built into this Loom yet")

@@ -9,36 +9,32 @@ public struct TextCommand: ParsableCommand {
         commandName: "text", abstract: "Tokenise each item's text (BERT WordPiece or word-level) into work/text.sqlite.",
         version: LoomVersion.current)
 
-    @Option(help: "The work directory (reads catalog.sqlite).")
-    var work: String = "work"
+    @OptionGroup var workOptions: WorkOptions
 
     @Option(help: "bert (WordPiece) or word (vocabulary built from training items).")
-    var tokenizer: String = "bert"
+    var tokenizer: TextSettings.Tokenizer = TextSettings.defaults.tokenizer
 
-    @Option(help: "Vocabulary file (bert: default Models/wordpiece/vocab.txt; word: reuse this word list).")
+    @Option(help: "Vocabulary file (bert: default \(TextSettings.defaultVocabulary); word: reuse this word list).")
     var vocab: String?
 
     @Option(help: "Ids per item ([CLS] and [SEP] included for bert).")
-    var maxLen: Int = 64
+    var maxLen: Int = TextSettings.defaults.maxLength
 
     @Option(help: "Catalog fields joined into the text: title, description, brand, category.")
-    var fields: String = "title,description"
+    var fields: String = TextSettings.defaults.fields.joined(separator: ",")
 
     @Option(help: "word: minimum count of a word in the training items.")
-    var minCount: Int = 2
+    var minCount: Int = TextSettings.defaults.minCount
 
     @OptionGroup var global: GlobalOptions
 
     public init() {}
 
     public func run() throws {
-        guard let kind = TextSettings.Tokenizer(rawValue: tokenizer) else {
-            throw ValidationError("--tokenizer must be bert or word")
-        }
-        let settings = TextSettings(tokenizer: kind, vocab: vocab, maxLength: maxLen,
+        let settings = TextSettings(tokenizer: tokenizer, vocab: vocab, maxLength: maxLen,
                                     fields: fields.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) },
                                     minCount: minCount, trainFraction: TextSettings.defaults.trainFraction,
                                     maxRejectRatio: TextSettings.defaults.maxRejectRatio)
-        try StageCommandRunner.run(TextStage(), settings: settings, work: work, global: global)
+        try StageCommandRunner.run(TextStage(), settings: settings, work: workOptions.work, global: global)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LoomCore
+import LoomText
 import LoomTokenizers
 
 /// `loom tokenize`: lines on stdin → WordPiece tokens or ids, to see why a title tokenised oddly.
@@ -9,10 +10,10 @@ struct TokenizeCommand: ParsableCommand {
         commandName: "tokenize", abstract: "Tokenise lines from stdin with BERT WordPiece and print tokens (or JSON with ids).")
 
     @Option(help: "WordPiece vocabulary (one token per line).")
-    var vocab: String = "Models/wordpiece/vocab.txt"
+    var vocab: String = TextSettings.defaultVocabulary
 
     @Option(help: "Maximum ids per line, [CLS] and [SEP] included.")
-    var maxLen: Int = 64
+    var maxLen: Int = TextSettings.defaults.maxLength
 
     @Flag(help: "One JSON object per line: {\"tokens\": [...], \"ids\": [...]} (ids with [CLS]/[SEP]).")
     var json = false

@@ -13,8 +13,7 @@ public struct TrainCommand: ParsableCommand {
             """,
         version: LoomVersion.current)
 
-    @Option(help: "The work directory (reads catalog, images, text and triplets).")
-    var work: String = "work"
+    @OptionGroup var workOptions: WorkOptions
 
     @Option(help: "The starting model directory.")
     var model: String = TrainSettings.defaults.model
@@ -54,6 +53,6 @@ public struct TrainCommand: ParsableCommand {
         let settings = TrainSettings(model: model, out: out, epochs: epochs, batch: batch, learningRate: lr, margin: margin,
                                      patience: patience, clipNorm: clipNorm, dropout: dropout, maxRejectRatio: TrainSettings.defaults.maxRejectRatio,
                                      resume: resume)
-        try StageCommandRunner.run(TrainStage(), settings: settings, work: work, global: global)
+        try StageCommandRunner.run(TrainStage(), settings: settings, work: workOptions.work, global: global)
     }
 }

@@ -8,34 +8,30 @@ public struct TripletsCommand: ParsableCommand {
         commandName: "triplets", abstract: "Mine also-bought pairs into weighted triplets with an item-disjoint split (work/triplets.sqlite).",
         version: LoomVersion.current)
 
-    @Option(help: "The work directory (reads catalog.sqlite).")
-    var work: String = "work"
+    @OptionGroup var workOptions: WorkOptions
 
-    @Option(help: "Edge kinds that make positives, comma-separated (also_bought, bought_together, also_viewed).")
-    var kinds: String = "also_bought,bought_together"
+    @Option(help: "Edge kinds that make positives, comma-separated (\(TripletSettings.knownKinds.joined(separator: ", "))).")
+    var kinds: String = TripletSettings.defaults.kinds.joined(separator: ",")
 
-    @Option(help: "Weight factors multiplied together: uniform, frequency, reciprocal, idf.")
-    var weights: String = "reciprocal,idf"
+    @Option(help: "Weight factors multiplied together: \(TripletSettings.knownWeights.joined(separator: ", ")).")
+    var weights: String = TripletSettings.defaults.weights.joined(separator: ",")
 
     @Option(help: "Negatives per positive.")
-    var k: Int = 4
+    var k: Int = TripletSettings.defaults.negativesPerPositive
 
     @Option(help: "compatible_type (negatives of the positive's type) or random.")
-    var negatives: String = "compatible_type"
+    var negatives: TripletSettings.NegativeStrategy = TripletSettings.defaults.negatives
 
     @OptionGroup var global: GlobalOptions
 
     public init() {}
 
     public func run() throws {
-        guard let strategy = TripletSettings.NegativeStrategy(rawValue: negatives) else {
-            throw ValidationError("--negatives must be compatible_type or random")
-        }
         var settings = TripletSettings.defaults
         settings.kinds = kinds.split(separator: ",").map(String.init)
         settings.weights = weights.split(separator: ",").map(String.init)
         settings.negativesPerPositive = k
-        settings.negatives = strategy
-        try StageCommandRunner.run(TripletStage(), settings: settings, work: work, global: global)
+        settings.negatives = negatives
+        try StageCommandRunner.run(TripletStage(), settings: settings, work: workOptions.work, global: global)
     }
 }
