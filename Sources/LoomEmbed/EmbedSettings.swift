@@ -12,12 +12,6 @@ public struct EmbedSettings: StageSettings {
     public static let defaultModel = "Models/loomnet-v1"
     public static let defaults = EmbedSettings(model: defaultModel, batch: 32, maxRejectRatio: 0.05)
 
-    public init(model: String, batch: Int, maxRejectRatio: Double) {
-        self.model = model
-        self.batch = batch
-        self.maxRejectRatio = maxRejectRatio
-    }
-
     enum CodingKeys: String, CodingKey {
         case model, batch
         case maxRejectRatio = "max_reject_ratio"

@@ -22,18 +22,6 @@ public struct ImagesSettings: StageSettings {
     public static let defaults = ImagesSettings(size: 224, resizeShorter: 256, encoding: .jpeg, jpegQuality: 95,
                                                 maxPixels: 40_000_000, maxBytes: 50 << 20, lenient: false, maxRejectRatio: 0.05)
 
-    public init(size: Int, resizeShorter: Int, encoding: Encoding, jpegQuality: Int, maxPixels: Int, maxBytes: Int,
-                lenient: Bool, maxRejectRatio: Double) {
-        self.size = size
-        self.resizeShorter = resizeShorter
-        self.encoding = encoding
-        self.jpegQuality = jpegQuality
-        self.maxPixels = maxPixels
-        self.maxBytes = maxBytes
-        self.lenient = lenient
-        self.maxRejectRatio = maxRejectRatio
-    }
-
     enum CodingKeys: String, CodingKey {
         case size, encoding, lenient
         case resizeShorter = "resize_shorter"

@@ -25,17 +25,6 @@ public struct TextSettings: StageSettings {
     public static let defaults = TextSettings(tokenizer: .bert, vocab: nil, maxLength: 64, fields: ["title", "description"],
                                               minCount: 2, trainFraction: 0.8, maxRejectRatio: 0.05)
 
-    public init(tokenizer: Tokenizer, vocab: String?, maxLength: Int, fields: [String], minCount: Int, trainFraction: Double,
-                maxRejectRatio: Double) {
-        self.tokenizer = tokenizer
-        self.vocab = vocab
-        self.maxLength = maxLength
-        self.fields = fields
-        self.minCount = minCount
-        self.trainFraction = trainFraction
-        self.maxRejectRatio = maxRejectRatio
-    }
-
     enum CodingKeys: String, CodingKey {
         case tokenizer, vocab, fields
         case maxLength = "max_len"

@@ -28,21 +28,6 @@ public struct TrainSettings: StageSettings {
         model: "Models/loomnet-v1", out: defaultOut, epochs: 12, batch: 256, learningRate: 1e-3, margin: 0.2, patience: 3,
         clipNorm: 5, dropout: 0.5, maxRejectRatio: 0.05)
 
-    public init(model: String, out: String, epochs: Int, batch: Int, learningRate: Double, margin: Double, patience: Int,
-                clipNorm: Double, dropout: Double, maxRejectRatio: Double, resume: Bool = false) {
-        self.model = model
-        self.out = out
-        self.epochs = epochs
-        self.batch = batch
-        self.learningRate = learningRate
-        self.margin = margin
-        self.patience = patience
-        self.clipNorm = clipNorm
-        self.dropout = dropout
-        self.maxRejectRatio = maxRejectRatio
-        self.resume = resume
-    }
-
     enum CodingKeys: String, CodingKey {
         case model, out, epochs, batch, margin, patience, dropout
         case learningRate = "lr", clipNorm = "clip_norm", maxRejectRatio = "max_reject_ratio"

@@ -42,20 +42,6 @@ public struct TripletSettings: StageSettings {
         negativesPerPositive: 4, negatives: .compatibleType, trainFraction: 0.8, validFraction: 0.1, fitbCandidates: 3,
         maxRejectRatio: 0.05)
 
-    public init(kinds: [String], compatible: [[String]], weights: [String], negativesPerPositive: Int,
-                negatives: NegativeStrategy, trainFraction: Double, validFraction: Double, fitbCandidates: Int,
-                maxRejectRatio: Double) {
-        self.kinds = kinds
-        self.compatible = compatible
-        self.weights = weights
-        self.negativesPerPositive = negativesPerPositive
-        self.negatives = negatives
-        self.trainFraction = trainFraction
-        self.validFraction = validFraction
-        self.fitbCandidates = fitbCandidates
-        self.maxRejectRatio = maxRejectRatio
-    }
-
     enum CodingKeys: String, CodingKey {
         case kinds, compatible, weights, negatives
         case negativesPerPositive = "negatives_per_positive"

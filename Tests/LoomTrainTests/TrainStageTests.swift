@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import LoomCore
-import LoomEmbed
+@testable import LoomEmbed
 import LoomInference
 import LoomTestSupport
 import Testing

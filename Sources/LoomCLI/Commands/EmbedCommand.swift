@@ -22,7 +22,8 @@ public struct EmbedCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        let settings = EmbedSettings(model: model, batch: batch, maxRejectRatio: EmbedSettings.defaults.maxRejectRatio)
+        var settings = EmbedSettings.defaults
+        (settings.model, settings.batch) = (model, batch)
         try StageCommandRunner.run(EmbedStage(), settings: settings, work: workOptions.work, global: global)
     }
 }

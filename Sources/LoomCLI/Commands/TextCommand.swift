@@ -31,10 +31,9 @@ public struct TextCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        let settings = TextSettings(tokenizer: tokenizer, vocab: vocab, maxLength: maxLen,
-                                    fields: fields.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) },
-                                    minCount: minCount, trainFraction: TextSettings.defaults.trainFraction,
-                                    maxRejectRatio: TextSettings.defaults.maxRejectRatio)
+        var settings = TextSettings.defaults
+        (settings.tokenizer, settings.vocab, settings.maxLength, settings.minCount) = (tokenizer, vocab, maxLen, minCount)
+        settings.fields = fields.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
         try StageCommandRunner.run(TextStage(), settings: settings, work: workOptions.work, global: global)
     }
 }

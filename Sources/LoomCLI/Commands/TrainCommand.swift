@@ -50,9 +50,10 @@ public struct TrainCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        let settings = TrainSettings(model: model, out: out, epochs: epochs, batch: batch, learningRate: lr, margin: margin,
-                                     patience: patience, clipNorm: clipNorm, dropout: dropout, maxRejectRatio: TrainSettings.defaults.maxRejectRatio,
-                                     resume: resume)
+        var settings = TrainSettings.defaults
+        (settings.model, settings.out, settings.epochs, settings.batch) = (model, out, epochs, batch)
+        (settings.learningRate, settings.margin, settings.patience) = (lr, margin, patience)
+        (settings.clipNorm, settings.dropout, settings.resume) = (clipNorm, dropout, resume)
         try StageCommandRunner.run(TrainStage(), settings: settings, work: workOptions.work, global: global)
     }
 }

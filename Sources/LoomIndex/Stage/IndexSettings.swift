@@ -8,11 +8,6 @@ public struct IndexSettings: StageSettings {
 
     public static let defaults = IndexSettings(normTolerance: 1e-3, maxRejectRatio: 0.05)
 
-    public init(normTolerance: Double, maxRejectRatio: Double) {
-        self.normTolerance = normTolerance
-        self.maxRejectRatio = maxRejectRatio
-    }
-
     enum CodingKeys: String, CodingKey {
         case normTolerance = "norm_tolerance"
         case maxRejectRatio = "max_reject_ratio"
