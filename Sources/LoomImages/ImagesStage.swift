@@ -63,7 +63,7 @@ public struct ImagesStage: Stage {
         for start in stride(from: 0, to: items.count, by: ImagesStage.chunkItems) {
             let chunk = Array(items[start..<min(start + ImagesStage.chunkItems, items.count)])
             let outcomes = try ParallelMap.map(chunk, threads: context.threads) { item -> (Outcome, Int) in
-                let (bytes, error) = ImagesStage.read(item.image)
+                let (bytes, error) = ImageFile.read(item.image)
                 guard let bytes else { return (.reject(error!), 0) }
                 do throws(ImageError) {
                     var pixels = try normalizer.normalize(bytes)
@@ -99,21 +99,5 @@ public struct ImagesStage: Stage {
         var result = StageResult(records: items.count, counts: counts, unit: "images", bytes: bytesRead)
         result.meta = ["size": String(settings.size), "encoding": settings.encoding.rawValue]
         return result
-    }
-
-    /// The file's bytes, or why they cannot be had. Read with read(2) through ByteSource
-    /// (Foundation's reader leaks a page on empty files, which AddressSanitizer reports).
-    public static func read(_ path: String) -> ([UInt8]?, ImageError?) {
-        guard FileManager.default.fileExists(atPath: path) else {
-            return (nil, ImageError(reason: .missingFile, message: "no such file"))
-        }
-        do {
-            let source = try ByteSource(path: path, decompress: false)
-            var bytes: [UInt8] = []
-            while try source.read(appendingTo: &bytes, maximum: 1 << 20) > 0 {}
-            return (bytes, nil)
-        } catch {
-            return (nil, ImageError(reason: .ioError, message: "cannot read the file: \(error)"))
-        }
     }
 }

@@ -28,7 +28,7 @@ struct DecodeCommand: ParsableCommand {
             let normalizer = ImageNormalizer(size: size, resizeShorter: max(size, size * 8 / 7), lenient: lenient)
             var failures = 0
             for file in files {
-                let (bytes, readError) = ImagesStage.read(file)
+                let (bytes, readError) = ImageFile.read(file)
                 guard let bytes else {
                     print("\(file): \(readError?.description ?? "io_error")")
                     failures += 1

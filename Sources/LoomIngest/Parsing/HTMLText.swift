@@ -2,7 +2,7 @@ import CLoomKernels
 
 /// Turns the HTML-laden text of catalog fields into plain text: tags removed (block tags and
 /// `<br>` become a space), character references decoded, whitespace (including no-break spaces)
-/// and control characters collapsed to single spaces. Shared by ingest and the tokenizers.
+/// and control characters collapsed to single spaces, as ingest stores every text field.
 ///
 /// Works on UTF-8 bytes: tags, references and ASCII whitespace are ASCII, so only the few
 /// multi-byte whitespace characters need decoding. Text is cleaned at catalog scale.

@@ -1,24 +1,23 @@
 import Foundation
 import LoomCore
 import LoomImaging
-import LoomImages
-import LoomInference
 import LoomTokenizers
 
-/// A hand-given item (an image file, a title) as the network's input: the image through the
-/// images stage's resize and crop (used as it is when it already has the model's size), the
-/// text tokenised with the model directory's `vocab.txt`. The vocabulary is read once, on first use.
-final class NewItemInput {
-    let config: LoomNetConfig
-    let modelDirectory: String
+/// A hand-given item (an image file, a title) as the network's input (`loom query`, `loom
+/// forward`): the image through the images stage's resize and crop (used as it is when it
+/// already has the model's size), the text tokenised with the model directory's `vocab.txt`.
+/// The vocabulary is read once, on first use.
+public final class NewItemInput {
+    public let config: LoomNetConfig
+    public let modelDirectory: String
     private var tokenizer: WordPieceTokenizer?
 
-    init(config: LoomNetConfig, modelDirectory: String) {
+    public init(config: LoomNetConfig, modelDirectory: String) {
         self.config = config
         self.modelDirectory = modelDirectory
     }
 
-    func input(image: String?, text: String?) throws -> LoomNet.Input {
+    public func input(image: String?, text: String?) throws -> LoomNet.Input {
         var tokens: [Int32] = []
         if let text {
             if tokenizer == nil {
@@ -29,7 +28,7 @@ final class NewItemInput {
         }
         var pixels: [UInt8]?
         if let image {
-            let (bytes, readError) = ImagesStage.read(image)
+            let (bytes, readError) = ImageFile.read(image)
             guard let bytes else { throw LoomError.inputMissing(path: image, reason: readError?.message ?? "cannot read") }
             do throws(ImageError) {
                 pixels = try ImageNormalizer(size: config.imageSize).modelInput(bytes)

@@ -1,6 +1,7 @@
 import CLoomKernels
+import LoomCore
 import Testing
-@testable import LoomCore
+@testable import LoomIngest
 
 @Suite struct HTMLTextTests {
     @Test(arguments: [
