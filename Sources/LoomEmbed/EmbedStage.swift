@@ -44,9 +44,7 @@ public struct EmbedStage: Stage {
         try ModelInput.checkVocabulary(tokenization, textPath: context.workPath(.text), model: settings.model, config: network.config)
 
         try output.database.write { db in
-            try db.execute(sql: """
-                CREATE TABLE embeddings (id INTEGER PRIMARY KEY, vector BLOB NOT NULL, visual BLOB, has_image INTEGER NOT NULL, has_text INTEGER NOT NULL)
-                """)
+            try db.execute(sql: StageOutputFile.embeddings.schema)
         }
         let total = try catalog.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items") ?? 0 }
         let progress = context.progress("embed items", total: total)

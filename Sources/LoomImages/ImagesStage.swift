@@ -53,7 +53,7 @@ public struct ImagesStage: Stage {
         }
         let withoutImage = try catalog.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items WHERE image IS NULL") ?? 0 }
         try output.database.write { db in
-            try db.execute(sql: "CREATE TABLE images (id INTEGER PRIMARY KEY, width INTEGER NOT NULL, height INTEGER NOT NULL, encoding TEXT NOT NULL, pixels BLOB NOT NULL)")
+            try db.execute(sql: StageOutputFile.images.schema)
         }
         let normalizer = settings.normalizer
         let progress = context.progress("images", total: items.count)

@@ -88,10 +88,7 @@ public struct TextStage: Stage {
         let idWidth = vocabulary.count <= 65_536 ? 2 : 4
 
         try output.database.write { db in
-            try db.execute(sql: """
-                CREATE TABLE tokens (id INTEGER PRIMARY KEY, length INTEGER NOT NULL, truncated INTEGER NOT NULL, ids BLOB NOT NULL);
-                CREATE TABLE vocab (id INTEGER PRIMARY KEY, token TEXT NOT NULL);
-                """)
+            try db.execute(sql: StageOutputFile.text.schema)
             let insert = try db.makeStatement(sql: "INSERT INTO vocab (id, token) VALUES (?, ?)")
             for (id, token) in vocabulary.enumerated() { try insert.execute(arguments: [id, token]) }
         }

@@ -59,10 +59,7 @@ public struct TrainStage: Stage {
         }
 
         try output.database.write { db in
-            try db.execute(sql: """
-                CREATE TABLE epochs (epoch INTEGER PRIMARY KEY, loss REAL NOT NULL, valid_auc REAL NOT NULL, triplets INTEGER NOT NULL,
-                    steps INTEGER NOT NULL, seconds REAL, triplets_per_second REAL)
-                """)
+            try db.execute(sql: StageOutputFile.train.schema)
             for epoch in trainer.state.history {   // epochs of a resumed run, timings unknown
                 try db.execute(sql: "INSERT INTO epochs (epoch, loss, valid_auc, triplets, steps) VALUES (?, ?, ?, ?, ?)",
                                arguments: [epoch.epoch, epoch.loss, epoch.validAUC, epoch.triplets, epoch.steps])

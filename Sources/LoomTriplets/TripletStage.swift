@@ -131,13 +131,7 @@ public struct TripletStage: Stage {
                        draw: @escaping @Sendable (Range<Int>) throws -> [Drawn], settings: Settings,
                        context: StageContext, output: StageOutput, counts: inout [String: Int]) throws {
         try output.database.write { db in
-            try db.execute(sql: """
-                CREATE TABLE splits (item INTEGER PRIMARY KEY, split TEXT NOT NULL);
-                CREATE TABLE triplets (id INTEGER PRIMARY KEY, anchor INTEGER NOT NULL, positive INTEGER NOT NULL,
-                    weight REAL NOT NULL, mentions INTEGER NOT NULL, reciprocal INTEGER NOT NULL, split TEXT NOT NULL,
-                    negatives BLOB NOT NULL);
-                CREATE TABLE fitb (id INTEGER PRIMARY KEY, anchor INTEGER NOT NULL, answer INTEGER NOT NULL, candidates TEXT NOT NULL);
-                """)
+            try db.execute(sql: StageOutputFile.triplets.schema)
             let splitRow = try BoundStatement(db, sql: "INSERT INTO splits (item, split) VALUES (?, ?)")
             for item in 0..<graph.itemIDs.count where context.shard.contains(key: graph.asins[item]) {
                 splitRow.bind(1, graph.itemIDs[item])

@@ -36,10 +36,7 @@ public struct IndexStage: Stage {
             throw LoomError.badInput(path: embeddingsPath, position: "meta.dim", reason: "missing: not an embed output")
         }
         try output.database.write { db in
-            try db.execute(sql: """
-                CREATE TABLE items (id INTEGER PRIMARY KEY, asin TEXT NOT NULL UNIQUE, category TEXT, title TEXT, image TEXT, type TEXT NOT NULL);
-                CREATE TABLE vectors (id INTEGER PRIMARY KEY, vector BLOB NOT NULL);
-                """)
+            try db.execute(sql: StageOutputFile.index.schema)
         }
         let reused = try Self.reuseUnchangedRows(output: output, context: context, embeddingsPath: embeddingsPath,
                                                  model: embedMeta["model"] ?? "", dim: dim)

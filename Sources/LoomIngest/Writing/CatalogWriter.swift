@@ -13,27 +13,8 @@ import LoomFormats
 /// instead of one per edge) and split again when edges are resolved at the end, when every asin
 /// is known.
 final class CatalogWriter {
-    static let schema = """
-        CREATE TABLE items (
-            id INTEGER PRIMARY KEY,
-            asin TEXT NOT NULL UNIQUE,
-            title TEXT,
-            description TEXT,
-            brand TEXT,
-            price REAL,
-            category TEXT,
-            type TEXT NOT NULL,
-            image TEXT,
-            image_url TEXT,
-            source TEXT NOT NULL,
-            line INTEGER NOT NULL
-        );
-        CREATE TABLE edges (
-            src INTEGER NOT NULL,
-            dst INTEGER NOT NULL,
-            kind TEXT NOT NULL,
-            UNIQUE (src, dst, kind)
-        );
+    /// The writer's scratch tables besides the catalog's own (`StageOutputFile.catalog.schema`).
+    static let scratchSchema = """
         CREATE TEMP TABLE asins (id INTEGER PRIMARY KEY, asin TEXT NOT NULL UNIQUE);
         CREATE TEMP TABLE raw_lists (src INTEGER NOT NULL, kind TEXT NOT NULL, dsts TEXT NOT NULL);
         """
@@ -87,7 +68,7 @@ final class CatalogWriter {
     }
 
     static func createSchema(_ db: Database) throws {
-        try db.execute(sql: schema)
+        try db.execute(sql: StageOutputFile.catalog.schema + "\n" + CatalogWriter.scratchSchema)
     }
 
     enum Outcome {
