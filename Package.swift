@@ -137,7 +137,7 @@ let package = Package(
         .executableTarget(name: "loom-index", dependencies: ["LoomCLI"]),
         .executableTarget(
             name: "loom-bench",
-            dependencies: ["LoomCore", "LoomSampleData", "LoomImaging", "LoomTokenizers", "LoomKernels", "LoomInference", "LoomIndex", "LoomTrain",
+            dependencies: ["LoomCore", "LoomFormats", "LoomSampleData", "LoomImaging", "LoomTokenizers", "LoomKernels", "LoomInference", "LoomIndex", "LoomTrain",
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/LoomBench",
             swiftSettings: cpuFlags),
@@ -159,11 +159,11 @@ let package = Package(
             resources: [.copy("Resources")]),
         .testTarget(
             name: "LoomTextTests",
-            dependencies: ["LoomText", "LoomTokenizers", "LoomCore", "LoomIngest", "LoomTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["LoomText", "LoomTokenizers", "LoomFormats", "LoomCore", "LoomIngest", "LoomTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Resources")]),
         .testTarget(
             name: "LoomTripletsTests",
-            dependencies: ["LoomTriplets", "LoomCore", "LoomIngest", "LoomTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["LoomTriplets", "LoomFormats", "LoomCore", "LoomIngest", "LoomTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "LoomImagesTests",
             dependencies: ["LoomImages", "LoomImaging", "LoomCore", "LoomIngest", "LoomSampleData", "LoomTestSupport",
@@ -176,7 +176,7 @@ let package = Package(
             swiftSettings: cpuFlags),
         .testTarget(
             name: "LoomTrainTests",
-            dependencies: ["LoomTrain", "LoomEmbed", "LoomIndex", "LoomInference", "LoomKernels", "LoomImaging", "LoomImages", "LoomIngest", "LoomTokenizers", "LoomText", "LoomTriplets", "LoomCore",
+            dependencies: ["LoomTrain", "LoomFormats", "LoomEmbed", "LoomIndex", "LoomInference", "LoomKernels", "LoomImaging", "LoomImages", "LoomIngest", "LoomTokenizers", "LoomText", "LoomTriplets", "LoomCore",
                            "LoomTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: cpuFlags),
         .testTarget(

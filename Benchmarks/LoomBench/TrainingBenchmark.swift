@@ -1,5 +1,6 @@
 import Foundation
 import LoomCore
+import LoomFormats
 import LoomInference
 import LoomTrain
 
@@ -43,10 +44,10 @@ enum TrainingBenchmark {
         data.ids = (0..<count).map { Int64($0) }
         data.asins = data.ids.map { "B\($0)" }
         data.types = [String](repeating: "top", count: count)
-        data.splits = [String](repeating: "train", count: count)
+        data.splits = [ItemSplit.Part](repeating: .train, count: count)
         data.visual = (0..<count).map { _ in (0..<config.visual.features).map { _ in Float(max(0, random.unit() * 4 - 2)) } }
         data.tokens = (0..<count).map { _ in [101] + (0..<22).map { _ in Int32(random.int(in: 1000...29_000)) } + [102] }
-        data.positives["train"] = (0..<rows).map { row in
+        data.positives[.train] = (0..<rows).map { row in
             TrainingData.Positive(anchor: row, positive: rows + row, weight: 1,
                                   negatives: (0..<negativesPerPositive).map { 2 * rows + row * negativesPerPositive + $0 })
         }

@@ -11,7 +11,12 @@ public struct ItemSplit: Sendable, Equatable, Codable {
     public var trainFraction: Double
     public var validFraction: Double
 
-    public init(seed: UInt64, trainFraction: Double = 0.8, validFraction: Double = 0.1) {
+    /// The fractions the text and triplets stages split by when a pipeline names none: the word
+    /// vocabulary is built from the same training items that triplets trains on.
+    public static let defaultTrainFraction = 0.8
+    public static let defaultValidFraction = 0.1
+
+    public init(seed: UInt64, trainFraction: Double = defaultTrainFraction, validFraction: Double = defaultValidFraction) {
         self.seed = seed
         self.trainFraction = trainFraction
         self.validFraction = validFraction

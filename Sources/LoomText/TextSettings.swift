@@ -1,4 +1,5 @@
 import LoomCore
+import LoomFormats
 
 /// Settings of the text stage (`stages.text` in a pipeline file).
 public struct TextSettings: StageSettings {
@@ -23,7 +24,8 @@ public struct TextSettings: StageSettings {
     public static let defaultVocabulary = "Models/wordpiece/vocab.txt"
     public static let knownFields = ["title", "description", "brand", "category"]
     public static let defaults = TextSettings(tokenizer: .bert, vocab: nil, maxLength: 64, fields: ["title", "description"],
-                                              minCount: 2, trainFraction: 0.8, maxRejectRatio: 0.05)
+                                              minCount: 2, trainFraction: ItemSplit.defaultTrainFraction,
+                                              maxRejectRatio: 0.05)
 
     enum CodingKeys: String, CodingKey {
         case tokenizer, vocab, fields

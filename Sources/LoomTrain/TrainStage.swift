@@ -44,7 +44,7 @@ public struct TrainStage: Stage {
         for problem in data.problems {
             output.rejects.record(source: problem.asin, position: "item \(problem.id)", reason: problem.reason, detail: problem.detail)
         }
-        guard !(data.positives["train"] ?? []).isEmpty else {
+        guard !(data.positives[.train] ?? []).isEmpty else {
             throw LoomError.badInput(path: context.workPath(.triplets), position: nil, reason: "no training triplets")
         }
         let parameters = try HeadParameters(config: config, source: weights)
@@ -88,7 +88,7 @@ public struct TrainStage: Stage {
         }
 
         parameters.restore(trainer.best)
-        let metrics = trainer.evaluate(splits: ["valid", "test"])
+        let metrics = trainer.evaluate(splits: [.valid, .test])
         let (valid, test) = (metrics[0], metrics[1])
         try ModelDirectoryWriter.write(
             parameters: parameters, startModel: settings.model, config: config, to: settings.out,

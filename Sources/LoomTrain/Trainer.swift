@@ -1,5 +1,6 @@
 import Foundation
 import LoomCore
+import LoomFormats
 import LoomInference
 import LoomKernels
 
@@ -56,18 +57,18 @@ public final class Trainer: @unchecked Sendable {
     public var finished: Bool { state.stopped || state.completedEpochs >= settings.epochs }
 
     /// Triplets in every epoch: each training positive with each of its negatives.
-    public var tripletsPerEpoch: Int { (data.positives["train"] ?? []).reduce(0) { $0 + $1.negatives.count } }
+    public var tripletsPerEpoch: Int { (data.positives[.train] ?? []).reduce(0) { $0 + $1.negatives.count } }
 
     /// The triplets of epoch `epoch` (1-based) in batch order.
     public func epochTriplets(_ epoch: Int) -> [(anchor: Int, positive: Int, negative: Int, weight: Float)] {
-        var order = Array((data.positives["train"] ?? []).indices)
+        var order = Array((data.positives[.train] ?? []).indices)
         var random = SeededRandom(seed: seed, key: "train-epoch:\(epoch)")
         if order.count > 1 {
             for i in stride(from: order.count - 1, to: 0, by: -1) {
                 order.swapAt(i, Int(random.unit() * Double(i + 1)))
             }
         }
-        let positives = data.positives["train"] ?? []
+        let positives = data.positives[.train] ?? []
         return order.flatMap { index in
             positives[index].negatives.map { (anchor: positives[index].anchor, positive: positives[index].positive, negative: $0,
                                               weight: positives[index].weight) }
@@ -146,7 +147,7 @@ public final class Trainer: @unchecked Sendable {
 
     /// AUC on the validation pairs, embedding only the items they name.
     public func validationAUC() -> Double {
-        let positives = data.positives["valid"] ?? []
+        let positives = data.positives[.valid] ?? []
         var needed = Set<Int>()
         for positive in positives {
             needed.insert(positive.anchor)
@@ -162,7 +163,7 @@ public final class Trainer: @unchecked Sendable {
 
     /// The metrics of the current weights on each of `splits`, ranking against every item
     /// (every item is embedded once for all of them).
-    public func evaluate(splits: [String]) -> [RankingMetrics] {
+    public func evaluate(splits: [ItemSplit.Part]) -> [RankingMetrics] {
         let score = Scorers.cosine(embeddings(of: Array(0..<data.count)), dim: parameters.config.embeddingDim)
         return splits.map { RankingMetrics.compute(data, split: $0, score: score) }
     }

@@ -38,10 +38,10 @@ public struct TrainingData: Sendable {
     public var ids: [Int64] = []
     public var asins: [String] = []
     public var types: [String] = []
-    public var splits: [String] = []
+    public var splits: [ItemSplit.Part] = []
     public var visual: [[Float]?] = []
     public var tokens: [[Int32]] = []
-    public var positives: [String: [Positive]] = [:]
+    public var positives: [ItemSplit.Part: [Positive]] = [:]
     public var questions: [Question] = []
     /// Items whose stored image or ids could not be used, with the reason (the item stays, without that input).
     public var problems: [(asin: String, id: Int64, reason: RejectReason, detail: String)] = []
@@ -71,10 +71,13 @@ public struct TrainingData: Sendable {
 
         var data = TrainingData()
         let splitOf = try triplets.read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT item, split FROM splits").map { ($0["item"] as Int64, $0["split"] as String) })
+            // An item whose split this Loom does not know is left out like one without a split.
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT item, split FROM splits").compactMap { row in
+                ItemSplit.Part(rawValue: row["split"]).map { (row["item"] as Int64, $0) }
+            })
         }
         let typeOf = try catalog.read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, type FROM items").map { ($0["id"] as Int64, $0["type"] as String? ?? "other") })
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, type FROM items").map { ($0["id"] as Int64, $0["type"] as String? ?? CoarseType.other.rawValue) })
         }
         var index: [Int64: Int] = [:]
         var after = Int64.min
@@ -89,7 +92,7 @@ public struct TrainingData: Sendable {
                 index[item.id] = slot
                 data.ids.append(item.id)
                 data.asins.append(item.asin)
-                data.types.append(typeOf[item.id] ?? "other")
+                data.types.append(typeOf[item.id] ?? CoarseType.other.rawValue)
                 data.splits.append(split)
                 data.visual.append(nil)
                 switch ModelInput.prepare(item, config: network.config) {
@@ -125,12 +128,13 @@ public struct TrainingData: Sendable {
         try triplets.read { db in
             let rows = try Row.fetchCursor(db, sql: "SELECT anchor, positive, weight, split, negatives FROM triplets ORDER BY id")
             while let row = try rows.next() {
-                guard let anchor = index[row["anchor"]], let positive = index[row["positive"]] else {
+                guard let anchor = index[row["anchor"]], let positive = index[row["positive"]],
+                      let split = ItemSplit.Part(rawValue: row["split"]) else {
                     data.skippedTriplets += 1
                     continue
                 }
                 let negatives = NegativesBlob.decode(row["negatives"]).compactMap { index[$0] }
-                data.positives[row["split"], default: []].append(
+                data.positives[split, default: []].append(
                     Positive(anchor: anchor, positive: positive, weight: Float(row["weight"] as Double), negatives: negatives))
             }
             let questions = try Row.fetchCursor(db, sql: "SELECT anchor, answer, candidates FROM fitb ORDER BY id")
@@ -174,5 +178,5 @@ public struct TrainingData: Sendable {
     }
 
     /// Item indices of `split`, in id order.
-    public func items(in split: String) -> [Int] { splits.indices.filter { splits[$0] == split } }
+    public func items(in split: ItemSplit.Part) -> [Int] { splits.indices.filter { splits[$0] == split } }
 }

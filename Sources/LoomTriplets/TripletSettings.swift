@@ -39,7 +39,7 @@ public struct TripletSettings: StageSettings {
 
     public static let defaults = TripletSettings(
         kinds: [EdgeKind.alsoBought.rawValue, EdgeKind.boughtTogether.rawValue], compatible: defaultCompatible, weights: ["reciprocal", "idf"],
-        negativesPerPositive: 4, negatives: .compatibleType, trainFraction: 0.8, validFraction: 0.1, fitbCandidates: 3,
+        negativesPerPositive: 4, negatives: .compatibleType, trainFraction: ItemSplit.defaultTrainFraction, validFraction: ItemSplit.defaultValidFraction, fitbCandidates: 3,
         maxRejectRatio: 0.05)
 
     enum CodingKeys: String, CodingKey {

@@ -1,5 +1,6 @@
 import Foundation
 import LoomCore
+import LoomFormats
 import LoomInference
 import LoomTestSupport
 import Testing
@@ -13,7 +14,7 @@ import Testing
         let work = try SampleWork.directory()
         let network = try LoomNet(directory: SampleWork.startModel)
         var data = try TrainingData.load(work: work.path, network: network, modelDirectory: SampleWork.startModel, threads: 2)
-        data.positives["train"] = Array((data.positives["train"] ?? []).prefix(48))   // 192 triplets: 3 steps of 64
+        data.positives[.train] = Array((data.positives[.train] ?? []).prefix(48))   // 192 triplets: 3 steps of 64
         return data
     }
 
@@ -33,9 +34,9 @@ import Testing
         #expect(data.visual.filter { $0 != nil }.count >= 290, "every SampleData item has an image")
         #expect(data.visual.compactMap { $0 }.allSatisfy { $0.count == 1280 })
         #expect(data.tokens.allSatisfy { !$0.isEmpty && $0.first == 101 }, "titles tokenised with [CLS] first")
-        #expect(!(data.positives["valid"] ?? []).isEmpty && !(data.positives["test"] ?? []).isEmpty)
+        #expect(!(data.positives[.valid] ?? []).isEmpty && !(data.positives[.test] ?? []).isEmpty)
         #expect(!data.questions.isEmpty)
-        for split in ["valid", "test"] {
+        for split in [ItemSplit.Part.valid, .test] {
             for positive in data.positives[split] ?? [] {
                 #expect(data.splits[positive.anchor] == split && data.splits[positive.positive] == split)
             }

@@ -35,9 +35,9 @@ public struct EvalCommand: ParsableCommand {
     public func run() throws {
         try reportingErrors {
             let context = try global.context(work: workOptions.work, out: "out")
-            let rows = try ModelEvaluation.run(work: workOptions.work, model: model, untrained: untrained, split: split.rawValue, seed: context.seed,
+            let rows = try ModelEvaluation.run(work: workOptions.work, model: model, untrained: untrained, split: split, seed: context.seed,
                                                threads: context.threads)
-            print(ModelEvaluation.table(rows, split: split.rawValue))
+            print(ModelEvaluation.table(rows, split: split))
             if let json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -1,3 +1,5 @@
+import LoomFormats
+
 /// One rule of the coarse-type mapping, as written in a pipeline file:
 ///
 /// ```yaml
@@ -30,7 +32,7 @@ public struct CoarseTypeRule: Codable, Sendable, Equatable {
     }
 
     /// The coarse types later stages know.
-    public static let knownTypes: [String] = ["top", "bottom", "dress", "outerwear", "shoes", "bag", "accessory", "jewelry", "other"]
+    public static let knownTypes = CoarseType.names
 
     /// Defaults for Amazon's "Clothing, Shoes & Jewelry" tree. Order matters: the first rule that
     /// matches the most specific category wins ("Dress Pants" is a bottom, not a dress).

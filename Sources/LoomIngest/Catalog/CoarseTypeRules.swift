@@ -1,4 +1,5 @@
 import Foundation
+import LoomFormats
 
 /// Assigns each item a coarse type (top, bottom, …, other) from its category paths, most
 /// specific element first, and falls back to the last matching word of its title (English puts
@@ -29,7 +30,7 @@ struct CoarseTypeRules: Sendable {
     func classify(categoryType: String?, title: String?) -> String {
         if let categoryType { return categoryType }
         if let title, let type = matchTitle(title) { return type }
-        return "other"
+        return CoarseType.other.rawValue
     }
 
     /// The type of the most specific element, in the first path that has one, that a rule

@@ -13,7 +13,7 @@ public enum ModelEvaluation {
 
     /// Rows: random, popularity, image only (pretrained backbone features), text only (TF-IDF),
     /// the untrained starting model, then `model`.
-    public static func run(work: String, model: String, untrained: String, split: String, seed: UInt64, threads: Int,
+    public static func run(work: String, model: String, untrained: String, split: ItemSplit.Part, seed: UInt64, threads: Int,
                            progress: TerminalProgress? = nil) throws -> [Row] {
         let (config, weights) = try LoomNet.source(directory: model)
         let network = try LoomNet(config: config, weights: weights)
@@ -39,7 +39,7 @@ public enum ModelEvaluation {
     }
 
     /// The rows as a fixed-width table.
-    public static func table(_ rows: [Row], split: String) -> String {
+    public static func table(_ rows: [Row], split: ItemSplit.Part) -> String {
         let width = max(34, rows.map(\.name.count).max() ?? 0)
         func pad(_ text: String, _ size: Int) -> String { text.count >= size ? text : text + String(repeating: " ", count: size - text.count) }
         func number(_ value: Double) -> String { String(format: "%7.3f", value) }

@@ -1,3 +1,4 @@
+import LoomFormats
 /// The compatibility metrics of the outfit literature, computed the same way for every scorer:
 /// AUC over (anchor, positive) versus (anchor, negative) scores; MRR and Recall@1/5/10 ranking
 /// each true partner among all items of its type; fill-in-the-blank accuracy.
@@ -20,7 +21,7 @@ public struct RankingMetrics: Codable, Sendable, Equatable {
     }
 
     /// `score(a, b)`: how well item b goes with item a (higher is better).
-    public static func compute(_ data: TrainingData, split: String, score: (Int, Int) -> Double) -> RankingMetrics {
+    public static func compute(_ data: TrainingData, split: ItemSplit.Part, score: (Int, Int) -> Double) -> RankingMetrics {
         let positives = data.positives[split] ?? []
         var reciprocal = 0.0, hits = [0.0, 0.0, 0.0]
         var byType: [String: [Int]] = [:]

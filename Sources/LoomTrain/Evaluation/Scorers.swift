@@ -16,7 +16,7 @@ public enum Scorers {
     /// How often b is a positive (either side) among the training pairs: "people buy popular items".
     public static func popularity(_ data: TrainingData) -> (Int, Int) -> Double {
         var counts = [Double](repeating: 0, count: data.count)
-        for positive in data.positives["train"] ?? [] {
+        for positive in data.positives[.train] ?? [] {
             counts[positive.anchor] += 1
             counts[positive.positive] += 1
         }
