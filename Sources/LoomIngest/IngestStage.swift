@@ -10,9 +10,6 @@ public struct IngestStage: Stage {
 
     public static let name = StageOutputFile.catalog.stage
     public static let outputFileName = StageOutputFile.catalog.fileName
-    /// Each catalog is hashed by the thread that reads it ahead of the parser (`ReadAheadFile`).
-    public static let hashesFilesWhileReading = true
-
     /// Records parsed together by one worker thread: bounded, so memory stays flat.
     let batchRecords: Int
     static let batchBytes = 8 << 20
@@ -43,10 +40,10 @@ public struct IngestStage: Stage {
         try output.database.write { db in try CatalogWriter.createSchema(db) }
         let writer = try output.database.write { db in try CatalogWriter(db, wholeCatalog: context.shard.isWhole) }
         var tally = Tally()
-        var fileHashes: [String: String] = [:]
         for path in settings.catalog {
             // Under `loom run` the freshness check has hashed the file already.
-            let reader = try RecordReader(path: path, hashing: context.knownFileHash(path) == nil)
+            let known = context.inputHashes.knownHash(of: path)
+            let reader = try RecordReader(path: path, hashing: known == nil)
             var reported = 0
             // The file is stored in one transaction, not one per 2 MB round: a commit cost about
             // 0.1 ms, 4 % of ingest's time. (The output has no journal; on an error it is discarded.)
@@ -68,15 +65,15 @@ public struct IngestStage: Stage {
                 }
             }
             tally.bytes += reader.bytesRead
-            fileHashes[path] = try reader.contentHash()
+            // Each catalog is hashed by the thread that reads it ahead of the parser (`ReadAheadFile`);
+            // the runner finds that hash for `meta` instead of reading the file again.
+            if known == nil, let hash = try reader.contentHash() { context.inputHashes.record(hash, of: path) }
         }
         var counts = try output.database.write { _ in try writer.finish() }
         counts["blank_lines"] = tally.blank
         counts["duplicate_lines"] = writer.duplicates
         context.logger.debug("ingest read \(tally.records) records, \(tally.bytes) bytes from \(settings.catalog.count) file(s)")
-        var result = StageResult(records: tally.records - tally.blank, counts: counts, unit: "records", bytes: tally.bytes)
-        result.fileHashes = fileHashes
-        return result
+        return StageResult(records: tally.records - tally.blank, counts: counts, unit: "records", bytes: tally.bytes)
     }
 
     struct Tally {

@@ -11,10 +11,6 @@ public protocol Stage: Sendable {
     /// Whether the output is the product, written to the out directory (`out/index.sqlite`),
     /// rather than an intermediate in the work directory. Default: false.
     static var writesProduct: Bool { get }
-    /// Whether `run` reads its `.file` inputs whole and returns their content hash in
-    /// `StageResult.fileHashes`, so the runner does not read them a second time (those whose hash
-    /// `context.knownFileHash` gives need not be hashed again). Default: false.
-    static var hashesFilesWhileReading: Bool { get }
 
     /// The inputs whose content decides freshness, for these settings.
     func inputs(_ settings: Settings, context: StageContext) throws -> [StageInput]
@@ -30,6 +26,5 @@ public protocol Stage: Sendable {
 
 extension Stage {
     public static var writesProduct: Bool { false }
-    public static var hashesFilesWhileReading: Bool { false }
     public func missingProducts(_ settings: Settings, context: StageContext) -> [String] { [] }
 }

@@ -15,10 +15,11 @@ public struct StageContext: Sendable {
     public var logger: Logger
     /// Whether to draw a progress line (stderr is a terminal and not disabled).
     public var showProgress: Bool
-    /// The content hash of an input file when this process already computed it for the file as it
-    /// is now (`loom run` hashes inputs to decide freshness): a stage that hashes while reading
-    /// can skip that work. Set by `StageRunner`.
-    public var knownFileHash: @Sendable (String) -> String? = { _ in nil }
+    /// Content hashes of input files as they are now, shared with the runner: `loom run` hashes
+    /// inputs to decide freshness, and a stage that reads a large file whole can look its hash up
+    /// here (`knownHash`) or record the hash it computed while reading (`record`), so that no
+    /// file is read twice for `meta`.
+    public var inputHashes = InputHashCache()
 
     public init(workDirectory: String, outDirectory: String = "out", threads: Int = 0, seed: UInt64 = 1,
                 shard: Shard = .whole, logger: Logger = Logger(label: "loom"), showProgress: Bool = isatty(2) == 1) {

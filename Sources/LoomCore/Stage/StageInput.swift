@@ -12,6 +12,11 @@ public enum StageInput: Sendable, Equatable {
         .stage(name: S.name, fileName: S.outputFileName)
     }
 
+    public var isFile: Bool {
+        if case .file = self { return true }
+        return false
+    }
+
     public var label: String {
         switch self {
         case .stage(let name, _): "stage:\(name)"

@@ -8,9 +8,6 @@ public struct StageResult: Sendable {
     public var bytes: Int?
     /// Stage-specific entries for the output's `meta` table (for example `vocab_hash`).
     public var meta: [String: String] = [:]
-    /// Content hashes (`ContentHash.file`) of input files the stage hashed in the same pass that read them, by path (see
-    /// `Stage.hashesFilesWhileReading`).
-    public var fileHashes: [String: String] = [:]
 
     public init(records: Int, counts: [String: Int] = [:], unit: String = "records", bytes: Int? = nil) {
         self.records = records

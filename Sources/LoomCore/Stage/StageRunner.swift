@@ -5,8 +5,9 @@ import Logging
 /// reject ratio, writes `work/reports/<stage>.json` and prints the summary line.
 public struct StageRunner: Sendable {
     public var context: StageContext
-    /// Shared by the copies of this runner: a file is hashed once per process while unchanged.
-    let hashCache = InputHashCache()
+    /// Shared by the copies of this runner and the stages it runs (`context.inputHashes`): a
+    /// file is hashed once per process while unchanged.
+    var hashCache: InputHashCache { context.inputHashes }
 
     public init(context: StageContext) {
         self.context = context
@@ -100,8 +101,6 @@ public struct StageRunner: Sendable {
         if !context.shard.isWhole { logger[metadataKey: "shard"] = "\(context.shard)" }
         var stageContext = context
         stageContext.logger = logger
-        let cache = hashCache
-        stageContext.knownFileHash = { cache.knownHash(of: $0) }
 
         let settingsJSON = try canonicalSettings(settings)
         let declaredInputs = try stage.inputs(settings, context: stageContext)
@@ -122,27 +121,18 @@ public struct StageRunner: Sendable {
                 break
             }
         }
+        // Earlier outputs and folders are hashed beside the stage; files after it, through the
+        // cache, where a stage that read a file whole (ingest) has recorded its hash: a large
+        // catalog is not read twice in a row.
         let runner = self
-        // Files the stage hashes as it reads them are left to it; the rest are hashed here.
-        func hashedByStage(_ input: StageInput) -> Bool {
-            if case .file = input { return S.hashesFilesWhileReading }
-            return false
-        }
-        let hashedHere = declaredInputs.filter { !hashedByStage($0) }
-        let hashing = BackgroundTask { try runner.hashInputs(hashedHere) }
+        let hashing = BackgroundTask { try runner.hashInputs(declaredInputs.filter { !$0.isFile }) }
         let output = try StageOutput(stage: S.name, finalPath: finalPath)
         let result: StageResult
         let inputs: [HashedInput]
         do {
             result = try stage.run(settings, context: stageContext, output: output)
             var hashed = try hashing.wait()[...]
-            inputs = try declaredInputs.map { input in
-                guard hashedByStage(input) else { return hashed.removeFirst() }
-                guard case let .file(_, path) = input, let hash = result.fileHashes[path] else {
-                    return try hashInputs([input])[0]   // known already, or not read by the stage after all
-                }
-                return HashedInput(label: input.label, hash: hash)
-            }
+            inputs = try declaredInputs.map { input in input.isFile ? try hashInputs([input])[0] : hashed.removeFirst() }
         } catch {
             _ = try? hashing.wait()
             output.discard()

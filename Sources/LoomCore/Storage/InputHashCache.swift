@@ -35,6 +35,15 @@ public final class InputHashCache: @unchecked Sendable {
         return value
     }
 
+    /// Remembers `hash` for `path` as the file is now: a stage that hashed a file in the same pass
+    /// that read it (ingest's catalogs) saves the runner from reading it again for `meta`.
+    public func record(_ hash: String, of path: String) {
+        guard let stamp = InputHashCache.stamp(path) else { return }
+        lock.lock()
+        entries[stamp] = hash
+        lock.unlock()
+    }
+
     /// The hash of `path` if it was computed while the file was as it is now; nil otherwise.
     public func knownHash(of path: String) -> String? {
         guard let stamp = InputHashCache.stamp(path) else { return nil }
