@@ -193,7 +193,7 @@ let package = Package(
             dependencies: ["LoomCore", "LoomTokenizers", "LoomTestSupport", "loom", "loom-ingest"]),
         .testTarget(
             name: "LoomFormatsTests",
-            dependencies: ["LoomFormats"]),
+            dependencies: ["LoomFormats", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "LoomSampleDataTests",
             dependencies: ["LoomSampleData", "LoomCore", "CLoomCodecs"]),

@@ -46,7 +46,7 @@ public struct EmbedStage: Stage {
         try output.database.write { db in
             try db.execute(sql: StageOutputFile.embeddings.schema)
         }
-        let total = try catalog.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items") ?? 0 }
+        let total = try CatalogReader.itemCount(catalog)
         let progress = context.progress("embed items", total: total)
         defer { progress.finish() }
         var counts = ["items": 0, "embedded": 0, "image_and_text": 0, "image_only": 0, "text_only": 0]

@@ -22,19 +22,9 @@ public struct ImagesStage: Stage {
         try settings.validate()
         let path = context.workPath(.catalog)
         guard FileManager.default.fileExists(atPath: path) else { return [ImagesStage.catalog] }
-        let folders = try StageOutputReader.open(path: path).read { db in
-            Set(try String.fetchAll(db, sql: "SELECT image FROM items WHERE image IS NOT NULL").map {
-                ($0 as NSString).deletingLastPathComponent
-            }).sorted()
-        }
+        let folders = try CatalogReader.imageFolders(try StageOutputReader.open(path: path))
         return [ImagesStage.catalog] + folders.filter { FileManager.default.fileExists(atPath: $0) }
             .map { .directory(label: "images", path: $0) }
-    }
-
-    struct Item: Sendable {
-        var id: Int64
-        var asin: String
-        var image: String
     }
 
     enum Outcome: Sendable {
@@ -46,12 +36,8 @@ public struct ImagesStage: Stage {
         try settings.validate()
         let catalog = try StageOutputReader.open(path: context.workPath(.catalog))
         defer { try? catalog.close() }
-        let items = try catalog.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, asin, image FROM items WHERE image IS NOT NULL ORDER BY id").map {
-                Item(id: $0["id"], asin: $0["asin"], image: $0["image"])
-            }.filter { context.shard.contains(key: $0.asin) }
-        }
-        let withoutImage = try catalog.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items WHERE image IS NULL") ?? 0 }
+        let items = try CatalogReader.itemImages(catalog).filter { context.shard.contains(key: $0.asin) }
+        let withoutImage = try CatalogReader.countWithoutImage(catalog)
         try output.database.write { db in
             try db.execute(sql: StageOutputFile.images.schema)
         }
@@ -63,7 +49,7 @@ public struct ImagesStage: Stage {
         for start in stride(from: 0, to: items.count, by: ImagesStage.chunkItems) {
             let chunk = Array(items[start..<min(start + ImagesStage.chunkItems, items.count)])
             let outcomes = try ParallelMap.map(chunk, threads: context.threads) { item -> (Outcome, Int) in
-                let (bytes, error) = ImageFile.read(item.image)
+                let (bytes, error) = ImageFile.read(item.path)
                 guard let bytes else { return (.reject(error!), 0) }
                 do throws(ImageError) {
                     var pixels = try normalizer.normalize(bytes)
@@ -90,7 +76,7 @@ public struct ImagesStage: Stage {
                         counts["images", default: 0] += 1
                         counts["bytes_stored", default: 0] += pixels.count
                     case .reject(let error):
-                        output.rejects.record(source: item.asin, position: item.image, reason: error.rejectReason, detail: error.message)
+                        output.rejects.record(source: item.asin, position: item.path, reason: error.rejectReason, detail: error.message)
                     }
                 }
             }

@@ -24,26 +24,6 @@ public struct TextStage: Stage {
         return [TextStage.catalog] + (settings.vocabularyPath.map { [.file(label: "vocab", path: $0)] } ?? [])
     }
 
-    struct Item: Sendable {
-        var id: Int64
-        var asin: String
-        var title: String?
-        var description: String?
-        var brand: String?
-        var category: String?
-
-        func text(_ fields: [String]) -> String {
-            fields.compactMap { field -> String? in
-                switch field {
-                case "title": title
-                case "description": description
-                case "brand": brand
-                default: category
-                }
-            }.filter { !$0.isEmpty }.joined(separator: " ")
-        }
-    }
-
     struct Encoded: Sendable {
         var ids: [Int32]
         var truncated: Bool
@@ -74,7 +54,7 @@ public struct TextStage: Stage {
             } else {
                 let split = ItemSplit(seed: context.seed, trainFraction: settings.trainFraction, validFraction: 0)
                 var texts: [String] = []
-                try TextStage.forEachChunk(catalog) { items in
+                try CatalogReader.forEachChunk(catalog, chunk: TextStage.chunkRows) { items in
                     for item in items where split.part(of: item.asin) == .train { texts.append(item.text(settings.fields)) }
                 }
                 words = WordVocabulary.build(from: texts, minCount: settings.minCount)
@@ -96,7 +76,7 @@ public struct TextStage: Stage {
         var counts = ["items": 0, "encoded": 0, "empty_title": 0, "empty_description": 0, "truncated": 0, "tokens": 0, "unknown_tokens": 0]
         let progress = context.progress("text items", total: nil)
         defer { progress.finish() }
-        try TextStage.forEachChunk(catalog) { items in
+        try CatalogReader.forEachChunk(catalog, chunk: TextStage.chunkRows) { items in
             let kept = items.filter { context.shard.contains(key: $0.asin) }
             let sliceSize = max(1, (kept.count + context.threads - 1) / context.threads)
             let slices = stride(from: 0, to: kept.count, by: sliceSize).map { Array(kept[$0..<min($0 + sliceSize, kept.count)]) }
@@ -132,23 +112,5 @@ public struct TextStage: Stage {
             "id_width": String(idWidth), "max_len": String(settings.maxLength), "fields": settings.fields.joined(separator: ","),
         ]
         return result
-    }
-
-    /// Items of the catalog in id order, a chunk at a time (memory stays flat).
-    static func forEachChunk(_ catalog: DatabaseQueue, _ body: ([Item]) throws -> Void) throws {
-        var after: Int64 = Int64.min
-        while true {
-            let items = try catalog.read { db in
-                try Row.fetchAll(db, sql: """
-                    SELECT id, asin, title, description, brand, category FROM items WHERE id > ? ORDER BY id LIMIT ?
-                    """, arguments: [after, chunkRows]).map {
-                    Item(id: $0["id"], asin: $0["asin"], title: $0["title"], description: $0["description"],
-                         brand: $0["brand"], category: $0["category"])
-                }
-            }
-            guard let last = items.last else { return }
-            try body(items)
-            after = last.id
-        }
     }
 }

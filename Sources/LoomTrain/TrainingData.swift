@@ -70,15 +70,8 @@ public struct TrainingData: Sendable {
         try ModelInput.checkVocabulary(tokenization, textPath: path(StageOutputFile.text.fileName), model: modelDirectory, config: network.config)
 
         var data = TrainingData()
-        let splitOf = try triplets.read { db in
-            // An item whose split this Loom does not know is left out like one without a split.
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT item, split FROM splits").compactMap { row in
-                ItemSplit.Part(rawValue: row["split"]).map { (row["item"] as Int64, $0) }
-            })
-        }
-        let typeOf = try catalog.read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, type FROM items").map { ($0["id"] as Int64, $0["type"] as String? ?? CoarseType.other.rawValue) })
-        }
+        let splitOf = try TripletsReader.splits(triplets)
+        let typeOf = try CatalogReader.types(catalog)
         var index: [Int64: Int] = [:]
         var after = Int64.min
         var pending: [(slot: Int, pixels: [UInt8])] = []
@@ -125,29 +118,23 @@ public struct TrainingData: Sendable {
         for ((slot, _), values) in zip(missing, features) { data.visual[slot] = values }
         data.featuresComputed = missing.count
 
-        try triplets.read { db in
-            let rows = try Row.fetchCursor(db, sql: "SELECT anchor, positive, weight, split, negatives FROM triplets ORDER BY id")
-            while let row = try rows.next() {
-                guard let anchor = index[row["anchor"]], let positive = index[row["positive"]],
-                      let split = ItemSplit.Part(rawValue: row["split"]) else {
-                    data.skippedTriplets += 1
-                    continue
-                }
-                let negatives = NegativesBlob.decode(row["negatives"]).compactMap { index[$0] }
-                data.positives[split, default: []].append(
-                    Positive(anchor: anchor, positive: positive, weight: Float(row["weight"] as Double), negatives: negatives))
+        try TripletsReader.forEachPair(triplets) { pair in
+            guard let anchor = index[pair.anchor], let positive = index[pair.positive], let split = pair.split else {
+                data.skippedTriplets += 1
+                return
             }
-            let questions = try Row.fetchCursor(db, sql: "SELECT anchor, answer, candidates FROM fitb ORDER BY id")
-            while let row = try questions.next() {
-                let candidates = CandidateList.decode(row["candidates"]) ?? []
-                let slots = candidates.compactMap { index[$0] }
-                guard let anchor = index[row["anchor"]], let answer = index[row["answer"]], slots.count == candidates.count,
-                      slots.contains(answer) else {
-                    data.skippedQuestions += 1
-                    continue
-                }
-                data.questions.append(Question(anchor: anchor, answer: answer, candidates: slots))
+            data.positives[split, default: []].append(
+                Positive(anchor: anchor, positive: positive, weight: Float(pair.weight), negatives: pair.negatives.compactMap { index[$0] }))
+        }
+        try TripletsReader.forEachQuestion(triplets) { question in
+            let candidates = question.candidates ?? []
+            let slots = candidates.compactMap { index[$0] }
+            guard let anchor = index[question.anchor], let answer = index[question.answer], slots.count == candidates.count,
+                  slots.contains(answer) else {
+                data.skippedQuestions += 1
+                return
             }
+            data.questions.append(Question(anchor: anchor, answer: answer, candidates: slots))
         }
         return data
     }
@@ -162,19 +149,9 @@ public struct TrainingData: Sendable {
               let images = meta.inputs.first(where: { $0.label == "stage:images" }),
               images.hash == (try StageMeta.read(path: imagesPath)).contentHash,
               recorded == (try BackboneFingerprint.of(directory: modelDirectory)) else { return [:] }
-        let wanted = Set(ids)
-        var features: [Int64: [Float]] = [:]
         let database = try StageOutputReader.open(path: path)
         defer { try? database.close() }
-        try database.read { db in
-            let rows = try Row.fetchCursor(db, sql: "SELECT id, visual FROM embeddings WHERE visual IS NOT NULL")
-            while let row = try rows.next() {
-                let id: Int64 = row["id"]
-                guard wanted.contains(id), let blob = row["visual"] as Data? else { continue }
-                features[id] = FloatBlob.decode(blob)
-            }
-        }
-        return features
+        return try EmbeddingsReader.visualFeatures(database, wanted: Set(ids))
     }
 
     /// Item indices of `split`, in id order.

@@ -40,42 +40,33 @@ public struct IndexStage: Stage {
         }
         let reused = try Self.reuseUnchangedRows(output: output, context: context, embeddingsPath: embeddingsPath,
                                                  model: embedMeta["model"] ?? "", dim: dim)
-        let total = try catalog.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items") ?? 0 }
+        let total = try CatalogReader.itemCount(catalog)
         let progress = context.progress("index items", total: total)
         defer { progress.finish() }
         var counts = ["items": 0, "indexed": 0, "reused": reused.count, "written": 0]
         var after = Int64.min
         while true {
-            let items = try catalog.read { db in
-                try Row.fetchAll(db, sql: "SELECT id, asin, category, title, image, type FROM items WHERE id > ? ORDER BY id LIMIT ?",
-                                 arguments: [after, Self.chunkItems])
-            }
+            let items = try CatalogReader.listings(catalog, after: after, limit: Self.chunkItems)
             guard let first = items.first, let last = items.last else { break }
-            after = last["id"]
-            let vectors: [Int64: Data] = try embeddings.read { db in
-                var found: [Int64: Data] = [:]
-                let rows = try Row.fetchCursor(db, sql: "SELECT id, vector FROM embeddings WHERE id BETWEEN ? AND ?",
-                                               arguments: [first["id"] as Int64, last["id"] as Int64])
-                while let row = try rows.next() { found[row["id"]] = row["vector"] }
-                return found
-            }
+            after = last.id
+            let vectors = try EmbeddingsReader.vectors(embeddings, ids: first.id...last.id)
             try output.database.write { db in
                 let insertItem = try db.makeStatement(sql: "INSERT INTO items (id, asin, category, title, image, type) VALUES (?, ?, ?, ?, ?, ?)")
                 let insertVector = try db.makeStatement(sql: "INSERT INTO vectors (id, vector) VALUES (?, ?)")
-                for item in items where context.shard.contains(key: item["asin"]) {
+                for item in items where context.shard.contains(key: item.asin) {
                     counts["items", default: 0] += 1
-                    let id: Int64 = item["id"]
+                    let id = item.id
                     if reused.contains(id) {   // copied from the previous index, unchanged
                         counts["indexed", default: 0] += 1
                         continue
                     }
                     guard let vector = vectors[id] else {
-                        output.rejects.record(source: item["asin"], position: "item \(id)", reason: Self.noEmbedding,
+                        output.rejects.record(source: item.asin, position: "item \(id)", reason: Self.noEmbedding,
                                               detail: "no row in embeddings.sqlite (see the embed rejects)")
                         continue
                     }
                     try Self.check(vector, dim: dim, tolerance: settings.normTolerance, id: id, path: embeddingsPath)
-                    try insertItem.execute(arguments: [id, item["asin"], item["category"], item["title"], item["image"], item["type"]])
+                    try insertItem.execute(arguments: [id, item.asin, item.category, item.title, item.image, item.type])
                     try insertVector.execute(arguments: [id, vector])
                     counts["indexed", default: 0] += 1
                     counts["written", default: 0] += 1

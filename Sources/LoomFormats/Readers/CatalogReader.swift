@@ -1,0 +1,82 @@
+import Foundation
+import GRDB
+import LoomCore
+
+/// Reads `catalog.sqlite`'s `items` for later stages, in id order and a chunk at a time where a
+/// catalog can hold millions of items.
+public enum CatalogReader {
+    /// Items after `after` in id order (at most `limit`), with every text field; empty at the end.
+    public static func items(_ catalog: DatabaseQueue, after: Int64, limit: Int) throws -> [CatalogItem] {
+        try catalog.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, asin, title, description, brand, category, type, image FROM items WHERE id > ? ORDER BY id LIMIT ?
+                """, arguments: [after, limit]).map {
+                CatalogItem(id: $0["id"], asin: $0["asin"], title: $0["title"], description: $0["description"],
+                            brand: $0["brand"], category: $0["category"], type: $0["type"], image: $0["image"])
+            }
+        }
+    }
+
+    /// Every item in id order, `chunk` at a time (memory stays flat).
+    public static func forEachChunk(_ catalog: DatabaseQueue, chunk: Int = 4096, _ body: ([CatalogItem]) throws -> Void) throws {
+        var after = Int64.min
+        while true {
+            let items = try items(catalog, after: after, limit: chunk)
+            guard let last = items.last else { return }
+            try body(items)
+            after = last.id
+        }
+    }
+
+    /// What an index lists of the items after `after` (no description or brand), at most `limit`.
+    public static func listings(_ catalog: DatabaseQueue, after: Int64, limit: Int) throws -> [CatalogItem] {
+        try catalog.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, asin, category, title, image, type FROM items WHERE id > ? ORDER BY id LIMIT ?",
+                             arguments: [after, limit]).map {
+                CatalogItem(id: $0["id"], asin: $0["asin"], category: $0["category"], type: $0["type"], image: $0["image"])
+            }
+        }
+    }
+
+    /// An item's image file, as ingest resolved it.
+    public struct ItemImage: Sendable {
+        public var id: Int64
+        public var asin: String
+        public var path: String
+    }
+
+    /// The items that have an image file, in id order.
+    public static func itemImages(_ catalog: DatabaseQueue) throws -> [ItemImage] {
+        try catalog.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, asin, image FROM items WHERE image IS NOT NULL ORDER BY id").map {
+                ItemImage(id: $0["id"], asin: $0["asin"], path: $0["image"])
+            }
+        }
+    }
+
+    /// The folders that hold the items' image files, sorted.
+    public static func imageFolders(_ catalog: DatabaseQueue) throws -> [String] {
+        try catalog.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT image FROM items WHERE image IS NOT NULL").map {
+                ($0 as NSString).deletingLastPathComponent
+            }).sorted()
+        }
+    }
+
+    public static func itemCount(_ catalog: DatabaseQueue) throws -> Int {
+        try catalog.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items") ?? 0 }
+    }
+
+    public static func countWithoutImage(_ catalog: DatabaseQueue) throws -> Int {
+        try catalog.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items WHERE image IS NULL") ?? 0 }
+    }
+
+    /// Each item's coarse type, by id.
+    public static func types(_ catalog: DatabaseQueue) throws -> [Int64: String] {
+        try catalog.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, type FROM items").map {
+                ($0["id"] as Int64, $0["type"] as String? ?? CoarseType.other.rawValue)
+            })
+        }
+    }
+}
