@@ -33,7 +33,7 @@ public enum CatalogReader {
         try catalog.read { db in
             try Row.fetchAll(db, sql: "SELECT id, asin, category, title, image, type FROM items WHERE id > ? ORDER BY id LIMIT ?",
                              arguments: [after, limit]).map {
-                CatalogItem(id: $0["id"], asin: $0["asin"], category: $0["category"], type: $0["type"], image: $0["image"])
+                CatalogItem(id: $0["id"], asin: $0["asin"], title: $0["title"], category: $0["category"], type: $0["type"], image: $0["image"])
             }
         }
     }
