@@ -18,16 +18,19 @@ public enum EdgeKind: String, CaseIterable, Codable, Sendable {
     }
 
     /// The kind spelled by the bytes of an `edges.kind` value, without making a String (the
-    /// triplets stage reads tens of millions of edges).
+    /// triplets stage reads tens of millions of edges): the length and one letter pick the one
+    /// candidate, which is then compared whole.
     public init?(utf8 text: UnsafeBufferPointer<UInt8>) {
-        for (kind, name) in EdgeKind.names where name.count == text.count {
-            let equal = name.withUnsafeBufferPointer { memcmp($0.baseAddress!, text.baseAddress!, name.count) == 0 }
-            if equal {
-                self = kind
-                return
-            }
+        let candidate: EdgeKind
+        switch text.count {
+        case 11 where text[5] == UInt8(ascii: "b"): candidate = .alsoBought
+        case 11: candidate = .alsoViewed
+        case 15: candidate = .boughtTogether
+        default: return nil
         }
-        return nil
+        let name = EdgeKind.names[candidate.index].1
+        guard name.withUnsafeBufferPointer({ memcmp($0.baseAddress!, text.baseAddress!, name.count) == 0 }) else { return nil }
+        self = candidate
     }
 
     private static let names: [(EdgeKind, [UInt8])] = allCases.map { ($0, Array($0.rawValue.utf8)) }

@@ -3,6 +3,9 @@ import Foundation
 /// The `negatives` column of `triplets.sqlite`'s `triplets`: item ids as little-endian int32,
 /// one after another (k ids in 4k bytes; a catalog of 20M edges makes tens of millions of rows).
 public enum NegativesBlob {
+    /// Appends the ids to `data`. Inlinable, so that it is specialised where it is called: the
+    /// triplets stage encodes tens of millions of rows.
+    @inlinable
     public static func encode<S: Sequence>(_ ids: S, into data: inout Data) where S.Element == Int64 {
         for id in ids {
             withUnsafeBytes(of: Int32(truncatingIfNeeded: id).littleEndian) { data.append(contentsOf: $0) }

@@ -47,3 +47,12 @@ import Testing
         }
     }
 }
+
+extension FormatsTests {
+    /// The list is written by hand for speed; it must stay what JSONEncoder writes.
+    @Test func candidateListsAreWhatJSONEncoderWrites() throws {
+        for ids: [Int64] in [[], [0], [12, 5, 40, 7], [-3, Int64.max, Int64.min]] {
+            #expect(CandidateList.encode(ids) == String(decoding: try JSONEncoder().encode(ids), as: UTF8.self))
+        }
+    }
+}
