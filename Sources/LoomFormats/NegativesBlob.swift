@@ -3,12 +3,18 @@ import Foundation
 /// The `negatives` column of `triplets.sqlite`'s `triplets`: item ids as little-endian int32,
 /// one after another (k ids in 4k bytes; a catalog of 20M edges makes tens of millions of rows).
 public enum NegativesBlob {
-    /// Appends the ids to `data`. Inlinable, so that it is specialised where it is called: the
-    /// triplets stage encodes tens of millions of rows.
+    /// Appends the ids to `data`, stored in place. Inlinable, so that it is specialised where it
+    /// is called: the triplets stage encodes tens of millions of rows.
     @inlinable
-    public static func encode<S: Sequence>(_ ids: S, into data: inout Data) where S.Element == Int64 {
-        for id in ids {
-            withUnsafeBytes(of: Int32(truncatingIfNeeded: id).littleEndian) { data.append(contentsOf: $0) }
+    public static func encode<C: Collection>(_ ids: C, into data: inout Data) where C.Element == Int64 {
+        let start = data.count
+        data.count += 4 * ids.count
+        data.withUnsafeMutableBytes { raw in
+            var offset = start
+            for id in ids {
+                raw.storeBytes(of: Int32(truncatingIfNeeded: id).littleEndian, toByteOffset: offset, as: Int32.self)
+                offset += 4
+            }
         }
     }
 

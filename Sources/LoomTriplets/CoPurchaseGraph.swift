@@ -39,55 +39,44 @@ struct CoPurchaseGraph {
     init(catalog: DatabaseQueue, positiveKinds: [String], split: ItemSplit) throws {
         let exclusionKinds = Array(Set(positiveKinds + [EdgeKind.alsoBought.rawValue, EdgeKind.boughtTogether.rawValue])).sorted()
         var entries: [UInt64] = []
-        try catalog.read { db in
-            var indexOfID: [Int32] = []
-            let items = try BoundStatement(db, sql: "SELECT id FROM items ORDER BY id")
-            while try items.step() {
-                let id = items.integer(0)
-                itemIDs.append(id)
+        var typeIndex: [String: UInt8] = [:]
+        try CatalogReader.forEachItemType(catalog) { id, asin, type in
+            itemIDs.append(id)
+            asins.append(asin)
+            asinHashes.append(Shard.stableHash(asin))
+            if typeIndex[type] == nil {
+                typeIndex[type] = UInt8(truncatingIfNeeded: typeNames.count)
+                typeNames.append(type)
             }
-            var typeIndex: [String: UInt8] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT asin, type FROM items ORDER BY id") {
-                let asin: String = row["asin"]
-                let type: String = row["type"]
-                asins.append(asin)
-                asinHashes.append(Shard.stableHash(asin))
-                if typeIndex[type] == nil {
-                    typeIndex[type] = UInt8(truncatingIfNeeded: typeNames.count)
-                    typeNames.append(type)
-                }
-                types.append(typeIndex[type]!)
-                splits.append(split.part(of: asin))
-            }
-            indexOfID = Array(repeating: -1, count: Int((itemIDs.last ?? 0) + 1))
-            for (index, id) in itemIDs.enumerated() { indexOfID[Int(id)] = Int32(index) }
-            listedIn = Array(repeating: 0, count: itemIDs.count)
-
-            // One pass over the edges; each as one sortable word: min index, max index, direction,
-            // positive kind or not. Lists are counted as distinct (source, kind).
-            let kindNames = EdgeKind.allCases.map(\.rawValue)
-            let positive = kindNames.map { positiveKinds.contains($0) }
-            let excluding = kindNames.map { exclusionKinds.contains($0) }
-            var listSources = Array(repeating: [Bool](repeating: false, count: itemIDs.count), count: kindNames.count)
-            let edges = try BoundStatement(db, sql: "SELECT src, dst, kind FROM edges")
-            while try edges.step() {
-                guard let kind = EdgeKind(utf8: edges.textBytes(2))?.index, excluding[kind] else { continue }
-                let srcID = Int(edges.integer(0)), dstID = Int(edges.integer(1))
-                guard srcID < indexOfID.count, dstID < indexOfID.count else { continue }
-                let src = indexOfID[srcID]
-                let dst = indexOfID[dstID]
-                guard src >= 0, dst >= 0, src != dst else { continue }
-                if positive[kind] {
-                    edgesRead += 1
-                    listedIn[Int(dst)] += 1
-                    listSources[kind][Int(src)] = true
-                }
-                let (low, high) = src < dst ? (src, dst) : (dst, src)
-                let direction: UInt64 = src < dst ? 1 : 2
-                entries.append(UInt64(low) << 34 | UInt64(high) << 3 | direction << 1 | (positive[kind] ? 1 : 0))
-            }
-            lists = listSources.enumerated().filter { positive[$0.offset] }.map { $0.element.count { $0 } }.reduce(0, +)
+            types.append(typeIndex[type]!)
+            splits.append(split.part(of: asin))
         }
+        var indexOfID = [Int32](repeating: -1, count: Int((itemIDs.last ?? 0) + 1))
+        for (index, id) in itemIDs.enumerated() { indexOfID[Int(id)] = Int32(index) }
+        listedIn = Array(repeating: 0, count: itemIDs.count)
+
+        // One pass over the edges; each as one sortable word: min index, max index, direction,
+        // positive kind or not. Lists are counted as distinct (source, kind).
+        let kindNames = EdgeKind.allCases.map(\.rawValue)
+        let positive = kindNames.map { positiveKinds.contains($0) }
+        let excluding = kindNames.map { exclusionKinds.contains($0) }
+        var listSources = Array(repeating: [Bool](repeating: false, count: itemIDs.count), count: kindNames.count)
+        try CatalogReader.forEachEdge(catalog) { srcID, dstID, edgeKind in
+            guard let kind = edgeKind?.index, excluding[kind] else { return }
+            guard (0..<Int64(indexOfID.count)).contains(srcID), (0..<Int64(indexOfID.count)).contains(dstID) else { return }
+            let src = indexOfID[Int(srcID)]
+            let dst = indexOfID[Int(dstID)]
+            guard src >= 0, dst >= 0, src != dst else { return }
+            if positive[kind] {
+                edgesRead += 1
+                listedIn[Int(dst)] += 1
+                listSources[kind][Int(src)] = true
+            }
+            let (low, high) = src < dst ? (src, dst) : (dst, src)
+            let direction: UInt64 = src < dst ? 1 : 2
+            entries.append(UInt64(low) << 34 | UInt64(high) << 3 | direction << 1 | (positive[kind] ? 1 : 0))
+        }
+        lists = listSources.enumerated().filter { positive[$0.offset] }.map { $0.element.count { $0 } }.reduce(0, +)
         entries.sort()
         buildPairsAndAdjacency(entries)
     }

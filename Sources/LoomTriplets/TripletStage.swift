@@ -143,6 +143,8 @@ public struct TripletStage: Stage {
                 """)
             let fitbRow = try BoundStatement(db, sql: "INSERT INTO fitb (anchor, answer, candidates) VALUES (?, ?, ?)")
             let parts = ItemSplit.Part.allCases
+            // The ids alone: a closure that captured the graph would copy it (a dozen arrays) per row.
+            let itemIDs = graph.itemIDs
             var positivesPerSplit = [Int](repeating: 0, count: parts.count)
             var tripletsPerSplit = [Int](repeating: 0, count: parts.count)
             var short = 0, questions = 0
@@ -175,7 +177,7 @@ public struct TripletStage: Stage {
                     tripletRow.bind(5, positive.reciprocal ? Int64(1) : Int64(0))
                     tripletRow.bind(6, split)
                     blob.removeAll(keepingCapacity: true)
-                    NegativesBlob.encode(result.negatives.lazy.map { graph.itemIDs[Int($0)] }, into: &blob)
+                    NegativesBlob.encode(result.negatives.lazy.map { itemIDs[Int($0)] }, into: &blob)
                     tripletRow.bind(7, blob)
                     try tripletRow.run()
                     let partIndex = parts.firstIndex(of: part)!

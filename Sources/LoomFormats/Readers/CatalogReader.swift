@@ -71,6 +71,27 @@ public enum CatalogReader {
         try catalog.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items WHERE image IS NULL") ?? 0 }
     }
 
+    /// Every item's id, asin and coarse type, in id order (the co-purchase graph of millions of items).
+    public static func forEachItemType(_ catalog: DatabaseQueue, _ body: (_ id: Int64, _ asin: String, _ type: String) throws -> Void) throws {
+        try catalog.read { db in
+            let items = try BoundStatement(db, sql: "SELECT id, asin, type FROM items ORDER BY id")
+            while try items.step() {
+                try body(items.integer(0), String(decoding: items.textBytes(1), as: UTF8.self), String(decoding: items.textBytes(2), as: UTF8.self))
+            }
+        }
+    }
+
+    /// Every edge in storage order, with its kind (nil for a kind this Loom does not know): tens of
+    /// millions in a real dump, read without making a String per edge.
+    public static func forEachEdge(_ catalog: DatabaseQueue, _ body: (_ src: Int64, _ dst: Int64, _ kind: EdgeKind?) throws -> Void) throws {
+        try catalog.read { db in
+            let edges = try BoundStatement(db, sql: "SELECT src, dst, kind FROM edges")
+            while try edges.step() {
+                try body(edges.integer(0), edges.integer(1), EdgeKind(utf8: edges.textBytes(2)))
+            }
+        }
+    }
+
     /// Each item's coarse type, by id.
     public static func types(_ catalog: DatabaseQueue) throws -> [Int64: String] {
         try catalog.read { db in
