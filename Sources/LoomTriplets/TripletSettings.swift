@@ -59,6 +59,10 @@ public struct TripletSettings: StageSettings {
         for pair in compatible where pair.count != 2 {
             throw LoomError.usage("each compatible entry is a pair of types, got \(pair)", key: "compatible")
         }
+        // A misspelt type would match no item and silently drop every pair it was meant to keep.
+        for name in compatible.joined() where CoarseType(rawValue: name) == nil {
+            throw LoomError.usage("unknown type '\(name)' (known: \(CoarseType.names.joined(separator: ", ")))", key: "compatible")
+        }
         for weight in weights where !TripletSettings.knownWeights.contains(weight) {
             throw LoomError.usage("unknown weight '\(weight)' (known: \(TripletSettings.knownWeights.joined(separator: ", ")))", key: "weights")
         }

@@ -238,4 +238,20 @@ import Testing
         #expect(kept + dropped == report.counts["pairs"])
         #expect(report.counts["pairs_reciprocal", default: 0] + report.counts["pairs_one_way", default: 0] == report.counts["pairs"])
     }
+
+    /// A misspelt type in `compatible` is a usage error naming it and the known types, not a
+    /// pair that silently matches nothing.
+    @Test func unknownTypesInCompatiblePairsAreRefused() throws {
+        var settings = TripletSettings.defaults
+        settings.compatible = [["top", "bottm"]]
+        let context = StageContext(workDirectory: TemporaryDirectory("loom-triplets").path, showProgress: false)
+        do {
+            _ = try TripletStage().inputs(settings, context: context)
+            Issue.record("accepted a pair with an unknown type")
+        } catch let LoomError.usage(message, _, key) {
+            #expect(key == "compatible" && message.contains("'bottm'") && message.contains("outerwear"), "\(message)")
+        }
+        settings.compatible = [["top", "bottom"], ["dress", "shoes"]]
+        #expect(throws: Never.self) { _ = try TripletStage().inputs(settings, context: context) }
+    }
 }
