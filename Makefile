@@ -7,7 +7,7 @@ DEBUG_LOOM := .build/debug/loom
 
 all: build
 
-## deps: install the missing system -dev packages (libjpeg-turbo, libpng, zlib, SQLite, pkg-config) and the sqlite3 CLI
+## deps: install the missing system -dev packages (libjpeg-turbo, libpng, zlib, SQLite, xxHash, pkg-config) and the sqlite3 and xxhsum CLIs
 deps:
 	@scripts/install-deps.sh
 

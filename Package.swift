@@ -51,7 +51,6 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 "CZlib",
                 "CXXHash",
-                "CLoomKernels",
             ]),
         // Every stage output's file name, blob layouts and typed vocabularies, and readers for the
         // tables a later stage reads: the contracts between stages, so no stage imports another.

@@ -1,10 +1,8 @@
 import LoomCore
 import LoomEmbed
 import LoomIndex
-import LoomImaging
 import LoomImages
 import LoomIngest
-import LoomTokenizers
 import LoomText
 import LoomTrain
 import LoomTriplets

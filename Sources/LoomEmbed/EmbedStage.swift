@@ -17,9 +17,6 @@ public struct EmbedStage: Stage {
     public static let name = StageOutputFile.embeddings.stage
     public static let outputFileName = StageOutputFile.embeddings.fileName
 
-    public static let noInputs = ModelInput.noInputs
-    public static let badImage = ModelInput.badImage
-    public static let badTokens = ModelInput.badTokens
 
     public init() {}
 

@@ -2,7 +2,6 @@ import Foundation
 import GRDB
 import LoomCore
 import LoomFormats
-import LoomFormats
 import LoomInference
 
 /// What training and evaluation read from the work directory, in memory: the items of the

@@ -20,7 +20,10 @@ import Testing
         #expect(CandidateList.encode([]) == "[]")
         #expect(CandidateList.decode("[12,5,40,7]") == [12, 5, 40, 7])
         #expect(CandidateList.decode(" [1, 2] ") == [1, 2])
-        for broken in ["[1,", "1,2", "[\"a\"]", "", "[1.5]"] {
+        // Read directly or, for JSON Loom does not write (spaces), through JSONDecoder.
+        #expect(CandidateList.decode("[-3,0,9223372036854775807]") == [-3, 0, Int64.max])
+        #expect(CandidateList.decode("[ 1 ,2]") == [1, 2])
+        for broken in ["[1,", "1,2", "[\"a\"]", "", "[1.5]", "[1,,2]", "[,]", "[-]", "[99999999999999999999]"] {
             #expect(CandidateList.decode(broken) == nil, "\(broken)")
         }
     }

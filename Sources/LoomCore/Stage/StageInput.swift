@@ -7,11 +7,6 @@ public enum StageInput: Sendable, Equatable {
     /// A folder of many files (images), fingerprinted by names, sizes and modification times.
     case directory(label: String, path: String)
 
-    /// The output of stage type `S`.
-    public static func stage<S: Stage>(_ type: S.Type) -> StageInput {
-        .stage(name: S.name, fileName: S.outputFileName)
-    }
-
     public var isFile: Bool {
         if case .file = self { return true }
         return false
