@@ -36,8 +36,8 @@ struct CoPurchaseGraph {
     var lists = 0
     var edgesRead = 0
 
-    init(catalog: DatabaseQueue, positiveKinds: [String], split: ItemSplit) throws {
-        let exclusionKinds = Array(Set(positiveKinds + [EdgeKind.alsoBought.rawValue, EdgeKind.boughtTogether.rawValue])).sorted()
+    init(catalog: DatabaseQueue, positiveKinds: [EdgeKind], split: ItemSplit) throws {
+        let exclusionKinds = Set(positiveKinds + [.alsoBought, .boughtTogether])
         var entries: [UInt64] = []
         var typeIndex: [String: UInt8] = [:]
         try CatalogReader.forEachItemType(catalog) { id, asin, type in
@@ -57,10 +57,9 @@ struct CoPurchaseGraph {
 
         // One pass over the edges; each as one sortable word: min index, max index, direction,
         // positive kind or not. Lists are counted as distinct (source, kind).
-        let kindNames = EdgeKind.allCases.map(\.rawValue)
-        let positive = kindNames.map { positiveKinds.contains($0) }
-        let excluding = kindNames.map { exclusionKinds.contains($0) }
-        var listSources = Array(repeating: [Bool](repeating: false, count: itemIDs.count), count: kindNames.count)
+        let positive = EdgeKind.allCases.map { positiveKinds.contains($0) }
+        let excluding = EdgeKind.allCases.map { exclusionKinds.contains($0) }
+        var listSources = Array(repeating: [Bool](repeating: false, count: itemIDs.count), count: EdgeKind.allCases.count)
         try CatalogReader.forEachEdge(catalog) { srcID, dstID, edgeKind in
             guard let kind = edgeKind?.index, excluding[kind] else { return }
             guard (0..<Int64(indexOfID.count)).contains(srcID), (0..<Int64(indexOfID.count)).contains(dstID) else { return }

@@ -11,7 +11,7 @@ public struct TripletSettings: StageSettings {
     }
 
     /// Edge kinds that make positive pairs (also_viewed is a substitute signal: off by default).
-    public var kinds: [String]
+    public var kinds: [EdgeKind]
     /// Unordered pairs of coarse types that make an outfit; every other pair is dropped.
     public var compatible: [[String]]
     /// Factors multiplied into each triplet's weight: uniform, frequency, reciprocal, idf.
@@ -38,7 +38,7 @@ public struct TripletSettings: StageSettings {
     ]
 
     public static let defaults = TripletSettings(
-        kinds: [EdgeKind.alsoBought.rawValue, EdgeKind.boughtTogether.rawValue], compatible: defaultCompatible, weights: ["reciprocal", "idf"],
+        kinds: [.alsoBought, .boughtTogether], compatible: defaultCompatible, weights: ["reciprocal", "idf"],
         negativesPerPositive: 4, negatives: .compatibleType, trainFraction: ItemSplit.defaultTrainFraction, validFraction: ItemSplit.defaultValidFraction, fitbCandidates: 3,
         maxRejectRatio: 0.05)
 
@@ -53,9 +53,6 @@ public struct TripletSettings: StageSettings {
 
     func validate() throws {
         guard !kinds.isEmpty else { throw LoomError.usage("kinds must name at least one edge kind", key: "kinds") }
-        for kind in kinds where !TripletSettings.knownKinds.contains(kind) {
-            throw LoomError.usage("unknown edge kind '\(kind)' (known: \(TripletSettings.knownKinds.joined(separator: ", ")))", key: "kinds")
-        }
         for pair in compatible where pair.count != 2 {
             throw LoomError.usage("each compatible entry is a pair of types, got \(pair)", key: "compatible")
         }

@@ -31,4 +31,19 @@ import Testing
         try check(EmbedSettings.self, key: "batch", json: "7") { $0.batch == 7 && $0.model == EmbedSettings.defaults.model }
         try check(IndexSettings.self, key: "norm_tolerance", json: "0.5") { $0.normTolerance == 0.5 }
     }
+
+    /// Edge kinds are EdgeKind values: recorded by name as before, and a misspelt one is refused
+    /// with the known names.
+    @Test func edgeKindsDecodeByNameAndRefuseUnknownOnes() throws {
+        let given = try TripletSettings.decode(fromJSON: Data(#"{"kinds": ["also_viewed"]}"#.utf8))
+        #expect(given.kinds == [.alsoViewed])
+        let json = String(decoding: try JSONEncoder().encode(TripletSettings.defaults), as: UTF8.self)
+        #expect(json.contains(#""kinds":["also_bought","bought_together"]"#), "\(json)")
+        do {
+            _ = try TripletSettings.decode(fromJSON: Data(#"{"kinds": ["also_bougt"]}"#.utf8))
+            Issue.record("accepted an unknown edge kind")
+        } catch let DecodingError.dataCorrupted(context) {
+            #expect(context.debugDescription.contains("'also_bougt'") && context.debugDescription.contains("bought_together"))
+        }
+    }
 }

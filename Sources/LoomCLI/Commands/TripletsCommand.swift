@@ -1,5 +1,6 @@
 import ArgumentParser
 import LoomCore
+import LoomFormats
 import LoomTriplets
 
 /// `loom triplets` / `loom-triplets`: co-purchase edges → weighted training triplets.
@@ -11,7 +12,7 @@ public struct TripletsCommand: ParsableCommand {
     @OptionGroup var workOptions: WorkOptions
 
     @Option(help: "Edge kinds that make positives, comma-separated (\(TripletSettings.knownKinds.joined(separator: ", "))).")
-    var kinds: String = TripletSettings.defaults.kinds.joined(separator: ",")
+    var kinds: String = TripletSettings.defaults.kinds.map(\.rawValue).joined(separator: ",")
 
     @Option(help: "Weight factors multiplied together: \(TripletSettings.knownWeights.joined(separator: ", ")).")
     var weights: String = TripletSettings.defaults.weights.joined(separator: ",")
@@ -28,7 +29,12 @@ public struct TripletsCommand: ParsableCommand {
 
     public func run() throws {
         var settings = TripletSettings.defaults
-        settings.kinds = kinds.split(separator: ",").map(String.init)
+        settings.kinds = try kinds.split(separator: ",").map { name in
+            guard let kind = EdgeKind(rawValue: String(name)) else {
+                throw ValidationError("--kinds: unknown edge kind '\(name)' (known: \(TripletSettings.knownKinds.joined(separator: ", ")))")
+            }
+            return kind
+        }
         settings.weights = weights.split(separator: ",").map(String.init)
         settings.negativesPerPositive = k
         settings.negatives = negatives
