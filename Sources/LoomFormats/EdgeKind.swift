@@ -1,24 +1,15 @@
 import Foundation
+import LoomCore
 
 /// The kinds of co-purchase edge in `catalog.sqlite`'s `edges.kind`, as ingest writes them and
 /// triplets reads them.
-public enum EdgeKind: String, CaseIterable, Codable, Sendable {
+public enum EdgeKind: String, NamedChoice {
     case alsoBought = "also_bought"
     case boughtTogether = "bought_together"
     /// A substitute signal (people looked at both), not an outfit one.
     case alsoViewed = "also_viewed"
 
-    /// Decoded from its name; an unknown name is an error that lists the known ones (a pipeline
-    /// file's `kinds:` reports it with the key and line).
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let name = try container.decode(String.self)
-        guard let kind = EdgeKind(rawValue: name) else {
-            throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "unknown edge kind '\(name)' (known: \(EdgeKind.allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
-        self = kind
-    }
+    public static let kind = "edge kind"
 
     /// Position in `allCases`: a small integer for per-kind tables.
     public var index: Int {

@@ -1,4 +1,5 @@
 import LoomCore
+import LoomFormats
 
 /// Settings of the ingest stage (`stages.ingest` in a pipeline file).
 public struct IngestSettings: StageSettings {
@@ -39,7 +40,7 @@ public struct IngestSettings: StageSettings {
             throw LoomError.usage("max_reject_ratio must be between 0 and 1, got \(maxRejectRatio)", key: "max_reject_ratio")
         }
         for rule in types ?? [] where !CoarseTypeRule.knownTypes.contains(rule.type) {
-            throw LoomError.usage("unknown type '\(rule.type)' (known: \(CoarseTypeRule.knownTypes.joined(separator: ", ")))", key: "types")
+            throw LoomError.usage(CoarseType.unknown(rule.type), key: "types")
         }
     }
 }

@@ -13,15 +13,15 @@ import Foundation
 ///
 /// The weights of all positives are then divided by their mean, so they average 1.
 struct PairWeighting: Sendable {
-    let factors: [String]
+    let factors: [PairWeight]
 
     func weight(mentions: Int, reciprocal: Bool, positiveIDF: Double) -> Double {
         factors.reduce(1.0) { product, factor in
             switch factor {
-            case "frequency": product * Double(mentions)
-            case "reciprocal": product * (reciprocal ? 2 : 1)
-            case "idf": product * positiveIDF
-            default: product
+            case .uniform: product
+            case .frequency: product * Double(mentions)
+            case .reciprocal: product * (reciprocal ? 2 : 1)
+            case .idf: product * positiveIDF
             }
         }
     }

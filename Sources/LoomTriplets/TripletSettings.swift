@@ -15,7 +15,7 @@ public struct TripletSettings: StageSettings {
     /// Unordered pairs of coarse types that make an outfit; every other pair is dropped.
     public var compatible: [[String]]
     /// Factors multiplied into each triplet's weight: uniform, frequency, reciprocal, idf.
-    public var weights: [String]
+    public var weights: [PairWeight]
     public var negativesPerPositive: Int
     public var negatives: NegativeStrategy
     public var trainFraction: Double
@@ -24,8 +24,6 @@ public struct TripletSettings: StageSettings {
     public var fitbCandidates: Int
     public var maxRejectRatio: Double
 
-    public static let knownKinds = EdgeKind.allCases.map(\.rawValue)
-    public static let knownWeights = ["uniform", "frequency", "reciprocal", "idf"]
 
     /// Outfit partners in Amazon's Clothing, Shoes & Jewelry tree; `other` goes with nothing.
     public static let defaultCompatible: [[String]] = [
@@ -38,7 +36,7 @@ public struct TripletSettings: StageSettings {
     ]
 
     public static let defaults = TripletSettings(
-        kinds: [.alsoBought, .boughtTogether], compatible: defaultCompatible, weights: ["reciprocal", "idf"],
+        kinds: [.alsoBought, .boughtTogether], compatible: defaultCompatible, weights: [.reciprocal, .idf],
         negativesPerPositive: 4, negatives: .compatibleType, trainFraction: ItemSplit.defaultTrainFraction, validFraction: ItemSplit.defaultValidFraction, fitbCandidates: 3,
         maxRejectRatio: 0.05)
 
@@ -58,10 +56,7 @@ public struct TripletSettings: StageSettings {
         }
         // A misspelt type would match no item and silently drop every pair it was meant to keep.
         for name in compatible.joined() where CoarseType(rawValue: name) == nil {
-            throw LoomError.usage("unknown type '\(name)' (known: \(CoarseType.names.joined(separator: ", ")))", key: "compatible")
-        }
-        for weight in weights where !TripletSettings.knownWeights.contains(weight) {
-            throw LoomError.usage("unknown weight '\(weight)' (known: \(TripletSettings.knownWeights.joined(separator: ", ")))", key: "weights")
+            throw LoomError.usage(CoarseType.unknown(name), key: "compatible")
         }
         guard (0...100).contains(negativesPerPositive) else {
             throw LoomError.usage("negatives_per_positive must be between 0 and 100", key: "negatives_per_positive")

@@ -209,7 +209,8 @@ import Testing
     @Test(arguments: [(["images", "--encoding", "png"], "'raw' and 'jpeg'"), (["text", "--tokenizer", "bpe"], "'bert' and 'word'"),
                       (["triplets", "--negatives", "hard"], "'compatible_type' and 'random'"),
                       (["eval", "--split", "holdout"], "'train', 'valid' or 'test'"),
-                      (["triplets", "--kinds", "also_bought,bought_togther"], "also_bought, bought_together, also_viewed")])
+                      (["triplets", "--kinds", "also_bought,bought_togther"], "also_bought, bought_together, also_viewed"),
+                      (["triplets", "--weights", "idf,popularity"], "uniform, frequency, reciprocal, idf")])
     func closedChoicesListTheirValues(_ arguments: [String], values: String) throws {
         let result = try loom(arguments)
         #expect(result.status == ExitStatus.usage.rawValue)

@@ -37,6 +37,8 @@ import Testing
     @Test func edgeKindsDecodeByNameAndRefuseUnknownOnes() throws {
         let given = try TripletSettings.decode(fromJSON: Data(#"{"kinds": ["also_viewed"]}"#.utf8))
         #expect(given.kinds == [.alsoViewed])
+        #expect(try TripletSettings.decode(fromJSON: Data(#"{"weights": ["idf"]}"#.utf8)).weights == [.idf])
+        #expect(throws: DecodingError.self) { try TripletSettings.decode(fromJSON: Data(#"{"weights": ["popularity"]}"#.utf8)) }
         let json = String(decoding: try JSONEncoder().encode(TripletSettings.defaults), as: UTF8.self)
         #expect(json.contains(#""kinds":["also_bought","bought_together"]"#), "\(json)")
         do {

@@ -45,7 +45,7 @@ import Testing
         return work
     }
 
-    static func run(_ work: TemporaryDirectory, weights: [String], trainFraction: Double = 1, validFraction: Double = 0,
+    static func run(_ work: TemporaryDirectory, weights: [PairWeight], trainFraction: Double = 1, validFraction: Double = 0,
                     negatives: TripletSettings.NegativeStrategy = .compatibleType, threads: Int = 2) throws -> StageReport {
         var settings = TripletSettings.defaults
         settings.weights = weights
@@ -96,7 +96,7 @@ import Testing
 
     @Test func keepsOnlyComplementaryPairsAndCountsTheRest() throws {
         let work = try TripletStageTests.handMadeGraph()
-        let report = try TripletStageTests.run(work, weights: ["uniform"])
+        let report = try TripletStageTests.run(work, weights: [.uniform])
         #expect(report.counts["edges_read"] == 10)
         #expect(report.counts["pairs"] == 7)
         #expect(report.counts["kept_pairs"] == 5)
@@ -110,17 +110,17 @@ import Testing
 
     @Test func frequencyReciprocalAndIDFWeightsByValue() throws {
         let work = try TripletStageTests.handMadeGraph()
-        _ = try TripletStageTests.run(work, weights: ["frequency"])
+        _ = try TripletStageTests.run(work, weights: [.frequency])
         TripletStageTests.expectClose(try TripletStageTests.weights(work), TripletStageTests.normalised(TripletStageTests.mentions))
 
-        _ = try TripletStageTests.run(work, weights: ["reciprocal"])
+        _ = try TripletStageTests.run(work, weights: [.reciprocal])
         TripletStageTests.expectClose(try TripletStageTests.weights(work), TripletStageTests.normalised(TripletStageTests.reciprocal))
 
         let idf = Dictionary(uniqueKeysWithValues: TripletStageTests.oriented.map { ($0, TripletStageTests.idf(String($0.split(separator: ">")[1]))) })
-        _ = try TripletStageTests.run(work, weights: ["idf"])
+        _ = try TripletStageTests.run(work, weights: [.idf])
         TripletStageTests.expectClose(try TripletStageTests.weights(work), TripletStageTests.normalised(idf))
 
-        _ = try TripletStageTests.run(work, weights: ["reciprocal", "idf"])
+        _ = try TripletStageTests.run(work, weights: [.reciprocal, .idf])
         let product = Dictionary(uniqueKeysWithValues: TripletStageTests.oriented.map { ($0, TripletStageTests.reciprocal[$0]! * idf[$0]!) })
         TripletStageTests.expectClose(try TripletStageTests.weights(work), TripletStageTests.normalised(product))
     }
@@ -128,7 +128,7 @@ import Testing
     @Test(arguments: [TripletSettings.NegativeStrategy.compatibleType, .random])
     func negativesAreNeverCoPurchasedWithTheAnchor(_ strategy: TripletSettings.NegativeStrategy) throws {
         let work = try TripletStageTests.handMadeGraph()
-        let report = try TripletStageTests.run(work, weights: ["uniform"], negatives: strategy)
+        let report = try TripletStageTests.run(work, weights: [.uniform], negatives: strategy)
         #expect(report.counts["triplets_train"] == 4 * 10)
         let catalog = try StageOutputReader.open(path: work.file("catalog.sqlite"))
         let (types, edges) = try catalog.read { db in
@@ -160,9 +160,9 @@ import Testing
         let work = TemporaryDirectory("loom-triplets")
         try StageRunner(context: StageContext(workDirectory: work.path, threads: 2, showProgress: false))
             .run(IngestStage(), settings: IngestSettings(catalog: TripletStageTests.sampleCatalog, images: []))
-        let report = try TripletStageTests.run(work, weights: ["reciprocal", "idf"], trainFraction: 0.8, validFraction: 0.1, threads: 1)
+        let report = try TripletStageTests.run(work, weights: [.reciprocal, .idf], trainFraction: 0.8, validFraction: 0.1, threads: 1)
         let one = try StageMeta.read(path: work.file("triplets.sqlite")).contentHash
-        _ = try TripletStageTests.run(work, weights: ["reciprocal", "idf"], trainFraction: 0.8, validFraction: 0.1, threads: 2)
+        _ = try TripletStageTests.run(work, weights: [.reciprocal, .idf], trainFraction: 0.8, validFraction: 0.1, threads: 2)
         #expect(try StageMeta.read(path: work.file("triplets.sqlite")).contentHash == one)
 
         let kept = report.counts["kept_pairs"]!
@@ -228,7 +228,7 @@ import Testing
             "Tests/LoomIngestTests/Resources/2018_strict_jsonl/meta_Appliances.sample100.json.gz").path
         try StageRunner(context: StageContext(workDirectory: work.path, threads: 2, showProgress: false))
             .run(IngestStage(), settings: IngestSettings(catalog: [appliances], images: []))
-        let report = try TripletStageTests.run(work, weights: ["reciprocal", "idf"], trainFraction: 0.8, validFraction: 0.1)
+        let report = try TripletStageTests.run(work, weights: [.reciprocal, .idf], trainFraction: 0.8, validFraction: 0.1)
         let edges = try StageOutputReader.open(path: work.file("catalog.sqlite")).read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM edges WHERE kind IN ('also_bought', 'bought_together')")!
         }

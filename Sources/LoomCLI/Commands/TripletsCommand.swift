@@ -11,11 +11,11 @@ public struct TripletsCommand: ParsableCommand {
 
     @OptionGroup var workOptions: WorkOptions
 
-    @Option(help: "Edge kinds that make positives, comma-separated (\(TripletSettings.knownKinds.joined(separator: ", "))).")
+    @Option(help: "Edge kinds that make positives, comma-separated (\(EdgeKind.names.joined(separator: ", "))).")
     var kinds: String = TripletSettings.defaults.kinds.map(\.rawValue).joined(separator: ",")
 
-    @Option(help: "Weight factors multiplied together: \(TripletSettings.knownWeights.joined(separator: ", ")).")
-    var weights: String = TripletSettings.defaults.weights.joined(separator: ",")
+    @Option(help: "Weight factors multiplied together: \(PairWeight.names.joined(separator: ", ")).")
+    var weights: String = TripletSettings.defaults.weights.map(\.rawValue).joined(separator: ",")
 
     @Option(help: "Negatives per positive.")
     var k: Int = TripletSettings.defaults.negativesPerPositive
@@ -29,15 +29,17 @@ public struct TripletsCommand: ParsableCommand {
 
     public func run() throws {
         var settings = TripletSettings.defaults
-        settings.kinds = try kinds.split(separator: ",").map { name in
-            guard let kind = EdgeKind(rawValue: String(name)) else {
-                throw ValidationError("--kinds: unknown edge kind '\(name)' (known: \(TripletSettings.knownKinds.joined(separator: ", ")))")
-            }
-            return kind
-        }
-        settings.weights = weights.split(separator: ",").map(String.init)
+        settings.kinds = try Self.choices(EdgeKind.self, kinds, flag: "--kinds")
+        settings.weights = try Self.choices(PairWeight.self, weights, flag: "--weights")
         settings.negativesPerPositive = k
         settings.negatives = negatives
         try StageCommandRunner.run(TripletStage(), settings: settings, work: workOptions.work, global: global)
+    }
+
+    /// A comma-separated flag's choices, or a usage error naming the unknown one and the known ones.
+    static func choices<Choice: NamedChoice>(_ type: Choice.Type, _ text: String, flag: String) throws -> [Choice] {
+        let (choices, unknown) = Choice.list(text)
+        if let unknown { throw ValidationError("\(flag): \(Choice.unknown(unknown))") }
+        return choices
     }
 }
