@@ -37,7 +37,7 @@ public struct EmbedStage: Stage {
         let images = try StageOutputReader.open(path: context.workPath(.images))
         let text = try StageOutputReader.open(path: context.workPath(.text))
         defer { try? catalog.close(); try? images.close(); try? text.close() }
-        let tokenization = try TokenizationMeta.read(text, path: context.workPath(.text))
+        let tokenization = try TokenizationMeta.read(path: context.workPath(.text))
         try ModelInput.checkVocabulary(tokenization, textPath: context.workPath(.text), model: settings.model, config: network.config)
 
         try output.database.write { db in

@@ -31,10 +31,11 @@ public enum EdgeKind: String, NamedChoice {
         case 15: candidate = .boughtTogether
         default: return nil
         }
-        let name = EdgeKind.names[candidate.index].1
+        let name = EdgeKind.utf8Names[candidate.index]
         guard name.withUnsafeBufferPointer({ memcmp($0.baseAddress!, text.baseAddress!, name.count) == 0 }) else { return nil }
         self = candidate
     }
 
-    private static let names: [(EdgeKind, [UInt8])] = allCases.map { ($0, Array($0.rawValue.utf8)) }
+    /// Each kind's name as bytes, by `index`.
+    private static let utf8Names: [[UInt8]] = allCases.map { Array($0.rawValue.utf8) }
 }

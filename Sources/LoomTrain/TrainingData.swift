@@ -65,7 +65,7 @@ public struct TrainingData: Sendable {
         let text = try StageOutputReader.open(path: path(StageOutputFile.text.fileName))
         let triplets = try StageOutputReader.open(path: path(StageOutputFile.triplets.fileName))
         defer { try? catalog.close(); try? images.close(); try? text.close(); try? triplets.close() }
-        let tokenization = try TokenizationMeta.read(text, path: path(StageOutputFile.text.fileName))
+        let tokenization = try TokenizationMeta.read(path: path(StageOutputFile.text.fileName))
         try ModelInput.checkVocabulary(tokenization, textPath: path(StageOutputFile.text.fileName), model: modelDirectory, config: network.config)
 
         var data = TrainingData()

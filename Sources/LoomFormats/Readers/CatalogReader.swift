@@ -94,10 +94,8 @@ public enum CatalogReader {
 
     /// Each item's coarse type, by id.
     public static func types(_ catalog: DatabaseQueue) throws -> [Int64: String] {
-        try catalog.read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, type FROM items").map {
-                ($0["id"] as Int64, $0["type"] as String? ?? CoarseType.other.rawValue)
-            })
-        }
+        var types: [Int64: String] = [:]
+        try forEachItemType(catalog) { id, _, type in types[id] = type }
+        return types
     }
 }

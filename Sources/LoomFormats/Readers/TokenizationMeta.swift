@@ -1,4 +1,3 @@
-import GRDB
 import LoomCore
 
 /// What `text.sqlite`'s `meta` says about its ids: their width in the blobs, and the vocabulary
@@ -8,11 +7,9 @@ public struct TokenizationMeta: Sendable {
     public var vocabularyHash: String?
     public var vocabularySize: Int?
 
-    /// Reads the meta of the open text output at `path`; fails when `id_width` is missing or not 2 or 4.
-    public static func read(_ text: DatabaseQueue, path: String) throws -> TokenizationMeta {
-        let meta = try text.read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map { ($0["key"] as String, $0["value"] as String) })
-        }
+    /// Reads the meta of the text output at `path`; fails when `id_width` is missing or not 2 or 4.
+    public static func read(path: String) throws -> TokenizationMeta {
+        let meta = try StageMeta.read(path: path).extra
         guard let idWidth = meta["id_width"].flatMap(Int.init), idWidth == 2 || idWidth == 4 else {
             throw LoomError.badInput(path: path, position: "meta.id_width", reason: "missing or not 2 or 4")
         }

@@ -29,9 +29,7 @@ public struct IndexStage: Stage {
         let embeddingsPath = context.workPath(.embeddings)
         let embeddings = try StageOutputReader.open(path: embeddingsPath)
         defer { try? catalog.close(); try? embeddings.close() }
-        let embedMeta = try embeddings.read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map { ($0["key"] as String, $0["value"] as String) })
-        }
+        let embedMeta = try StageMeta.read(path: embeddingsPath).extra
         guard let dim = embedMeta["dim"].flatMap(Int.init), dim > 0 else {
             throw LoomError.badInput(path: embeddingsPath, position: "meta.dim", reason: "missing: not an embed output")
         }
