@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import LoomCore
 import LoomFormats
 import Testing
 
@@ -42,6 +43,39 @@ import Testing
         let listed = try CatalogReader.listings(catalog, after: 8, limit: 5)
         #expect(listed.map(\.asin) == ["A9"] && listed[0].title == "Title 9" && listed[0].category == "Women > Shoes"
                 && listed[0].image == "img/9.jpg" && listed[0].type == "shoes")
+    }
+
+    /// A file made by another tool (no NOT NULL, a table missing) is refused naming the file, the
+    /// table and the column, as bad input (exit 65) rather than stopping the process.
+    @Test func aValueOrTableOutsideTheFormatIsBadInput() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("readers-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let foreign = try DatabaseQueue(path: path)
+        try foreign.write { db in
+            try db.execute(sql: """
+                CREATE TABLE items (id INTEGER PRIMARY KEY, asin TEXT, title TEXT, description TEXT, brand TEXT, category TEXT,
+                                    type TEXT, image TEXT);
+                INSERT INTO items (id, asin, type) VALUES (1, 'A1', 'shoes'), (2, NULL, 'shoes');
+                CREATE TABLE splits (item INTEGER, split TEXT);
+                INSERT INTO splits VALUES (1, 'train'), ('one', 'test');
+                """)
+        }
+        func refusal(_ read: () throws -> Void) -> String {
+            do {
+                try read()
+                return "read"
+            } catch let error as LoomError {
+                return error.exitStatus == .dataRejected ? "\(error)" : "exit \(error.exitStatus): \(error)"
+            } catch {
+                return "untyped: \(error)"
+            }
+        }
+        #expect(try CatalogReader.items(foreign, after: 0, limit: 1).map(\.asin) == ["A1"])
+        #expect(refusal { _ = try CatalogReader.items(foreign, after: 0, limit: 10) }
+                == "bad input: \(path), table items, asin: NULL where String is expected")
+        #expect(refusal { _ = try TripletsReader.splits(foreign) }
+                == "bad input: \(path), table splits, item: text where Int64 is expected")
+        #expect(refusal { try TripletsReader.forEachQuestion(foreign) { _ in } }.hasPrefix("bad input: \(path), table fitb: not the table a Loom output holds (no such table: fitb"))
     }
 
     @Test func tripletsRowsWithTheirCodecs() throws {

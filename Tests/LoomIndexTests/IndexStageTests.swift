@@ -150,6 +150,21 @@ import Testing
                 #expect(String(describing: error).contains(path), "\(error)")
             }
         }
+        // A copy whose meta holds a NULL value, and one whose items hold a NULL asin: GRDB's row
+        // subscripts would stop the process (exit 132); the file is refused by name instead.
+        for (name, damage) in [("null-meta.sqlite", "CREATE TABLE m2 AS SELECT * FROM meta; DROP TABLE meta; ALTER TABLE m2 RENAME TO meta; INSERT INTO meta VALUES ('note', NULL);"),
+                               ("null-asin.sqlite", "CREATE TABLE i2 AS SELECT * FROM items; DROP TABLE items; ALTER TABLE i2 RENAME TO items; UPDATE items SET asin = NULL WHERE id = (SELECT MIN(id) FROM items);")] {
+            let path = work.file(name)
+            try bytes.write(to: URL(fileURLWithPath: path))
+            try DatabaseQueue(path: path).write { db in try db.execute(sql: damage) }
+            do {
+                _ = try IndexFile(path: path)
+                Issue.record("\(name) opened as an index")
+            } catch let error as LoomError {
+                #expect(error.exitStatus == .dataRejected && String(describing: error).contains(path)
+                        && String(describing: error).contains("NULL where String is expected"), "\(error)")
+            }
+        }
         // Another stage's output is a SQLite file, but not an index.
         do {
             _ = try IndexFile(path: work.file("embeddings.sqlite"))

@@ -41,7 +41,7 @@ public struct WorkStatus: Sendable {
         return (try? queue.read { db in
             var result: [String: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT reason, COUNT(*) AS n FROM rejects GROUP BY reason") {
-                result[row["reason"]] = row["n"]
+                result[try row.stored("reason")] = try row.stored("n")
             }
             return result
         }) ?? [:]

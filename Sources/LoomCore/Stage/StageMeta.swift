@@ -60,6 +60,20 @@ public struct StageMeta: Sendable, Equatable {
         }
     }
 
+    /// The `meta` table as key → value; a NULL, a non-text value or a repeated key throws
+    /// `StoredValueError` (read it through `readStored` to name the file).
+    public static func readValues(_ db: Database) throws -> [String: String] {
+        var values: [String: String] = [:]
+        let rows = try Row.fetchCursor(db, sql: "SELECT key, value FROM meta")
+        while let row = try rows.next() {
+            let key: String = try row.stored("key")
+            guard values.updateValue(try row.stored("value"), forKey: key) == nil else {
+                throw StoredValueError(column: "key", expected: "each key once", found: "'\(key)' twice")
+            }
+        }
+        return values
+    }
+
     /// Reads the meta of an existing output; throws when the file is not a readable Loom output.
     public static func read(path: String) throws -> StageMeta {
         guard FileManager.default.fileExists(atPath: path) else {
@@ -73,11 +87,7 @@ public struct StageMeta: Sendable, Equatable {
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             defer { try? queue.close() }
-            let values = try queue.read { db in
-                try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT key, value FROM meta").map {
-                    (row: Row) -> (String, String) in (row["key"], row["value"])
-                })
-            }
+            let values = try queue.readStored("meta", path: path) { db in try readValues(db) }
             func value(_ key: String) throws -> String {
                 guard let value = values[key] else {
                     throw LoomError.inputMissing(path: path, reason: "meta has no '\(key)'; not a complete Loom output")

@@ -7,12 +7,13 @@ import LoomCore
 public enum CatalogReader {
     /// Items after `after` in id order (at most `limit`), with every text field; empty at the end.
     public static func items(_ catalog: DatabaseQueue, after: Int64, limit: Int) throws -> [CatalogItem] {
-        try catalog.read { db in
+        try catalog.readStored("items") { db in
             try Row.fetchAll(db, sql: """
                 SELECT id, asin, title, description, brand, category, type, image FROM items WHERE id > ? ORDER BY id LIMIT ?
                 """, arguments: [after, limit]).map {
-                CatalogItem(id: $0["id"], asin: $0["asin"], title: $0["title"], description: $0["description"],
-                            brand: $0["brand"], category: $0["category"], type: $0["type"], image: $0["image"])
+                CatalogItem(id: try $0.stored("id"), asin: try $0.stored("asin"), title: try $0.storedIfPresent("title"),
+                            description: try $0.storedIfPresent("description"), brand: try $0.storedIfPresent("brand"),
+                            category: try $0.storedIfPresent("category"), type: try $0.stored("type"), image: try $0.storedIfPresent("image"))
             }
         }
     }
@@ -30,10 +31,11 @@ public enum CatalogReader {
 
     /// What an index lists of the items after `after` (no description or brand), at most `limit`.
     public static func listings(_ catalog: DatabaseQueue, after: Int64, limit: Int) throws -> [CatalogItem] {
-        try catalog.read { db in
+        try catalog.readStored("items") { db in
             try Row.fetchAll(db, sql: "SELECT id, asin, category, title, image, type FROM items WHERE id > ? ORDER BY id LIMIT ?",
                              arguments: [after, limit]).map {
-                CatalogItem(id: $0["id"], asin: $0["asin"], title: $0["title"], category: $0["category"], type: $0["type"], image: $0["image"])
+                CatalogItem(id: try $0.stored("id"), asin: try $0.stored("asin"), title: try $0.storedIfPresent("title"),
+                            category: try $0.storedIfPresent("category"), type: try $0.stored("type"), image: try $0.storedIfPresent("image"))
             }
         }
     }
@@ -47,33 +49,33 @@ public enum CatalogReader {
 
     /// The items that have an image file, in id order.
     public static func itemImages(_ catalog: DatabaseQueue) throws -> [ItemImage] {
-        try catalog.read { db in
+        try catalog.readStored("items") { db in
             try Row.fetchAll(db, sql: "SELECT id, asin, image FROM items WHERE image IS NOT NULL ORDER BY id").map {
-                ItemImage(id: $0["id"], asin: $0["asin"], path: $0["image"])
+                ItemImage(id: try $0.stored("id"), asin: try $0.stored("asin"), path: try $0.stored("image"))
             }
         }
     }
 
     /// The folders that hold the items' image files, sorted.
     public static func imageFolders(_ catalog: DatabaseQueue) throws -> [String] {
-        try catalog.read { db in
-            Set(try String.fetchAll(db, sql: "SELECT image FROM items WHERE image IS NOT NULL").map {
-                ($0 as NSString).deletingLastPathComponent
+        try catalog.readStored("items") { db in
+            Set(try Row.fetchAll(db, sql: "SELECT image FROM items WHERE image IS NOT NULL").map {
+                (try $0.stored("image", as: String.self) as NSString).deletingLastPathComponent
             }).sorted()
         }
     }
 
     public static func itemCount(_ catalog: DatabaseQueue) throws -> Int {
-        try catalog.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items") ?? 0 }
+        try catalog.readStored("items") { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items") ?? 0 }
     }
 
     public static func countWithoutImage(_ catalog: DatabaseQueue) throws -> Int {
-        try catalog.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items WHERE image IS NULL") ?? 0 }
+        try catalog.readStored("items") { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items WHERE image IS NULL") ?? 0 }
     }
 
     /// Every item's id, asin and coarse type, in id order (the co-purchase graph of millions of items).
     public static func forEachItemType(_ catalog: DatabaseQueue, _ body: (_ id: Int64, _ asin: String, _ type: String) throws -> Void) throws {
-        try catalog.read { db in
+        try catalog.readStored("items") { db in
             let items = try BoundStatement(db, sql: "SELECT id, asin, type FROM items ORDER BY id")
             while try items.step() {
                 try body(items.integer(0), String(decoding: items.textBytes(1), as: UTF8.self), String(decoding: items.textBytes(2), as: UTF8.self))
@@ -84,7 +86,7 @@ public enum CatalogReader {
     /// Every edge in storage order, with its kind (nil for a kind this Loom does not know): tens of
     /// millions in a real dump, read without making a String per edge.
     public static func forEachEdge(_ catalog: DatabaseQueue, _ body: (_ src: Int64, _ dst: Int64, _ kind: EdgeKind?) throws -> Void) throws {
-        try catalog.read { db in
+        try catalog.readStored("edges") { db in
             let edges = try BoundStatement(db, sql: "SELECT src, dst, kind FROM edges")
             while try edges.step() {
                 try body(edges.integer(0), edges.integer(1), EdgeKind(utf8: edges.textBytes(2)))

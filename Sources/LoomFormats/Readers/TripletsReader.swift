@@ -25,28 +25,34 @@ public enum TripletsReader {
 
     /// Each item's split, by id; an item whose split this Loom does not know is left out.
     public static func splits(_ triplets: DatabaseQueue) throws -> [Int64: ItemSplit.Part] {
-        try triplets.read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT item, split FROM splits").compactMap { row in
-                ItemSplit.Part(rawValue: row["split"]).map { (row["item"] as Int64, $0) }
-            })
+        try triplets.readStored("splits") { db in
+            var splits: [Int64: ItemSplit.Part] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT item, split FROM splits")
+            while let row = try rows.next() {
+                guard let part = ItemSplit.Part(rawValue: try row.stored("split")) else { continue }
+                splits[try row.stored("item")] = part
+            }
+            return splits
         }
     }
 
     public static func forEachPair(_ triplets: DatabaseQueue, _ body: (Pair) throws -> Void) throws {
-        try triplets.read { db in
+        try triplets.readStored("triplets") { db in
             let rows = try Row.fetchCursor(db, sql: "SELECT anchor, positive, weight, split, negatives FROM triplets ORDER BY id")
             while let row = try rows.next() {
-                try body(Pair(anchor: row["anchor"], positive: row["positive"], weight: row["weight"],
-                              split: ItemSplit.Part(rawValue: row["split"]), negatives: NegativesBlob.decode(row["negatives"])))
+                try body(Pair(anchor: try row.stored("anchor"), positive: try row.stored("positive"), weight: try row.stored("weight"),
+                              split: ItemSplit.Part(rawValue: try row.stored("split")),
+                              negatives: NegativesBlob.decode(try row.stored("negatives"))))
             }
         }
     }
 
     public static func forEachQuestion(_ triplets: DatabaseQueue, _ body: (Question) throws -> Void) throws {
-        try triplets.read { db in
+        try triplets.readStored("fitb") { db in
             let rows = try Row.fetchCursor(db, sql: "SELECT anchor, answer, candidates FROM fitb ORDER BY id")
             while let row = try rows.next() {
-                try body(Question(anchor: row["anchor"], answer: row["answer"], candidates: CandidateList.decode(row["candidates"])))
+                try body(Question(anchor: try row.stored("anchor"), answer: try row.stored("answer"),
+                                  candidates: CandidateList.decode(try row.stored("candidates"))))
             }
         }
     }

@@ -9,25 +9,26 @@ public enum WorkItemReader {
     /// The items after `after` in id order (at most `chunkItems`); empty at the end.
     public static func chunk(after: Int64, catalog: DatabaseQueue, images: DatabaseQueue, text: DatabaseQueue,
                              idWidth: Int) throws -> [WorkItem] {
-        var items = try catalog.read { db in
+        var items = try catalog.readStored("items") { db in
             try Row.fetchAll(db, sql: "SELECT id, asin FROM items WHERE id > ? ORDER BY id LIMIT ?", arguments: [after, chunkItems])
-                .map { WorkItem(id: $0["id"], asin: $0["asin"]) }
+                .map { WorkItem(id: try $0.stored("id"), asin: try $0.stored("asin")) }
         }
         guard let first = items.first?.id, let last = items.last?.id else { return [] }
-        let index = Dictionary(uniqueKeysWithValues: items.enumerated().map { ($1.id, $0) })
-        try images.read { db in
+        let index = Dictionary(items.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+        try images.readStored("images") { db in
             let rows = try Row.fetchCursor(db, sql: "SELECT id, width, height, encoding, pixels FROM images WHERE id BETWEEN ? AND ?",
                                            arguments: [first, last])
             while let row = try rows.next() {
-                guard let slot = index[row["id"]] else { continue }
-                items[slot].image = StoredImage(width: row["width"], height: row["height"], encoding: row["encoding"], pixels: row["pixels"])
+                guard let slot = index[try row.stored("id")] else { continue }
+                items[slot].image = StoredImage(width: try row.stored("width"), height: try row.stored("height"),
+                                                encoding: try row.stored("encoding"), pixels: try row.stored("pixels"))
             }
         }
-        try text.read { db in
+        try text.readStored("tokens") { db in
             let rows = try Row.fetchCursor(db, sql: "SELECT id, ids FROM tokens WHERE id BETWEEN ? AND ?", arguments: [first, last])
             while let row = try rows.next() {
-                guard let slot = index[row["id"]] else { continue }
-                items[slot].tokens = TokenIDsBlob.decode(row["ids"], width: idWidth)
+                guard let slot = index[try row.stored("id")] else { continue }
+                items[slot].tokens = TokenIDsBlob.decode(try row.stored("ids"), width: idWidth)
             }
         }
         return items

@@ -48,7 +48,7 @@ public struct IndexFile: Sendable {
             self.meta = meta
             self.items = items
             rowByAsin = Dictionary(items.enumerated().map { ($1.asin, $0) }, uniquingKeysWith: { first, _ in first })
-            rowById = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
+            rowById = Dictionary(ids.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
             let contentHash = meta["content_hash"] ?? ""
             if let (packed, quantized) = VectorCache.load(index: path, contentHash: contentHash, dim: dim, count: ids.count) {
                 matrix = VectorMatrix(dim: dim, ids: ids, packed: packed, quantized: quantized, typeCodes: codes, typeNames: names)
@@ -68,9 +68,7 @@ public struct IndexFile: Sendable {
 
     /// Meta, every item in id order with its type code, the type names, and the dimension.
     private static func loadItems(_ db: Database, path: String) throws -> ([String: String], [Item], [UInt8], [String], Int) {
-        let meta = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map {
-            ($0["key"] as String, $0["value"] as String)
-        })
+        let meta = try StageMeta.readValues(db)
         guard meta["stage"] == IndexStage.name, let dim = meta["dim"].flatMap(Int.init), dim > 0 else {
             throw LoomError.badInput(path: path, position: "meta", reason: "not a Loom index (no stage=index and dim)")
         }
@@ -78,7 +76,7 @@ public struct IndexFile: Sendable {
         var codeByName: [String: UInt8] = [:]
         let rows = try Row.fetchCursor(db, sql: "SELECT id, asin, type, title, category FROM items ORDER BY id")
         while let record = try rows.next() {
-            let type: String = record[2]
+            let type: String = try record.stored("type")
             guard codeByName[type] != nil || names.count < 256 else {
                 throw LoomError.badInput(path: path, position: "items.type", reason: "more than 256 coarse types")
             }
@@ -89,7 +87,8 @@ public struct IndexFile: Sendable {
                 return next
             }()
             codes.append(code)
-            items.append(Item(id: record[0], asin: record[1], type: type, title: record[3], category: record[4]))
+            items.append(Item(id: try record.stored("id"), asin: try record.stored("asin"), type: type,
+                              title: try record.storedIfPresent("title"), category: try record.storedIfPresent("category")))
         }
         return (meta, items, codes, names, dim)
     }
@@ -100,7 +99,7 @@ public struct IndexFile: Sendable {
         let rows = try Row.fetchCursor(db, sql: "SELECT id, vector FROM vectors ORDER BY id")
         var row = 0
         while let record = try rows.next() {
-            let id: Int64 = record[0]
+            let id: Int64 = try record.stored("id")
             guard row < ids.count, ids[row] == id else {
                 throw LoomError.badInput(path: path, position: "vectors.id \(id)", reason: "vectors and items do not match one to one")
             }
