@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "loom-images", targets: ["loom-images"]),
         .executable(name: "loom-text", targets: ["loom-text"]),
         .executable(name: "loom-triplets", targets: ["loom-triplets"]),
+        .executable(name: "loom-features", targets: ["loom-features"]),
         .executable(name: "loom-train", targets: ["loom-train"]),
         .executable(name: "loom-embed", targets: ["loom-embed"]),
         .executable(name: "loom-index", targets: ["loom-index"]),
@@ -105,6 +106,10 @@ let package = Package(
                 "LoomTokenizers",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
+        // The backbone once per distinct stored image, for train and embed.
+        .target(
+            name: "LoomFeatures",
+            dependencies: ["LoomCore", "LoomFormats", "LoomInference", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "LoomEmbed",
             dependencies: ["LoomCore", "LoomFormats", "LoomInference", .product(name: "GRDB", package: "GRDB.swift")]),
@@ -121,7 +126,7 @@ let package = Package(
         .target(
             name: "LoomCLI",
             dependencies: [
-                "LoomCore", "LoomFormats", "LoomSampleData", "LoomIngest", "LoomImaging", "LoomImages", "LoomTokenizers", "LoomText", "LoomTriplets", "LoomInference", "LoomEmbed", "LoomIndex",
+                "LoomCore", "LoomFormats", "LoomSampleData", "LoomIngest", "LoomImaging", "LoomImages", "LoomTokenizers", "LoomText", "LoomTriplets", "LoomInference", "LoomFeatures", "LoomEmbed", "LoomIndex",
                 "LoomTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -131,6 +136,7 @@ let package = Package(
         .executableTarget(name: "loom-images", dependencies: ["LoomCLI"]),
         .executableTarget(name: "loom-text", dependencies: ["LoomCLI"]),
         .executableTarget(name: "loom-triplets", dependencies: ["LoomCLI"]),
+        .executableTarget(name: "loom-features", dependencies: ["LoomCLI"]),
         .executableTarget(name: "loom-train", dependencies: ["LoomCLI"]),
         .executableTarget(name: "loom-embed", dependencies: ["LoomCLI"]),
         .executableTarget(name: "loom-index", dependencies: ["LoomCLI"]),
@@ -175,16 +181,20 @@ let package = Package(
             swiftSettings: cpuFlags),
         .testTarget(
             name: "LoomTrainTests",
-            dependencies: ["LoomTrain", "LoomFormats", "LoomEmbed", "LoomIndex", "LoomInference", "LoomKernels", "LoomImaging", "LoomImages", "LoomIngest", "LoomTokenizers", "LoomText", "LoomTriplets", "LoomCore",
+            dependencies: ["LoomTrain", "LoomFormats", "LoomFeatures", "LoomEmbed", "LoomIndex", "LoomInference", "LoomKernels", "LoomImaging", "LoomImages", "LoomIngest", "LoomTokenizers", "LoomText", "LoomTriplets", "LoomCore",
                            "LoomTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: cpuFlags),
         .testTarget(
+            name: "LoomFeaturesTests",
+            dependencies: ["LoomFeatures", "LoomFormats", "LoomInference", "LoomImaging", "LoomImages", "LoomIngest", "LoomCore", "LoomTestSupport",
+                           .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(
             name: "LoomEmbedTests",
-            dependencies: ["LoomEmbed", "LoomInference", "LoomImaging", "LoomImages", "LoomIngest", "LoomTokenizers", "LoomText", "LoomCore", "LoomTestSupport",
+            dependencies: ["LoomEmbed", "LoomFeatures", "LoomFormats", "LoomInference", "LoomImaging", "LoomImages", "LoomIngest", "LoomTokenizers", "LoomText", "LoomCore", "LoomTestSupport",
                            .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "LoomIndexTests",
-            dependencies: ["LoomIndex", "LoomKernels", "LoomInference", "LoomEmbed", "LoomIngest", "LoomImaging", "LoomImages", "LoomTokenizers", "LoomText", "LoomCore", "LoomTestSupport",
+            dependencies: ["LoomIndex", "LoomFeatures", "LoomKernels", "LoomInference", "LoomEmbed", "LoomIngest", "LoomImaging", "LoomImages", "LoomTokenizers", "LoomText", "LoomCore", "LoomTestSupport",
                            .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: cpuFlags),
         .testTarget(

@@ -16,7 +16,7 @@ import sys
 # Layers, lowest first: a module may use modules of its own layer's rules and below only.
 CORE = {"LoomCore"}
 LIBRARIES = {"LoomKernels", "LoomImaging", "LoomTokenizers", "LoomFormats", "LoomInference", "LoomSampleData"}
-STAGES = {"LoomIngest", "LoomImages", "LoomText", "LoomTriplets", "LoomTrain", "LoomEmbed", "LoomIndex"}
+STAGES = {"LoomIngest", "LoomImages", "LoomText", "LoomTriplets", "LoomFeatures", "LoomTrain", "LoomEmbed", "LoomIndex"}
 TOP = {"LoomCLI"}
 LOOM = CORE | LIBRARIES | STAGES | TOP
 

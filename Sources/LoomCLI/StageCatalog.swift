@@ -1,5 +1,6 @@
 import LoomCore
 import LoomEmbed
+import LoomFeatures
 import LoomIndex
 import LoomImages
 import LoomIngest
@@ -8,13 +9,14 @@ import LoomTrain
 import LoomTriplets
 
 /// Every stage Loom has, in the order a pipeline runs them. Stages register here as they arrive
-/// (ingest, images, text, triplets, train, embed, index).
+/// (ingest, images, text, triplets, features, train, embed, index).
 public enum StageCatalog {
     public static let all: [StageDescriptor] = [
         StageDescriptor(IngestStage()),
         StageDescriptor(ImagesStage()),
         StageDescriptor(TextStage()),
         StageDescriptor(TripletStage()),
+        StageDescriptor(FeaturesStage()),
         StageDescriptor(TrainStage()),
         StageDescriptor(EmbedStage()),
         StageDescriptor(IndexStage()),

@@ -4,12 +4,12 @@ import LoomCore
 import LoomFormats
 import LoomInference
 
-/// Stage embed: every catalog item's image (from images.sqlite) and token ids (from text.sqlite)
-/// through LoomNet → `work/embeddings.sqlite`: the fused, L2-normalised vector of each item, and
-/// the pooled 1280-d MobileNetV2 features of its image, which training reuses.
+/// Stage embed: every catalog item's image features (from features.sqlite, where the backbone ran
+/// once per image) and token ids (from text.sqlite) through LoomNet's heads →
+/// `work/embeddings.sqlite`: the fused, L2-normalised vector of each item.
 ///
 /// Fallback for a missing tower: an item without an image gets a zero visual vector (and NULL
-/// `visual`), one without text a zero text vector; the fusion MLP runs on the rest. Both are
+/// no visual projection), one without text a zero text vector; the fusion MLP runs on the rest. Both are
 /// counted in the report (`text_only`, `image_only`). An item with neither is a reject.
 public struct EmbedStage: Stage {
     public typealias Settings = EmbedSettings
@@ -20,11 +20,12 @@ public struct EmbedStage: Stage {
 
     public init() {}
 
-    /// The three earlier outputs and the model's files (its weights, or the backbone it starts from).
+    /// The catalog, the features and the text outputs, and the model's files (its weights, or the
+    /// backbone it starts from).
     public func inputs(_ settings: Settings, context: StageContext) throws -> [StageInput] {
         try settings.validate()
         let stages: [StageInput] = [
-            StageOutputFile.catalog.input, StageOutputFile.images.input,
+            StageOutputFile.catalog.input, StageOutputFile.features.input,
             StageOutputFile.text.input,
         ]
         return stages + ModelInput.modelFiles(settings.model).map { .file(label: "model", path: $0) }
@@ -34,9 +35,10 @@ public struct EmbedStage: Stage {
         try settings.validate()
         let network = try LoomNet(directory: settings.model)
         let catalog = try StageOutputReader.open(path: context.workPath(.catalog))
-        let images = try StageOutputReader.open(path: context.workPath(.images))
+        let features = try StageOutputReader.open(path: context.workPath(.features))
         let text = try StageOutputReader.open(path: context.workPath(.text))
-        defer { try? catalog.close(); try? images.close(); try? text.close() }
+        defer { try? catalog.close(); try? features.close(); try? text.close() }
+        try ModelInput.checkBackbone(featuresPath: context.workPath(.features), model: settings.model)
         let tokenization = try TokenizationMeta.read(path: context.workPath(.text))
         try ModelInput.checkVocabulary(tokenization, textPath: context.workPath(.text), model: settings.model, config: network.config)
 
@@ -49,7 +51,8 @@ public struct EmbedStage: Stage {
         var counts = ["items": 0, "embedded": 0, "image_and_text": 0, "image_only": 0, "text_only": 0]
         var after = Int64.min
         while true {
-            let chunk = try WorkItemReader.chunk(after: after, catalog: catalog, images: images, text: text, idWidth: tokenization.idWidth)
+            let chunk = try WorkItemReader.chunk(after: after, catalog: catalog, features: features, text: text,
+                                                   idWidth: tokenization.idWidth)
             guard let last = chunk.last else { break }
             after = last.id
             let items = chunk.filter { context.shard.contains(key: $0.asin) }
@@ -66,11 +69,10 @@ public struct EmbedStage: Stage {
                 let batch = Array(inputs[start..<min(start + settings.batch, inputs.count)])
                 let results = try network.forward(batch.map(\.1), threads: context.threads)
                 try output.database.write { db in
-                    let insert = try db.makeStatement(sql: "INSERT INTO embeddings (id, vector, visual, has_image, has_text) VALUES (?, ?, ?, ?, ?)")
+                    let insert = try db.makeStatement(sql: "INSERT INTO embeddings (id, vector, has_image, has_text) VALUES (?, ?, ?, ?)")
                     for ((item, _), result) in zip(batch, results) {
                         let hasImage = result.visualPooled != nil, hasText = result.textLast != nil
-                        try insert.execute(arguments: [item.id, FloatBlob.encode(result.embedding),
-                                                       result.visualPooled.map(FloatBlob.encode), hasImage, hasText])
+                        try insert.execute(arguments: [item.id, FloatBlob.encode(result.embedding), hasImage, hasText])
                         counts[hasImage && hasText ? "image_and_text" : hasImage ? "image_only" : "text_only", default: 0] += 1
                         counts["embedded", default: 0] += 1
                     }
@@ -81,10 +83,8 @@ public struct EmbedStage: Stage {
         }
         var result = StageResult(records: counts["items"] ?? 0, counts: counts, unit: "items")
         result.meta = [
-            "model": settings.model, "dim": String(network.embeddingDim), "visual_dim": String(MobileNetV2.featureCount),
-            "image_size": String(network.config.imageSize), "missing_tower": "zero vector",
-            // Training reuses the `visual` column when its backbone and images are the ones it has.
-            "backbone_hash": try BackboneFingerprint.of(directory: settings.model),
+            "model": settings.model, "dim": String(network.embeddingDim), "image_size": String(network.config.imageSize),
+            "missing_tower": "zero vector",
         ]
         return result
     }

@@ -1,16 +1,20 @@
-/// One catalog item with what the images and text stages stored for it: what the model reads.
+/// One catalog item with what the earlier stages stored for it: what the model reads.
 public struct WorkItem: Sendable {
     public var id: Int64
     public var asin: String
-    /// Nil when the images stage stored nothing for the item (no file, or a reject).
+    /// Nil when the images stage stored nothing for the item (no file, or a reject), or when the
+    /// reader was not asked for images.
     public var image: StoredImage?
+    /// The pooled backbone features of the item's image (features.sqlite); nil when it has none.
+    public var visual: [Float]?
     /// Nil when the text stage stored nothing for the item.
     public var tokens: [Int32]?
 
-    public init(id: Int64, asin: String, image: StoredImage? = nil, tokens: [Int32]? = nil) {
+    public init(id: Int64, asin: String, image: StoredImage? = nil, visual: [Float]? = nil, tokens: [Int32]? = nil) {
         self.id = id
         self.asin = asin
         self.image = image
+        self.visual = visual
         self.tokens = tokens
     }
 }

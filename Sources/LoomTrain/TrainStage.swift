@@ -16,7 +16,7 @@ public struct TrainStage: Stage {
     public static let checkpointFileName = "train.checkpoint.safetensors"
 
     /// The earlier outputs training reads.
-    static let reads: [StageOutputFile] = [.catalog, .images, .text, .triplets]
+    static let reads: [StageOutputFile] = [.catalog, .features, .text, .triplets]
 
     public init() {}
 
@@ -37,10 +37,7 @@ public struct TrainStage: Stage {
         // One read of the starting weights (heads initialised once) serves the backbone and the heads.
         let (config, weights) = try LoomNet.source(directory: settings.model)
         let network = try LoomNet(config: config, weights: weights)
-        let progress = context.progress("train: backbone features", total: nil)
-        let data = try TrainingData.load(work: context.workDirectory, network: network, modelDirectory: settings.model,
-                                         threads: context.threads, progress: progress)
-        progress.finish()
+        let data = try TrainingData.load(work: context.workDirectory, network: network, modelDirectory: settings.model)
         for problem in data.problems {
             output.rejects.record(source: problem.asin, position: "item \(problem.id)", reason: problem.reason, detail: problem.detail)
         }
@@ -99,7 +96,6 @@ public struct TrainStage: Stage {
         let counts = [
             "items": data.count, "items_with_image": data.visual.filter { $0 != nil }.count,
             "items_with_text": data.tokens.filter { !$0.isEmpty }.count,
-            "visual_features_reused": data.featuresReused, "visual_features_computed": data.featuresComputed,
             "skipped_triplet_rows": data.skippedTriplets, "skipped_fitb_questions": data.skippedQuestions,
             "epochs": trainer.state.completedEpochs, "best_epoch": trainer.state.bestEpoch,
             "train_triplets_per_epoch": trainer.tripletsPerEpoch,

@@ -44,9 +44,6 @@ public struct TrainingData: Sendable {
     public var questions: [Question] = []
     /// Items whose stored image or ids could not be used, with the reason (the item stays, without that input).
     public var problems: [(asin: String, id: Int64, reason: RejectReason, detail: String)] = []
-    /// Items whose backbone features came from work/embeddings.sqlite, and those computed here.
-    public var featuresReused = 0
-    public var featuresComputed = 0
     /// Triplet rows and questions naming an item that is not in the splits (counted, not used).
     public var skippedTriplets = 0
     public var skippedQuestions = 0
@@ -55,16 +52,16 @@ public struct TrainingData: Sendable {
 
     public func item(_ index: Int) -> HeadsTraining.Item { .init(visual: visual[index], tokens: tokens[index]) }
 
-    /// Reads catalog, images, text and triplets from `work`; runs `network`'s frozen backbone
-    /// once over each stored image (in parallel: the features are the same at any thread count).
-    public static func load(work: String, network: LoomNet, modelDirectory: String, threads: Int,
-                            progress: TerminalProgress? = nil) throws -> TrainingData {
+    /// Reads catalog, features, text and triplets from `work` (the backbone ran in the features
+    /// stage; `network`'s must be the same).
+    public static func load(work: String, network: LoomNet, modelDirectory: String) throws -> TrainingData {
         func path(_ name: String) -> String { (work as NSString).appendingPathComponent(name) }
         let catalog = try StageOutputReader.open(path: path(StageOutputFile.catalog.fileName))
-        let images = try StageOutputReader.open(path: path(StageOutputFile.images.fileName))
+        let features = try StageOutputReader.open(path: path(StageOutputFile.features.fileName))
         let text = try StageOutputReader.open(path: path(StageOutputFile.text.fileName))
         let triplets = try StageOutputReader.open(path: path(StageOutputFile.triplets.fileName))
-        defer { try? catalog.close(); try? images.close(); try? text.close(); try? triplets.close() }
+        defer { try? catalog.close(); try? features.close(); try? text.close(); try? triplets.close() }
+        try ModelInput.checkBackbone(featuresPath: path(StageOutputFile.features.fileName), model: modelDirectory)
         let tokenization = try TokenizationMeta.read(path: path(StageOutputFile.text.fileName))
         try ModelInput.checkVocabulary(tokenization, textPath: path(StageOutputFile.text.fileName), model: modelDirectory, config: network.config)
 
@@ -73,9 +70,9 @@ public struct TrainingData: Sendable {
         let typeOf = try CatalogReader.types(catalog)
         var index: [Int64: Int] = [:]
         var after = Int64.min
-        var pending: [(slot: Int, pixels: [UInt8])] = []
         while true {
-            let chunk = try WorkItemReader.chunk(after: after, catalog: catalog, images: images, text: text, idWidth: tokenization.idWidth)
+            let chunk = try WorkItemReader.chunk(after: after, catalog: catalog, features: features, text: text,
+                                                   idWidth: tokenization.idWidth)
             guard let last = chunk.last else { break }
             after = last.id
             for item in chunk {
@@ -86,37 +83,17 @@ public struct TrainingData: Sendable {
                 data.asins.append(item.asin)
                 data.types.append(typeOf[item.id] ?? CoarseType.other.rawValue)
                 data.splits.append(split)
-                data.visual.append(nil)
                 switch ModelInput.prepare(item, config: network.config) {
                 case .input(let input):
+                    data.visual.append(input.visual)
                     data.tokens.append(input.tokens)
-                    if let pixels = input.pixels { pending.append((slot, pixels)) }
                 case .reject(let reason, let detail):
+                    data.visual.append(nil)
                     data.tokens.append([])
                     data.problems.append((item.asin, item.id, reason, detail))
                 }
             }
         }
-        // Features embed stored for these very images with this very backbone are the same bits
-        // the backbone would compute again: reuse them, run it for the rest.
-        let cached = try cachedFeatures(work: work, modelDirectory: modelDirectory, ids: pending.map { data.ids[$0.slot] })
-        var missing: [(slot: Int, pixels: [UInt8])] = []
-        for item in pending {
-            if let values = cached[data.ids[item.slot]], values.count == network.config.visual.features {
-                data.visual[item.slot] = values
-            } else {
-                missing.append(item)
-            }
-        }
-        data.featuresReused = pending.count - missing.count
-        let features = try ParallelMap.map(missing.map(\.pixels), threads: threads) { pixels in
-            let result = network.visualFeatures(pixels)
-            progress?.advance(by: 1)
-            return result
-        }
-        for ((slot, _), values) in zip(missing, features) { data.visual[slot] = values }
-        data.featuresComputed = missing.count
-
         try TripletsReader.forEachPair(triplets) { pair in
             guard let anchor = index[pair.anchor], let positive = index[pair.positive], let split = pair.split else {
                 data.skippedTriplets += 1
@@ -136,21 +113,6 @@ public struct TrainingData: Sendable {
             data.questions.append(Question(anchor: anchor, answer: answer, candidates: slots))
         }
         return data
-    }
-
-    /// `visual` of work/embeddings.sqlite by item id, when that file was made from the current
-    /// images.sqlite by a model with the same backbone; empty otherwise.
-    static func cachedFeatures(work: String, modelDirectory: String, ids: [Int64]) throws -> [Int64: [Float]] {
-        let path = (work as NSString).appendingPathComponent(StageOutputFile.embeddings.fileName)
-        let imagesPath = (work as NSString).appendingPathComponent(StageOutputFile.images.fileName)
-        guard !ids.isEmpty, FileManager.default.fileExists(atPath: path),
-              let meta = try? StageMeta.read(path: path), let recorded = meta.extra["backbone_hash"],
-              let images = meta.inputs.first(where: { $0.label == "stage:images" }),
-              images.hash == (try StageMeta.read(path: imagesPath)).contentHash,
-              recorded == (try BackboneFingerprint.of(directory: modelDirectory)) else { return [:] }
-        let database = try StageOutputReader.open(path: path)
-        defer { try? database.close() }
-        return try EmbeddingsReader.visualFeatures(database, wanted: Set(ids))
     }
 
     /// Item indices of `split`, in id order.

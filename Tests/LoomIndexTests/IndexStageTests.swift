@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import LoomCore
 @testable import LoomEmbed
+import LoomFeatures
 import LoomImaging
 import LoomImages
 import LoomIngest
@@ -30,6 +31,9 @@ import Testing
         let runner = StageRunner(context: StageContext(workDirectory: work.path, outDirectory: work.file("out"), threads: 2, showProgress: false))
         try runner.run(IngestStage(), settings: IngestSettings(catalog: [catalog], images: [], maxRejectRatio: 1))
         try runner.run(ImagesStage(), settings: .defaults)   // no pictures: every item is text only
+        var features = FeaturesSettings.defaults
+        features.model = root.appendingPathComponent("Models/loomnet-v1").path
+        try runner.run(FeaturesStage(), settings: features)
         var text = TextSettings.defaults
         text.vocab = root.appendingPathComponent("Models/wordpiece/vocab.txt").path
         text.maxRejectRatio = 1

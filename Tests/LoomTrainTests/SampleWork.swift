@@ -1,5 +1,6 @@
 import Foundation
 import LoomCore
+import LoomFeatures
 import LoomImaging
 import LoomImages
 import LoomIngest
@@ -8,7 +9,7 @@ import LoomTokenizers
 import LoomText
 import LoomTriplets
 
-/// A work directory made from the committed SampleData by the real ingest, images, text
+/// A work directory made from the committed SampleData by the real ingest, images, features, text
 /// (titles only, to keep training tests short) and triplets stages; built once per test run.
 enum SampleWork {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -32,6 +33,9 @@ enum SampleWork {
             catalog: [path("catalog/meta_2014_loose.json.gz"), path("catalog/meta_2018.jsonl"), path("catalog/meta_2023.jsonl")],
             images: [path("images")], maxRejectRatio: 0.05))
         try runner.run(ImagesStage(), settings: ImagesSettings.defaults)
+        var features = FeaturesSettings.defaults
+        features.model = startModel
+        try runner.run(FeaturesStage(), settings: features)
         var text = TextSettings.defaults
         text.vocab = root.appendingPathComponent("Models/wordpiece/vocab.txt").path
         text.fields = ["title"]

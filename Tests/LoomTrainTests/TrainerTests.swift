@@ -13,7 +13,7 @@ import Testing
     static func data() throws -> TrainingData {
         let work = try SampleWork.directory()
         let network = try LoomNet(directory: SampleWork.startModel)
-        var data = try TrainingData.load(work: work.path, network: network, modelDirectory: SampleWork.startModel, threads: 2)
+        var data = try TrainingData.load(work: work.path, network: network, modelDirectory: SampleWork.startModel)
         data.positives[.train] = Array((data.positives[.train] ?? []).prefix(48))   // 192 triplets: 3 steps of 64
         return data
     }

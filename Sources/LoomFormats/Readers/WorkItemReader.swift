@@ -1,21 +1,24 @@
 import GRDB
 import LoomCore
 
-/// Reads catalog items with their stored image (images.sqlite) and token ids (text.sqlite), in id
-/// order and a chunk at a time, so memory stays flat over millions of items.
+/// Reads catalog items with what the earlier stages stored for them (the stored image from
+/// images.sqlite, the backbone features from features.sqlite, the token ids from text.sqlite),
+/// in id order and a chunk at a time, so memory stays flat over millions of items. Each source
+/// is read only when given.
 public enum WorkItemReader {
     public static let chunkItems = 512
 
-    /// The items after `after` in id order (at most `chunkItems`); empty at the end.
-    public static func chunk(after: Int64, catalog: DatabaseQueue, images: DatabaseQueue, text: DatabaseQueue,
-                             idWidth: Int) throws -> [WorkItem] {
+    /// The items after `after` in id order (at most `chunkItems`); empty at the end. `idWidth` is
+    /// the text output's (`TokenizationMeta`).
+    public static func chunk(after: Int64, catalog: DatabaseQueue, images: DatabaseQueue? = nil, features: DatabaseQueue? = nil,
+                             text: DatabaseQueue? = nil, idWidth: Int = 4) throws -> [WorkItem] {
         var items = try catalog.readStored("items") { db in
             try Row.fetchAll(db, sql: "SELECT id, asin FROM items WHERE id > ? ORDER BY id LIMIT ?", arguments: [after, chunkItems])
                 .map { WorkItem(id: try $0.stored("id"), asin: try $0.stored("asin")) }
         }
         guard let first = items.first?.id, let last = items.last?.id else { return [] }
         let index = Dictionary(items.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
-        try images.readStored("images") { db in
+        try images?.readStored("images") { db in
             let rows = try Row.fetchCursor(db, sql: "SELECT id, width, height, encoding, pixels FROM images WHERE id BETWEEN ? AND ?",
                                            arguments: [first, last])
             while let row = try rows.next() {
@@ -24,7 +27,12 @@ public enum WorkItemReader {
                                                 encoding: try row.stored("encoding"), pixels: try row.stored("pixels"))
             }
         }
-        try text.readStored("tokens") { db in
+        if let features {
+            for (id, visual) in try FeaturesReader.visual(features, ids: first...last) {
+                if let slot = index[id] { items[slot].visual = visual }
+            }
+        }
+        try text?.readStored("tokens") { db in
             let rows = try Row.fetchCursor(db, sql: "SELECT id, ids FROM tokens WHERE id BETWEEN ? AND ?", arguments: [first, last])
             while let row = try rows.next() {
                 guard let slot = index[try row.stored("id")] else { continue }

@@ -6,15 +6,20 @@ import LoomKernels
 /// LoomNet v1: MobileNetV2 → pooled 1280 → `visual.proj` (256); token ids → `text.embedding` →
 /// LSTM → last token → `text.proj` (256); concat → `fusion.0` → ReLU → `fusion.2` → L2 normalise.
 public struct LoomNet: Sendable {
-    /// One item's input: RGB8 pixels at the model's image size (nil: no image) and token ids
-    /// ([CLS] … [SEP]; empty: no text).
+    /// One item's input: its image as the backbone's pooled features (`visual`, computed once by
+    /// the features stage) or as RGB8 pixels at the model's image size (nil both: no image), and
+    /// token ids ([CLS] … [SEP]; empty: no text).
     public struct Input: Sendable {
         public var pixels: [UInt8]?
+        public var visual: [Float]?
         public var tokens: [Int32]
-        public init(pixels: [UInt8]?, tokens: [Int32]) {
+        public init(pixels: [UInt8]? = nil, visual: [Float]? = nil, tokens: [Int32]) {
             self.pixels = pixels
+            self.visual = visual
             self.tokens = tokens
         }
+
+        var hasImage: Bool { pixels != nil || visual != nil }
     }
 
     /// What the network computed for one item. A missing tower contributes a zero vector
@@ -91,6 +96,10 @@ public struct LoomNet: Sendable {
                 throw LoomError.badInput(path: "batch item \(index)", position: nil,
                                          reason: "\(pixels.count) pixel bytes, expected \(size)×\(size)×3")
             }
+            if let visual = item.visual, visual.count != MobileNetV2.featureCount {
+                throw LoomError.badInput(path: "batch item \(index)", position: nil,
+                                         reason: "\(visual.count) backbone features, expected \(MobileNetV2.featureCount)")
+            }
             if let bad = item.tokens.first(where: { $0 < 0 || Int($0) >= config.text.vocabSize }) {
                 throw LoomError.badInput(path: "batch item \(index)", position: nil,
                                          reason: "token id \(bad) outside the vocabulary (0..<\(config.text.vocabSize))")
@@ -104,14 +113,14 @@ public struct LoomNet: Sendable {
         let groups = stride(from: 0, to: textItems.count, by: Self.textGroup).map {
             textItems[$0]..<(textItems[min($0 + Self.textGroup, textItems.count) - 1] + 1)
         }
-        let work = groups.map { Work.text($0) } + batch.indices.filter { batch[$0].pixels != nil }.map { Work.image($0) }
+        let work = groups.map { Work.text($0) } + batch.indices.filter { batch[$0].visual == nil && batch[$0].pixels != nil }.map { Work.image($0) }
         let results = try ParallelMap.map(work, threads: threads) { item -> Result in
             switch item {
             case .image(let index): .features(visualFeatures(batch[index].pixels!))
             case .text(let range): .lastStates(textFeatures(batch[range].map { $0.tokens }))
             }
         }
-        var pooled = [[Float]?](repeating: nil, count: batch.count)
+        var pooled = batch.map(\.visual)
         var textLast = [[Float]?](repeating: nil, count: batch.count)
         let hidden = config.text.lstmHidden
         for (item, result) in zip(work, results) {

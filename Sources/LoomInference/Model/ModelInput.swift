@@ -10,44 +10,66 @@ public enum ModelInput {
     public static let noInputs = RejectReason("no_image_or_text", countsTowardLimit: false)
     public static let badImage = RejectReason("bad_stored_image")
     public static let badTokens = RejectReason("bad_token_ids")
+    public static let badFeatures = RejectReason("bad_backbone_features")
 
     public enum Prepared: Sendable {
         case input(LoomNet.Input)
         case reject(RejectReason, String)
     }
 
-    /// Decodes the stored image and checks the ids; a problem with one item rejects that item only.
+    /// Takes the item's backbone features (or decodes its stored image when it has no features)
+    /// and checks the ids; a problem with one item rejects that item only.
     public static func prepare(_ item: WorkItem, config: LoomNetConfig) -> Prepared {
-        let size = config.imageSize
         var pixels: [UInt8]?
-        if let image = item.image {
-            guard image.width == size, image.height == size else {
-                return .reject(badImage, "stored image is \(image.width)×\(image.height); the model takes \(size)×\(size) (rerun images with size \(size))")
+        var visual: [Float]?
+        if let features = item.visual {
+            guard features.count == MobileNetV2.featureCount else {
+                return .reject(badFeatures, "\(features.count) backbone features, the model takes \(MobileNetV2.featureCount)")
             }
-            switch image.encoding {
-            case "raw":
-                guard image.pixels.count == size * size * 3 else { return .reject(badImage, "\(image.pixels.count) raw bytes, expected \(size * size * 3)") }
-                pixels = [UInt8](image.pixels)
-            case "jpeg":
-                do {
-                    let (rgb, width, height, _) = try JPEGDecoder.decodeRGB([UInt8](image.pixels), maxPixels: UInt64(size * size))
-                    guard width == size, height == size else { return .reject(badImage, "stored JPEG is \(width)×\(height)") }
-                    pixels = rgb
-                } catch {
-                    return .reject(badImage, "stored JPEG does not decode: \(error.message)")
-                }
-            default:
-                return .reject(badImage, "unknown encoding '\(image.encoding)'")
+            visual = features
+        } else if let image = item.image {
+            switch storedPixels(image, size: config.imageSize) {
+            case .success(let rgb): pixels = rgb
+            case .failure(let problem): return .reject(badImage, problem.detail)
             }
         }
         let tokens = item.tokens ?? []
         if let bad = tokens.first(where: { $0 < 0 || Int($0) >= config.text.vocabSize }) {
             return .reject(badTokens, "token id \(bad) is outside the model's vocabulary of \(config.text.vocabSize)")
         }
-        guard pixels != nil || !tokens.isEmpty else {
-            return .reject(noInputs, "the item has neither a stored image nor token ids (see the images and text rejects)")
+        guard pixels != nil || visual != nil || !tokens.isEmpty else {
+            return .reject(noInputs, "the item has neither an image nor token ids (see the images, features and text rejects)")
         }
-        return .input(LoomNet.Input(pixels: pixels, tokens: Array(tokens.prefix(config.text.maxLen))))
+        return .input(LoomNet.Input(pixels: pixels, visual: visual, tokens: Array(tokens.prefix(config.text.maxLen))))
+    }
+
+    /// Why a stored image cannot be the backbone's input.
+    public struct StoredImageProblem: Error {
+        public var detail: String
+    }
+
+    /// A stored image as the backbone's input: `size`×`size` RGB8, decoded when stored as JPEG.
+    public static func storedPixels(_ image: StoredImage, size: Int) -> Result<[UInt8], StoredImageProblem> {
+        guard image.width == size, image.height == size else {
+            return .failure(.init(detail: "stored image is \(image.width)×\(image.height); the model takes \(size)×\(size) (rerun images with size \(size))"))
+        }
+        switch image.encoding {
+        case "raw":
+            guard image.pixels.count == size * size * 3 else {
+                return .failure(.init(detail: "\(image.pixels.count) raw bytes, expected \(size * size * 3)"))
+            }
+            return .success([UInt8](image.pixels))
+        case "jpeg":
+            do {
+                let (rgb, width, height, _) = try JPEGDecoder.decodeRGB([UInt8](image.pixels), maxPixels: UInt64(size * size))
+                guard width == size, height == size else { return .failure(.init(detail: "stored JPEG is \(width)×\(height)")) }
+                return .success(rgb)
+            } catch {
+                return .failure(.init(detail: "stored JPEG does not decode: \(error.message)"))
+            }
+        default:
+            return .failure(.init(detail: "unknown encoding '\(image.encoding)'"))
+        }
     }
 
     /// Fails when the text output's ids were made with another vocabulary than the model's in
@@ -63,6 +85,23 @@ public enum ModelInput {
         if let size = meta.vocabularySize, size > config.text.vocabSize {
             throw LoomError.usage("\(textPath) has a vocabulary of \(size) tokens; the model's embedding has \(config.text.vocabSize) rows")
         }
+    }
+
+    /// Fails when the features at `featuresPath` were computed by another backbone than the one
+    /// in `model`: the model would read features it was not trained on.
+    public static func checkBackbone(featuresPath: String, model: String) throws {
+        let recorded = try StageMeta.read(path: featuresPath).extra["backbone_hash"]
+        let own = try BackboneFingerprint.of(directory: model)
+        guard recorded == own else {
+            throw LoomError.usage("\(featuresPath) holds features of another backbone than \(model)'s; rerun features with --model \(model)")
+        }
+    }
+
+    /// The files whose content makes up the model's backbone: its config (image size and
+    /// normalisation) and the weights file holding the backbone (a trained model's own weights,
+    /// or the starting model's backbone file).
+    public static func backboneFiles(_ directory: String) -> [String] {
+        modelFiles(directory).filter { ($0 as NSString).lastPathComponent != "vocab.txt" }
     }
 
     /// The files whose content makes up the model in `directory`: its config, its weights (or the

@@ -13,11 +13,10 @@ public enum ModelEvaluation {
 
     /// Rows: random, popularity, image only (pretrained backbone features), text only (TF-IDF),
     /// the untrained starting model, then `model`.
-    public static func run(work: String, model: String, untrained: String, split: ItemSplit.Part, seed: UInt64, threads: Int,
-                           progress: TerminalProgress? = nil) throws -> [Row] {
+    public static func run(work: String, model: String, untrained: String, split: ItemSplit.Part, seed: UInt64, threads: Int) throws -> [Row] {
         let (config, weights) = try LoomNet.source(directory: model)
         let network = try LoomNet(config: config, weights: weights)
-        let data = try TrainingData.load(work: work, network: network, modelDirectory: model, threads: threads, progress: progress)
+        let data = try TrainingData.load(work: work, network: network, modelDirectory: model)
         guard !(data.positives[split] ?? []).isEmpty else {
             throw LoomError.usage("no pairs in split '\(split)' of \((work as NSString).appendingPathComponent(StageOutputFile.triplets.fileName)) (splits: train, valid, test)")
         }

@@ -1,0 +1,29 @@
+import ArgumentParser
+import LoomCore
+import LoomFeatures
+
+/// `loom features` / `loom-features`: stored images → backbone features in work/features.sqlite.
+public struct FeaturesCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "features", abstract: "Run the frozen MobileNetV2 backbone once per distinct image into work/features.sqlite.",
+        discussion: """
+            Train and embed read the pooled features from here. A rerun copies the features of every image whose \
+            stored bytes and backbone are unchanged from the previous output, and computes only the rest.
+            """,
+        version: LoomVersion.current)
+
+    @OptionGroup var workOptions: WorkOptions
+
+    @Option(help: "Model directory whose backbone computes the features (train's and embed's models must have the same backbone).")
+    var model: String = FeaturesSettings.defaultModel
+
+    @OptionGroup var global: GlobalOptions
+
+    public init() {}
+
+    public func run() throws {
+        var settings = FeaturesSettings.defaults
+        settings.model = model
+        try StageCommandRunner.run(FeaturesStage(), settings: settings, work: workOptions.work, global: global)
+    }
+}

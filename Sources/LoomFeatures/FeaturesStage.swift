@@ -1,0 +1,119 @@
+import Foundation
+import GRDB
+import LoomCore
+import LoomFormats
+import LoomInference
+
+/// Stage features: the frozen MobileNetV2 backbone over each distinct stored image →
+/// `work/features.sqlite` (its pooled 1280-d features, and which image each item has). Train and
+/// embed read the features from here, so the backbone (nearly all of the model's arithmetic)
+/// runs once per image: once for a photo shared by many items, and not again on a later run for
+/// an image whose stored bytes and backbone are unchanged (those rows are copied from the
+/// previous output). A stored image the backbone cannot take is a reject of each item with it.
+public struct FeaturesStage: Stage {
+    public typealias Settings = FeaturesSettings
+
+    public static let name = StageOutputFile.features.stage
+    public static let outputFileName = StageOutputFile.features.fileName
+    /// What this stage computes from an image: preprocessing, backbone, average pooling. A
+    /// previous output's rows are reused only under the same version and backbone weights, not
+    /// the same Loom version, so a release that does not change this computation keeps them.
+    public static let algorithm = "mobilenetv2-pooled/1"
+    public static let badImage = RejectReason("bad_stored_image")
+
+    public init() {}
+
+    /// The catalog (which items there are), the stored images, and the files that make up the
+    /// backbone: the model's config (image size, normalisation) and the weights holding it.
+    public func inputs(_ settings: Settings, context: StageContext) throws -> [StageInput] {
+        try settings.validate()
+        return [StageOutputFile.catalog.input, StageOutputFile.images.input]
+            + ModelInput.backboneFiles(settings.model).map { .file(label: "model", path: $0) }
+    }
+
+    public func run(_ settings: Settings, context: StageContext, output: StageOutput) throws -> StageResult {
+        try settings.validate()
+        let network = try LoomNet(directory: settings.model)
+        let backbone = try BackboneFingerprint.of(directory: settings.model)
+        let catalog = try StageOutputReader.open(path: context.workPath(.catalog))
+        let images = try StageOutputReader.open(path: context.workPath(.images))
+        let previous = Self.previousOutput(at: output.finalPath, backbone: backbone)
+        defer { try? catalog.close(); try? images.close(); try? previous?.close() }
+        try output.database.write { db in try db.execute(sql: StageOutputFile.features.schema) }
+
+        let progress = context.progress("features", total: try CatalogReader.itemCount(catalog))
+        defer { progress.finish() }
+        var counts = ["images": 0, "items_without_image": 0, "distinct_images": 0, "reused": 0, "computed": 0]
+        // The distinct images seen so far, and those the backbone could not take (with the
+        // reason), so that every item sharing such an image is rejected alike.
+        var seen: Set<String> = []
+        var failed: [String: String] = [:]
+        var after = Int64.min
+        while true {
+            let chunk = try WorkItemReader.chunk(after: after, catalog: catalog, images: images)
+            guard let last = chunk.last else { break }
+            after = last.id
+            let items = chunk.filter { context.shard.contains(key: $0.asin) }
+            counts["items_without_image", default: 0] += items.count(where: { $0.image == nil })
+            let withImage = items.filter { $0.image != nil }
+            let hashes = try ParallelMap.map(withImage, threads: context.threads) { $0.image!.contentHash }
+            // The images this chunk sees first, in id order: their features row takes that id.
+            var firstSeen: [(item: WorkItem, hash: String)] = []
+            for (item, hash) in zip(withImage, hashes) where seen.insert(hash).inserted {
+                firstSeen.append((item, hash))
+            }
+            let reused = try previous.map { try FeaturesReader.blobs($0, hashes: firstSeen.map(\.hash)) } ?? [:]
+            let toCompute = firstSeen.filter { reused[$0.hash] == nil }
+            let size = network.config.imageSize
+            let computed = try ParallelMap.map(toCompute, threads: context.threads) { entry -> Result<Data, ModelInput.StoredImageProblem> in
+                ModelInput.storedPixels(entry.item.image!, size: size).map { FloatBlob.encode(network.visualFeatures($0)) }
+            }
+            var blobs = reused
+            for ((_, hash), result) in zip(toCompute, computed) {
+                switch result {
+                case .success(let blob): blobs[hash] = blob
+                case .failure(let problem): failed[hash] = problem.detail
+                }
+            }
+            try output.database.write { db in
+                let insertFeatures = try BoundStatement(db, sql: "INSERT INTO features (id, image_hash, visual) VALUES (?, ?, ?)")
+                for (item, hash) in firstSeen {
+                    guard let blob = blobs[hash] else { continue }
+                    insertFeatures.bind(1, item.id)
+                    insertFeatures.bind(2, hash)
+                    insertFeatures.bind(3, blob)
+                    try insertFeatures.run()
+                }
+                let insertItem = try BoundStatement(db, sql: "INSERT INTO items (id, image_hash) VALUES (?, ?)")
+                for (item, hash) in zip(withImage, hashes) {
+                    if let detail = failed[hash] {
+                        output.rejects.record(source: item.asin, position: "item \(item.id)", reason: Self.badImage, detail: detail)
+                        continue
+                    }
+                    insertItem.bind(1, item.id)
+                    insertItem.bind(2, hash)
+                    try insertItem.run()
+                }
+            }
+            counts["images", default: 0] += withImage.count
+            counts["distinct_images", default: 0] += firstSeen.count
+            counts["reused", default: 0] += reused.count
+            counts["computed", default: 0] += toCompute.count
+            progress.advance(by: chunk.count)
+        }
+        var result = StageResult(records: counts["images"] ?? 0, counts: counts, unit: "images")
+        result.meta = [
+            "model": settings.model, "backbone_hash": backbone, "algorithm": Self.algorithm,
+            "visual_dim": String(MobileNetV2.featureCount), "image_size": String(network.config.imageSize),
+        ]
+        return result
+    }
+
+    /// The previous output at this stage's final path, when its rows were made by the same
+    /// computation with the same backbone weights; nil otherwise (everything is computed).
+    static func previousOutput(at path: String, backbone: String) -> DatabaseQueue? {
+        guard FileManager.default.fileExists(atPath: path), let meta = try? StageMeta.read(path: path), meta.stage == name,
+              meta.extra["backbone_hash"] == backbone, meta.extra["algorithm"] == algorithm else { return nil }
+        return try? StageOutputReader.open(path: path)
+    }
+}

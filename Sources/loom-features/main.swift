@@ -1,0 +1,3 @@
+import LoomCLI
+
+FeaturesCommand.main()
