@@ -17,7 +17,8 @@ public struct TextSettings: StageSettings {
     /// `word`: a word must occur this often in the training items to get an id.
     public var minCount: Int
     /// `word`: the share of items (by asin and seed) whose text builds the vocabulary; the triplet
-    /// split uses the same rule, so no valid or test item shapes the vocabulary.
+    /// split uses the same rule, so no valid or test item shapes the vocabulary. In a pipeline it
+    /// is triplets' `train_fraction` (`sharedKeys`).
     public var trainFraction: Double
     public var maxRejectRatio: Double
 
@@ -26,6 +27,8 @@ public struct TextSettings: StageSettings {
     public static let defaults = TextSettings(tokenizer: .bert, vocab: nil, maxLength: 64, fields: ["title", "description"],
                                               minCount: 2, trainFraction: ItemSplit.defaultTrainFraction,
                                               maxRejectRatio: 0.05)
+
+    public static let sharedKeys = ["train_fraction": "triplets"]
 
     enum CodingKeys: String, CodingKey {
         case tokenizer, vocab, fields

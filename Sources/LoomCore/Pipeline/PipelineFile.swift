@@ -103,8 +103,8 @@ public struct PipelineFile: Sendable {
     /// Decodes the settings of stage `name` into `T`, filling absent keys from defaults.
     /// A key `T` does not know, or a value of the wrong type, is a usage error.
     public func settings<T: StageSettings>(_ type: T.Type, forStage name: String) throws -> T {
-        guard let data = stageSettings[name] else { return T.defaults }
         let prefix = "stages.\(name)"
+        guard let data = try withSharedKeys(T.sharedKeys, of: name) else { return T.defaults }
         let decoded: T
         do {
             decoded = try T.decode(fromJSON: data)
@@ -121,6 +121,28 @@ public struct PipelineFile: Sendable {
             throw LoomError.usage("unknown setting for stage '\(name)'\(lineSuffix(unknown))", file: path, key: unknown)
         }
         return decoded
+    }
+
+    /// The settings of stage `name` with each shared key that it does not give taken from the
+    /// stage it is shared with; a shared key both give with different values is a usage error.
+    private func withSharedKeys(_ shared: [String: String], of name: String) throws -> Data? {
+        guard !shared.isEmpty else { return stageSettings[name] }
+        var own = try stageSettings[name].map { try JSONSerialization.jsonObject(with: $0) as? [String: Any] ?? [:] }
+        for (key, stage) in shared.sorted(by: { $0.key < $1.key }) {
+            guard let data = stageSettings[stage], let other = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  let value = other[key], !(value is NSNull) else { continue }
+            if let given = own?[key], !(given is NSNull) {
+                guard (given as? NSObject)?.isEqual(value) == true else {
+                    func at(_ keyPath: String) -> String { lines[keyPath].map { " (line \($0))" } ?? "" }
+                    throw LoomError.usage("differs from stages.\(stage).\(key)\(at("stages.\(stage).\(key)")): the two must agree; "
+                                          + "leave it out to take that value\(at("stages.\(name).\(key)"))", file: path, key: "stages.\(name).\(key)")
+                }
+            } else {
+                own = own ?? [:]
+                own?[key] = value
+            }
+        }
+        return try own.map { try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]) }
     }
 
     private func lineSuffix(_ key: String) -> String {

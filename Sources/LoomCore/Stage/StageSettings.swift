@@ -8,10 +8,15 @@ public protocol StageSettings: Codable, Sendable, Equatable {
     static var defaults: Self { get }
     /// Fraction of input records that may be rejected before the stage fails with exit 65.
     var maxRejectRatio: Double { get }
+    /// Keys that mean the same as a key of another stage, by key: in a pipeline file such a key
+    /// takes the other stage's value when it is not given, and a different value is a usage error
+    /// (text's `train_fraction` is triplets', so that no valid or test item shapes a vocabulary).
+    static var sharedKeys: [String: String] { get }
 }
 
 extension StageSettings {
     public var maxRejectRatio: Double { 0.05 }
+    public static var sharedKeys: [String: String] { [:] }
 
     /// Settings from a JSON object in which every key is optional: a key that is absent or null
     /// takes its value from `defaults`, so a settings type states its defaults once (in
