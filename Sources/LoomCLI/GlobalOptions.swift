@@ -11,11 +11,12 @@ public struct GlobalOptions: ParsableArguments {
     @Option(help: "Seed for sampling, splits and initialisation.")
     public var seed: UInt64?
 
-    @Option(help: "trace, debug, info, notice, warning, error or critical.")
-    public var logLevel: String = "info"
+    @Option(help: "The least severe log messages shown.")
+    public var logLevel: Logger.Level = .info
 
-    @Option(help: "Process only shard i of n (i/n, for example 0/4).")
-    public var shard: String = "0/1"
+    @Option(help: ArgumentHelp("Process only shard i of n (i/n, for example 0/4; default 0/1, the whole).", valueName: "i/n"),
+            transform: { try Shard(parsing: $0) })
+    public var shard: Shard = .whole
 
     @Flag(help: "Never draw the progress line, even on a terminal.")
     public var noProgress = false
@@ -24,19 +25,15 @@ public struct GlobalOptions: ParsableArguments {
 
     public func validate() throws {
         guard threads >= 0 else { throw ValidationError("--threads must be 0 (all cores) or positive") }
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
-        }
-        do { _ = try Shard(parsing: shard) } catch { throw ValidationError("\(error)") }
     }
 
     /// The stage context for a work directory; pipeline values apply where no flag was given.
     func context(work: String, out: String = "out", pipelineSeed: UInt64? = nil, pipelineThreads: Int? = nil) throws -> StageContext {
         var logger = Logger(label: "loom")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        logger.logLevel = logLevel
         let threadCount = threads > 0 ? threads : (pipelineThreads ?? 0)
         return StageContext(workDirectory: work, outDirectory: out, threads: threadCount,
-                            seed: seed ?? pipelineSeed ?? 1, shard: try Shard(parsing: shard), logger: logger,
+                            seed: seed ?? pipelineSeed ?? 1, shard: shard, logger: logger,
                             showProgress: !noProgress && isatty(2) == 1)
     }
 }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Logging
+import LoomCore
 import LoomFormats
 import LoomImages
 import LoomText
@@ -10,3 +12,13 @@ extension TextSettings.Tokenizer: ExpressibleByArgument {}
 extension ImagesSettings.Encoding: ExpressibleByArgument {}
 extension TripletSettings.NegativeStrategy: ExpressibleByArgument {}
 extension ItemSplit.Part: ExpressibleByArgument {}
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+extension NamedChoice {
+    /// The choices of a comma-separated flag, or a usage error naming the unknown one and the known ones.
+    static func flagValues(_ text: String, flag: String) throws -> [Self] {
+        let (choices, unknown) = list(text)
+        if let unknown { throw ValidationError("\(flag): \(Self.unknown(unknown))") }
+        return choices
+    }
+}

@@ -25,15 +25,14 @@ public struct CatalogItem: Sendable {
         self.image = image
     }
 
-    /// The named text fields (title, description, brand, category) that are present, joined by a space.
-    public func text(_ fields: [String]) -> String {
+    /// The given text fields that are present and not empty, joined by a space.
+    public func text(_ fields: [TextField]) -> String {
         fields.compactMap { field -> String? in
             switch field {
-            case "title": title
-            case "description": description
-            case "brand": brand
-            case "category": category
-            default: nil
+            case .title: title
+            case .description: description
+            case .brand: brand
+            case .category: category
             }
         }.filter { !$0.isEmpty }.joined(separator: " ")
     }

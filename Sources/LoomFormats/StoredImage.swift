@@ -4,13 +4,20 @@ import LoomCore
 /// A row of `images.sqlite`'s `images`: an item's normalised pixels, `width`×`height` RGB8,
 /// stored `raw` or as a `jpeg`.
 public struct StoredImage: Sendable {
+    /// How `pixels` holds the image, by its name in `images.encoding`.
+    public enum Encoding: String, Codable, Sendable, CaseIterable {
+        /// RGB8 bytes as they are, row after row.
+        case raw
+        /// A JPEG of the normalised pixels (6× smaller; the default for big catalogs).
+        case jpeg
+    }
+
     public var width: Int
     public var height: Int
-    /// `raw` (RGB8 bytes, row after row) or `jpeg`.
-    public var encoding: String
+    public var encoding: Encoding
     public var pixels: Data
 
-    public init(width: Int, height: Int, encoding: String, pixels: Data) {
+    public init(width: Int, height: Int, encoding: Encoding, pixels: Data) {
         self.width = width
         self.height = height
         self.encoding = encoding
@@ -22,7 +29,7 @@ public struct StoredImage: Sendable {
     /// stage that stored the same bytes gives the same hash, so the backbone runs once per image.
     public var contentHash: String {
         let hasher = FileContentHasher()
-        Data("\(encoding) \(width)x\(height)\n".utf8).withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        Data("\(encoding.rawValue) \(width)x\(height)\n".utf8).withUnsafeBytes { hasher.update(bufferPointer: $0) }
         pixels.withUnsafeBytes { hasher.update(bufferPointer: $0) }
         return hasher.finalize()
     }

@@ -1,14 +1,11 @@
 import LoomCore
+import LoomFormats
 import LoomImaging
 
 /// Settings of the images stage (`stages.images` in a pipeline file).
 public struct ImagesSettings: StageSettings {
-    public enum Encoding: String, Codable, Sendable, CaseIterable {
-        /// RGB8 bytes as they are.
-        case raw
-        /// A JPEG of the normalised pixels (6× smaller; the default for big catalogs).
-        case jpeg
-    }
+    /// How the pixels are stored (`StoredImage.Encoding`: raw RGB8 or JPEG).
+    public typealias Encoding = StoredImage.Encoding
 
     public var size: Int
     public var resizeShorter: Int

@@ -13,7 +13,7 @@ public struct TextSettings: StageSettings {
     /// Ids per item: `[CLS]` and `[SEP]` included for `bert`.
     public var maxLength: Int
     /// Catalog fields joined, in this order, into the text of an item.
-    public var fields: [String]
+    public var fields: [TextField]
     /// `word`: a word must occur this often in the training items to get an id.
     public var minCount: Int
     /// `word`: the share of items (by asin and seed) whose text builds the vocabulary; the triplet
@@ -23,8 +23,7 @@ public struct TextSettings: StageSettings {
     public var maxRejectRatio: Double
 
     public static let defaultVocabulary = "Models/wordpiece/vocab.txt"
-    public static let knownFields = ["title", "description", "brand", "category"]
-    public static let defaults = TextSettings(tokenizer: .bert, vocab: nil, maxLength: 64, fields: ["title", "description"],
+    public static let defaults = TextSettings(tokenizer: .bert, vocab: nil, maxLength: 64, fields: [.title, .description],
                                               minCount: 2, trainFraction: ItemSplit.defaultTrainFraction,
                                               maxRejectRatio: 0.05)
 
@@ -48,9 +47,6 @@ public struct TextSettings: StageSettings {
             throw LoomError.usage("max_len must be between \(tokenizer == .bert ? 2 : 1) and 65536, got \(maxLength)", key: "max_len")
         }
         guard !fields.isEmpty else { throw LoomError.usage("fields must name at least one field", key: "fields") }
-        for field in fields where !TextSettings.knownFields.contains(field) {
-            throw LoomError.usage("unknown field '\(field)' (known: \(TextSettings.knownFields.joined(separator: ", ")))", key: "fields")
-        }
         guard minCount >= 1 else { throw LoomError.usage("min_count must be at least 1", key: "min_count") }
         guard trainFraction > 0, trainFraction <= 1 else { throw LoomError.usage("train_fraction must be in (0, 1]", key: "train_fraction") }
     }

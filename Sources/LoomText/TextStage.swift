@@ -109,7 +109,7 @@ public struct TextStage: Stage {
         var result = StageResult(records: counts["items"] ?? 0, counts: counts, unit: "items")
         result.meta = [
             "tokenizer": settings.tokenizer.rawValue, "vocab_hash": vocabularyHash, "vocab_size": String(vocabulary.count),
-            "id_width": String(idWidth), "max_len": String(settings.maxLength), "fields": settings.fields.joined(separator: ","),
+            "id_width": String(idWidth), "max_len": String(settings.maxLength), "fields": settings.fields.map(\.rawValue).joined(separator: ","),
         ]
         return result
     }

@@ -212,7 +212,9 @@ import Testing
                       (["triplets", "--negatives", "hard"], "'compatible_type' and 'random'"),
                       (["eval", "--split", "holdout"], "'train', 'valid' or 'test'"),
                       (["triplets", "--kinds", "also_bought,bought_togther"], "also_bought, bought_together, also_viewed"),
-                      (["triplets", "--weights", "idf,popularity"], "uniform, frequency, reciprocal, idf")])
+                      (["triplets", "--weights", "idf,popularity"], "uniform, frequency, reciprocal, idf"),
+                      (["text", "--fields", "title,colour"], "unknown text field 'colour' (known: title, description, brand, category)"),
+                      (["ingest", "--log-level", "loud"], "- critical")])
     func closedChoicesListTheirValues(_ arguments: [String], values: String) throws {
         let result = try loom(arguments)
         #expect(result.status == ExitStatus.usage.rawValue)

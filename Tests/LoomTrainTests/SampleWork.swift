@@ -38,7 +38,7 @@ enum SampleWork {
         try runner.run(FeaturesStage(), settings: features)
         var text = TextSettings.defaults
         text.vocab = root.appendingPathComponent("Models/wordpiece/vocab.txt").path
-        text.fields = ["title"]
+        text.fields = [.title]
         try runner.run(TextStage(), settings: text)
         try runner.run(TripletStage(), settings: TripletSettings.defaults)
         return work

@@ -39,6 +39,8 @@ import Testing
         #expect(given.kinds == [.alsoViewed])
         #expect(try TripletSettings.decode(fromJSON: Data(#"{"weights": ["idf"]}"#.utf8)).weights == [.idf])
         #expect(throws: DecodingError.self) { try TripletSettings.decode(fromJSON: Data(#"{"weights": ["popularity"]}"#.utf8)) }
+        #expect(try TextSettings.decode(fromJSON: Data(#"{"fields": ["brand", "title"]}"#.utf8)).fields == [.brand, .title])
+        #expect(throws: DecodingError.self) { try TextSettings.decode(fromJSON: Data(#"{"fields": ["colour"]}"#.utf8)) }
         let json = String(decoding: try JSONEncoder().encode(TripletSettings.defaults), as: UTF8.self)
         #expect(json.contains(#""kinds":["also_bought","bought_together"]"#), "\(json)")
         do {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LoomCore
+import LoomFormats
 import LoomTokenizers
 import LoomText
 
@@ -20,8 +21,8 @@ public struct TextCommand: ParsableCommand {
     @Option(help: "Ids per item ([CLS] and [SEP] included for bert).")
     var maxLen: Int = TextSettings.defaults.maxLength
 
-    @Option(help: "Catalog fields joined into the text: title, description, brand, category.")
-    var fields: String = TextSettings.defaults.fields.joined(separator: ",")
+    @Option(help: "Catalog fields joined into the text, comma-separated (\(TextField.names.joined(separator: ", "))).")
+    var fields: String = TextSettings.defaults.fields.map(\.rawValue).joined(separator: ",")
 
     @Option(help: "word: minimum count of a word in the training items.")
     var minCount: Int = TextSettings.defaults.minCount
@@ -33,7 +34,7 @@ public struct TextCommand: ParsableCommand {
     public func run() throws {
         var settings = TextSettings.defaults
         (settings.tokenizer, settings.vocab, settings.maxLength, settings.minCount) = (tokenizer, vocab, maxLen, minCount)
-        settings.fields = fields.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        settings.fields = try TextField.flagValues(fields, flag: "--fields")
         try StageCommandRunner.run(TextStage(), settings: settings, work: workOptions.work, global: global)
     }
 }

@@ -29,17 +29,10 @@ public struct TripletsCommand: ParsableCommand {
 
     public func run() throws {
         var settings = TripletSettings.defaults
-        settings.kinds = try Self.choices(EdgeKind.self, kinds, flag: "--kinds")
-        settings.weights = try Self.choices(PairWeight.self, weights, flag: "--weights")
+        settings.kinds = try EdgeKind.flagValues(kinds, flag: "--kinds")
+        settings.weights = try PairWeight.flagValues(weights, flag: "--weights")
         settings.negativesPerPositive = k
         settings.negatives = negatives
         try StageCommandRunner.run(TripletStage(), settings: settings, work: workOptions.work, global: global)
-    }
-
-    /// A comma-separated flag's choices, or a usage error naming the unknown one and the known ones.
-    static func choices<Choice: NamedChoice>(_ type: Choice.Type, _ text: String, flag: String) throws -> [Choice] {
-        let (choices, unknown) = Choice.list(text)
-        if let unknown { throw ValidationError("\(flag): \(Choice.unknown(unknown))") }
-        return choices
     }
 }

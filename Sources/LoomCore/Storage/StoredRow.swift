@@ -8,6 +8,12 @@ public struct StoredValueError: Error, CustomStringConvertible {
     public var expected: String
     public var found: String
 
+    public init(column: String, expected: String, found: String) {
+        self.column = column
+        self.expected = expected
+        self.found = found
+    }
+
     public var description: String { "column \(column): \(found) where \(expected) is expected" }
 }
 

@@ -23,8 +23,12 @@ public enum WorkItemReader {
                                            arguments: [first, last])
             while let row = try rows.next() {
                 guard let slot = index[try row.stored("id")] else { continue }
+                let name: String = try row.stored("encoding")
+                guard let encoding = StoredImage.Encoding(rawValue: name) else {
+                    throw StoredValueError(column: "encoding", expected: "raw or jpeg", found: "'\(name)'")
+                }
                 items[slot].image = StoredImage(width: try row.stored("width"), height: try row.stored("height"),
-                                                encoding: try row.stored("encoding"), pixels: try row.stored("pixels"))
+                                                encoding: encoding, pixels: try row.stored("pixels"))
             }
         }
         if let features {

@@ -54,12 +54,12 @@ public enum ModelInput {
             return .failure(.init(detail: "stored image is \(image.width)×\(image.height); the model takes \(size)×\(size) (rerun images with size \(size))"))
         }
         switch image.encoding {
-        case "raw":
+        case .raw:
             guard image.pixels.count == size * size * 3 else {
                 return .failure(.init(detail: "\(image.pixels.count) raw bytes, expected \(size * size * 3)"))
             }
             return .success([UInt8](image.pixels))
-        case "jpeg":
+        case .jpeg:
             do {
                 let (rgb, width, height, _) = try JPEGDecoder.decodeRGB([UInt8](image.pixels), maxPixels: UInt64(size * size))
                 guard width == size, height == size else { return .failure(.init(detail: "stored JPEG is \(width)×\(height)")) }
@@ -67,8 +67,6 @@ public enum ModelInput {
             } catch {
                 return .failure(.init(detail: "stored JPEG does not decode: \(error.message)"))
             }
-        default:
-            return .failure(.init(detail: "unknown encoding '\(image.encoding)'"))
         }
     }
 
