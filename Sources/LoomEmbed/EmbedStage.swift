@@ -45,10 +45,13 @@ public struct EmbedStage: Stage {
         try output.database.write { db in
             try db.execute(sql: StageOutputFile.embeddings.schema)
         }
+        let reuseKey = try Self.reuseKey(model: settings.model, context: context)
+        let previous = output.previous(reuseKey: reuseKey)
+        defer { try? previous?.close() }
         let total = try CatalogReader.itemCount(catalog)
         let progress = context.progress("embed items", total: total)
         defer { progress.finish() }
-        var counts = ["items": 0, "embedded": 0, "image_and_text": 0, "image_only": 0, "text_only": 0]
+        var counts = ["items": 0, "embedded": 0, "image_and_text": 0, "image_only": 0, "text_only": 0, "reused": 0, "computed": 0]
         var after = Int64.min
         while true {
             let chunk = try WorkItemReader.chunk(after: after, catalog: catalog, features: features, text: text,
@@ -57,25 +60,33 @@ public struct EmbedStage: Stage {
             after = last.id
             let items = chunk.filter { context.shard.contains(key: $0.asin) }
             let prepared = try ParallelMap.map(items, threads: context.threads) { ModelInput.prepare($0, config: network.config) }
-            var inputs: [(WorkItem, LoomNet.Input)] = []
+            var inputs: [(item: WorkItem, input: LoomNet.Input, key: String)] = []
             for (item, outcome) in zip(items, prepared) {
                 switch outcome {
-                case .input(let input): inputs.append((item, input))
+                case .input(let input): inputs.append((item, input, Self.inputsHash(imageHash: item.imageHash, tokens: input.tokens)))
                 case .reject(let reason, let detail):
                     output.rejects.record(source: item.asin, position: "item \(item.id)", reason: reason, detail: detail)
                 }
             }
-            for start in stride(from: 0, to: inputs.count, by: settings.batch) {
-                let batch = Array(inputs[start..<min(start + settings.batch, inputs.count)])
-                let results = try network.forward(batch.map(\.1), threads: context.threads)
-                try output.database.write { db in
-                    let insert = try db.makeStatement(sql: "INSERT INTO embeddings (id, vector, has_image, has_text) VALUES (?, ?, ?, ?)")
-                    for ((item, _), result) in zip(batch, results) {
-                        let hasImage = result.visualPooled != nil, hasText = result.textLast != nil
-                        try insert.execute(arguments: [item.id, FloatBlob.encode(result.embedding), hasImage, hasText])
-                        counts[hasImage && hasText ? "image_and_text" : hasImage ? "image_only" : "text_only", default: 0] += 1
-                        counts["embedded", default: 0] += 1
-                    }
+            // Rows of the same inputs under the same model are copied; the heads run for the rest.
+            var rows = try previous.map { try Self.storedRows($0, keys: inputs.map(\.key)) } ?? [:]
+            let toRun = inputs.filter { rows[$0.key] == nil }
+            counts["reused", default: 0] += inputs.count - toRun.count
+            counts["computed", default: 0] += toRun.count
+            for start in stride(from: 0, to: toRun.count, by: settings.batch) {
+                let batch = Array(toRun[start..<min(start + settings.batch, toRun.count)])
+                for (entry, result) in zip(batch, try network.forward(batch.map(\.input), threads: context.threads)) {
+                    rows[entry.key] = Row(vector: FloatBlob.encode(result.embedding), hasImage: result.visualPooled != nil,
+                                          hasText: result.textLast != nil)
+                }
+            }
+            try output.database.write { db in
+                let insert = try db.makeStatement(sql: "INSERT INTO embeddings (id, vector, has_image, has_text, inputs_hash) VALUES (?, ?, ?, ?, ?)")
+                for entry in inputs {
+                    guard let row = rows[entry.key] else { continue }
+                    try insert.execute(arguments: [entry.item.id, row.vector, row.hasImage, row.hasText, entry.key])
+                    counts[row.hasImage && row.hasText ? "image_and_text" : row.hasImage ? "image_only" : "text_only", default: 0] += 1
+                    counts["embedded", default: 0] += 1
                 }
             }
             counts["items", default: 0] += items.count
@@ -84,9 +95,48 @@ public struct EmbedStage: Stage {
         var result = StageResult(records: counts["items"] ?? 0, counts: counts, unit: "items")
         result.meta = [
             "model": settings.model, "dim": String(network.embeddingDim), "image_size": String(network.config.imageSize),
-            "missing_tower": "zero vector",
+            "missing_tower": "zero vector", StageOutput.reuseKeyName: reuseKey,
         ]
         return result
     }
 
+    /// The version of what this stage computes from an item's inputs; rows are reused under
+    /// the same version and model files, not the same Loom version.
+    public static let algorithm = "embed/1"
+
+    /// A stored embedding row.
+    struct Row: Sendable {
+        var vector: Data
+        var hasImage: Bool
+        var hasText: Bool
+    }
+
+    /// What a row depends on besides the item's inputs: this computation and the content of
+    /// the model's files.
+    static func reuseKey(model: String, context: StageContext) throws -> String {
+        let hashes = try ModelInput.modelFiles(model).map { try context.inputHashes.hash(of: $0, using: ContentHash.file(atPath:)) }
+        return "\(algorithm) model \(hashes.joined(separator: " "))"
+    }
+
+    /// An item's inputs as the model sees them: the stored image its features come from, and
+    /// the ids it reads.
+    static func inputsHash(imageHash: String?, tokens: [Int32]) -> String {
+        let hasher = FileContentHasher()
+        Data("image \(imageHash ?? "-")\ntokens \(tokens.count)\n".utf8).withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        tokens.map(\.littleEndian).withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        return hasher.finalize()
+    }
+
+    /// The previous output's rows for the inputs in `keys` that it has, by inputs hash.
+    static func storedRows(_ previous: DatabaseQueue, keys: [String]) throws -> [String: Row] {
+        try previous.readStored("embeddings") { db in
+            let lookup = try db.makeStatement(sql: "SELECT vector, has_image, has_text FROM embeddings WHERE inputs_hash = ? LIMIT 1")
+            var found: [String: Row] = [:]
+            for key in keys where found[key] == nil {
+                guard let row = try GRDB.Row.fetchOne(lookup, arguments: [key]) else { continue }
+                found[key] = Row(vector: try row.stored("vector"), hasImage: try row.stored("has_image"), hasText: try row.stored("has_text"))
+            }
+            return found
+        }
+    }
 }

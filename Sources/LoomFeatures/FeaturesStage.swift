@@ -37,7 +37,8 @@ public struct FeaturesStage: Stage {
         let backbone = try BackboneFingerprint.of(directory: settings.model)
         let catalog = try StageOutputReader.open(path: context.workPath(.catalog))
         let images = try StageOutputReader.open(path: context.workPath(.images))
-        let previous = Self.previousOutput(at: output.finalPath, backbone: backbone)
+        let reuseKey = "\(Self.algorithm) backbone \(backbone)"
+        let previous = output.previous(reuseKey: reuseKey)
         defer { try? catalog.close(); try? images.close(); try? previous?.close() }
         try output.database.write { db in try db.execute(sql: StageOutputFile.features.schema) }
 
@@ -103,17 +104,9 @@ public struct FeaturesStage: Stage {
         }
         var result = StageResult(records: counts["images"] ?? 0, counts: counts, unit: "images")
         result.meta = [
-            "model": settings.model, "backbone_hash": backbone, "algorithm": Self.algorithm,
+            "model": settings.model, "backbone_hash": backbone, StageOutput.reuseKeyName: reuseKey,
             "visual_dim": String(MobileNetV2.featureCount), "image_size": String(network.config.imageSize),
         ]
         return result
-    }
-
-    /// The previous output at this stage's final path, when its rows were made by the same
-    /// computation with the same backbone weights; nil otherwise (everything is computed).
-    static func previousOutput(at path: String, backbone: String) -> DatabaseQueue? {
-        guard FileManager.default.fileExists(atPath: path), let meta = try? StageMeta.read(path: path), meta.stage == name,
-              meta.extra["backbone_hash"] == backbone, meta.extra["algorithm"] == algorithm else { return nil }
-        return try? StageOutputReader.open(path: path)
     }
 }

@@ -7,6 +7,8 @@ public struct WorkItem: Sendable {
     public var image: StoredImage?
     /// The pooled backbone features of the item's image (features.sqlite); nil when it has none.
     public var visual: [Float]?
+    /// The hash of the stored image those features were computed from (`StoredImage.contentHash`).
+    public var imageHash: String?
     /// Nil when the text stage stored nothing for the item.
     public var tokens: [Int32]?
 

@@ -1,3 +1,4 @@
+import Foundation
 import LoomCore
 import LoomFormats
 import LoomImaging
@@ -30,6 +31,16 @@ public struct ImagesSettings: StageSettings {
 
     var normalizer: ImageNormalizer {
         ImageNormalizer(size: size, resizeShorter: resizeShorter, maxPixels: UInt64(maxPixels), maxBytes: maxBytes, lenient: lenient)
+    }
+
+    /// What the stored rows depend on besides the file's bytes: the stage's computation and
+    /// every setting but the reject limit. A previous output made under the same key has rows to reuse.
+    func reuseKey() throws -> String {
+        var shaping = self
+        shaping.maxRejectRatio = 0
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return "\(ImagesStage.algorithm) " + String(decoding: try encoder.encode(shaping), as: UTF8.self)
     }
 
     func validate() throws {

@@ -13,6 +13,9 @@ public struct ImagesStage: Stage {
     public static let outputFileName = StageOutputFile.images.fileName
     static let catalog = StageOutputFile.catalog.input
     static let chunkItems = 256
+    /// The version of what this stage computes from an image file (decode, orient, resize,
+    /// crop, encode); rows are reused under the same version, not the same Loom version.
+    public static let algorithm = "images/1"
 
     public init() {}
 
@@ -27,9 +30,22 @@ public struct ImagesStage: Stage {
             .map { .directory(label: "images", path: $0) }
     }
 
+    /// What becomes of one item's image file.
     enum Outcome: Sendable {
+        /// Decoded and normalised here.
         case pixels([UInt8])
+        /// The row of the same file bytes in the previous output, copied.
+        case reused(StoredImage)
         case reject(ImageError)
+    }
+
+    /// One item's outcome, with the file's hash and stamp when they are known (for the row and
+    /// for the next run's cache) and the bytes read.
+    struct Processed: Sendable {
+        var outcome: Outcome
+        var hash: String?
+        var stamp: FileStamp?
+        var bytesRead = 0
     }
 
     public func run(_ settings: Settings, context: StageContext, output: StageOutput) throws -> StageResult {
@@ -41,49 +57,118 @@ public struct ImagesStage: Stage {
         try output.database.write { db in
             try db.execute(sql: StageOutputFile.images.schema)
         }
-        let normalizer = settings.normalizer
+        let reuseKey = try settings.reuseKey()
+        let previous = output.previous(reuseKey: reuseKey)
+        defer { try? previous?.close() }
         let progress = context.progress("images", total: items.count)
         defer { progress.finish() }
-        var counts = ["images": 0, "items_without_image": withoutImage, "bytes_stored": 0]
+        var counts = ["images": 0, "items_without_image": withoutImage, "bytes_stored": 0, "reused": 0, "computed": 0,
+                      "files_read": 0]
         var bytesRead = 0
         for start in stride(from: 0, to: items.count, by: ImagesStage.chunkItems) {
             let chunk = Array(items[start..<min(start + ImagesStage.chunkItems, items.count)])
-            let outcomes = try ParallelMap.map(chunk, threads: context.threads) { item -> (Outcome, Int) in
-                let (bytes, error) = ImageFile.read(item.path)
-                guard let bytes else { return (.reject(error!), 0) }
-                do throws(ImageError) {
-                    var pixels = try normalizer.normalize(bytes)
-                    if settings.encoding == .jpeg {
-                        pixels = try JPEGEncoder.encode(pixels, width: settings.size, height: settings.size, quality: settings.jpegQuality)
-                    }
-                    return (.pixels(pixels), bytes.count)
-                } catch {
-                    return (.reject(error), bytes.count)
-                }
-            }
+            let processed = try process(chunk, settings: settings, previous: previous, threads: context.threads)
             try output.database.write { db in
-                let insert = try BoundStatement(db, sql: "INSERT INTO images (id, width, height, encoding, pixels) VALUES (?, ?, ?, ?, ?)")
-                for (item, (outcome, read)) in zip(chunk, outcomes) {
-                    bytesRead += read
-                    switch outcome {
+                let insert = try BoundStatement(db, sql: """
+                    INSERT INTO images (id, width, height, encoding, pixels, source_hash) VALUES (?, ?, ?, ?, ?, ?)
+                    """)
+                let remember = try BoundStatement(db, sql: """
+                    INSERT OR REPLACE INTO cache_file_hashes (path, size, modified, inode, hash) VALUES (?, ?, ?, ?, ?)
+                    """)
+                for (item, result) in zip(chunk, processed) {
+                    bytesRead += result.bytesRead
+                    counts["files_read", default: 0] += result.bytesRead > 0 ? 1 : 0
+                    if let stamp = result.stamp, let hash = result.hash {
+                        remember.bind(1, stamp.path)
+                        remember.bind(2, stamp.size)
+                        remember.bind(3, stamp.modified)
+                        remember.bind(4, Int64(bitPattern: stamp.inode))
+                        remember.bind(5, hash)
+                        try remember.run()
+                    }
+                    let stored: StoredImage
+                    switch result.outcome {
                     case .pixels(let pixels):
-                        insert.bind(1, item.id)
-                        insert.bind(2, Int64(settings.size))
-                        insert.bind(3, Int64(settings.size))
-                        insert.bind(4, settings.encoding.rawValue)
-                        insert.bind(5, Data(pixels))
-                        try insert.run()
-                        counts["images", default: 0] += 1
-                        counts["bytes_stored", default: 0] += pixels.count
+                        stored = StoredImage(width: settings.size, height: settings.size, encoding: settings.encoding, pixels: Data(pixels))
+                        counts["computed", default: 0] += 1
+                    case .reused(let image):
+                        stored = image
+                        counts["reused", default: 0] += 1
                     case .reject(let error):
                         output.rejects.record(source: item.asin, position: item.path, reason: error.rejectReason, detail: error.message)
+                        continue
                     }
+                    insert.bind(1, item.id)
+                    insert.bind(2, Int64(stored.width))
+                    insert.bind(3, Int64(stored.height))
+                    insert.bind(4, stored.encoding.rawValue)
+                    insert.bind(5, stored.pixels)
+                    insert.bind(6, result.hash ?? "")
+                    try insert.run()
+                    counts["images", default: 0] += 1
+                    counts["bytes_stored", default: 0] += stored.pixels.count
                 }
             }
             progress.advance(by: chunk.count)
         }
         var result = StageResult(records: items.count, counts: counts, unit: "images", bytes: bytesRead)
-        result.meta = ["size": String(settings.size), "encoding": settings.encoding.rawValue]
+        result.meta = ["size": String(settings.size), "encoding": settings.encoding.rawValue, StageOutput.reuseKeyName: reuseKey]
         return result
+    }
+
+    /// A chunk's files: each one's hash comes from the previous run's stamps when the file is
+    /// unchanged (not read at all) or from its bytes; a file whose bytes the previous output
+    /// already normalised under the same settings is copied from there, the rest decoded. In
+    /// parallel, one file per worker at a time, so memory holds a few files, not the chunk.
+    func process(_ chunk: [CatalogReader.ItemImage], settings: Settings, previous: DatabaseQueue?, threads: Int) throws -> [Processed] {
+        let known = try previous.map { try Self.knownHashes($0, paths: chunk.map(\.path)) } ?? [:]
+        let normalizer = settings.normalizer
+        return try ParallelMap.map(chunk, threads: threads) { item -> Processed in
+            let stamp = FileStamp(path: item.path)
+            var hash = stamp.flatMap { known[$0] }
+            if let hash, let previous, let image = try Self.storedImage(previous, sourceHash: hash) {
+                return Processed(outcome: .reused(image), hash: hash, stamp: stamp)
+            }
+            let (read, error) = ImageFile.read(item.path)
+            guard let bytes = read else { return Processed(outcome: .reject(error!), hash: nil, stamp: nil) }
+            hash = bytes.withUnsafeBytes { FileContentHasher.hash($0) }
+            if hash != stamp.flatMap({ known[$0] }), let previous, let image = try Self.storedImage(previous, sourceHash: hash!) {
+                return Processed(outcome: .reused(image), hash: hash, stamp: stamp, bytesRead: bytes.count)
+            }
+            do throws(ImageError) {
+                var pixels = try normalizer.normalize(bytes)
+                if settings.encoding == .jpeg {
+                    pixels = try JPEGEncoder.encode(pixels, width: settings.size, height: settings.size, quality: settings.jpegQuality)
+                }
+                return Processed(outcome: .pixels(pixels), hash: hash, stamp: stamp, bytesRead: bytes.count)
+            } catch {
+                return Processed(outcome: .reject(error), hash: hash, stamp: stamp, bytesRead: bytes.count)
+            }
+        }
+    }
+
+    /// The previous run's file hashes of `paths`, by the stamp each file had then.
+    static func knownHashes(_ previous: DatabaseQueue, paths: [String]) throws -> [FileStamp: String] {
+        try previous.readStored("cache_file_hashes") { db in
+            let lookup = try db.makeStatement(sql: "SELECT size, modified, inode, hash FROM cache_file_hashes WHERE path = ?")
+            var known: [FileStamp: String] = [:]
+            for path in Set(paths) {
+                guard let row = try Row.fetchOne(lookup, arguments: [path]) else { continue }
+                let stamp = FileStamp(path: path, size: try row.stored("size"), modified: try row.stored("modified"),
+                                      inode: UInt64(bitPattern: try row.stored("inode", as: Int64.self)))
+                known[stamp] = try row.stored("hash")
+            }
+            return known
+        }
+    }
+
+    /// The previous output's row made from a file with these bytes, if any.
+    static func storedImage(_ previous: DatabaseQueue, sourceHash: String) throws -> StoredImage? {
+        try previous.readStored("images") { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT width, height, encoding, pixels FROM images WHERE source_hash = ? LIMIT 1",
+                                             arguments: [sourceHash]),
+                  let encoding = StoredImage.Encoding(rawValue: try row.stored("encoding")) else { return nil }
+            return StoredImage(width: try row.stored("width"), height: try row.stored("height"), encoding: encoding, pixels: try row.stored("pixels"))
+        }
     }
 }

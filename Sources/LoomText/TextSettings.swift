@@ -1,3 +1,4 @@
+import Foundation
 import LoomCore
 import LoomFormats
 
@@ -40,6 +41,16 @@ public struct TextSettings: StageSettings {
     /// The vocabulary file this run reads, if any.
     var vocabularyPath: String? {
         tokenizer == .bert ? (vocab ?? TextSettings.defaultVocabulary) : vocab
+    }
+
+    /// What the stored ids depend on besides an item's text: the stage's computation, every
+    /// setting but the reject limit, and the vocabulary's content.
+    func reuseKey(vocabularyHash: String) throws -> String {
+        var shaping = self
+        shaping.maxRejectRatio = 0
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return "\(TextStage.algorithm) vocab \(vocabularyHash) " + String(decoding: try encoder.encode(shaping), as: UTF8.self)
     }
 
     func validate() throws {

@@ -6,6 +6,8 @@ import LoomTokenizers
 
 /// Stage text: each item's title and description (by default) → token ids in `work/text.sqlite`:
 /// BERT WordPiece with the project's vocabulary, or a word vocabulary built from training items.
+/// A rerun under the same settings and vocabulary copies the ids of every unchanged text from
+/// the previous output and tokenises only the rest.
 public struct TextStage: Stage {
     public typealias Settings = TextSettings
 
@@ -14,6 +16,9 @@ public struct TextStage: Stage {
     /// The catalog this stage reads (the ingest stage's output).
     static let catalog = StageOutputFile.catalog.input
     static let chunkRows = 4096
+    /// The version of what this stage computes from a text; rows are reused under the same
+    /// version, settings and vocabulary, not the same Loom version.
+    public static let algorithm = "text/1"
 
     public static let noText = RejectReason("no_text")
 
@@ -30,6 +35,12 @@ public struct TextStage: Stage {
         var unknown: Int
     }
 
+    /// An item's text to tokenise (nil: no title and no description), with its hash.
+    struct ItemText: Sendable {
+        var text: String
+        var hash: String
+    }
+
     public func run(_ settings: Settings, context: StageContext, output: StageOutput) throws -> StageResult {
         try settings.validate()
         let catalogPath = context.workPath(.catalog)
@@ -38,11 +49,13 @@ public struct TextStage: Stage {
 
         let encoder: @Sendable (String) -> Encoded
         let vocabulary: [String]
+        let unknownID: Int32
         switch settings.tokenizer {
         case .bert:
             let tokenizer = WordPieceTokenizer(vocabulary: try WordPieceVocabulary(path: settings.vocabularyPath!))
             let unknown = tokenizer.vocabulary.unknownID
             vocabulary = tokenizer.vocabulary.tokens
+            unknownID = unknown
             encoder = { text in
                 let encoding = tokenizer.encode(text, maxLength: settings.maxLength)
                 return Encoded(ids: encoding.ids, truncated: encoding.truncated, unknown: encoding.ids.count { $0 == unknown })
@@ -60,6 +73,7 @@ public struct TextStage: Stage {
                 words = WordVocabulary.build(from: texts, minCount: settings.minCount)
             }
             vocabulary = words.tokens
+            unknownID = WordVocabulary.unknown
             encoder = { text in
                 let (ids, truncated) = words.encode(text, maxLength: settings.maxLength)
                 return Encoded(ids: ids, truncated: truncated, unknown: ids.count { $0 == WordVocabulary.unknown })
@@ -73,44 +87,76 @@ public struct TextStage: Stage {
             for (id, token) in vocabulary.enumerated() { try insert.execute(arguments: [id, token]) }
         }
 
-        var counts = ["items": 0, "encoded": 0, "empty_title": 0, "empty_description": 0, "truncated": 0, "tokens": 0, "unknown_tokens": 0]
+        let vocabularyHash = TokenIDsBlob.vocabularyHash(vocabulary)
+        let reuseKey = try settings.reuseKey(vocabularyHash: vocabularyHash)
+        let previous = output.previous(reuseKey: reuseKey)
+        defer { try? previous?.close() }
+        var counts = ["items": 0, "encoded": 0, "empty_title": 0, "empty_description": 0, "truncated": 0, "tokens": 0, "unknown_tokens": 0,
+                      "reused": 0, "computed": 0]
         let progress = context.progress("text items", total: nil)
         defer { progress.finish() }
         try CatalogReader.forEachChunk(catalog, chunk: TextStage.chunkRows) { items in
             let kept = items.filter { context.shard.contains(key: $0.asin) }
-            let sliceSize = max(1, (kept.count + context.threads - 1) / context.threads)
-            let slices = stride(from: 0, to: kept.count, by: sliceSize).map { Array(kept[$0..<min($0 + sliceSize, kept.count)]) }
-            let encoded = try ParallelMap.map(slices, threads: context.threads) { slice in
-                slice.map { item -> Encoded? in
-                    (item.title ?? "").isEmpty && (item.description ?? "").isEmpty ? nil : encoder(item.text(settings.fields))
+            let texts = try ParallelMap.map(Self.slices(kept, threads: context.threads), threads: context.threads) { slice in
+                slice.map { item -> ItemText? in
+                    guard !(item.title ?? "").isEmpty || !(item.description ?? "").isEmpty else { return nil }
+                    let text = item.text(settings.fields)
+                    return ItemText(text: text, hash: FileContentHasher.hash(text))
                 }
             }.flatMap { $0 }
+            let reused = try previous.map { try Self.storedIDs($0, hashes: texts.compactMap { $0?.hash }, width: idWidth, unknownID: unknownID) } ?? [:]
+            let toEncode = texts.map { text in text.flatMap { reused[$0.hash] == nil ? $0.text : nil } }
+            let encoded = try ParallelMap.map(Self.slices(toEncode, threads: context.threads), threads: context.threads) { slice in
+                slice.map { text in text.map(encoder) }
+            }.flatMap { $0 }
             try output.database.write { db in
-                let insert = try db.makeStatement(sql: "INSERT INTO tokens (id, length, truncated, ids) VALUES (?, ?, ?, ?)")
-                for (item, result) in zip(kept, encoded) {
+                let insert = try db.makeStatement(sql: "INSERT INTO tokens (id, length, truncated, ids, text_hash) VALUES (?, ?, ?, ?, ?)")
+                for ((item, text), fresh) in zip(zip(kept, texts), encoded) {
                     counts["items", default: 0] += 1
                     if (item.title ?? "").isEmpty { counts["empty_title", default: 0] += 1 }
                     if (item.description ?? "").isEmpty { counts["empty_description", default: 0] += 1 }
-                    guard let result else {
+                    guard let text, let result = fresh ?? reused[text.hash] else {
                         output.rejects.record(source: item.asin, position: "item \(item.id)", reason: TextStage.noText,
                                               detail: "the item has neither a title nor a description")
                         continue
                     }
+                    counts[fresh == nil ? "reused" : "computed", default: 0] += 1
                     counts["encoded", default: 0] += 1
                     counts["tokens", default: 0] += result.ids.count
                     counts["unknown_tokens", default: 0] += result.unknown
                     if result.truncated { counts["truncated", default: 0] += 1 }
-                    try insert.execute(arguments: [item.id, result.ids.count, result.truncated, TokenIDsBlob.encode(result.ids, width: idWidth)])
+                    try insert.execute(arguments: [item.id, result.ids.count, result.truncated, TokenIDsBlob.encode(result.ids, width: idWidth),
+                                                   text.hash])
                 }
             }
             progress.advance(by: kept.count)
         }
-        let vocabularyHash = TokenIDsBlob.vocabularyHash(vocabulary)
         var result = StageResult(records: counts["items"] ?? 0, counts: counts, unit: "items")
         result.meta = [
             "tokenizer": settings.tokenizer.rawValue, "vocab_hash": vocabularyHash, "vocab_size": String(vocabulary.count),
             "id_width": String(idWidth), "max_len": String(settings.maxLength), "fields": settings.fields.map(\.rawValue).joined(separator: ","),
+            StageOutput.reuseKeyName: reuseKey,
         ]
         return result
+    }
+
+    /// `items` cut into one slice per thread, in order.
+    static func slices<T>(_ items: [T], threads: Int) -> [[T]] {
+        let size = max(1, (items.count + threads - 1) / max(1, threads))
+        return stride(from: 0, to: items.count, by: size).map { Array(items[$0..<min($0 + size, items.count)]) }
+    }
+
+    /// The previous output's ids of the texts in `hashes` that it has, by text hash.
+    static func storedIDs(_ previous: DatabaseQueue, hashes: [String], width: Int, unknownID: Int32) throws -> [String: Encoded] {
+        try previous.readStored("tokens") { db in
+            let lookup = try db.makeStatement(sql: "SELECT truncated, ids FROM tokens WHERE text_hash = ? LIMIT 1")
+            var found: [String: Encoded] = [:]
+            for hash in hashes where found[hash] == nil {
+                guard let row = try Row.fetchOne(lookup, arguments: [hash]) else { continue }
+                let ids = TokenIDsBlob.decode(try row.stored("ids"), width: width)
+                found[hash] = Encoded(ids: ids, truncated: try row.stored("truncated"), unknown: ids.count { $0 == unknownID })
+            }
+            return found
+        }
     }
 }

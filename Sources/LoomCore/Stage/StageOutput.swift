@@ -43,6 +43,20 @@ public final class StageOutput: @unchecked Sendable {
         rejects = RejectLog(stage: stage, database: database)
     }
 
+    /// The output this run replaces, opened read-only, when it was made under the same
+    /// `reuseKey` (recorded in its meta as `reuse_key`: the version of the stage's computation
+    /// and whatever else shapes its rows — settings, model hashes — but not Loom's version, so
+    /// an upgrade that keeps the computation keeps the rows). Nil when there is none, it cannot
+    /// be read, or it was made otherwise: then every row is computed.
+    public func previous(reuseKey: String) -> DatabaseQueue? {
+        guard FileManager.default.fileExists(atPath: finalPath), let meta = try? StageMeta.read(path: finalPath),
+              meta.extra[StageOutput.reuseKeyName] == reuseKey else { return nil }
+        return try? StageOutputReader.open(path: finalPath)
+    }
+
+    /// The meta key under which a stage records what its rows' reuse depends on.
+    public static let reuseKeyName = "reuse_key"
+
     /// Writes `meta` (filling in the content hash), syncs, and renames into place.
     func commit(meta: StageMeta) throws -> StageMeta {
         var meta = meta

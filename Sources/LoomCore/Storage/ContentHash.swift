@@ -49,7 +49,8 @@ public enum ContentHash {
         hex(SHA256.hash(data: Data(text.utf8)))
     }
 
-    /// The content of a stage output: every table except `meta`, in name order, rows in rowid
+    /// The content of a stage output: every table except `meta` and the `cache_*` tables (facts
+    /// about the inputs that spare the next run work, such as file stamps), in name order, rows in rowid
     /// order, each value tagged with its storage class. Independent of run times, page layout and
     /// the SQLite version, so downstream stages see "same content" when a rerun changed nothing.
     /// Reads columns through the C API into a buffer hashed in 256 kB blocks: outputs hold tens
@@ -67,6 +68,7 @@ public enum ContentHash {
         }
         let tables = try String.fetchAll(db, sql: """
             SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'meta'
+                AND substr(name, 1, 6) != 'cache_'
             ORDER BY name
             """)
         for table in tables {

@@ -35,4 +35,17 @@ public final class FileContentHasher {
         XXH128_canonicalFromHash(&canonical, XXH3_128bits_digest(state))
         return Self.prefix + withUnsafeBytes(of: canonical.digest) { ContentHash.hex($0) }
     }
+
+    /// The hash of bytes held whole in memory (a file already read).
+    public static func hash(_ bytes: UnsafeRawBufferPointer) -> String {
+        let hasher = FileContentHasher()
+        hasher.update(bufferPointer: bytes)
+        return hasher.finalize()
+    }
+
+    /// The hash of a string's UTF-8 bytes.
+    public static func hash(_ text: String) -> String {
+        var text = text
+        return text.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
+    }
 }

@@ -5,21 +5,14 @@ import Foundation
 /// again to record. Lives for one runner (one process).
 public final class InputHashCache: @unchecked Sendable {
     // @unchecked: `entries` is only touched under `lock`.
-    private struct Stamp: Hashable {
-        var path: String
-        var size: Int64
-        var modified: Int64
-        var inode: UInt64
-    }
-
-    private var entries: [Stamp: String] = [:]
+    private var entries: [FileStamp: String] = [:]
     private let lock = NSLock()
 
     public init() {}
 
     /// The hash of `path`, from the cache when the file is unchanged, else computed by `hash`.
     public func hash(of path: String, using hash: (String) throws -> String) throws -> String {
-        let stamp = InputHashCache.stamp(path)
+        let stamp = FileStamp(path: path)
         if let stamp {
             lock.lock()
             let known = entries[stamp]
@@ -38,7 +31,7 @@ public final class InputHashCache: @unchecked Sendable {
     /// Remembers `hash` for `path` as the file is now: a stage that hashed a file in the same pass
     /// that read it (ingest's catalogs) saves the runner from reading it again for `meta`.
     public func record(_ hash: String, of path: String) {
-        guard let stamp = InputHashCache.stamp(path) else { return }
+        guard let stamp = FileStamp(path: path) else { return }
         lock.lock()
         entries[stamp] = hash
         lock.unlock()
@@ -46,16 +39,9 @@ public final class InputHashCache: @unchecked Sendable {
 
     /// The hash of `path` if it was computed while the file was as it is now; nil otherwise.
     public func knownHash(of path: String) -> String? {
-        guard let stamp = InputHashCache.stamp(path) else { return nil }
+        guard let stamp = FileStamp(path: path) else { return nil }
         lock.lock()
         defer { lock.unlock() }
         return entries[stamp]
-    }
-
-    private static func stamp(_ path: String) -> Stamp? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        let modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
-        return Stamp(path: path, size: Int64(info.st_size), modified: modified, inode: UInt64(info.st_ino))
     }
 }

@@ -5,17 +5,24 @@ import LoomCore
 /// Reads `features.sqlite`: each item's pooled backbone features (through the image it has), and
 /// the features of an image by its hash, for the features stage's own reuse.
 public enum FeaturesReader {
+    /// An item's image, as the features stage knows it: its hash and its pooled features.
+    public struct ItemFeatures: Sendable {
+        public var imageHash: String
+        public var visual: [Float]
+    }
+
     /// The features of the items with ids in `ids` that have an image, by id. A blob that is not
     /// whole float32 values is bad input naming the file.
-    public static func visual(_ features: DatabaseQueue, ids: ClosedRange<Int64>) throws -> [Int64: [Float]] {
+    public static func items(_ features: DatabaseQueue, ids: ClosedRange<Int64>) throws -> [Int64: ItemFeatures] {
         try features.readStored("features") { db in
-            var found: [Int64: [Float]] = [:]
+            var found: [Int64: ItemFeatures] = [:]
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT i.id AS id, f.visual AS visual FROM items i JOIN features f ON f.image_hash = i.image_hash
+                SELECT i.id AS id, i.image_hash AS image_hash, f.visual AS visual FROM items i JOIN features f ON f.image_hash = i.image_hash
                 WHERE i.id BETWEEN ? AND ?
                 """, arguments: [ids.lowerBound, ids.upperBound])
             while let row = try rows.next() {
-                found[try row.stored("id")] = try decode(try row.stored("visual"), path: features.path)
+                found[try row.stored("id")] = ItemFeatures(imageHash: try row.stored("image_hash"),
+                                                           visual: try decode(try row.stored("visual"), path: features.path))
             }
             return found
         }

@@ -32,8 +32,9 @@ public enum WorkItemReader {
             }
         }
         if let features {
-            for (id, visual) in try FeaturesReader.visual(features, ids: first...last) {
-                if let slot = index[id] { items[slot].visual = visual }
+            for (id, found) in try FeaturesReader.items(features, ids: first...last) {
+                guard let slot = index[id] else { continue }
+                (items[slot].visual, items[slot].imageHash) = (found.visual, found.imageHash)
             }
         }
         try text?.readStored("tokens") { db in
