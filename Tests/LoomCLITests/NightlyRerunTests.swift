@@ -1,0 +1,114 @@
+import Foundation
+import LoomCore
+import LoomTestSupport
+import Testing
+
+/// The nightly cron job's second night: after a catalog change (3 titles changed, 5 items added,
+/// 2 gone, 2 photos replaced), `loom run` reuses what did not change and ends with the same
+/// outputs, byte for byte in content, as a run over the same inputs in an empty work directory.
+@Suite struct NightlyRerunTests {
+    static let root = CommandLineTests.root
+
+    /// A copy of SampleData's 2018 and 2023 catalogs and all its photos, and a pipeline over them
+    /// that trains one epoch.
+    struct Night {
+        let directory: TemporaryDirectory
+        var catalog: String { directory.file("catalog.jsonl") }
+        var images: String { directory.file("images") }
+        var pipeline: String { directory.file("nightly.yaml") }
+
+        init() throws {
+            directory = TemporaryDirectory("loom-nightly")
+            try FileManager.default.copyItem(atPath: NightlyRerunTests.root + "/SampleData/images", toPath: directory.file("images"))
+            let models = NightlyRerunTests.root + "/Models"
+            try """
+                work: ${LOOM_WORK}
+                out: ${LOOM_OUT}
+                seed: 3
+                stages:
+                  ingest: {catalog: [\(directory.file("catalog.jsonl"))], images: [\(directory.file("images"))]}
+                  images: {}
+                  text: {vocab: \(models)/wordpiece/vocab.txt}
+                  triplets: {}
+                  features: {model: \(models)/loomnet-v1}
+                  train: {model: \(models)/loomnet-v1, out: "${LOOM_MODELS}/nightly", epochs: 1, patience: 1}
+                  embed: {model: "${LOOM_MODELS}/nightly"}
+                  index: {}
+                """.write(toFile: directory.file("nightly.yaml"), atomically: true, encoding: .utf8)
+        }
+
+        /// Runs the pipeline into `name`/work, `name`/out and `name`/models.
+        func run(_ name: String) throws -> (status: Int32, stdout: String, stderr: String) {
+            try ProbeProcess("loom", arguments: ["run", pipeline, "--no-progress"],
+                             environment: ["LOOM_WORK": directory.file("\(name)/work"), "LOOM_OUT": directory.file("\(name)/out"),
+                                           "LOOM_MODELS": directory.file("\(name)/models")],
+                             directory: NightlyRerunTests.root).runCapturingOutput()
+        }
+
+        /// Each output's content hash (train.sqlite aside: it records epoch timings).
+        func contentHashes(_ name: String) throws -> [String: String] {
+            var hashes: [String: String] = [:]
+            for file in ["catalog", "images", "text", "triplets", "features", "embeddings"] {
+                hashes[file] = try StageMeta.read(path: directory.file("\(name)/work/\(file).sqlite")).contentHash
+            }
+            hashes["index"] = try StageMeta.read(path: directory.file("\(name)/out/index.sqlite")).contentHash
+            return hashes
+        }
+
+        func counts(_ name: String, stage: String) throws -> [String: Int] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: directory.file("\(name)/work/reports/\(stage).json")))
+            return try JSONDecoder().decode(StageReport.self, from: data).counts
+        }
+    }
+
+    /// Catalog lines as JSON objects, each on its own line.
+    static func lines(_ path: String) throws -> [[String: Any]] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+        }
+    }
+
+    static func write(_ lines: [[String: Any]], to path: String) throws {
+        try lines.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]), as: UTF8.self) }
+            .joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    @Test func theSecondNightReusesWhatDidNotChangeAndEqualsAFreshRun() throws {
+        let night = try Night()
+        let all = try Self.lines(Self.root + "/SampleData/catalog/meta_2018.jsonl") + Self.lines(Self.root + "/SampleData/catalog/meta_2023.jsonl")
+        var catalog = Array(all.dropLast(5))
+        try Self.write(catalog, to: night.catalog)
+        let first = try night.run("a")
+        #expect(first.status == 0, "\(first.stderr)")
+
+        // Next night's dump: 3 retitled, 2 gone, 5 new; and 2 photos replaced in place.
+        for index in [3, 40, 150] { catalog[index]["title"] = "\(catalog[index]["title"] as? String ?? "") Deluxe Edition" }
+        catalog.remove(at: 120)
+        catalog.remove(at: 10)
+        catalog += all.suffix(5)
+        try Self.write(catalog, to: night.catalog)
+        let photos = try FileManager.default.contentsOfDirectory(atPath: night.images).sorted()
+        for (target, source) in [(photos[0], photos[1]), (photos[2], photos[3])] {
+            try FileManager.default.removeItem(atPath: night.images + "/" + target)
+            try FileManager.default.copyItem(atPath: night.images + "/" + source, toPath: night.images + "/" + target)
+        }
+        let second = try night.run("a")
+        #expect(second.status == 0, "\(second.stderr)")
+        let fresh = try night.run("b")
+        #expect(fresh.status == 0, "\(fresh.stderr)")
+
+        #expect(try night.contentHashes("a") == night.contentHashes("b"))
+        let modelA = try Data(contentsOf: URL(fileURLWithPath: night.directory.file("a/models/nightly/model.safetensors")))
+        let modelB = try Data(contentsOf: URL(fileURLWithPath: night.directory.file("b/models/nightly/model.safetensors")))
+        #expect(modelA == modelB, "the retrained model is the fresh run's")
+
+        // What the second night reused: at least 95% of the rows of each stage that keeps rows.
+        for stage in ["images", "text", "features"] {
+            let counts = try night.counts("a", stage: stage)
+            let reused = counts["reused"] ?? 0, computed = counts["computed"] ?? 0
+            #expect(reused + computed > 150 && Double(reused) >= 0.95 * Double(reused + computed), "\(stage): \(counts)")
+        }
+        #expect(try night.counts("a", stage: "images")["files_read"] ?? 99 <= 7, "only new or replaced photos are read")
+        #expect(try night.counts("b", stage: "images")["reused"] == 0)
+    }
+}
