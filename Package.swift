@@ -205,7 +205,7 @@ let package = Package(
             dependencies: ["LoomFormats", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "LoomSampleDataTests",
-            dependencies: ["LoomSampleData", "LoomCore", "CLoomCodecs"]),
+            dependencies: ["LoomSampleData", "LoomCore", "CLoomCodecs", "LoomTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -109,7 +109,7 @@ public struct SampleDataGenerator: Sendable {
         return products
     }
 
-    private static func encodeImage(_ product: Product, painter: GarmentPainter) throws -> Data {
+    static func encodeImage(_ product: Product, painter: GarmentPainter) throws -> Data {
         switch product.imageFormat {
         case .alphaPNG:
             return try ImageEncoder.png(painter.paint(product, transparent: true))

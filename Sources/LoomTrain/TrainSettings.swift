@@ -18,6 +18,10 @@ public struct TrainSettings: StageSettings {
     public var clipNorm: Double
     /// Dropout rate on the visual features, the LSTM's last states and the fused vector while training.
     public var dropout: Double
+    /// At most this many triplets per epoch (whole positives with their negatives, a different
+    /// seeded sample each epoch); 0: every triplet. Bounds a night's training by work, not by
+    /// wall time, so the model does not depend on the machine's speed.
+    public var maxTripletsPerEpoch: Int
     public var maxRejectRatio: Double
     /// Continue from the checkpoint of an interrupted run (not part of the recorded settings:
     /// a resumed run produces the same model as an uninterrupted one).
@@ -26,17 +30,18 @@ public struct TrainSettings: StageSettings {
     public static let defaultOut = "models/loomnet-trained"
     public static let defaults = TrainSettings(
         model: "Models/loomnet-v1", out: defaultOut, epochs: 12, batch: 256, learningRate: 1e-3, margin: 0.2, patience: 3,
-        clipNorm: 5, dropout: 0.5, maxRejectRatio: 0.05)
+        clipNorm: 5, dropout: 0.5, maxTripletsPerEpoch: 0, maxRejectRatio: 0.05)
 
     enum CodingKeys: String, CodingKey {
         case model, out, epochs, batch, margin, patience, dropout
         case learningRate = "lr", clipNorm = "clip_norm", maxRejectRatio = "max_reject_ratio"
+        case maxTripletsPerEpoch = "max_triplets_per_epoch"
     }
 
     public static func == (a: TrainSettings, b: TrainSettings) -> Bool {
         a.model == b.model && a.out == b.out && a.epochs == b.epochs && a.batch == b.batch && a.learningRate == b.learningRate
             && a.margin == b.margin && a.patience == b.patience && a.clipNorm == b.clipNorm && a.dropout == b.dropout
-            && a.maxRejectRatio == b.maxRejectRatio
+            && a.maxTripletsPerEpoch == b.maxTripletsPerEpoch && a.maxRejectRatio == b.maxRejectRatio
     }
 
     func validate() throws {
@@ -46,6 +51,9 @@ public struct TrainSettings: StageSettings {
         guard margin > 0, margin <= 2 else { throw LoomError.usage("margin must be in (0, 2], got \(margin)", key: "margin") }
         guard patience >= 0 else { throw LoomError.usage("patience must be 0 or more", key: "patience") }
         guard dropout >= 0, dropout < 1 else { throw LoomError.usage("dropout must be in [0, 1), got \(dropout)", key: "dropout") }
+        guard maxTripletsPerEpoch >= 0 else {
+            throw LoomError.usage("max_triplets_per_epoch must be 0 (all) or more", key: "max_triplets_per_epoch")
+        }
         guard clipNorm >= 0 else { throw LoomError.usage("clip_norm must be 0 or more", key: "clip_norm") }
         guard !out.isEmpty else { throw LoomError.usage("out must name the trained model's directory", key: "out") }
         guard maxRejectRatio >= 0, maxRejectRatio <= 1 else {

@@ -56,10 +56,15 @@ public final class Trainer: @unchecked Sendable {
     public var parameters: HeadParameters { network.parameters }
     public var finished: Bool { state.stopped || state.completedEpochs >= settings.epochs }
 
-    /// Triplets in every epoch: each training positive with each of its negatives.
-    public var tripletsPerEpoch: Int { (data.positives[.train] ?? []).reduce(0) { $0 + $1.negatives.count } }
+    /// Triplets in an epoch: each training positive with each of its negatives, or about
+    /// `max_triplets_per_epoch` of them when that is smaller.
+    public var tripletsPerEpoch: Int {
+        let all = (data.positives[.train] ?? []).reduce(0) { $0 + $1.negatives.count }
+        return settings.maxTripletsPerEpoch > 0 ? min(all, epochTriplets(1).count) : all
+    }
 
-    /// The triplets of epoch `epoch` (1-based) in batch order.
+    /// The triplets of epoch `epoch` (1-based) in batch order: the training positives shuffled
+    /// by (seed, epoch), each with its negatives, up to `max_triplets_per_epoch`.
     public func epochTriplets(_ epoch: Int) -> [(anchor: Int, positive: Int, negative: Int, weight: Float)] {
         var order = Array((data.positives[.train] ?? []).indices)
         var random = SeededRandom(seed: seed, key: "train-epoch:\(epoch)")
@@ -69,6 +74,14 @@ public final class Trainer: @unchecked Sendable {
             }
         }
         let positives = data.positives[.train] ?? []
+        if settings.maxTripletsPerEpoch > 0 {
+            var kept = 0, taken = 0
+            while taken < order.count, taken == 0 || kept + positives[order[taken]].negatives.count <= settings.maxTripletsPerEpoch {
+                kept += positives[order[taken]].negatives.count
+                taken += 1
+            }
+            order.removeSubrange(taken...)
+        }
         return order.flatMap { index in
             positives[index].negatives.map { (anchor: positives[index].anchor, positive: positives[index].positive, negative: $0,
                                               weight: positives[index].weight) }

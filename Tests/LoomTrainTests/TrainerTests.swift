@@ -18,13 +18,14 @@ import Testing
         return data
     }
 
-    static func trainer(_ data: TrainingData, threads: Int, epochs: Int = 2) throws -> Trainer {
+    static func trainer(_ data: TrainingData, threads: Int, epochs: Int = 2, maxTriplets: Int = 0) throws -> Trainer {
         let (config, weights) = try LoomNet.source(directory: SampleWork.startModel)
         let parameters = try HeadParameters(config: config, source: weights)
         var settings = TrainSettings.defaults
         settings.epochs = epochs
         settings.batch = 64
         settings.patience = 0
+        settings.maxTripletsPerEpoch = maxTriplets
         return Trainer(data: data, parameters: parameters, settings: settings, seed: 5, threads: threads)
     }
 
@@ -41,6 +42,23 @@ import Testing
                 #expect(data.splits[positive.anchor] == split && data.splits[positive.positive] == split)
             }
         }
+    }
+
+    /// A bounded epoch is a seeded sample of whole positives (each with all its negatives), a
+    /// different one each epoch, never more triplets than the bound.
+    @Test func maxTripletsPerEpochSamplesWholePositivesPerEpoch() throws {
+        let data = try Self.data()
+        let all = try Self.trainer(data, threads: 1).epochTriplets(1)
+        let bounded = try Self.trainer(data, threads: 1, maxTriplets: 50)
+        let first = bounded.epochTriplets(1), second = bounded.epochTriplets(2)
+        #expect(all.count == 192 && first.count <= 50 && first.count >= 50 - 4 && bounded.tripletsPerEpoch == first.count)
+        func pairs(_ triplets: [(anchor: Int, positive: Int, negative: Int, weight: Float)]) -> [[Int]] {
+            triplets.map { [$0.anchor, $0.positive] }
+        }
+        #expect(pairs(first) != pairs(second), "another sample each epoch")
+        #expect(Array(all.prefix(first.count)).map { [$0.anchor, $0.positive, $0.negative] } == first.map { [$0.anchor, $0.positive, $0.negative] },
+                "the sample is the shuffled epoch's prefix of whole positives")
+        #expect(try Self.trainer(data, threads: 1, maxTriplets: 50).epochTriplets(1).map(\.negative) == first.map(\.negative), "seeded")
     }
 
     @Test func weightsAreTheSameAtOneAndTwoThreads() throws {

@@ -39,6 +39,9 @@ public struct TrainCommand: ParsableCommand {
     @Option(help: "Clip the global gradient norm to this (0: no clipping).")
     var clipNorm: Double = TrainSettings.defaults.clipNorm
 
+    @Option(help: "At most this many triplets per epoch, a seeded sample of the training positives each epoch (0: all).")
+    var maxTripletsPerEpoch: Int = TrainSettings.defaults.maxTripletsPerEpoch
+
     @Option(help: "Dropout rate on the visual features, the LSTM's last states and the fused vector.")
     var dropout: Double = TrainSettings.defaults.dropout
 
@@ -54,6 +57,7 @@ public struct TrainCommand: ParsableCommand {
         (settings.model, settings.out, settings.epochs, settings.batch) = (model, out, epochs, batch)
         (settings.learningRate, settings.margin, settings.patience) = (lr, margin, patience)
         (settings.clipNorm, settings.dropout, settings.resume) = (clipNorm, dropout, resume)
+        settings.maxTripletsPerEpoch = maxTripletsPerEpoch
         try StageCommandRunner.run(TrainStage(), settings: settings, work: workOptions.work, global: global)
     }
 }

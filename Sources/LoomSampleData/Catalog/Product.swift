@@ -45,6 +45,13 @@ struct Product: Sendable {
     var alsoBought: [String] = []
     var boughtTogether: [String] = []
     var alsoViewed: [String] = []
+
+    /// Names the photo `stem` + its format's extension, and points the image URL at it.
+    mutating func setPhoto(stem: String) {
+        let ext = imageFormat == .alphaPNG ? "png" : "jpg"
+        imageFileName = "\(stem).\(ext)"
+        imageURL = "https://m.media-amazon.com/images/I/\(stem).\(ext)"
+    }
 }
 
 /// A colour with the words a title would use for it.

@@ -78,6 +78,34 @@ struct ProductFactory {
         return products
     }
 
+    /// Product `serial` of a catalog at scale (`loom sample-data --items N`): the same
+    /// attributes, texts and outfit rules as SampleData, a kind drawn with SampleData's shares,
+    /// an asin made from the serial (unique without a look-up), a photo of 256-512 px named as
+    /// its image URL names it, and the 2018 shape (which carries co-purchase lists).
+    func makeScaleProduct(serial: Int) -> Product {
+        var random = SeededRandom(seed: seed, key: "scale-product:\(serial)")
+        let total = ProductFactory.kindCounts.map(\.1).reduce(0, +)
+        var draw = random.int(in: 0...(total - 1))
+        var kind = Product.Kind.top
+        for (candidate, count) in ProductFactory.kindCounts {
+            if draw < count { kind = candidate; break }
+            draw -= count
+        }
+        let asin = "B1" + ProductFactory.base36(serial, digits: 8)
+        var product = makeProduct(asin: asin, kind: kind, serial: serial, random: &random)
+        product.shape = .strict2018
+        product.width = random.int(in: 256...512)
+        product.height = min(max(Int((Double(product.width) * (0.9 + 0.4 * random.unit())).rounded()), 256), 512)
+        product.setPhoto(stem: "71" + asin.suffix(8) + "L")
+        return product
+    }
+
+    /// `value` in base 36, upper case, left-padded with zeros to `digits`.
+    static func base36(_ value: Int, digits: Int) -> String {
+        let text = String(value, radix: 36).uppercased()
+        return String(repeating: "0", count: max(0, digits - text.count)) + text
+    }
+
     static func asin(_ random: inout SeededRandom) -> String {
         let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
         return "B0" + String((0..<8).map { _ in random.pick(alphabet) })
