@@ -18,10 +18,11 @@ import Testing
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    static func workDirectory(_ existing: TemporaryDirectory? = nil, renamed: Set<Int> = [], index: Bool = true) throws -> TemporaryDirectory {
+    static func workDirectory(_ existing: TemporaryDirectory? = nil, renamed: Set<Int> = [], removed: Set<Int> = [],
+                              index: Bool = true) throws -> TemporaryDirectory {
         let work = existing ?? TemporaryDirectory("loom-index")
         let types = ["Shoes", "Jeans", "Dresses", "Tops, Tees & Blouses"]
-        var lines = (0..<24).map { n in
+        var lines = (0..<24).filter { !removed.contains($0) }.map { n in
             let title = renamed.contains(n) ? "Renamed item \(n) in a new colour" : "Item \(n) in colour \(n % 5)"
             return #"{"asin": "A\#(n)", "title": "\#(title)", "category": ["Clothing, Shoes & Jewelry", "Women", "\#(types[n % 4])"]}"#
         }
@@ -94,6 +95,15 @@ import Testing
         let full = try StageRunner(context: context).run(IndexStage(), settings: .defaults)
         #expect(full.counts["reused"] == 0 && full.counts["written"] == 24)
         #expect(try Self.tables(path) == afterIncremental)
+
+        // The first item gone: every id after it shifts, and the rows are still copied (by asin).
+        _ = try Self.workDirectory(work, renamed: [3, 17], removed: [0], index: false)
+        let shifted = try StageRunner(context: context).run(IndexStage(), settings: .defaults)
+        #expect(shifted.counts["reused"] == 23 && shifted.counts["written"] == 0, "\(shifted.counts)")
+        let afterChurn = try Self.tables(path)
+        try FileManager.default.removeItem(atPath: path)
+        _ = try StageRunner(context: context).run(IndexStage(), settings: .defaults)
+        #expect(try Self.tables(path) == afterChurn)
     }
 
     @Test func packedVectorsAreCachedBesideTheIndexAndRebuiltWhenItChanges() throws {

@@ -82,8 +82,8 @@ public struct IndexStage: Stage {
     }
 
     /// Incremental indexing: when the previous index (at this output's final path) was made from
-    /// the same model and dimension, every row whose item fields and vector bytes are unchanged
-    /// is copied from it in one SQL statement per table, and only new or changed rows go through
+    /// the same model and dimension, every row whose item (by asin), fields and vector bytes are
+    /// unchanged is copied from it under the item's id of today in one SQL statement per table, and only new or changed rows go through
     /// the per-row checks and inserts. Returns the ids copied (none for a shard, or without a
     /// usable previous index).
     static func reuseUnchangedRows(output: StageOutput, context: StageContext, embeddingsPath: String,
@@ -103,16 +103,24 @@ public struct IndexStage: Stage {
             // Deferred, not GRDB's default IMMEDIATE: that would open a write transaction on
             // every attached input too, and COMMIT then needs their locks while the runner's
             // hashing thread is reading them (SQLITE_BUSY). Only `main` is written here.
+            // Rows are matched by asin, not id: a night's churn renumbers every item after the
+            // first one that is gone or new, and the copy takes the catalog's id of today.
             try db.inTransaction(.deferred) {
                 try db.execute(sql: """
-                    INSERT INTO main.items (id, asin, category, title, image, type)
-                    SELECT p.id, p.asin, p.category, p.title, p.image, p.type
+                    CREATE TEMP TABLE reused (id INTEGER PRIMARY KEY, previous INTEGER NOT NULL);
+                    INSERT INTO temp.reused (id, previous)
+                    SELECT c.id, p.id
                     FROM previous.items p
-                    JOIN catalog.items c ON c.id = p.id AND c.asin = p.asin AND c.category IS p.category
+                    JOIN catalog.items c ON c.asin = p.asin AND c.category IS p.category
                         AND c.title IS p.title AND c.image IS p.image AND c.type = p.type
                     JOIN previous.vectors pv ON pv.id = p.id
-                    JOIN embedded.embeddings e ON e.id = p.id AND e.vector = pv.vector;
-                    INSERT INTO main.vectors (id, vector) SELECT pv.id, pv.vector FROM previous.vectors pv JOIN main.items i ON i.id = pv.id;
+                    JOIN embedded.embeddings e ON e.id = c.id AND e.vector = pv.vector;
+                    INSERT INTO main.items (id, asin, category, title, image, type)
+                    SELECT r.id, p.asin, p.category, p.title, p.image, p.type FROM temp.reused r JOIN previous.items p ON p.id = r.previous
+                    ORDER BY r.id;
+                    INSERT INTO main.vectors (id, vector)
+                    SELECT r.id, pv.vector FROM temp.reused r JOIN previous.vectors pv ON pv.id = r.previous ORDER BY r.id;
+                    DROP TABLE temp.reused;
                     """)
                 return .commit
             }
