@@ -54,24 +54,29 @@ public struct EmbedStage: Stage {
         var counts = ["items": 0, "embedded": 0, "image_and_text": 0, "image_only": 0, "text_only": 0, "reused": 0, "computed": 0]
         var after = Int64.min
         while true {
-            let chunk = try WorkItemReader.chunk(after: after, catalog: catalog, features: features, text: text,
-                                                   idWidth: tokenization.idWidth)
-            guard let last = chunk.last else { break }
+            var chunk = try WorkItemReader.chunk(after: after, catalog: catalog, text: text, idWidth: tokenization.idWidth)
+            guard let first = chunk.first, let last = chunk.last else { break }
             after = last.id
-            let items = chunk.filter { context.shard.contains(key: $0.asin) }
-            let prepared = try ParallelMap.map(items, threads: context.threads) { ModelInput.prepare($0, config: network.config) }
-            var inputs: [(item: WorkItem, input: LoomNet.Input, key: String)] = []
-            for (item, outcome) in zip(items, prepared) {
+            // An item's row depends on its image (by hash) and its ids: rows of the same inputs under
+            // the same model are copied, and only the other items' features are read and run.
+            let imageOf = try FeaturesReader.imageHashes(features, ids: first.id...last.id)
+            chunk = chunk.filter { context.shard.contains(key: $0.asin) }
+            for index in chunk.indices { chunk[index].imageHash = imageOf[chunk[index].id] }
+            let keys = chunk.map { Self.inputsHash(imageHash: $0.imageHash, tokens: Array(($0.tokens ?? []).prefix(network.config.text.maxLen))) }
+            var rows = try previous.map { try Self.storedRows($0, keys: keys) } ?? [:]
+            let open = chunk.indices.filter { rows[keys[$0]] == nil }
+            let visual = try FeaturesReader.visual(features, hashes: open.compactMap { chunk[$0].imageHash })
+            for index in open { chunk[index].visual = chunk[index].imageHash.flatMap { visual[$0] } }
+            let prepared = try ParallelMap.map(open.map { chunk[$0] }, threads: context.threads) { ModelInput.prepare($0, config: network.config) }
+            var toRun: [(key: String, input: LoomNet.Input)] = []
+            for (index, outcome) in zip(open, prepared) {
                 switch outcome {
-                case .input(let input): inputs.append((item, input, Self.inputsHash(imageHash: item.imageHash, tokens: input.tokens)))
+                case .input(let input): toRun.append((keys[index], input))
                 case .reject(let reason, let detail):
-                    output.rejects.record(source: item.asin, position: "item \(item.id)", reason: reason, detail: detail)
+                    output.rejects.record(source: chunk[index].asin, position: "item \(chunk[index].id)", reason: reason, detail: detail)
                 }
             }
-            // Rows of the same inputs under the same model are copied; the heads run for the rest.
-            var rows = try previous.map { try Self.storedRows($0, keys: inputs.map(\.key)) } ?? [:]
-            let toRun = inputs.filter { rows[$0.key] == nil }
-            counts["reused", default: 0] += inputs.count - toRun.count
+            counts["reused", default: 0] += chunk.count - open.count
             counts["computed", default: 0] += toRun.count
             for start in stride(from: 0, to: toRun.count, by: settings.batch) {
                 let batch = Array(toRun[start..<min(start + settings.batch, toRun.count)])
@@ -82,14 +87,14 @@ public struct EmbedStage: Stage {
             }
             try output.database.write { db in
                 let insert = try db.makeStatement(sql: "INSERT INTO embeddings (id, vector, has_image, has_text, inputs_hash) VALUES (?, ?, ?, ?, ?)")
-                for entry in inputs {
-                    guard let row = rows[entry.key] else { continue }
-                    try insert.execute(arguments: [entry.item.id, row.vector, row.hasImage, row.hasText, entry.key])
+                for (item, key) in zip(chunk, keys) {
+                    guard let row = rows[key] else { continue }
+                    try insert.execute(arguments: [item.id, row.vector, row.hasImage, row.hasText, key])
                     counts[row.hasImage && row.hasText ? "image_and_text" : row.hasImage ? "image_only" : "text_only", default: 0] += 1
                     counts["embedded", default: 0] += 1
                 }
             }
-            counts["items", default: 0] += items.count
+            counts["items", default: 0] += chunk.count
             progress.advance(by: chunk.count)
         }
         var result = StageResult(records: counts["items"] ?? 0, counts: counts, unit: "items")

@@ -51,23 +51,23 @@ public struct FeaturesStage: Stage {
         var failed: [String: String] = [:]
         var after = Int64.min
         while true {
-            let chunk = try WorkItemReader.chunk(after: after, catalog: catalog, images: images)
-            guard let last = chunk.last else { break }
+            // Which image each item has, by its hash: the pixels are read only for images to compute.
+            let chunk = try WorkItemReader.chunk(after: after, catalog: catalog)
+            guard let first = chunk.first, let last = chunk.last else { break }
             after = last.id
+            let imageOf = try ImagesReader.pixelHashes(images, ids: first.id...last.id)
             let items = chunk.filter { context.shard.contains(key: $0.asin) }
-            counts["items_without_image", default: 0] += items.count(where: { $0.image == nil })
-            let withImage = items.filter { $0.image != nil }
-            let hashes = try ParallelMap.map(withImage, threads: context.threads) { $0.image!.contentHash }
+            counts["items_without_image", default: 0] += items.count(where: { imageOf[$0.id] == nil })
+            let withImage = items.compactMap { item in imageOf[item.id].map { (item: item, hash: $0) } }
             // The images this chunk sees first, in id order: their features row takes that id.
-            var firstSeen: [(item: WorkItem, hash: String)] = []
-            for (item, hash) in zip(withImage, hashes) where seen.insert(hash).inserted {
-                firstSeen.append((item, hash))
-            }
+            let firstSeen = withImage.filter { seen.insert($0.hash).inserted }
             let reused = try previous.map { try FeaturesReader.blobs($0, hashes: firstSeen.map(\.hash)) } ?? [:]
             let toCompute = firstSeen.filter { reused[$0.hash] == nil }
+            let stored = try ImagesReader.storedImages(images, ids: toCompute.map(\.item.id))
             let size = network.config.imageSize
             let computed = try ParallelMap.map(toCompute, threads: context.threads) { entry -> Result<Data, ModelInput.StoredImageProblem> in
-                ModelInput.storedPixels(entry.item.image!, size: size).map { FloatBlob.encode(network.visualFeatures($0)) }
+                guard let image = stored[entry.item.id] else { return .failure(.init(detail: "the stored image went missing")) }
+                return ModelInput.storedPixels(image, size: size).map { FloatBlob.encode(network.visualFeatures($0)) }
             }
             var blobs = reused
             for ((_, hash), result) in zip(toCompute, computed) {
@@ -86,7 +86,7 @@ public struct FeaturesStage: Stage {
                     try insertFeatures.run()
                 }
                 let insertItem = try BoundStatement(db, sql: "INSERT INTO items (id, image_hash) VALUES (?, ?)")
-                for (item, hash) in zip(withImage, hashes) {
+                for (item, hash) in withImage {
                     if let detail = failed[hash] {
                         output.rejects.record(source: item.asin, position: "item \(item.id)", reason: Self.badImage, detail: detail)
                         continue

@@ -70,7 +70,7 @@ public struct ImagesStage: Stage {
             let processed = try process(chunk, settings: settings, previous: previous, threads: context.threads)
             try output.database.write { db in
                 let insert = try BoundStatement(db, sql: """
-                    INSERT INTO images (id, width, height, encoding, pixels, source_hash) VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO images (id, width, height, encoding, pixels, source_hash, pixels_hash) VALUES (?, ?, ?, ?, ?, ?, ?)
                     """)
                 let remember = try BoundStatement(db, sql: """
                     INSERT OR REPLACE INTO cache_file_hashes (path, size, modified, inode, hash) VALUES (?, ?, ?, ?, ?)
@@ -104,6 +104,7 @@ public struct ImagesStage: Stage {
                     insert.bind(4, stored.encoding.rawValue)
                     insert.bind(5, stored.pixels)
                     insert.bind(6, result.hash ?? "")
+                    insert.bind(7, stored.contentHash)
                     try insert.run()
                     counts["images", default: 0] += 1
                     counts["bytes_stored", default: 0] += stored.pixels.count
@@ -118,23 +119,46 @@ public struct ImagesStage: Stage {
 
     /// A chunk's files: each one's hash comes from the previous run's stamps when the file is
     /// unchanged (not read at all) or from its bytes; a file whose bytes the previous output
-    /// already normalised under the same settings is copied from there, the rest decoded. In
-    /// parallel, one file per worker at a time, so memory holds a few files, not the chunk.
+    /// already normalised under the same settings is copied from there, the rest decoded. The
+    /// look-ups go to the previous output once per chunk; files are read and decoded in parallel,
+    /// one per worker at a time, so memory holds a few files, not the chunk.
     func process(_ chunk: [CatalogReader.ItemImage], settings: Settings, previous: DatabaseQueue?, threads: Int) throws -> [Processed] {
-        let known = try previous.map { try Self.knownHashes($0, paths: chunk.map(\.path)) } ?? [:]
+        var results = chunk.map { _ in Processed(outcome: .reject(ImageError(reason: .ioError, message: "not processed")), hash: nil, stamp: nil) }
+        var open = Array(chunk.indices)
+        if let previous {
+            // Files unchanged since the last run: their hash from the stamp, their row from there.
+            let stamps = try ParallelMap.map(chunk, threads: threads) { FileStamp(path: $0.path) }
+            let known = try Self.knownHashes(previous, paths: chunk.map(\.path))
+            let hashes = stamps.map { $0.flatMap { known[$0] } }
+            let rows = try Self.storedImages(previous, sourceHashes: hashes.compactMap { $0 })
+            open = chunk.indices.filter { index in
+                guard let hash = hashes[index], let image = rows[hash] else { return true }
+                results[index] = Processed(outcome: .reused(image), hash: hash, stamp: stamps[index])
+                return false
+            }
+            // Changed, moved or new files: hashed from their bytes, and copied when the bytes are known.
+            let read = try ParallelMap.map(open, threads: threads) { index -> Processed in
+                let stamp = FileStamp(path: chunk[index].path)
+                let (bytes, error) = ImageFile.read(chunk[index].path)
+                guard let bytes else { return Processed(outcome: .reject(error!), hash: nil, stamp: nil) }
+                return Processed(outcome: .pixels([]), hash: bytes.withUnsafeBytes { FileContentHasher.hash($0) }, stamp: stamp,
+                                 bytesRead: bytes.count)
+            }
+            let moved = try Self.storedImages(previous, sourceHashes: read.compactMap(\.hash))
+            open = zip(open, read).compactMap { index, result in
+                results[index] = result
+                if case .reject = result.outcome { return nil }
+                guard let hash = result.hash, let image = moved[hash] else { return index }
+                results[index].outcome = .reused(image)
+                return nil
+            }
+        }
         let normalizer = settings.normalizer
-        return try ParallelMap.map(chunk, threads: threads) { item -> Processed in
-            let stamp = FileStamp(path: item.path)
-            var hash = stamp.flatMap { known[$0] }
-            if let hash, let previous, let image = try Self.storedImage(previous, sourceHash: hash) {
-                return Processed(outcome: .reused(image), hash: hash, stamp: stamp)
-            }
-            let (read, error) = ImageFile.read(item.path)
+        let decoded = try ParallelMap.map(open, threads: threads) { index -> Processed in
+            let stamp = FileStamp(path: chunk[index].path)
+            let (read, error) = ImageFile.read(chunk[index].path)
             guard let bytes = read else { return Processed(outcome: .reject(error!), hash: nil, stamp: nil) }
-            hash = bytes.withUnsafeBytes { FileContentHasher.hash($0) }
-            if hash != stamp.flatMap({ known[$0] }), let previous, let image = try Self.storedImage(previous, sourceHash: hash!) {
-                return Processed(outcome: .reused(image), hash: hash, stamp: stamp, bytesRead: bytes.count)
-            }
+            let hash = bytes.withUnsafeBytes { FileContentHasher.hash($0) }
             do throws(ImageError) {
                 var pixels = try normalizer.normalize(bytes)
                 if settings.encoding == .jpeg {
@@ -145,6 +169,10 @@ public struct ImagesStage: Stage {
                 return Processed(outcome: .reject(error), hash: hash, stamp: stamp, bytesRead: bytes.count)
             }
         }
+        for (index, result) in zip(open, decoded) {
+            results[index] = result
+        }
+        return results
     }
 
     /// The previous run's file hashes of `paths`, by the stamp each file had then.
@@ -162,13 +190,19 @@ public struct ImagesStage: Stage {
         }
     }
 
-    /// The previous output's row made from a file with these bytes, if any.
-    static func storedImage(_ previous: DatabaseQueue, sourceHash: String) throws -> StoredImage? {
-        try previous.readStored("images") { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT width, height, encoding, pixels FROM images WHERE source_hash = ? LIMIT 1",
-                                             arguments: [sourceHash]),
-                  let encoding = StoredImage.Encoding(rawValue: try row.stored("encoding")) else { return nil }
-            return StoredImage(width: try row.stored("width"), height: try row.stored("height"), encoding: encoding, pixels: try row.stored("pixels"))
+    /// The previous output's rows made from files with these bytes, by source hash.
+    static func storedImages(_ previous: DatabaseQueue, sourceHashes: [String]) throws -> [String: StoredImage] {
+        guard !sourceHashes.isEmpty else { return [:] }
+        return try previous.readStored("images") { db in
+            let lookup = try db.makeStatement(sql: "SELECT width, height, encoding, pixels FROM images WHERE source_hash = ? LIMIT 1")
+            var found: [String: StoredImage] = [:]
+            for hash in sourceHashes where found[hash] == nil {
+                guard let row = try Row.fetchOne(lookup, arguments: [hash]),
+                      let encoding = StoredImage.Encoding(rawValue: try row.stored("encoding")) else { continue }
+                found[hash] = StoredImage(width: try row.stored("width"), height: try row.stored("height"), encoding: encoding,
+                                          pixels: try row.stored("pixels"))
+            }
+            return found
         }
     }
 }

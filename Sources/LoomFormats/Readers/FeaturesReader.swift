@@ -28,6 +28,24 @@ public enum FeaturesReader {
         }
     }
 
+    /// The image hash of the items with ids in `ids` that have features, by id (no features read).
+    public static func imageHashes(_ features: DatabaseQueue, ids: ClosedRange<Int64>) throws -> [Int64: String] {
+        try features.readStored("items") { db in
+            var found: [Int64: String] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, image_hash FROM items WHERE id BETWEEN ? AND ?",
+                                           arguments: [ids.lowerBound, ids.upperBound])
+            while let row = try rows.next() { found[try row.stored("id")] = try row.stored("image_hash") }
+            return found
+        }
+    }
+
+    /// The features of the images in `hashes` that the file has, by hash.
+    public static func visual(_ features: DatabaseQueue, hashes: [String]) throws -> [String: [Float]] {
+        var found: [String: [Float]] = [:]
+        for (hash, blob) in try blobs(features, hashes: hashes) { found[hash] = try decode(blob, path: features.path) }
+        return found
+    }
+
     /// The stored features blob of each image in `hashes` that the file has, by hash.
     public static func blobs(_ features: DatabaseQueue, hashes: [String]) throws -> [String: Data] {
         guard !hashes.isEmpty else { return [:] }

@@ -46,6 +46,10 @@ public enum ModelInput {
     /// Why a stored image cannot be the backbone's input.
     public struct StoredImageProblem: Error {
         public var detail: String
+
+        public init(detail: String) {
+            self.detail = detail
+        }
     }
 
     /// A stored image as the backbone's input: `size`×`size` RGB8, decoded when stored as JPEG.
