@@ -53,6 +53,7 @@ public struct EmbedStage: Stage {
         defer { progress.finish() }
         var counts = ["items": 0, "embedded": 0, "image_and_text": 0, "image_only": 0, "text_only": 0, "reused": 0, "computed": 0]
         var after = Int64.min
+        var clock = ComputeClock()
         while true {
             var chunk = try WorkItemReader.chunk(after: after, catalog: catalog, text: text, idWidth: tokenization.idWidth)
             guard let first = chunk.first, let last = chunk.last else { break }
@@ -80,7 +81,7 @@ public struct EmbedStage: Stage {
             counts["computed", default: 0] += toRun.count
             for start in stride(from: 0, to: toRun.count, by: settings.batch) {
                 let batch = Array(toRun[start..<min(start + settings.batch, toRun.count)])
-                for (entry, result) in zip(batch, try network.forward(batch.map(\.input), threads: context.threads)) {
+                for (entry, result) in zip(batch, try clock.time { try network.forward(batch.map(\.input), threads: context.threads) }) {
                     rows[entry.key] = Row(vector: FloatBlob.encode(result.embedding), hasImage: result.visualPooled != nil,
                                           hasText: result.textLast != nil)
                 }
@@ -101,7 +102,7 @@ public struct EmbedStage: Stage {
         result.meta = [
             "model": settings.model, "dim": String(network.embeddingDim), "image_size": String(network.config.imageSize),
             "missing_tower": "zero vector", StageOutput.reuseKeyName: reuseKey,
-        ]
+        ].merging(clock.meta) { $1 }
         return result
     }
 

@@ -50,6 +50,7 @@ public struct FeaturesStage: Stage {
         var seen: Set<String> = []
         var failed: [String: String] = [:]
         var after = Int64.min
+        var clock = ComputeClock()
         while true {
             // Which image each item has, by its hash: the pixels are read only for images to compute.
             let chunk = try WorkItemReader.chunk(after: after, catalog: catalog)
@@ -65,9 +66,11 @@ public struct FeaturesStage: Stage {
             let toCompute = firstSeen.filter { reused[$0.hash] == nil }
             let stored = try ImagesReader.storedImages(images, ids: toCompute.map(\.item.id))
             let size = network.config.imageSize
-            let computed = try ParallelMap.map(toCompute, threads: context.threads) { entry -> Result<Data, ModelInput.StoredImageProblem> in
-                guard let image = stored[entry.item.id] else { return .failure(.init(detail: "the stored image went missing")) }
-                return ModelInput.storedPixels(image, size: size).map { FloatBlob.encode(network.visualFeatures($0)) }
+            let computed = try clock.time {
+                try ParallelMap.map(toCompute, threads: context.threads) { entry -> Result<Data, ModelInput.StoredImageProblem> in
+                    guard let image = stored[entry.item.id] else { return .failure(.init(detail: "the stored image went missing")) }
+                    return ModelInput.storedPixels(image, size: size).map { FloatBlob.encode(network.visualFeatures($0)) }
+                }
             }
             var blobs = reused
             for ((_, hash), result) in zip(toCompute, computed) {
@@ -106,7 +109,7 @@ public struct FeaturesStage: Stage {
         result.meta = [
             "model": settings.model, "backbone_hash": backbone, StageOutput.reuseKeyName: reuseKey,
             "visual_dim": String(MobileNetV2.featureCount), "image_size": String(network.config.imageSize),
-        ]
+        ].merging(clock.meta) { $1 }
         return result
     }
 }

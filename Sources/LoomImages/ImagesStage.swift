@@ -65,9 +65,10 @@ public struct ImagesStage: Stage {
         var counts = ["images": 0, "items_without_image": withoutImage, "bytes_stored": 0, "reused": 0, "computed": 0,
                       "files_read": 0]
         var bytesRead = 0
+        var clock = ComputeClock()
         for start in stride(from: 0, to: items.count, by: ImagesStage.chunkItems) {
             let chunk = Array(items[start..<min(start + ImagesStage.chunkItems, items.count)])
-            let processed = try process(chunk, settings: settings, previous: previous, threads: context.threads)
+            let processed = try process(chunk, settings: settings, previous: previous, threads: context.threads, clock: &clock)
             try output.database.write { db in
                 let insert = try BoundStatement(db, sql: """
                     INSERT INTO images (id, width, height, encoding, pixels, source_hash, pixels_hash) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -114,6 +115,7 @@ public struct ImagesStage: Stage {
         }
         var result = StageResult(records: items.count, counts: counts, unit: "images", bytes: bytesRead)
         result.meta = ["size": String(settings.size), "encoding": settings.encoding.rawValue, StageOutput.reuseKeyName: reuseKey]
+            .merging(clock.meta) { $1 }
         return result
     }
 
@@ -122,7 +124,8 @@ public struct ImagesStage: Stage {
     /// already normalised under the same settings is copied from there, the rest decoded. The
     /// look-ups go to the previous output once per chunk; files are read and decoded in parallel,
     /// one per worker at a time, so memory holds a few files, not the chunk.
-    func process(_ chunk: [CatalogReader.ItemImage], settings: Settings, previous: DatabaseQueue?, threads: Int) throws -> [Processed] {
+    func process(_ chunk: [CatalogReader.ItemImage], settings: Settings, previous: DatabaseQueue?, threads: Int,
+                 clock: inout ComputeClock) throws -> [Processed] {
         var results = chunk.map { _ in Processed(outcome: .reject(ImageError(reason: .ioError, message: "not processed")), hash: nil, stamp: nil) }
         var open = Array(chunk.indices)
         if let previous {
@@ -154,7 +157,7 @@ public struct ImagesStage: Stage {
             }
         }
         let normalizer = settings.normalizer
-        let decoded = try ParallelMap.map(open, threads: threads) { index -> Processed in
+        let decoded = try clock.time { try ParallelMap.map(open, threads: threads) { index -> Processed in
             let stamp = FileStamp(path: chunk[index].path)
             let (read, error) = ImageFile.read(chunk[index].path)
             guard let bytes = read else { return Processed(outcome: .reject(error!), hash: nil, stamp: nil) }
@@ -168,7 +171,7 @@ public struct ImagesStage: Stage {
             } catch {
                 return Processed(outcome: .reject(error), hash: hash, stamp: stamp, bytesRead: bytes.count)
             }
-        }
+        } }
         for (index, result) in zip(open, decoded) {
             results[index] = result
         }

@@ -95,6 +95,7 @@ public struct TextStage: Stage {
                       "reused": 0, "computed": 0]
         let progress = context.progress("text items", total: nil)
         defer { progress.finish() }
+        var clock = ComputeClock()
         try CatalogReader.forEachChunk(catalog, chunk: TextStage.chunkRows) { items in
             let kept = items.filter { context.shard.contains(key: $0.asin) }
             let texts = try ParallelMap.map(Self.slices(kept, threads: context.threads), threads: context.threads) { slice in
@@ -106,9 +107,11 @@ public struct TextStage: Stage {
             }.flatMap { $0 }
             let reused = try previous.map { try Self.storedIDs($0, hashes: texts.compactMap { $0?.hash }, width: idWidth, unknownID: unknownID) } ?? [:]
             let toEncode = texts.map { text in text.flatMap { reused[$0.hash] == nil ? $0.text : nil } }
-            let encoded = try ParallelMap.map(Self.slices(toEncode, threads: context.threads), threads: context.threads) { slice in
-                slice.map { text in text.map(encoder) }
-            }.flatMap { $0 }
+            let encoded = try clock.time {
+                try ParallelMap.map(Self.slices(toEncode, threads: context.threads), threads: context.threads) { slice in
+                    slice.map { text in text.map(encoder) }
+                }.flatMap { $0 }
+            }
             try output.database.write { db in
                 let insert = try db.makeStatement(sql: "INSERT INTO tokens (id, length, truncated, ids, text_hash) VALUES (?, ?, ?, ?, ?)")
                 for ((item, text), fresh) in zip(zip(kept, texts), encoded) {
@@ -136,7 +139,7 @@ public struct TextStage: Stage {
             "tokenizer": settings.tokenizer.rawValue, "vocab_hash": vocabularyHash, "vocab_size": String(vocabulary.count),
             "id_width": String(idWidth), "max_len": String(settings.maxLength), "fields": settings.fields.map(\.rawValue).joined(separator: ","),
             StageOutput.reuseKeyName: reuseKey,
-        ]
+        ].merging(clock.meta) { $1 }
         return result
     }
 

@@ -22,6 +22,16 @@ public struct TrainSettings: StageSettings {
     /// seeded sample each epoch); 0: every triplet. Bounds a night's training by work, not by
     /// wall time, so the model does not depend on the machine's speed.
     public var maxTripletsPerEpoch: Int
+    /// Start the heads from the current trained model in `out` (when there is one) instead of
+    /// the starting model's: a retrain fine-tunes last week's model rather than starting over.
+    public var warmStart: Bool
+    /// Replace the model in `out` only if the new one's validation AUC is at most this much
+    /// below the current one's on the same validation pairs; otherwise keep the current model
+    /// and say so. Nil: always replace.
+    public var acceptTolerance: Double?
+    /// In `loom run`, retrain a stale train stage only when its last run is at least this many
+    /// days old (or with `--retrain`); other nights keep the current model. Nil: whenever stale.
+    public var retrainEveryDays: Int?
     public var maxRejectRatio: Double
     /// Continue from the checkpoint of an interrupted run (not part of the recorded settings:
     /// a resumed run produces the same model as an uninterrupted one).
@@ -30,18 +40,21 @@ public struct TrainSettings: StageSettings {
     public static let defaultOut = "models/loomnet-trained"
     public static let defaults = TrainSettings(
         model: "Models/loomnet-v1", out: defaultOut, epochs: 12, batch: 256, learningRate: 1e-3, margin: 0.2, patience: 3,
-        clipNorm: 5, dropout: 0.5, maxTripletsPerEpoch: 0, maxRejectRatio: 0.05)
+        clipNorm: 5, dropout: 0.5, maxTripletsPerEpoch: 0, warmStart: false, acceptTolerance: nil, retrainEveryDays: nil,
+        maxRejectRatio: 0.05)
 
     enum CodingKeys: String, CodingKey {
         case model, out, epochs, batch, margin, patience, dropout
         case learningRate = "lr", clipNorm = "clip_norm", maxRejectRatio = "max_reject_ratio"
-        case maxTripletsPerEpoch = "max_triplets_per_epoch"
+        case maxTripletsPerEpoch = "max_triplets_per_epoch", warmStart = "warm_start", acceptTolerance = "accept_tolerance"
+        case retrainEveryDays = "retrain_every_days"
     }
 
     public static func == (a: TrainSettings, b: TrainSettings) -> Bool {
         a.model == b.model && a.out == b.out && a.epochs == b.epochs && a.batch == b.batch && a.learningRate == b.learningRate
             && a.margin == b.margin && a.patience == b.patience && a.clipNorm == b.clipNorm && a.dropout == b.dropout
-            && a.maxTripletsPerEpoch == b.maxTripletsPerEpoch && a.maxRejectRatio == b.maxRejectRatio
+            && a.maxTripletsPerEpoch == b.maxTripletsPerEpoch && a.warmStart == b.warmStart && a.acceptTolerance == b.acceptTolerance
+            && a.retrainEveryDays == b.retrainEveryDays && a.maxRejectRatio == b.maxRejectRatio
     }
 
     func validate() throws {
@@ -53,6 +66,12 @@ public struct TrainSettings: StageSettings {
         guard dropout >= 0, dropout < 1 else { throw LoomError.usage("dropout must be in [0, 1), got \(dropout)", key: "dropout") }
         guard maxTripletsPerEpoch >= 0 else {
             throw LoomError.usage("max_triplets_per_epoch must be 0 (all) or more", key: "max_triplets_per_epoch")
+        }
+        if let acceptTolerance, !(0...1).contains(acceptTolerance) {
+            throw LoomError.usage("accept_tolerance must be in [0, 1] (validation AUC), got \(acceptTolerance)", key: "accept_tolerance")
+        }
+        if let retrainEveryDays, retrainEveryDays < 1 {
+            throw LoomError.usage("retrain_every_days must be at least 1", key: "retrain_every_days")
         }
         guard clipNorm >= 0 else { throw LoomError.usage("clip_norm must be 0 or more", key: "clip_norm") }
         guard !out.isEmpty else { throw LoomError.usage("out must name the trained model's directory", key: "out") }

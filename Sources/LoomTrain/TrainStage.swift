@@ -44,7 +44,12 @@ public struct TrainStage: Stage {
         guard !(data.positives[.train] ?? []).isEmpty else {
             throw LoomError.badInput(path: context.workPath(.triplets), position: nil, reason: "no training triplets")
         }
-        let parameters = try HeadParameters(config: config, source: weights)
+        // The model training would replace: the warm start's weights and the acceptance's yardstick.
+        let current = try Self.currentModel(settings)
+        let parameters = try HeadParameters(config: config, source: settings.warmStart ? current?.weights ?? weights : weights)
+        // Hashed now: the file is replaced when training is done.
+        let warmStartHash = try current.flatMap { settings.warmStart ? try ContentHash.file(atPath: $0.weightsPath) : nil }
+        if settings.warmStart, let current { context.logger.notice("warm start from \(current.path)") }
         let trainer = Trainer(data: data, parameters: parameters, settings: settings, seed: context.seed, threads: context.threads)
         let checkpoint = context.workPath(Self.checkpointFileName)
         let fingerprint = try Self.fingerprint(settings, context: context)
@@ -87,10 +92,26 @@ public struct TrainStage: Stage {
         parameters.restore(trainer.best)
         let metrics = trainer.evaluate(splits: [.valid, .test])
         let (valid, test) = (metrics[0], metrics[1])
-        try ModelDirectoryWriter.write(
-            parameters: parameters, startModel: settings.model, config: config, to: settings.out,
-            metrics: .init(state: trainer.state, valid: valid, test: test, settings: settings, seed: context.seed,
-                           items: data.count, trainTriplets: trainer.tripletsPerEpoch))
+        // Acceptance: the current model's validation AUC on today's pairs is the bar.
+        var currentAUC: Double?
+        if let tolerance = settings.acceptTolerance, let current {
+            let judge = Trainer(data: data, parameters: try HeadParameters(config: current.config, source: current.weights),
+                                settings: settings, seed: context.seed, threads: context.threads)
+            currentAUC = judge.validationAUC()
+            if let bar = currentAUC, trainer.state.bestAUC < bar - tolerance {
+                context.logger.warning("""
+                    kept the current model \(current.path): the retrained one's validation AUC \(String(format: "%.4f", trainer.state.bestAUC)) \
+                    is more than accept_tolerance \(tolerance) below its \(String(format: "%.4f", bar))
+                    """)
+            }
+        }
+        let replaced = currentAUC.map { trainer.state.bestAUC >= $0 - (settings.acceptTolerance ?? 0) } ?? true
+        if replaced {
+            try ModelDirectoryWriter.write(
+                parameters: parameters, startModel: settings.model, config: config, to: settings.out,
+                metrics: .init(state: trainer.state, valid: valid, test: test, settings: settings, seed: context.seed,
+                               items: data.count, trainTriplets: trainer.tripletsPerEpoch))
+        }
         try? FileManager.default.removeItem(atPath: checkpoint)
 
         let counts = [
@@ -98,7 +119,7 @@ public struct TrainStage: Stage {
             "items_with_text": data.tokens.filter { !$0.isEmpty }.count,
             "skipped_triplet_rows": data.skippedTriplets, "skipped_fitb_questions": data.skippedQuestions,
             "epochs": trainer.state.completedEpochs, "best_epoch": trainer.state.bestEpoch,
-            "train_triplets_per_epoch": trainer.tripletsPerEpoch,
+            "train_triplets_per_epoch": trainer.tripletsPerEpoch, "model_replaced": replaced ? 1 : 0,
             "triplets_per_second": trainingSeconds > 0 ? Int(Double(trainedTriplets) / trainingSeconds) : 0,
         ]
         var result = StageResult(records: data.count, counts: counts, unit: "items")
@@ -107,7 +128,34 @@ public struct TrainStage: Stage {
             "best_valid_auc": String(format: "%.4f", trainer.state.bestAUC),
             "test_auc": String(format: "%.4f", test.auc), "test_fitb": String(format: "%.4f", test.fitb),
         ]
+        if let warmStartHash { result.meta["warm_start_from"] = warmStartHash }
+        if let currentAUC { result.meta["current_valid_auc"] = String(format: "%.4f", currentAUC) }
         return result
+    }
+
+    /// The trained model now in `out`, if there is one.
+    struct CurrentModel {
+        var path: String
+        var weightsPath: String
+        var config: LoomNetConfig
+        var weights: any TensorSource
+    }
+
+    static func currentModel(_ settings: Settings) throws -> CurrentModel? {
+        let weightsPath = (settings.out as NSString).appendingPathComponent("model.safetensors")
+        guard FileManager.default.fileExists(atPath: weightsPath) else { return nil }
+        let (config, weights) = try LoomNet.source(directory: settings.out)
+        return CurrentModel(path: settings.out, weightsPath: weightsPath, config: config, weights: weights)
+    }
+
+    /// With `retrain_every_days`, a stale train stage whose model is younger than that keeps it.
+    public func deferral(_ settings: Settings, recorded: StageMeta, context: StageContext) -> String? {
+        guard let days = settings.retrainEveryDays, missingProducts(settings, context: context).isEmpty,
+              let finished = ISO8601DateFormatter().date(from: recorded.finished) else { return nil }
+        let age = Date().timeIntervalSince(finished) / 86_400
+        guard age < Double(days) else { return nil }
+        return String(format: "retrains every %d days, last trained %.1f days ago: embed uses the current model; --retrain trains now",
+                      days, age)
     }
 
     /// What a checkpoint must match to be resumed: settings, seed and the inputs' content.

@@ -16,6 +16,8 @@ import Testing
         var catalog: String { directory.file("catalog.jsonl") }
         var images: String { directory.file("images") }
         var pipeline: String { directory.file("nightly.yaml") }
+        /// The same pipeline retraining once a week.
+        var weekly: String { directory.file("weekly.yaml") }
 
         init() throws {
             directory = TemporaryDirectory("loom-nightly")
@@ -35,11 +37,14 @@ import Testing
                   embed: {model: "${LOOM_MODELS}/nightly"}
                   index: {}
                 """.write(toFile: directory.file("nightly.yaml"), atomically: true, encoding: .utf8)
+            let nightly = try String(contentsOfFile: directory.file("nightly.yaml"), encoding: .utf8)
+            try nightly.replacingOccurrences(of: "epochs: 1, patience: 1}", with: "epochs: 1, patience: 1, retrain_every_days: 7}")
+                .write(toFile: directory.file("weekly.yaml"), atomically: true, encoding: .utf8)
         }
 
-        /// Runs the pipeline into `name`/work, `name`/out and `name`/models.
-        func run(_ name: String) throws -> (status: Int32, stdout: String, stderr: String) {
-            try ProbeProcess("loom", arguments: ["run", pipeline, "--no-progress"],
+        /// Runs the pipeline (`nightly.yaml` unless given) into `name`/work, `name`/out and `name`/models.
+        func run(_ name: String, pipeline file: String? = nil, _ flags: [String] = []) throws -> (status: Int32, stdout: String, stderr: String) {
+            try ProbeProcess("loom", arguments: ["run", file ?? pipeline, "--no-progress"] + flags,
                              environment: ["LOOM_WORK": directory.file("\(name)/work"), "LOOM_OUT": directory.file("\(name)/out"),
                                            "LOOM_MODELS": directory.file("\(name)/models")],
                              directory: NightlyRerunTests.root).runCapturingOutput()
@@ -80,6 +85,9 @@ import Testing
         try Self.write(catalog, to: night.catalog)
         let first = try night.run("a")
         #expect(first.status == 0, "\(first.stderr)")
+        let weeklyFirst = try night.run("c", pipeline: night.weekly)
+        #expect(weeklyFirst.status == 0 && weeklyFirst.stdout.contains("train: running (missing"), "\(weeklyFirst.stderr)")
+        let weeklyModel = try Data(contentsOf: URL(fileURLWithPath: night.directory.file("c/models/nightly/model.safetensors")))
 
         // Next night's dump: 3 retitled, 2 gone, 5 new; and 2 photos replaced in place.
         for index in [3, 40, 150] { catalog[index]["title"] = "\(catalog[index]["title"] as? String ?? "") Deluxe Edition" }
@@ -110,5 +118,17 @@ import Testing
         }
         #expect(try night.counts("a", stage: "images")["files_read"] ?? 99 <= 7, "only new or replaced photos are read")
         #expect(try night.counts("b", stage: "images")["reused"] == 0)
+
+        // Retraining once a week: the second night keeps the model (train stale, not run), and
+        // embed runs the current model over the changed items only; --retrain trains now.
+        let weeklySecond = try night.run("c", pipeline: night.weekly)
+        #expect(weeklySecond.status == 0, "\(weeklySecond.stderr)")
+        #expect(weeklySecond.stdout.contains("train: kept (stale: input ")
+                && weeklySecond.stdout.contains("retrains every 7 days") && weeklySecond.stdout.contains("1 kept stale"), "\(weeklySecond.stdout)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: night.directory.file("c/models/nightly/model.safetensors"))) == weeklyModel)
+        let embed = try night.counts("c", stage: "embed")
+        #expect(Double(embed["reused"] ?? 0) >= 0.95 * Double(embed["items"] ?? 1) && (embed["computed"] ?? 99) <= 12, "\(embed)")
+        let retrained = try night.run("c", pipeline: night.weekly, ["--retrain"])
+        #expect(retrained.status == 0 && retrained.stdout.contains("train: running (stale"), "\(retrained.stdout)")
     }
 }

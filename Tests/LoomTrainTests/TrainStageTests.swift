@@ -79,4 +79,52 @@ import Testing
         bad.margin = 0
         #expect(throws: LoomError.self) { try TrainStage().inputs(bad, context: SampleWork.context(sample.path)) }
     }
+
+    /// A retrain is judged against the current model on the same validation pairs: a worse one
+    /// (a learning rate too small to learn) is not written, and the run says so; a warm start
+    /// begins from the current model's weights, not the starting model's.
+    @Test func aWorseRetrainKeepsTheCurrentModelAndAWarmStartBeginsFromIt() throws {
+        let sample = try SampleWork.directory()
+        let work = TemporaryDirectory("loom-train-accept")
+        for name in ["catalog.sqlite", "features.sqlite", "text.sqlite", "triplets.sqlite"] {
+            try FileManager.default.copyItem(atPath: sample.file(name), toPath: work.file(name))
+        }
+        let out = work.file("models/current")
+        var first = Self.settings(out: out)
+        (first.epochs, first.maxTripletsPerEpoch) = (2, 2000)
+        _ = try StageRunner(context: SampleWork.context(work.path)).run(TrainStage(), settings: first)
+        let model = out + "/model.safetensors"
+        let current = try Data(contentsOf: URL(fileURLWithPath: model))
+
+        var worse = first
+        (worse.epochs, worse.learningRate, worse.acceptTolerance) = (1, 1e-9, 0)
+        let kept = try StageRunner(context: SampleWork.context(work.path)).run(TrainStage(), settings: worse)
+        #expect(kept.counts["model_replaced"] == 0, "\(kept.counts)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: model)) == current, "the current model stays")
+        let judged = try StageMeta.read(path: work.file("train.sqlite")).extra
+        #expect(Double(judged["current_valid_auc"] ?? "") ?? 0 > Double(judged["best_valid_auc"] ?? "") ?? 1, "\(judged)")
+
+        // Warm start with a learning rate too small to move the weights: the result is the
+        // current model's heads, not the starting model's (a cold start with the same settings
+        // gives the starting model's).
+        let saved = work.file("current.safetensors")
+        try current.write(to: URL(fileURLWithPath: saved))
+        let currentHash = try ContentHash.file(atPath: model)
+        var warm = worse
+        (warm.warmStart, warm.acceptTolerance) = (true, nil)
+        let warmed = try StageRunner(context: SampleWork.context(work.path)).run(TrainStage(), settings: warm)
+        #expect(warmed.counts["model_replaced"] == 1)
+        #expect(try StageMeta.read(path: work.file("train.sqlite")).extra["warm_start_from"] == currentHash)
+        func fusion(_ path: String) throws -> [Float] {
+            let file = try SafetensorsFile(path: path)
+            return try file.floats("fusion.2.weight", shape: file.entries["fusion.2.weight"]!.shape)
+        }
+        func distance(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { abs($0 - $1) }.max() ?? .infinity }
+        let warmFusion = try fusion(model), currentFusion = try fusion(saved)
+        #expect(distance(warmFusion, currentFusion) < 1e-5, "fine-tuned from the current model")
+        var cold = warm
+        (cold.warmStart, cold.out) = (false, work.file("models/cold"))
+        _ = try StageRunner(context: SampleWork.context(work.path)).run(TrainStage(), settings: cold)
+        #expect(distance(try fusion(work.file("models/cold/model.safetensors")), currentFusion) > 1e-3, "a cold start is elsewhere")
+    }
 }

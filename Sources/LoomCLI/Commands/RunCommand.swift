@@ -22,6 +22,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Say what would run and why, and change nothing.")
     var dryRun = false
 
+    @Flag(help: "Retrain when train is stale, even if its retrain_every_days has not passed.")
+    var retrain = false
+
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
@@ -29,12 +32,13 @@ struct RunCommand: ParsableCommand {
             let file = try PipelineFile(path: pipeline)
             let context = try global.context(work: file.work, out: file.out, pipelineSeed: file.seed, pipelineThreads: file.threads)
             let runner = try PipelineRunner(pipeline: file, stages: StageCatalog.all, context: context)
-            let steps = try runner.run(PipelineRunner.Options(from: from, only: only, force: force, dryRun: dryRun)) { line in
+            let steps = try runner.run(PipelineRunner.Options(from: from, only: only, force: force, dryRun: dryRun, retrain: retrain)) { line in
                 print(line)
             }
             let ran = steps.filter(\.ran).count
             let skipped = steps.filter { !$0.ran && !$0.freshness.mustRun }.count
-            print("pipeline \(pipeline): \(ran) ran, \(skipped) skipped\(dryRun ? " (dry run)" : "")")
+            let kept = steps.filter { !$0.ran && $0.freshness.mustRun && !dryRun }.count
+            print("pipeline \(pipeline): \(ran) ran, \(skipped) skipped\(kept > 0 ? ", \(kept) kept stale" : "")\(dryRun ? " (dry run)" : "")")
         }
     }
 }

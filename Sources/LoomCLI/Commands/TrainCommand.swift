@@ -42,6 +42,12 @@ public struct TrainCommand: ParsableCommand {
     @Option(help: "At most this many triplets per epoch, a seeded sample of the training positives each epoch (0: all).")
     var maxTripletsPerEpoch: Int = TrainSettings.defaults.maxTripletsPerEpoch
 
+    @Flag(help: "Start from the trained model already in --out (when there is one) instead of the starting model.")
+    var warmStart = false
+
+    @Option(help: "Keep the model already in --out unless the new one's validation AUC is at most this much below its own.")
+    var acceptTolerance: Double?
+
     @Option(help: "Dropout rate on the visual features, the LSTM's last states and the fused vector.")
     var dropout: Double = TrainSettings.defaults.dropout
 
@@ -57,7 +63,7 @@ public struct TrainCommand: ParsableCommand {
         (settings.model, settings.out, settings.epochs, settings.batch) = (model, out, epochs, batch)
         (settings.learningRate, settings.margin, settings.patience) = (lr, margin, patience)
         (settings.clipNorm, settings.dropout, settings.resume) = (clipNorm, dropout, resume)
-        settings.maxTripletsPerEpoch = maxTripletsPerEpoch
+        (settings.maxTripletsPerEpoch, settings.warmStart, settings.acceptTolerance) = (maxTripletsPerEpoch, warmStart, acceptTolerance)
         try StageCommandRunner.run(TrainStage(), settings: settings, work: workOptions.work, global: global)
     }
 }

@@ -8,11 +8,14 @@ public struct PipelineRunner: Sendable {
         public var only: String?
         public var force = false
         public var dryRun = false
-        public init(from: String? = nil, only: String? = nil, force: Bool = false, dryRun: Bool = false) {
+        /// Rerun stale stages that would keep their output (`Stage.deferral`: train).
+        public var retrain = false
+        public init(from: String? = nil, only: String? = nil, force: Bool = false, dryRun: Bool = false, retrain: Bool = false) {
             self.from = from
             self.only = only
             self.force = force
             self.dryRun = dryRun
+            self.retrain = retrain
         }
     }
 
@@ -70,6 +73,11 @@ public struct PipelineRunner: Sendable {
             }
             if options.force && !freshness.mustRun { freshness = .stale("--force") }
             if forcedByUpstream && !freshness.mustRun && options.dryRun { freshness = .stale("an earlier stage will rerun") }
+            if case .stale(let reason) = freshness, !options.retrain, !options.force, let kept = try stage.deferral(runner, pipeline) {
+                report("\(stage.name): kept (stale: \(reason); \(kept))")
+                steps.append(Step(stage: stage.name, freshness: freshness, ran: false, report: nil))
+                continue
+            }
             guard freshness.mustRun else {
                 report("\(stage.name): skipped (\(freshness.explanation))")
                 steps.append(Step(stage: stage.name, freshness: freshness, ran: false, report: nil))

@@ -6,6 +6,8 @@ public struct StageDescriptor: Sendable {
     let freshness: @Sendable (StageRunner, PipelineFile) throws -> Freshness
     let run: @Sendable (StageRunner, PipelineFile) throws -> StageReport
     let recordedFreshness: @Sendable (StageRunner) throws -> Freshness
+    /// The stage's reason to keep its stale output (`Stage.deferral`), nil without an output.
+    let deferral: @Sendable (StageRunner, PipelineFile) throws -> String?
 
     public init<S: Stage>(_ stage: S) {
         name = S.name
@@ -18,5 +20,9 @@ public struct StageDescriptor: Sendable {
             try runner.run(stage, settings: try pipeline.settings(S.Settings.self, forStage: S.name))
         }
         recordedFreshness = { runner in try runner.freshnessOfRecordedSettings(stage) }
+        deferral = { runner, pipeline in
+            guard let recorded = try? StageMeta.read(path: runner.outputPath(of: S.self)) else { return nil }
+            return stage.deferral(try pipeline.settings(S.Settings.self, forStage: S.name), recorded: recorded, context: runner.context)
+        }
     }
 }

@@ -22,9 +22,15 @@ public protocol Stage: Sendable {
     /// Files the stage writes besides its SQLite output (a trained model directory) that are
     /// not there now: a stage whose side product was deleted is stale. Default: none.
     func missingProducts(_ settings: Settings, context: StageContext) -> [String]
+
+    /// Why `loom run` may keep this stage's output although it is stale (train retrains only
+    /// every few days, so a night never waits on it), or nil to rerun it. `recorded` is the
+    /// output's meta. `loom run --retrain` reruns it anyway. Default: nil.
+    func deferral(_ settings: Settings, recorded: StageMeta, context: StageContext) -> String?
 }
 
 extension Stage {
     public static var writesProduct: Bool { false }
     public func missingProducts(_ settings: Settings, context: StageContext) -> [String] { [] }
+    public func deferral(_ settings: Settings, recorded: StageMeta, context: StageContext) -> String? { nil }
 }

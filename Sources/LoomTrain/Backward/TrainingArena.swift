@@ -11,11 +11,15 @@ final class TrainingArena: @unchecked Sendable {
     private var taken: [FloatBuffer] = []
 
     /// A buffer of exactly `count` floats (a view of a reused block of at least that size).
+    /// When no free block is large enough, the largest free one is released as the new one is
+    /// made: it is the one this request outgrew, and keeping it would let the arena grow with
+    /// every batch longer than the last (the blocks stay as many as a step takes).
     func take(_ count: Int, zeroed: Bool = false) -> FloatBuffer {
         let block: FloatBuffer
         if let index = free.indices.filter({ free[$0].count >= count }).min(by: { free[$0].count < free[$1].count }) {
             block = free.remove(at: index)
         } else {
+            if let largest = free.indices.max(by: { free[$0].count < free[$1].count }) { free.remove(at: largest) }
             block = FloatBuffer(count: max(count, 1), zeroed: false)
         }
         taken.append(block)
