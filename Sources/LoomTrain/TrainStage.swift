@@ -34,10 +34,9 @@ public struct TrainStage: Stage {
     public func run(_ settings: Settings, context: StageContext, output: StageOutput) throws -> StageResult {
         try settings.validate()
         guard context.shard.isWhole else { throw LoomError.usage("train reads every triplet: run it whole, not as a shard") }
-        // One read of the starting weights (heads initialised once) serves the backbone and the heads.
+        // The backbone ran in stage features: only the heads' weights are read here.
         let (config, weights) = try LoomNet.source(directory: settings.model)
-        let network = try LoomNet(config: config, weights: weights)
-        let data = try TrainingData.load(work: context.workDirectory, network: network, modelDirectory: settings.model)
+        let data = try TrainingData.load(work: context.workDirectory, config: config, modelDirectory: settings.model)
         for problem in data.problems {
             output.rejects.record(source: problem.asin, position: "item \(problem.id)", reason: problem.reason, detail: problem.detail)
         }

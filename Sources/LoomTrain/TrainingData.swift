@@ -53,8 +53,8 @@ public struct TrainingData: Sendable {
     public func item(_ index: Int) -> HeadsTraining.Item { .init(visual: visual[index], tokens: tokens[index]) }
 
     /// Reads catalog, features, text and triplets from `work` (the backbone ran in the features
-    /// stage; `network`'s must be the same).
-    public static func load(work: String, network: LoomNet, modelDirectory: String) throws -> TrainingData {
+    /// stage; the model's in `modelDirectory`, configured by `config`, must be the same).
+    public static func load(work: String, config: LoomNetConfig, modelDirectory: String) throws -> TrainingData {
         func path(_ name: String) -> String { (work as NSString).appendingPathComponent(name) }
         let catalog = try StageOutputReader.open(path: path(StageOutputFile.catalog.fileName))
         let features = try StageOutputReader.open(path: path(StageOutputFile.features.fileName))
@@ -63,7 +63,7 @@ public struct TrainingData: Sendable {
         defer { try? catalog.close(); try? features.close(); try? text.close(); try? triplets.close() }
         try ModelInput.checkBackbone(featuresPath: path(StageOutputFile.features.fileName), model: modelDirectory)
         let tokenization = try TokenizationMeta.read(path: path(StageOutputFile.text.fileName))
-        try ModelInput.checkVocabulary(tokenization, textPath: path(StageOutputFile.text.fileName), model: modelDirectory, config: network.config)
+        try ModelInput.checkVocabulary(tokenization, textPath: path(StageOutputFile.text.fileName), model: modelDirectory, config: config)
 
         var data = TrainingData()
         let splitOf = try TripletsReader.splits(triplets)
@@ -83,7 +83,7 @@ public struct TrainingData: Sendable {
                 data.asins.append(item.asin)
                 data.types.append(typeOf[item.id] ?? CoarseType.other.rawValue)
                 data.splits.append(split)
-                switch ModelInput.prepare(item, config: network.config) {
+                switch ModelInput.prepare(item, config: config) {
                 case .input(let input):
                     data.visual.append(input.visual)
                     data.tokens.append(input.tokens)

@@ -12,8 +12,8 @@ import Testing
 @Suite struct TrainerTests {
     static func data() throws -> TrainingData {
         let work = try SampleWork.directory()
-        let network = try LoomNet(directory: SampleWork.startModel)
-        var data = try TrainingData.load(work: work.path, network: network, modelDirectory: SampleWork.startModel)
+        let config = try LoomNetConfig.load(path: SampleWork.startModel + "/config.json")
+        var data = try TrainingData.load(work: work.path, config: config, modelDirectory: SampleWork.startModel)
         data.positives[.train] = Array((data.positives[.train] ?? []).prefix(48))   // 192 triplets: 3 steps of 64
         return data
     }

@@ -159,6 +159,8 @@ struct LSTMTraining {
             let below = arena.take(total * inputs)
             LinearAlgebra.inputGradient(gateGradient.pointer, rows: total, weight: w.inputWeight, inputs: inputs,
                                         outputs: gatesWidth, into: below.pointer, threads: threads, arena: arena)
+            // This layer's gate gradients and packed copies are spent: the layer below takes them over.
+            arena.release(gateGradient, previousOutputs, packedGradient.storage, packed.storage)
             outputGradient = below
         }
         return outputGradient

@@ -27,6 +27,15 @@ final class TrainingArena: @unchecked Sendable {
         return FloatBuffer(borrowing: block.pointer, count: count, owner: block)
     }
 
+    /// Hands back, before the step ends, buffers the step no longer reads (a finished layer's
+    /// gradients), so the next layer's requests reuse them instead of adding to the peak.
+    func release(_ buffers: FloatBuffer...) {
+        for buffer in buffers {
+            guard let index = taken.firstIndex(where: { $0.pointer == buffer.pointer }) else { continue }
+            free.append(taken.remove(at: index))
+        }
+    }
+
     func reset() {
         free += taken
         taken.removeAll(keepingCapacity: true)

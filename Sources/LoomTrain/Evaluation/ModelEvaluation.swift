@@ -15,8 +15,7 @@ public enum ModelEvaluation {
     /// the untrained starting model, then `model`.
     public static func run(work: String, model: String, untrained: String, split: ItemSplit.Part, seed: UInt64, threads: Int) throws -> [Row] {
         let (config, weights) = try LoomNet.source(directory: model)
-        let network = try LoomNet(config: config, weights: weights)
-        let data = try TrainingData.load(work: work, network: network, modelDirectory: model)
+        let data = try TrainingData.load(work: work, config: config, modelDirectory: model)
         guard !(data.positives[split] ?? []).isEmpty else {
             throw LoomError.usage("no pairs in split '\(split)' of \((work as NSString).appendingPathComponent(StageOutputFile.triplets.fileName)) (splits: train, valid, test)")
         }
