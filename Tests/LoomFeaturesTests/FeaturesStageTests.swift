@@ -69,6 +69,8 @@ import Testing
         let report = try Self.features(work)
         #expect(report.counts["images"] == 3 && report.counts["distinct_images"] == 2 && report.counts["computed"] == 2
                 && report.counts["reused"] == 0 && report.counts["items_without_image"] == 1)
+        let computing = Double(report.details["computed_seconds"] ?? "") ?? -1
+        #expect(computing > 0 && computing <= report.seconds, "the backbone's share of the stage's time: \(report.details)")
         let visual = try Self.visual(work)
         #expect(Set(visual.keys) == ["RED", "BLUE", "DRESS"] && visual["RED"] == visual["BLUE"] && visual["RED"] != visual["DRESS"])
 
