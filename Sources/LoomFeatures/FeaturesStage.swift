@@ -19,7 +19,6 @@ public struct FeaturesStage: Stage {
     /// previous output's rows are reused only under the same version and backbone weights, not
     /// the same Loom version, so a release that does not change this computation keeps them.
     public static let algorithm = "mobilenetv2-pooled/1"
-    public static let badImage = RejectReason("bad_stored_image")
 
     public init() {}
 
@@ -91,7 +90,7 @@ public struct FeaturesStage: Stage {
                 let insertItem = try BoundStatement(db, sql: "INSERT INTO items (id, image_hash) VALUES (?, ?)")
                 for (item, hash) in withImage {
                     if let detail = failed[hash] {
-                        output.rejects.record(source: item.asin, position: "item \(item.id)", reason: Self.badImage, detail: detail)
+                        output.rejects.record(source: item.asin, position: "item \(item.id)", reason: ModelInput.badImage, detail: detail)
                         continue
                     }
                     insertItem.bind(1, item.id)

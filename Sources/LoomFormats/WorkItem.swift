@@ -2,9 +2,6 @@
 public struct WorkItem: Sendable {
     public var id: Int64
     public var asin: String
-    /// Nil when the images stage stored nothing for the item (no file, or a reject), or when the
-    /// reader was not asked for images.
-    public var image: StoredImage?
     /// The pooled backbone features of the item's image (features.sqlite); nil when it has none.
     public var visual: [Float]?
     /// The hash of the stored image those features were computed from (`StoredImage.contentHash`).
@@ -12,10 +9,9 @@ public struct WorkItem: Sendable {
     /// Nil when the text stage stored nothing for the item.
     public var tokens: [Int32]?
 
-    public init(id: Int64, asin: String, image: StoredImage? = nil, visual: [Float]? = nil, tokens: [Int32]? = nil) {
+    public init(id: Int64, asin: String, visual: [Float]? = nil, tokens: [Int32]? = nil) {
         self.id = id
         self.asin = asin
-        self.image = image
         self.visual = visual
         self.tokens = tokens
     }

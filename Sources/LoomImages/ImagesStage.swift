@@ -126,7 +126,7 @@ public struct ImagesStage: Stage {
     /// one per worker at a time, so memory holds a few files, not the chunk.
     func process(_ chunk: [CatalogReader.ItemImage], settings: Settings, previous: DatabaseQueue?, threads: Int,
                  clock: inout ComputeClock) throws -> [Processed] {
-        var results = chunk.map { _ in Processed(outcome: .reject(ImageError(reason: .ioError, message: "not processed")), hash: nil, stamp: nil) }
+        var results = [Processed?](repeating: nil, count: chunk.count)
         var open = Array(chunk.indices)
         if let previous {
             // Files unchanged since the last run: their hash from the stamp, their row from there.
@@ -140,19 +140,20 @@ public struct ImagesStage: Stage {
                 return false
             }
             // Changed, moved or new files: hashed from their bytes, and copied when the bytes are known.
-            let read = try ParallelMap.map(open, threads: threads) { index -> Processed in
+            let read = try ParallelMap.map(open, threads: threads) { index -> (hash: String?, stamp: FileStamp?, bytes: Int, error: ImageError?) in
                 let stamp = FileStamp(path: chunk[index].path)
                 let (bytes, error) = ImageFile.read(chunk[index].path)
-                guard let bytes else { return Processed(outcome: .reject(error!), hash: nil, stamp: nil) }
-                return Processed(outcome: .pixels([]), hash: bytes.withUnsafeBytes { FileContentHasher.hash($0) }, stamp: stamp,
-                                 bytesRead: bytes.count)
+                guard let bytes else { return (nil, nil, 0, error) }
+                return (bytes.withUnsafeBytes { FileContentHasher.hash($0) }, stamp, bytes.count, nil)
             }
             let moved = try Self.storedImages(previous, sourceHashes: read.compactMap(\.hash))
-            open = zip(open, read).compactMap { index, result in
-                results[index] = result
-                if case .reject = result.outcome { return nil }
-                guard let hash = result.hash, let image = moved[hash] else { return index }
-                results[index].outcome = .reused(image)
+            open = zip(open, read).compactMap { index, file in
+                if let error = file.error {
+                    results[index] = Processed(outcome: .reject(error), hash: nil, stamp: nil)
+                    return nil
+                }
+                guard let hash = file.hash, let image = moved[hash] else { return index }
+                results[index] = Processed(outcome: .reused(image), hash: hash, stamp: file.stamp, bytesRead: file.bytes)
                 return nil
             }
         }
@@ -175,7 +176,7 @@ public struct ImagesStage: Stage {
         for (index, result) in zip(open, decoded) {
             results[index] = result
         }
-        return results
+        return results.map { $0! }   // every index was reused, rejected or decoded above
     }
 
     /// The previous run's file hashes of `paths`, by the stamp each file had then.
@@ -200,10 +201,8 @@ public struct ImagesStage: Stage {
             let lookup = try db.makeStatement(sql: "SELECT width, height, encoding, pixels FROM images WHERE source_hash = ? LIMIT 1")
             var found: [String: StoredImage] = [:]
             for hash in sourceHashes where found[hash] == nil {
-                guard let row = try Row.fetchOne(lookup, arguments: [hash]),
-                      let encoding = StoredImage.Encoding(rawValue: try row.stored("encoding")) else { continue }
-                found[hash] = StoredImage(width: try row.stored("width"), height: try row.stored("height"), encoding: encoding,
-                                          pixels: try row.stored("pixels"))
+                guard let row = try Row.fetchOne(lookup, arguments: [hash]), let image = try ImagesReader.storedImage(row) else { continue }
+                found[hash] = image
             }
             return found
         }

@@ -24,14 +24,20 @@ public enum ImagesReader {
             var found: [Int64: StoredImage] = [:]
             for id in ids {
                 guard let row = try Row.fetchOne(lookup, arguments: [id]) else { continue }
-                let name: String = try row.stored("encoding")
-                guard let encoding = StoredImage.Encoding(rawValue: name) else {
-                    throw StoredValueError(column: "encoding", expected: "raw or jpeg", found: "'\(name)'")
+                guard let image = try storedImage(row) else {
+                    throw StoredValueError(column: "encoding", expected: "raw or jpeg", found: "'\(try row.stored("encoding", as: String.self))'")
                 }
-                found[id] = StoredImage(width: try row.stored("width"), height: try row.stored("height"), encoding: encoding,
-                                        pixels: try row.stored("pixels"))
+                found[id] = image
             }
             return found
         }
+    }
+
+    /// The stored image of a row of `images` read with its width, height, encoding and pixels;
+    /// nil when the encoding is not one this Loom knows.
+    public static func storedImage(_ row: Row) throws -> StoredImage? {
+        guard let encoding = StoredImage.Encoding(rawValue: try row.stored("encoding")) else { return nil }
+        return StoredImage(width: try row.stored("width"), height: try row.stored("height"), encoding: encoding,
+                           pixels: try row.stored("pixels"))
     }
 }

@@ -8,7 +8,6 @@ import LoomTokenizers
 /// read items this way), and the checks that a model can read the work directory's ids at all.
 public enum ModelInput {
     public static let noInputs = RejectReason("no_image_or_text", countsTowardLimit: false)
-    public static let badImage = RejectReason("bad_stored_image")
     public static let badTokens = RejectReason("bad_token_ids")
     public static let badFeatures = RejectReason("bad_backbone_features")
 
@@ -17,31 +16,24 @@ public enum ModelInput {
         case reject(RejectReason, String)
     }
 
-    /// Takes the item's backbone features (or decodes its stored image when it has no features)
-    /// and checks the ids; a problem with one item rejects that item only.
+    /// Takes the item's backbone features (the features stage's) and checks the ids; a problem
+    /// with one item rejects that item only.
     public static func prepare(_ item: WorkItem, config: LoomNetConfig) -> Prepared {
-        var pixels: [UInt8]?
-        var visual: [Float]?
-        if let features = item.visual {
-            guard features.count == MobileNetV2.featureCount else {
-                return .reject(badFeatures, "\(features.count) backbone features, the model takes \(MobileNetV2.featureCount)")
-            }
-            visual = features
-        } else if let image = item.image {
-            switch storedPixels(image, size: config.imageSize) {
-            case .success(let rgb): pixels = rgb
-            case .failure(let problem): return .reject(badImage, problem.detail)
-            }
+        if let features = item.visual, features.count != MobileNetV2.featureCount {
+            return .reject(badFeatures, "\(features.count) backbone features, the model takes \(MobileNetV2.featureCount)")
         }
         let tokens = item.tokens ?? []
         if let bad = tokens.first(where: { $0 < 0 || Int($0) >= config.text.vocabSize }) {
             return .reject(badTokens, "token id \(bad) is outside the model's vocabulary of \(config.text.vocabSize)")
         }
-        guard pixels != nil || visual != nil || !tokens.isEmpty else {
+        guard item.visual != nil || !tokens.isEmpty else {
             return .reject(noInputs, "the item has neither an image nor token ids (see the images, features and text rejects)")
         }
-        return .input(LoomNet.Input(pixels: pixels, visual: visual, tokens: Array(tokens.prefix(config.text.maxLen))))
+        return .input(LoomNet.Input(visual: item.visual, tokens: Array(tokens.prefix(config.text.maxLen))))
     }
+
+    /// A stored image the backbone cannot take (the features stage's reject).
+    public static let badImage = RejectReason("bad_stored_image")
 
     /// Why a stored image cannot be the backbone's input.
     public struct StoredImageProblem: Error {
