@@ -8,8 +8,8 @@ import LoomInference
 /// `work/features.sqlite` (its pooled 1280-d features, and which image each item has). Train and
 /// embed read the features from here, so the backbone (nearly all of the model's arithmetic)
 /// runs once per image: once for a photo shared by many items, and not again on a later run for
-/// an image whose stored bytes and backbone are unchanged (those rows are copied from the
-/// previous output). A stored image the backbone cannot take is a reject of each item with it.
+/// an image whose stored bytes and backbone are unchanged (a rerun starts from a copy of the
+/// previous output and keeps those rows). A stored image the backbone cannot take is a reject of each item with it.
 public struct FeaturesStage: Stage {
     public typealias Settings = FeaturesSettings
 
@@ -37,9 +37,11 @@ public struct FeaturesStage: Stage {
         let catalog = try StageOutputReader.open(path: context.workPath(.catalog))
         let images = try StageOutputReader.open(path: context.workPath(.images))
         let reuseKey = "\(Self.algorithm) backbone \(backbone)"
-        let previous = output.previous(reuseKey: reuseKey)
-        defer { try? catalog.close(); try? images.close(); try? previous?.close() }
-        try output.database.write { db in try db.execute(sql: StageOutputFile.features.schema) }
+        // A rerun starts from a copy of the previous output: its features stay where they are,
+        // the items' rows are written again (ids follow today's catalog).
+        let adopted = try output.adoptPrevious(reuseKey: reuseKey)
+        defer { try? catalog.close(); try? images.close() }
+        try output.database.write { db in try db.execute(sql: adopted ? "DELETE FROM items" : StageOutputFile.features.schema) }
 
         let progress = context.progress("features", total: try CatalogReader.itemCount(catalog))
         defer { progress.finish() }
@@ -59,33 +61,29 @@ public struct FeaturesStage: Stage {
             let items = chunk.filter { context.shard.contains(key: $0.asin) }
             counts["items_without_image", default: 0] += items.count(where: { imageOf[$0.id] == nil })
             let withImage = items.compactMap { item in imageOf[item.id].map { (item: item, hash: $0) } }
-            // The images this chunk sees first, in id order: their features row takes that id.
-            let firstSeen = withImage.filter { seen.insert($0.hash).inserted }
-            let reused = try previous.map { try FeaturesReader.blobs($0, hashes: firstSeen.map(\.hash)) } ?? [:]
-            let toCompute = firstSeen.filter { reused[$0.hash] == nil }
-            let stored = try ImagesReader.storedImages(images, ids: toCompute.map(\.item.id))
+            let firstSeen = withImage.map(\.hash).filter { seen.insert($0).inserted }
+            let kept = adopted ? try Self.present(firstSeen, in: output.database) : []
+            let toCompute = firstSeen.filter { !kept.contains($0) }
+            let stored = try ImagesReader.storedImages(images, hashes: toCompute)
             let size = network.config.imageSize
             let computed = try clock.time {
-                try ParallelMap.map(toCompute, threads: context.threads) { entry -> Result<Data, ModelInput.StoredImageProblem> in
-                    guard let image = stored[entry.item.id] else { return .failure(.init(detail: "the stored image went missing")) }
+                try ParallelMap.map(toCompute, threads: context.threads) { hash -> Result<Data, ModelInput.StoredImageProblem> in
+                    guard let image = stored[hash] else { return .failure(.init(detail: "the stored image went missing")) }
                     return ModelInput.storedPixels(image, size: size).map { FloatBlob.encode(network.visualFeatures($0)) }
                 }
             }
-            var blobs = reused
-            for ((_, hash), result) in zip(toCompute, computed) {
-                switch result {
-                case .success(let blob): blobs[hash] = blob
-                case .failure(let problem): failed[hash] = problem.detail
-                }
-            }
             try output.database.write { db in
-                let insertFeatures = try BoundStatement(db, sql: "INSERT INTO features (id, image_hash, visual) VALUES (?, ?, ?)")
-                for (item, hash) in firstSeen {
-                    guard let blob = blobs[hash] else { continue }
-                    insertFeatures.bind(1, item.id)
-                    insertFeatures.bind(2, hash)
-                    insertFeatures.bind(3, blob)
-                    try insertFeatures.run()
+                let insertFeatures = try BoundStatement(db, sql: "INSERT INTO features (image_hash, visual, content_hash) VALUES (?, ?, ?)")
+                for (hash, result) in zip(toCompute, computed) {
+                    switch result {
+                    case .success(let blob):
+                        insertFeatures.bind(1, hash)
+                        insertFeatures.bind(2, blob)
+                        insertFeatures.bind(3, Self.rowHash(imageHash: hash, visual: blob))
+                        try insertFeatures.run()
+                    case .failure(let problem):
+                        failed[hash] = problem.detail
+                    }
                 }
                 let insertItem = try BoundStatement(db, sql: "INSERT INTO items (id, image_hash) VALUES (?, ?)")
                 for (item, hash) in withImage {
@@ -100,9 +98,15 @@ public struct FeaturesStage: Stage {
             }
             counts["images", default: 0] += withImage.count
             counts["distinct_images", default: 0] += firstSeen.count
-            counts["reused", default: 0] += reused.count
+            counts["reused", default: 0] += kept.count
             counts["computed", default: 0] += toCompute.count
             progress.advance(by: chunk.count)
+        }
+        if adopted {
+            // Features of images no item has any longer: absent from a fresh run, so gone here.
+            try output.database.write { db in
+                try db.execute(sql: "DELETE FROM features WHERE image_hash NOT IN (SELECT image_hash FROM items)")
+            }
         }
         var result = StageResult(records: counts["images"] ?? 0, counts: counts, unit: "images")
         result.meta = [
@@ -110,5 +114,22 @@ public struct FeaturesStage: Stage {
             "visual_dim": String(MobileNetV2.featureCount), "image_size": String(network.config.imageSize),
         ].merging(clock.meta) { $1 }
         return result
+    }
+
+    /// Which of `hashes` have a features row in `database` already.
+    static func present(_ hashes: [String], in database: DatabaseQueue) throws -> Set<String> {
+        guard !hashes.isEmpty else { return [] }
+        return try database.read { db in
+            let lookup = try db.makeStatement(sql: "SELECT 1 FROM features WHERE image_hash = ?")
+            return Set(try hashes.filter { try Int.fetchOne(lookup, arguments: [$0]) != nil })
+        }
+    }
+
+    /// A features row's own hash: of its image hash and its features' bytes.
+    static func rowHash(imageHash: String, visual: Data) -> String {
+        let hasher = FileContentHasher()
+        Data("\(imageHash)\n".utf8).withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        visual.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        return hasher.finalize()
     }
 }

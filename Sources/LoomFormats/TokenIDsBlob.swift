@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LoomCore
 
 /// The `ids` column of `text.sqlite`'s `tokens`: token ids as little-endian unsigned integers of
 /// `id_width` bytes (2 while the vocabulary fits, else 4; `meta.id_width` says which).
@@ -28,9 +29,25 @@ public enum TokenIDsBlob {
         }
     }
 
+    /// How many times `id` occurs in a blob written with `width`, without decoding it.
+    public static func count(_ id: Int32, in data: Data, width: Int) -> Int {
+        let value = UInt32(bitPattern: id)
+        return data.withUnsafeBytes { bytes in
+            var found = 0
+            var offset = 0
+            while offset + width <= bytes.count {
+                var stored = UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8
+                if width == 4 { stored |= UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24 }
+                if stored == value { found += 1 }
+                offset += width
+            }
+            return found
+        }
+    }
+
     /// `meta.vocab_hash` of text.sqlite: SHA-256 of the vocabulary's tokens, one per line, so a
     /// model can tell whether ids were made with its own vocabulary.
     public static func vocabularyHash(_ tokens: [String]) -> String {
-        SHA256.hash(data: Data(tokens.joined(separator: "\n").utf8)).map { String(format: "%02x", $0) }.joined()
+        ContentHash.hex(SHA256.hash(data: Data(tokens.joined(separator: "\n").utf8)))
     }
 }

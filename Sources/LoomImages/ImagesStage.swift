@@ -14,8 +14,9 @@ public struct ImagesStage: Stage {
     static let catalog = StageOutputFile.catalog.input
     static let chunkItems = 256
     /// The version of what this stage computes from an image file (decode, orient, resize,
-    /// crop, encode); rows are reused under the same version, not the same Loom version.
-    public static let algorithm = "images/1"
+    /// crop, encode), and of the tables it keeps them in; rows are reused under the same
+    /// version, not the same Loom version.
+    public static let algorithm = "images/1 layout 2"
 
     public init() {}
 
@@ -34,17 +35,18 @@ public struct ImagesStage: Stage {
     enum Outcome: Sendable {
         /// Decoded and normalised here.
         case pixels([UInt8])
-        /// The row of the same file bytes in the previous output, copied.
-        case reused(StoredImage)
+        /// The previous output made a stored image from the same file bytes: the one with this hash.
+        case reused(pixelsHash: String)
         case reject(ImageError)
     }
 
     /// One item's outcome, with the file's hash and stamp when they are known (for the row and
-    /// for the next run's cache) and the bytes read.
+    /// for the next run's cache), whether that stamp was already in the cache, and the bytes read.
     struct Processed: Sendable {
         var outcome: Outcome
         var hash: String?
         var stamp: FileStamp?
+        var stampKnown = false
         var bytesRead = 0
     }
 
@@ -54,24 +56,27 @@ public struct ImagesStage: Stage {
         defer { try? catalog.close() }
         let items = try CatalogReader.itemImages(catalog).filter { context.shard.contains(key: $0.asin) }
         let withoutImage = try CatalogReader.countWithoutImage(catalog)
-        try output.database.write { db in
-            try db.execute(sql: StageOutputFile.images.schema)
-        }
         let reuseKey = try settings.reuseKey()
-        let previous = output.previous(reuseKey: reuseKey)
+        // A rerun starts from a copy of the previous output, whose stored images stay where they
+        // are; only the items' rows are written again (ids follow today's catalog).
+        let adopted = try output.adoptPrevious(reuseKey: reuseKey)
+        try output.database.write { db in
+            try db.execute(sql: adopted ? "DELETE FROM images" : StageOutputFile.images.schema)
+        }
+        let previous = adopted ? output.previous(reuseKey: reuseKey) : nil
         defer { try? previous?.close() }
         let progress = context.progress("images", total: items.count)
         defer { progress.finish() }
-        var counts = ["images": 0, "items_without_image": withoutImage, "bytes_stored": 0, "reused": 0, "computed": 0,
-                      "files_read": 0]
+        var counts = ["images": 0, "items_without_image": withoutImage, "reused": 0, "computed": 0, "files_read": 0]
         var bytesRead = 0
         var clock = ComputeClock()
         for start in stride(from: 0, to: items.count, by: ImagesStage.chunkItems) {
             let chunk = Array(items[start..<min(start + ImagesStage.chunkItems, items.count)])
             let processed = try process(chunk, settings: settings, previous: previous, threads: context.threads, clock: &clock)
             try output.database.write { db in
-                let insert = try BoundStatement(db, sql: """
-                    INSERT INTO images (id, width, height, encoding, pixels, source_hash, pixels_hash) VALUES (?, ?, ?, ?, ?, ?, ?)
+                let insert = try BoundStatement(db, sql: "INSERT INTO images (id, source_hash, pixels_hash) VALUES (?, ?, ?)")
+                let store = try BoundStatement(db, sql: """
+                    INSERT OR IGNORE INTO pixels (content_hash, width, height, encoding, pixels) VALUES (?, ?, ?, ?, ?)
                     """)
                 let remember = try BoundStatement(db, sql: """
                     INSERT OR REPLACE INTO cache_file_hashes (path, size, modified, inode, hash) VALUES (?, ?, ?, ?, ?)
@@ -79,7 +84,7 @@ public struct ImagesStage: Stage {
                 for (item, result) in zip(chunk, processed) {
                     bytesRead += result.bytesRead
                     counts["files_read", default: 0] += result.bytesRead > 0 ? 1 : 0
-                    if let stamp = result.stamp, let hash = result.hash {
+                    if let stamp = result.stamp, let hash = result.hash, !result.stampKnown {
                         remember.bind(1, stamp.path)
                         remember.bind(2, stamp.size)
                         remember.bind(3, stamp.modified)
@@ -87,31 +92,44 @@ public struct ImagesStage: Stage {
                         remember.bind(5, hash)
                         try remember.run()
                     }
-                    let stored: StoredImage
+                    let pixelsHash: String
                     switch result.outcome {
                     case .pixels(let pixels):
-                        stored = StoredImage(width: settings.size, height: settings.size, encoding: settings.encoding, pixels: Data(pixels))
+                        let stored = StoredImage(width: settings.size, height: settings.size, encoding: settings.encoding, pixels: Data(pixels))
+                        pixelsHash = stored.contentHash
+                        store.bind(1, pixelsHash)
+                        store.bind(2, Int64(stored.width))
+                        store.bind(3, Int64(stored.height))
+                        store.bind(4, stored.encoding.rawValue)
+                        store.bind(5, stored.pixels)
+                        try store.run()
                         counts["computed", default: 0] += 1
-                    case .reused(let image):
-                        stored = image
+                    case .reused(let hash):
+                        pixelsHash = hash
                         counts["reused", default: 0] += 1
                     case .reject(let error):
                         output.rejects.record(source: item.asin, position: item.path, reason: error.rejectReason, detail: error.message)
                         continue
                     }
                     insert.bind(1, item.id)
-                    insert.bind(2, Int64(stored.width))
-                    insert.bind(3, Int64(stored.height))
-                    insert.bind(4, stored.encoding.rawValue)
-                    insert.bind(5, stored.pixels)
-                    insert.bind(6, result.hash ?? "")
-                    insert.bind(7, stored.contentHash)
+                    insert.bind(2, result.hash ?? "")
+                    insert.bind(3, pixelsHash)
                     try insert.run()
                     counts["images", default: 0] += 1
-                    counts["bytes_stored", default: 0] += stored.pixels.count
                 }
             }
             progress.advance(by: chunk.count)
+        }
+        try output.database.write { db in
+            // Stored images no item has any longer, and the stamps of files whose bytes no item
+            // uses: gone from a rerun's copy as they would be absent from a fresh run.
+            try db.execute(sql: """
+                DELETE FROM pixels WHERE content_hash NOT IN (SELECT pixels_hash FROM images);
+                DELETE FROM cache_file_hashes WHERE hash NOT IN (SELECT source_hash FROM images);
+                """)
+            let stored = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, COALESCE(SUM(length(pixels)), 0) AS bytes FROM pixels")
+            counts["stored_images"] = stored?["n"] ?? 0
+            counts["bytes_stored"] = stored?["bytes"] ?? 0
         }
         var result = StageResult(records: items.count, counts: counts, unit: "images", bytes: bytesRead)
         result.meta = ["size": String(settings.size), "encoding": settings.encoding.rawValue, StageOutput.reuseKeyName: reuseKey]
@@ -121,39 +139,39 @@ public struct ImagesStage: Stage {
 
     /// A chunk's files: each one's hash comes from the previous run's stamps when the file is
     /// unchanged (not read at all) or from its bytes; a file whose bytes the previous output
-    /// already normalised under the same settings is copied from there, the rest decoded. The
-    /// look-ups go to the previous output once per chunk; files are read and decoded in parallel,
-    /// one per worker at a time, so memory holds a few files, not the chunk.
+    /// already normalised under the same settings keeps that stored image, the rest are decoded.
+    /// The look-ups go to the previous output once per chunk; files are read and decoded in
+    /// parallel, one per worker at a time, so memory holds a few files, not the chunk.
     func process(_ chunk: [CatalogReader.ItemImage], settings: Settings, previous: DatabaseQueue?, threads: Int,
                  clock: inout ComputeClock) throws -> [Processed] {
         var results = [Processed?](repeating: nil, count: chunk.count)
         var open = Array(chunk.indices)
         if let previous {
-            // Files unchanged since the last run: their hash from the stamp, their row from there.
+            // Files unchanged since the last run: their hash from the stamp, their image from there.
             let stamps = try ParallelMap.map(chunk, threads: threads) { FileStamp(path: $0.path) }
             let known = try Self.knownHashes(previous, paths: chunk.map(\.path))
             let hashes = stamps.map { $0.flatMap { known[$0] } }
-            let rows = try Self.storedImages(previous, sourceHashes: hashes.compactMap { $0 })
+            let made = try Self.pixelHashes(previous, sourceHashes: hashes.compactMap { $0 })
             open = chunk.indices.filter { index in
-                guard let hash = hashes[index], let image = rows[hash] else { return true }
-                results[index] = Processed(outcome: .reused(image), hash: hash, stamp: stamps[index])
+                guard let hash = hashes[index], let pixelsHash = made[hash] else { return true }
+                results[index] = Processed(outcome: .reused(pixelsHash: pixelsHash), hash: hash, stamp: stamps[index], stampKnown: true)
                 return false
             }
-            // Changed, moved or new files: hashed from their bytes, and copied when the bytes are known.
+            // Changed, moved or new files: hashed from their bytes, and kept when the bytes are known.
             let read = try ParallelMap.map(open, threads: threads) { index -> (hash: String?, stamp: FileStamp?, bytes: Int, error: ImageError?) in
                 let stamp = FileStamp(path: chunk[index].path)
                 let (bytes, error) = ImageFile.read(chunk[index].path)
                 guard let bytes else { return (nil, nil, 0, error) }
                 return (bytes.withUnsafeBytes { FileContentHasher.hash($0) }, stamp, bytes.count, nil)
             }
-            let moved = try Self.storedImages(previous, sourceHashes: read.compactMap(\.hash))
+            let moved = try Self.pixelHashes(previous, sourceHashes: read.compactMap(\.hash))
             open = zip(open, read).compactMap { index, file in
                 if let error = file.error {
                     results[index] = Processed(outcome: .reject(error), hash: nil, stamp: nil)
                     return nil
                 }
-                guard let hash = file.hash, let image = moved[hash] else { return index }
-                results[index] = Processed(outcome: .reused(image), hash: hash, stamp: file.stamp, bytesRead: file.bytes)
+                guard let hash = file.hash, let pixelsHash = moved[hash] else { return index }
+                results[index] = Processed(outcome: .reused(pixelsHash: pixelsHash), hash: hash, stamp: file.stamp, bytesRead: file.bytes)
                 return nil
             }
         }
@@ -194,15 +212,14 @@ public struct ImagesStage: Stage {
         }
     }
 
-    /// The previous output's rows made from files with these bytes, by source hash.
-    static func storedImages(_ previous: DatabaseQueue, sourceHashes: [String]) throws -> [String: StoredImage] {
+    /// The stored image the previous output made from files with these bytes, by source hash.
+    static func pixelHashes(_ previous: DatabaseQueue, sourceHashes: [String]) throws -> [String: String] {
         guard !sourceHashes.isEmpty else { return [:] }
         return try previous.readStored("images") { db in
-            let lookup = try db.makeStatement(sql: "SELECT width, height, encoding, pixels FROM images WHERE source_hash = ? LIMIT 1")
-            var found: [String: StoredImage] = [:]
+            let lookup = try db.makeStatement(sql: "SELECT pixels_hash FROM images WHERE source_hash = ? LIMIT 1")
+            var found: [String: String] = [:]
             for hash in sourceHashes where found[hash] == nil {
-                guard let row = try Row.fetchOne(lookup, arguments: [hash]), let image = try ImagesReader.storedImage(row) else { continue }
-                found[hash] = image
+                if let pixelsHash = try String.fetchOne(lookup, arguments: [hash]) { found[hash] = pixelsHash }
             }
             return found
         }

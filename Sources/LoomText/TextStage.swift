@@ -29,8 +29,10 @@ public struct TextStage: Stage {
         return [TextStage.catalog] + (settings.vocabularyPath.map { [.file(label: "vocab", path: $0)] } ?? [])
     }
 
+    /// An item's stored ids (`TokenIDsBlob`), made here or copied from the previous output as stored.
     struct Encoded: Sendable {
-        var ids: [Int32]
+        var blob: Data
+        var length: Int
         var truncated: Bool
         var unknown: Int
     }
@@ -47,7 +49,7 @@ public struct TextStage: Stage {
         let catalog = try StageOutputReader.open(path: catalogPath)
         defer { try? catalog.close() }
 
-        let encoder: @Sendable (String) -> Encoded
+        let encoder: @Sendable (String) -> (ids: [Int32], truncated: Bool)
         let vocabulary: [String]
         let unknownID: Int32
         switch settings.tokenizer {
@@ -58,7 +60,7 @@ public struct TextStage: Stage {
             unknownID = unknown
             encoder = { text in
                 let encoding = tokenizer.encode(text, maxLength: settings.maxLength)
-                return Encoded(ids: encoding.ids, truncated: encoding.truncated, unknown: encoding.ids.count { $0 == unknown })
+                return (encoding.ids, encoding.truncated)
             }
         case .word:
             let words: WordVocabulary
@@ -74,12 +76,14 @@ public struct TextStage: Stage {
             }
             vocabulary = words.tokens
             unknownID = WordVocabulary.unknown
-            encoder = { text in
-                let (ids, truncated) = words.encode(text, maxLength: settings.maxLength)
-                return Encoded(ids: ids, truncated: truncated, unknown: ids.count { $0 == WordVocabulary.unknown })
-            }
+            encoder = { text in words.encode(text, maxLength: settings.maxLength) }
         }
         let idWidth = vocabulary.count <= 65_536 ? 2 : 4
+        let encode: @Sendable (String) -> Encoded = { text in
+            let (ids, truncated) = encoder(text)
+            return Encoded(blob: TokenIDsBlob.encode(ids, width: idWidth), length: ids.count, truncated: truncated,
+                           unknown: ids.count { $0 == unknownID })
+        }
 
         try output.database.write { db in
             try db.execute(sql: StageOutputFile.text.schema)
@@ -109,11 +113,11 @@ public struct TextStage: Stage {
             let toEncode = texts.map { text in text.flatMap { reused[$0.hash] == nil ? $0.text : nil } }
             let encoded = try clock.time {
                 try ParallelMap.map(Self.slices(toEncode, threads: context.threads), threads: context.threads) { slice in
-                    slice.map { text in text.map(encoder) }
+                    slice.map { text in text.map(encode) }
                 }.flatMap { $0 }
             }
             try output.database.write { db in
-                let insert = try db.makeStatement(sql: "INSERT INTO tokens (id, length, truncated, ids, text_hash) VALUES (?, ?, ?, ?, ?)")
+                let insert = try BoundStatement(db, sql: "INSERT INTO tokens (id, length, truncated, ids, text_hash) VALUES (?, ?, ?, ?, ?)")
                 for ((item, text), fresh) in zip(zip(kept, texts), encoded) {
                     counts["items", default: 0] += 1
                     if (item.title ?? "").isEmpty { counts["empty_title", default: 0] += 1 }
@@ -125,11 +129,15 @@ public struct TextStage: Stage {
                     }
                     counts[fresh == nil ? "reused" : "computed", default: 0] += 1
                     counts["encoded", default: 0] += 1
-                    counts["tokens", default: 0] += result.ids.count
+                    counts["tokens", default: 0] += result.length
                     counts["unknown_tokens", default: 0] += result.unknown
                     if result.truncated { counts["truncated", default: 0] += 1 }
-                    try insert.execute(arguments: [item.id, result.ids.count, result.truncated, TokenIDsBlob.encode(result.ids, width: idWidth),
-                                                   text.hash])
+                    insert.bind(1, item.id)
+                    insert.bind(2, Int64(result.length))
+                    insert.bind(3, Int64(result.truncated ? 1 : 0))
+                    insert.bind(4, result.blob)
+                    insert.bind(5, text.hash)
+                    try insert.run()
                 }
             }
             progress.advance(by: kept.count)
@@ -152,12 +160,13 @@ public struct TextStage: Stage {
     /// The previous output's ids of the texts in `hashes` that it has, by text hash.
     static func storedIDs(_ previous: DatabaseQueue, hashes: [String], width: Int, unknownID: Int32) throws -> [String: Encoded] {
         try previous.readStored("tokens") { db in
-            let lookup = try db.makeStatement(sql: "SELECT truncated, ids FROM tokens WHERE text_hash = ? LIMIT 1")
+            let lookup = try db.makeStatement(sql: "SELECT length, truncated, ids FROM tokens WHERE text_hash = ? LIMIT 1")
             var found: [String: Encoded] = [:]
             for hash in hashes where found[hash] == nil {
                 guard let row = try Row.fetchOne(lookup, arguments: [hash]) else { continue }
-                let ids = TokenIDsBlob.decode(try row.stored("ids"), width: width)
-                found[hash] = Encoded(ids: ids, truncated: try row.stored("truncated"), unknown: ids.count { $0 == unknownID })
+                let blob: Data = try row.stored("ids")
+                found[hash] = Encoded(blob: blob, length: try row.stored("length"), truncated: try row.stored("truncated"),
+                                      unknown: TokenIDsBlob.count(unknownID, in: blob, width: width))
             }
             return found
         }

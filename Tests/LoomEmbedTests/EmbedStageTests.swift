@@ -99,7 +99,7 @@ import Testing
 
         // The stored row is what the network computes from the stored image and ids.
         let images = try StageOutputReader.open(path: work.file("images.sqlite"))
-        let blob = try images.read { db in try Data.fetchOne(db, sql: "SELECT pixels FROM images ORDER BY id LIMIT 1")! }
+        let blob = try images.read { db in try Data.fetchOne(db, sql: "SELECT p.pixels FROM images i JOIN pixels p ON p.content_hash = i.pixels_hash ORDER BY i.id LIMIT 1")! }
         let pixels = try JPEGDecoder.decodeRGB([UInt8](blob), maxPixels: 224 * 224).0
         let tokens = WordPieceTokenizer(vocabulary: try WordPieceVocabulary(path: Self.vocab))
             .encode("Women's Black Leather Ankle Boots", maxLength: 64).ids

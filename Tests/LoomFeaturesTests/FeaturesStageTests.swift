@@ -76,7 +76,7 @@ import Testing
 
         // The stored features are what the backbone computes from the stored image.
         let stored = try StageOutputReader.open(path: work.file("images.sqlite")).read { db in
-            try Data.fetchOne(db, sql: "SELECT pixels FROM images ORDER BY id LIMIT 1")!
+            try Data.fetchOne(db, sql: "SELECT p.pixels FROM images i JOIN pixels p ON p.content_hash = i.pixels_hash ORDER BY i.id LIMIT 1")!
         }
         let pixels = try JPEGDecoder.decodeRGB([UInt8](stored), maxPixels: 224 * 224).0
         #expect(visual["RED"] == (try LoomNet(directory: Self.model).visualFeatures(pixels)))

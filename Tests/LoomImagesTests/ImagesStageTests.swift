@@ -38,7 +38,7 @@ import Testing
         let db = try StageOutputReader.open(path: work.file("images.sqlite"))
         let rejects = try db.read { db in try Row.fetchAll(db, sql: "SELECT source, reason FROM rejects ORDER BY source") }
         #expect(rejects.map { $0["source"] as String } == (1...6).map { String(format: "B0BAD%05d", $0) })
-        let sizes = try db.read { db in try Int.fetchAll(db, sql: "SELECT DISTINCT length(pixels) FROM images") }
+        let sizes = try db.read { db in try Int.fetchAll(db, sql: "SELECT DISTINCT length(pixels) FROM pixels") }
         #expect(sizes == [224 * 224 * 3])
     }
 
@@ -59,7 +59,7 @@ import Testing
             }
             let expected = normalizer.normalize(RGBAImage(width: picture.width, height: picture.height, pixels: rgba))
             let id = try catalog.read { db in try Int64.fetchOne(db, sql: "SELECT id FROM items WHERE asin = ?", arguments: [product.asin])! }
-            let stored = try output.read { db in try Data.fetchOne(db, sql: "SELECT pixels FROM images WHERE id = ?", arguments: [id])! }
+            let stored = try output.read { db in try Data.fetchOne(db, sql: "SELECT p.pixels FROM images i JOIN pixels p ON p.content_hash = i.pixels_hash WHERE i.id = ?", arguments: [id])! }
             let difference = zip(expected, stored).map { abs(Int($0) - Int($1)) }.reduce(0, +)
             let mean = Double(difference) / Double(expected.count)
             #expect(mean < 4, "\(product.asin) orientation \(product.orientation): mean difference \(mean)")

@@ -37,7 +37,7 @@ struct DecodeCommand: ParsableCommand {
                 do {
                     // Full size, as stored (no EXIF turn): comparable with other decoders' hashes.
                     let full = try normalizer.decodeUpright(bytes, scaled: false, upright: false)
-                    let digest = SHA256.hash(data: Data(full.pixels)).map { String(format: "%02x", $0) }.joined()
+                    let digest = ContentHash.hex(SHA256.hash(data: Data(full.pixels)))
                     print("\(file): \(full.width)x\(full.height) rgba8 sha256 \(digest)")
                     if let out {
                         let pixels = try normalizer.normalize(bytes)

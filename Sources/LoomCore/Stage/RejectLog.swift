@@ -24,7 +24,7 @@ public final class RejectLog: @unchecked Sendable {
         var detail: String
     }
 
-    private let stage: String
+    let stage: String
     private let database: DatabaseQueue
     private let lock = NSLock()
     private var pending: [Entry] = []

@@ -12,8 +12,9 @@ public final class StageOutput: @unchecked Sendable {
     // immutable; `rejects` is internally locked.
     public let finalPath: String
     public let temporaryPath: String
-    public let database: DatabaseQueue
-    public let rejects: RejectLog
+    /// Replaced only by `adoptPrevious`, before the stage writes anything.
+    public private(set) var database: DatabaseQueue
+    public private(set) var rejects: RejectLog
 
     init(stage: String, finalPath: String) throws {
         self.finalPath = finalPath
@@ -25,14 +26,7 @@ public final class StageOutput: @unchecked Sendable {
             for leftover in [temporaryPath, temporaryPath + "-journal"] where manager.fileExists(atPath: leftover) {
                 try manager.removeItem(atPath: leftover)
             }
-            var configuration = Configuration()
-            configuration.prepareDatabase { db in
-                // Nothing reads the temporary file but us, and it is fsynced before the rename:
-                // no journal and no syncs while building it.
-                try db.execute(sql: "PRAGMA journal_mode = OFF")
-                try db.execute(sql: "PRAGMA synchronous = OFF")
-            }
-            database = try DatabaseQueue(path: temporaryPath, configuration: configuration)
+            database = try StageOutput.openTemporary(temporaryPath)
             try database.write { db in
                 try db.execute(sql: StageMeta.schema)
                 try db.execute(sql: RejectLog.schema)
@@ -52,6 +46,48 @@ public final class StageOutput: @unchecked Sendable {
         guard FileManager.default.fileExists(atPath: finalPath), let meta = try? StageMeta.read(path: finalPath),
               meta.extra[StageOutput.reuseKeyName] == reuseKey else { return nil }
         return try? StageOutputReader.open(path: finalPath)
+    }
+
+    /// The page cache of an output being built, in KiB: part of every stage's peak memory.
+    static let pageCacheKilobytes = 64 << 10
+
+    static func openTemporary(_ path: String) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            // Nothing reads the temporary file but us, and it is fsynced before the rename:
+            // no journal and no syncs while building it.
+            try db.execute(sql: "PRAGMA journal_mode = OFF")
+            try db.execute(sql: "PRAGMA synchronous = OFF")
+            // A bounded page cache above SQLite's 2 MB default: inserts in the order of a unique
+            // index (asins, hashes) otherwise reread evicted index pages, a system call each.
+            try db.execute(sql: "PRAGMA cache_size = -\(StageOutput.pageCacheKilobytes)")
+        }
+        return try DatabaseQueue(path: path, configuration: configuration)
+    }
+
+    /// Starts this output as a copy of the previous one, when that was made under the same
+    /// `reuseKey`: the stage then deletes and adds rows instead of writing every row again (a
+    /// gigabyte of stored images costs a quarter of a second to copy in the kernel, seconds to
+    /// write row by row). The copy keeps the previous tables and their rows, without its `meta`
+    /// and `rejects`; the previous output itself is untouched until commit replaces it. Returns
+    /// false (and changes nothing) when there is no such previous output. Call it before the
+    /// stage writes anything.
+    public func adoptPrevious(reuseKey: String) throws -> Bool {
+        guard rejects.total == 0, let meta = try? StageMeta.read(path: finalPath),
+              meta.extra[StageOutput.reuseKeyName] == reuseKey else { return false }
+        try database.close()
+        _ = unlink(temporaryPath)
+        do {
+            try FileCopy.copy(from: finalPath, to: temporaryPath)
+            database = try StageOutput.openTemporary(temporaryPath)
+            try database.write { db in
+                try db.execute(sql: "DELETE FROM meta; DELETE FROM rejects")
+            }
+        } catch {
+            throw LoomError.cannotCreateOutput(path: temporaryPath, reason: "copying the previous output: \(error)")
+        }
+        rejects = RejectLog(stage: rejects.stage, database: database)
+        return true
     }
 
     /// The meta key under which a stage records what its rows' reuse depends on.

@@ -59,9 +59,14 @@ public enum CatalogReader {
     /// The folders that hold the items' image files, sorted.
     public static func imageFolders(_ catalog: DatabaseQueue) throws -> [String] {
         try catalog.readStored("items") { db in
-            Set(try Row.fetchAll(db, sql: "SELECT image FROM items WHERE image IS NOT NULL").map {
-                (try $0.stored("image", as: String.self) as NSString).deletingLastPathComponent
-            }).sorted()
+            // rtrim(path, <every character but '/'>) leaves the path up to its last '/': SQLite
+            // does the splitting and the distinct, not a Foundation call per item.
+            try Row.fetchAll(db, sql: """
+                SELECT DISTINCT rtrim(image, replace(image, '/', '')) AS folder FROM items WHERE image IS NOT NULL
+                """).map { row in
+                let folder = try row.stored("folder", as: String.self)
+                return folder.count > 1 && folder.hasSuffix("/") ? String(folder.dropLast()) : folder
+            }.sorted()
         }
     }
 

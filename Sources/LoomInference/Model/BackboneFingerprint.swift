@@ -26,6 +26,6 @@ public enum BackboneFingerprint {
             hasher.update(data: Data("\(entry.name) \(entry.shape)\n".utf8))
             try file.floats(entry.name, shape: entry.shape).withUnsafeBytes { hasher.update(bufferPointer: $0) }
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return ContentHash.hex(hasher.finalize())
     }
 }
