@@ -13,14 +13,18 @@ public struct ScaleSampleGenerator: Sendable {
     public let seed: UInt64
     /// The share of items that are new, retitled, re-photographed and gone the next night (each).
     public let churn: Double?
+    /// Whether photos are painted; without them the catalog still names its image files and
+    /// URLs (for the text-only scale runs: ingest, text, triplets, embed, index at millions).
+    public let photos: Bool
 
     /// Catalog lines made per parallel task.
     static let batch = 1024
 
-    public init(items: Int, seed: UInt64 = SampleDataGenerator.defaultSeed, churn: Double? = nil) {
+    public init(items: Int, seed: UInt64 = SampleDataGenerator.defaultSeed, churn: Double? = nil, photos: Bool = true) {
         self.items = items
         self.seed = seed
         self.churn = churn
+        self.photos = photos
     }
 
     public struct Summary: Sendable {
@@ -45,11 +49,11 @@ public struct ScaleSampleGenerator: Sendable {
         shareSomePhotos(&products)
         OutfitBuckets(products).assignCoPurchases(&products, indices: products.indices, seed: seed)
         var summary = Summary(products: products.count, photos: 0, nextProducts: 0, nextPhotos: 0, bytes: 0)
-        let night1 = try write(products, photosOf: products, to: directory)
+        let night1 = try write(products, photosOf: photos ? products : [], to: directory)
         (summary.photos, summary.bytes) = (night1.photos, night1.bytes)
         if let churn {
             let (next, changed) = nextNight(products, churn: churn, factory: factory)
-            let night2 = try write(next, photosOf: changed, to: (directory as NSString).appendingPathComponent("next"))
+            let night2 = try write(next, photosOf: photos ? changed : [], to: (directory as NSString).appendingPathComponent("next"))
             (summary.nextProducts, summary.nextPhotos) = (next.count, night2.photos)
             summary.bytes += night2.bytes
         }

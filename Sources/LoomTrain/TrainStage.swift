@@ -37,6 +37,7 @@ public struct TrainStage: Stage {
         // The backbone ran in stage features: only the heads' weights are read here.
         let (config, weights) = try LoomNet.source(directory: settings.model)
         let data = try TrainingData.load(work: context.workDirectory, config: config, modelDirectory: settings.model)
+        context.logger.debug("training data: \(data.count) items; \(ProcessMemory.summary)")
         for problem in data.problems {
             output.rejects.record(source: problem.asin, position: "item \(problem.id)", reason: problem.reason, detail: problem.detail)
         }
@@ -89,7 +90,9 @@ public struct TrainStage: Stage {
         }
 
         parameters.restore(trainer.best)
+        context.logger.debug("trained; \(ProcessMemory.summary)")
         let metrics = trainer.evaluate(splits: [.valid, .test])
+        context.logger.debug("evaluated; \(ProcessMemory.summary)")
         let (valid, test) = (metrics[0], metrics[1])
         // Acceptance: the current model's validation AUC on today's pairs is the bar.
         var currentAUC: Double?
@@ -114,7 +117,7 @@ public struct TrainStage: Stage {
         try? FileManager.default.removeItem(atPath: checkpoint)
 
         let counts = [
-            "items": data.count, "items_with_image": data.visual.filter { $0 != nil }.count,
+            "items": data.count, "items_with_image": data.itemsWithImage,
             "items_with_text": data.tokens.filter { !$0.isEmpty }.count,
             "skipped_triplet_rows": data.skippedTriplets, "skipped_fitb_questions": data.skippedQuestions,
             "epochs": trainer.state.completedEpochs, "best_epoch": trainer.state.bestEpoch,

@@ -38,7 +38,10 @@ public struct TrainingData: Sendable {
     public var asins: [String] = []
     public var types: [String] = []
     public var splits: [ItemSplit.Part] = []
+    /// The items' backbone features when held in memory (tests build data so); a loaded
+    /// work directory leaves them in features.sqlite (`visualStore`) and this stays empty.
     public var visual: [[Float]?] = []
+    public var visualStore: VisualFeatureStore?
     public var tokens: [[Int32]] = []
     public var positives: [ItemSplit.Part: [Positive]] = [:]
     public var questions: [Question] = []
@@ -50,10 +53,21 @@ public struct TrainingData: Sendable {
 
     public var count: Int { ids.count }
 
-    public func item(_ index: Int) -> HeadsTraining.Item { .init(visual: visual[index], tokens: tokens[index]) }
+    public func item(_ index: Int) -> HeadsTraining.Item { .init(visual: features(of: index), tokens: tokens[index]) }
 
-    /// Reads catalog, features, text and triplets from `work` (the backbone ran in the features
-    /// stage; the model's in `modelDirectory`, configured by `config`, must be the same).
+    /// Item `index`'s backbone features, from memory or from features.sqlite.
+    public func features(of index: Int) -> [Float]? {
+        if let visualStore { return visualStore.features(of: index) }
+        return visual[index]
+    }
+
+    public var itemsWithImage: Int { visualStore?.itemsWithImage ?? visual.count { $0 != nil } }
+
+    /// Reads catalog, text and triplets from `work`, and where each item's features are in
+    /// features.sqlite (the backbone ran in the features stage; the model's in `modelDirectory`,
+    /// configured by `config`, must be the same). What stays in memory per item is its id, asin,
+    /// type, split, token ids and a features rowid, about 200 bytes with 60 token ids; the
+    /// features are read batch by batch.
     public static func load(work: String, config: LoomNetConfig, modelDirectory: String) throws -> TrainingData {
         func path(_ name: String) -> String { (work as NSString).appendingPathComponent(name) }
         let catalog = try StageOutputReader.open(path: path(StageOutputFile.catalog.fileName))
@@ -69,12 +83,24 @@ public struct TrainingData: Sendable {
         let splitOf = try TripletsReader.splits(triplets)
         let typeOf = try CatalogReader.types(catalog)
         var index: [Int64: Int] = [:]
+        let located = try VisualFeatureStore.locate(features, expectedCount: MobileNetV2.featureCount)
+        var rows: [Int64?] = []
+        // Stands in for an item's features while its inputs are checked (`ModelInput.prepare`
+        // looks at their count only): one shared array, not a copy per item.
+        let placeholder = [Float](repeating: 0, count: MobileNetV2.featureCount)
         var after = Int64.min
         while true {
-            let chunk = try WorkItemReader.chunk(after: after, catalog: catalog, features: features, text: text,
-                                                   idWidth: tokenization.idWidth)
+            var chunk = try WorkItemReader.chunk(after: after, catalog: catalog, text: text, idWidth: tokenization.idWidth)
             guard let last = chunk.last else { break }
             after = last.id
+            for slot in chunk.indices {
+                let id = chunk[slot].id
+                if located.rows[id] != nil {
+                    chunk[slot].visual = placeholder
+                } else if let bytes = located.wrongSize[id] {
+                    chunk[slot].visual = [Float](repeating: 0, count: bytes / 4)
+                }
+            }
             for item in chunk {
                 guard let split = splitOf[item.id] else { continue }
                 let slot = data.ids.count
@@ -85,15 +111,16 @@ public struct TrainingData: Sendable {
                 data.splits.append(split)
                 switch ModelInput.prepare(item, config: config) {
                 case .input(let input):
-                    data.visual.append(input.visual)
+                    rows.append(input.visual == nil ? nil : located.rows[item.id])
                     data.tokens.append(input.tokens)
                 case .reject(let reason, let detail):
-                    data.visual.append(nil)
+                    rows.append(nil)
                     data.tokens.append([])
                     data.problems.append((item.asin, item.id, reason, detail))
                 }
             }
         }
+        data.visualStore = VisualFeatureStore(database: try StageOutputReader.open(path: path(StageOutputFile.features.fileName)), rows: rows)
         try TripletsReader.forEachPair(triplets) { pair in
             guard let anchor = index[pair.anchor], let positive = index[pair.positive], let split = pair.split else {
                 data.skippedTriplets += 1

@@ -47,6 +47,18 @@ import Testing
 
     /// The partners drawn from buckets obey the hidden rules as SampleData's do: every "also
     /// bought" item but at most one (the noise) is compatible with the product.
+    /// Without photos: the same catalog lines (they name the photos all the same), no image files.
+    @Test func withoutPhotosTheCatalogIsTheSameAndNoPhotoIsWritten() throws {
+        let with = TemporaryDirectory("loom-scale-photos"), without = TemporaryDirectory("loom-scale-no-photos")
+        try ScaleSampleGenerator(items: 120, seed: 7, churn: 0.05).write(to: with.path)
+        let summary = try ScaleSampleGenerator(items: 120, seed: 7, churn: 0.05, photos: false).write(to: without.path)
+        #expect(summary.photos == 0 && summary.nextPhotos == 0)
+        for name in ["catalog/meta.jsonl", "next/catalog/meta.jsonl"] {
+            #expect(try Data(contentsOf: URL(fileURLWithPath: without.file(name))) == Data(contentsOf: URL(fileURLWithPath: with.file(name))))
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: without.file("images")).isEmpty)
+    }
+
     @Test func coPurchasesFollowTheOutfitRules() {
         let factory = ProductFactory(seed: 3)
         var products = (0..<2000).map { factory.makeScaleProduct(serial: $0) }

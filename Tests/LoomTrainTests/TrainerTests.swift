@@ -32,8 +32,15 @@ import Testing
     @Test func sampleDataLoadsEverySplitWithFeaturesAndTokens() throws {
         let data = try Self.data()
         #expect(data.count >= 290)
-        #expect(data.visual.filter { $0 != nil }.count >= 290, "every SampleData item has an image")
-        #expect(data.visual.compactMap { $0 }.allSatisfy { $0.count == 1280 })
+        #expect(data.itemsWithImage >= 290, "every SampleData item has an image")
+        #expect(data.visual.isEmpty, "the features stay in features.sqlite, read as batches need them")
+        // What a batch reads is what features.sqlite holds for the item's image.
+        let work = try SampleWork.directory()
+        let stored = try FeaturesReader.items(try StageOutputReader.open(path: work.file("features.sqlite")), ids: Int64.min...Int64.max)
+        for index in [0, data.count / 2, data.count - 1] {
+            #expect(data.features(of: index) == stored[data.ids[index]]?.visual)
+            #expect(data.features(of: index)?.count == 1280)
+        }
         #expect(data.tokens.allSatisfy { !$0.isEmpty && $0.first == 101 }, "titles tokenised with [CLS] first")
         #expect(!(data.positives[.valid] ?? []).isEmpty && !(data.positives[.test] ?? []).isEmpty)
         #expect(!data.questions.isEmpty)

@@ -28,15 +28,19 @@ struct SampleDataCommand: ParsableCommand {
     @Option(help: "With --items: percent of items new, retitled, re-photographed and gone the next night (each; up to 25).")
     var churn: Double?
 
+    @Flag(help: "With --items: write the catalog without painting its photos (text-only runs at millions of items).")
+    var noPhotos = false
+
     func validate() throws {
         if churn != nil && items == nil { throw ValidationError("--churn needs --items") }
+        if noPhotos && items == nil { throw ValidationError("--no-photos needs --items") }
     }
 
     func run() throws {
         try reportingErrors {
             let started = Date()
             if let items {
-                let summary = try ScaleSampleGenerator(items: items, seed: seed, churn: churn.map { $0 / 100 }).write(to: out)
+                let summary = try ScaleSampleGenerator(items: items, seed: seed, churn: churn.map { $0 / 100 }, photos: !noPhotos).write(to: out)
                 let seconds = Date().timeIntervalSince(started)
                 var line = String(format: "sample-data: %d products, %d photos", summary.products, summary.photos)
                 if churn != nil { line += String(format: "; next night %d products, %d new photos", summary.nextProducts, summary.nextPhotos) }

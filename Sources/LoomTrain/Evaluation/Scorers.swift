@@ -34,10 +34,10 @@ public enum Scorers {
 
     /// Image only: cosine of the pretrained backbone's pooled features.
     public static func image(_ data: TrainingData) -> (Int, Int) -> Double {
-        let dim = data.visual.first(where: { $0 != nil })??.count ?? 1
+        let dim = (0..<data.count).lazy.compactMap { data.features(of: $0) }.first?.count ?? 1
         var rows = [Float](repeating: 0, count: data.count * dim)
-        for (item, features) in data.visual.enumerated() {
-            guard let features else { continue }
+        for item in 0..<data.count {
+            guard let features = data.features(of: item) else { continue }
             let norm = features.reduce(0) { $0 + $1 * $1 }.squareRoot()
             guard norm > 0 else { continue }
             for i in 0..<dim { rows[item * dim + i] = features[i] / norm }

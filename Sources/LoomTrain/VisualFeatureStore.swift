@@ -1,0 +1,49 @@
+import Foundation
+import GRDB
+import LoomCore
+import LoomFormats
+
+/// The training items' backbone features, left in `features.sqlite` and read as batches need
+/// them: held in memory they were 5 kB per item (half a gigabyte per 100,000 items), read here
+/// they cost a few microseconds per item and step. Each item slot knows only the rowid of its
+/// image's features (8 bytes). The file is not replaced under a run: stages hold the work lock.
+public final class VisualFeatureStore: @unchecked Sendable {
+    // @unchecked: `database` serialises its own access; `rows` is immutable.
+    private let database: DatabaseQueue
+    /// Per item slot: the features row of its image, or nil.
+    private let rows: [Int64?]
+
+    init(database: DatabaseQueue, rows: [Int64?]) {
+        self.database = database
+        self.rows = rows
+    }
+
+    public var itemsWithImage: Int { rows.count { $0 != nil } }
+
+    /// The features of item slot `slot`; nil when it has no image (or, were the file to vanish
+    /// under the run, when the row cannot be read).
+    public func features(of slot: Int) -> [Float]? {
+        guard let row = rows[slot] else { return nil }
+        let blob = try? database.read { db in
+            try Data.fetchOne(db.cachedStatement(sql: "SELECT visual FROM features WHERE rowid = ?"), arguments: [row])
+        }
+        return blob.flatMap { $0 }.flatMap(FloatBlob.decode)
+    }
+
+    /// Each item's features row in `features.sqlite` by item id, and the items whose blob is
+    /// not `expectedCount` float32 values (with its length), checked without reading the blobs.
+    static func locate(_ features: DatabaseQueue, expectedCount: Int) throws -> (rows: [Int64: Int64], wrongSize: [Int64: Int]) {
+        try features.readStored("features") { db in
+            var rows: [Int64: Int64] = [:]
+            var wrongSize: [Int64: Int] = [:]
+            let cursor = try Row.fetchCursor(db, sql: """
+                SELECT i.id AS id, f.rowid AS row, length(f.visual) AS bytes FROM items i JOIN features f ON f.image_hash = i.image_hash
+                """)
+            while let row = try cursor.next() {
+                let id: Int64 = try row.stored("id"), bytes: Int = try row.stored("bytes")
+                if bytes == expectedCount * 4 { rows[id] = try row.stored("row") } else { wrongSize[id] = bytes }
+            }
+            return (rows, wrongSize)
+        }
+    }
+}
