@@ -235,8 +235,15 @@ struct JSONRecordParser {
         return quote + 1
     }
 
+    /// A skipped string is not decoded, but its escapes are checked: a line with `\x` or `\u12`
+    /// in a field nobody reads is still not JSON.
     private mutating func skipString() throws(RecordParseError) {
+        let start = index
         index = try closingQuote()
+        let length = index - start - 2
+        if memchr(base + start + 1, Int32(UInt8(ascii: "\\")), length) != nil {
+            try JSONRecordParser.decodeEscapes(UnsafeBufferPointer(start: base + start + 1, count: length), offset: start + 1, into: nil)
+        }
     }
 
     private mutating func parseString() throws(RecordParseError) -> String {
@@ -256,6 +263,14 @@ struct JSONRecordParser {
     static func unescape(_ contents: UnsafeBufferPointer<UInt8>, offset: Int) throws(RecordParseError) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(contents.count)
+        try decodeEscapes(contents, offset: offset, into: &bytes)
+        guard let text = bytes.withUnsafeBufferPointer(UTF8Validation.string) else { throw .utf8(at: offset) }
+        return text
+    }
+
+    /// Decodes a string's backslash escapes into `output`, or only checks them when it is nil.
+    static func decodeEscapes(_ contents: UnsafeBufferPointer<UInt8>, offset: Int,
+                              into output: UnsafeMutablePointer<[UInt8]>?) throws(RecordParseError) {
         var i = 0
         func hex4(_ at: Int) throws(RecordParseError) -> UInt32 {
             guard at + 4 <= contents.count else { throw .json("short \\u escape", at: offset + at) }
@@ -276,7 +291,7 @@ struct JSONRecordParser {
         while i < contents.count {
             let c = contents[i]
             guard c == UInt8(ascii: "\\") else {
-                bytes.append(c)
+                output?.pointee.append(c)
                 i += 1
                 continue
             }
@@ -284,14 +299,14 @@ struct JSONRecordParser {
             let e = contents[i + 1]
             i += 2
             switch e {
-            case UInt8(ascii: "\""): bytes.append(0x22)
-            case UInt8(ascii: "\\"): bytes.append(0x5C)
-            case UInt8(ascii: "/"): bytes.append(0x2F)
-            case UInt8(ascii: "b"): bytes.append(0x08)
-            case UInt8(ascii: "f"): bytes.append(0x0C)
-            case UInt8(ascii: "n"): bytes.append(0x0A)
-            case UInt8(ascii: "r"): bytes.append(0x0D)
-            case UInt8(ascii: "t"): bytes.append(0x09)
+            case UInt8(ascii: "\""): output?.pointee.append(0x22)
+            case UInt8(ascii: "\\"): output?.pointee.append(0x5C)
+            case UInt8(ascii: "/"): output?.pointee.append(0x2F)
+            case UInt8(ascii: "b"): output?.pointee.append(0x08)
+            case UInt8(ascii: "f"): output?.pointee.append(0x0C)
+            case UInt8(ascii: "n"): output?.pointee.append(0x0A)
+            case UInt8(ascii: "r"): output?.pointee.append(0x0D)
+            case UInt8(ascii: "t"): output?.pointee.append(0x09)
             case UInt8(ascii: "u"):
                 var scalar = try hex4(i)
                 i += 4
@@ -304,13 +319,13 @@ struct JSONRecordParser {
                     }
                 }
                 // A lone surrogate (Python's json.dumps writes them) becomes U+FFFD.
-                let decoded = Unicode.Scalar(scalar) ?? "\u{FFFD}"
-                bytes.append(contentsOf: Array(String(Character(decoded)).utf8))
+                if let output {
+                    let decoded = Unicode.Scalar(scalar) ?? "\u{FFFD}"
+                    output.pointee.append(contentsOf: Array(String(Character(decoded)).utf8))
+                }
             default:
                 throw .json("invalid escape '\\\(Character(Unicode.Scalar(e)))'", at: offset + i - 2)
             }
         }
-        guard let text = bytes.withUnsafeBufferPointer(UTF8Validation.string) else { throw .utf8(at: offset) }
-        return text
     }
 }
