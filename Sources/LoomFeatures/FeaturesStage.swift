@@ -19,6 +19,9 @@ public struct FeaturesStage: Stage {
     /// previous output's rows are reused only under the same version and backbone weights, not
     /// the same Loom version, so a release that does not change this computation keeps them.
     public static let algorithm = "mobilenetv2-pooled/1"
+    /// The version of the tables the features are kept in: a rerun starts from a copy of the
+    /// previous output only when that has the same tables.
+    static let layout = 2
 
     public init() {}
 
@@ -36,10 +39,10 @@ public struct FeaturesStage: Stage {
         let backbone = try BackboneFingerprint.of(directory: settings.model)
         let catalog = try StageOutputReader.open(path: context.workPath(.catalog))
         let images = try StageOutputReader.open(path: context.workPath(.images))
-        let reuseKey = "\(Self.algorithm) backbone \(backbone)"
+        let reuseKey = "\(Self.algorithm) layout \(Self.layout) backbone \(backbone)"
         // A rerun starts from a copy of the previous output: its features stay where they are,
         // the items' rows are written again (ids follow today's catalog).
-        let adopted = try output.adoptPrevious(reuseKey: reuseKey)
+        let adopted = try output.adoptPrevious(reuseKey: reuseKey, schema: StageOutputFile.features.schema)
         defer { try? catalog.close(); try? images.close() }
         try output.database.write { db in try db.execute(sql: adopted ? "DELETE FROM items" : StageOutputFile.features.schema) }
 

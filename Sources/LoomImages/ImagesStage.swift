@@ -59,7 +59,7 @@ public struct ImagesStage: Stage {
         let reuseKey = try settings.reuseKey()
         // A rerun starts from a copy of the previous output, whose stored images stay where they
         // are; only the items' rows are written again (ids follow today's catalog).
-        let adopted = try output.adoptPrevious(reuseKey: reuseKey)
+        let adopted = try output.adoptPrevious(reuseKey: reuseKey, schema: StageOutputFile.images.schema)
         try output.database.write { db in
             try db.execute(sql: adopted ? "DELETE FROM images" : StageOutputFile.images.schema)
         }

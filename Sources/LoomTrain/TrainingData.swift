@@ -74,7 +74,7 @@ public struct TrainingData: Sendable {
         let features = try StageOutputReader.open(path: path(StageOutputFile.features.fileName))
         let text = try StageOutputReader.open(path: path(StageOutputFile.text.fileName))
         let triplets = try StageOutputReader.open(path: path(StageOutputFile.triplets.fileName))
-        defer { try? catalog.close(); try? features.close(); try? text.close(); try? triplets.close() }
+        defer { try? catalog.close(); try? text.close(); try? triplets.close() }   // features stays open for the store
         try ModelInput.checkBackbone(featuresPath: path(StageOutputFile.features.fileName), model: modelDirectory)
         let tokenization = try TokenizationMeta.read(path: path(StageOutputFile.text.fileName))
         try ModelInput.checkVocabulary(tokenization, textPath: path(StageOutputFile.text.fileName), model: modelDirectory, config: config)
@@ -93,13 +93,8 @@ public struct TrainingData: Sendable {
             var chunk = try WorkItemReader.chunk(after: after, catalog: catalog, text: text, idWidth: tokenization.idWidth)
             guard let last = chunk.last else { break }
             after = last.id
-            for slot in chunk.indices {
-                let id = chunk[slot].id
-                if located.rows[id] != nil {
-                    chunk[slot].visual = placeholder
-                } else if let bytes = located.wrongSize[id] {
-                    chunk[slot].visual = [Float](repeating: 0, count: bytes / 4)
-                }
+            for slot in chunk.indices where located.rows[chunk[slot].id] != nil {
+                chunk[slot].visual = placeholder
             }
             for item in chunk {
                 guard let split = splitOf[item.id] else { continue }
@@ -109,6 +104,13 @@ public struct TrainingData: Sendable {
                 data.asins.append(item.asin)
                 data.types.append(typeOf[item.id] ?? CoarseType.other.rawValue)
                 data.splits.append(split)
+                if let bytes = located.wrongSize[item.id] {
+                    rows.append(nil)
+                    data.tokens.append([])
+                    data.problems.append((item.asin, item.id, ModelInput.badFeatures,
+                                          "\(bytes) bytes of backbone features; the model takes \(MobileNetV2.featureCount) float32 values"))
+                    continue
+                }
                 switch ModelInput.prepare(item, config: config) {
                 case .input(let input):
                     rows.append(input.visual == nil ? nil : located.rows[item.id])
@@ -120,7 +122,7 @@ public struct TrainingData: Sendable {
                 }
             }
         }
-        data.visualStore = VisualFeatureStore(database: try StageOutputReader.open(path: path(StageOutputFile.features.fileName)), rows: rows)
+        data.visualStore = VisualFeatureStore(database: features, rows: rows)
         try TripletsReader.forEachPair(triplets) { pair in
             guard let anchor = index[pair.anchor], let positive = index[pair.positive], let split = pair.split else {
                 data.skippedTriplets += 1

@@ -46,6 +46,48 @@ import Testing
         #expect(throws: LoomError.self) { try FileCopy.copy(from: directory.file("missing"), to: directory.file("copy2")) }
     }
 
+    /// A rerun starts from a copy of the previous output only under the same reuse key and the
+    /// same tables; the previous output stays as it was until commit.
+    @Test func anOutputAdoptsThePreviousOnlyWithTheSameKeyAndTables() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("things.sqlite")
+        let schema = "CREATE TABLE things (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"
+        func commit(_ output: StageOutput, key: String) throws {
+            var meta = StageMeta(stage: "things", loomVersion: "test", settings: "{}", inputs: [], shard: "0/1", started: "",
+                                 finished: "", records: 0, rejects: 0, counts: [:], contentHash: "")
+            meta.extra = [StageOutput.reuseKeyName: key]
+            _ = try output.commit(meta: meta)
+        }
+        func names(_ output: StageOutput) throws -> [String] {
+            try output.database.read { db in try String.fetchAll(db, sql: "SELECT name FROM things ORDER BY id") }
+        }
+        let first = try StageOutput(stage: "things", finalPath: path)
+        #expect(try !first.adoptPrevious(reuseKey: "k1", schema: schema), "nothing to adopt yet")
+        try first.database.write { db in
+            try db.execute(sql: schema + "INSERT INTO things (name) VALUES ('shoe'), ('skirt');")
+        }
+        first.rejects.record(source: "x", position: "1", reason: RejectReason("bad"), detail: "a reject of the first run")
+        try commit(first, key: "k1")
+
+        let same = try StageOutput(stage: "things", finalPath: path)
+        #expect(try same.adoptPrevious(reuseKey: "k1", schema: schema))
+        #expect(try names(same) == ["shoe", "skirt"])
+        #expect(try same.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rejects") } == 0)
+        try same.database.write { db in try db.execute(sql: "INSERT INTO things (name) VALUES ('belt')") }
+        #expect(try StageOutputReader.open(path: path).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM things") } == 2,
+                "the previous output is untouched before commit")
+        same.discard()
+
+        let otherKey = try StageOutput(stage: "things", finalPath: path)
+        #expect(try !otherKey.adoptPrevious(reuseKey: "k2", schema: schema))
+        otherKey.discard()
+        let otherTables = try StageOutput(stage: "things", finalPath: path)
+        #expect(try !otherTables.adoptPrevious(reuseKey: "k1", schema: schema.replacingOccurrences(of: "name TEXT", with: "label TEXT")))
+        #expect(try otherTables.database.read { db in try db.tableExists("things") } == false, "a fresh, empty output")
+        #expect(try otherTables.database.read { db in try db.tableExists("rejects") && db.tableExists("meta") })
+        otherTables.discard()
+    }
+
     /// The same rows in two insertion orders: a table with a `content_hash` column hashes alike,
     /// a plain table does not (its row order is content).
     @Test func aSelfHashedTableIsASetAndAPlainTableIsASequence() throws {

@@ -26,11 +26,7 @@ public final class StageOutput: @unchecked Sendable {
             for leftover in [temporaryPath, temporaryPath + "-journal"] where manager.fileExists(atPath: leftover) {
                 try manager.removeItem(atPath: leftover)
             }
-            database = try StageOutput.openTemporary(temporaryPath)
-            try database.write { db in
-                try db.execute(sql: StageMeta.schema)
-                try db.execute(sql: RejectLog.schema)
-            }
+            database = try StageOutput.openFresh(temporaryPath)
         } catch {
             throw LoomError.cannotCreateOutput(path: temporaryPath, reason: "\(error)")
         }
@@ -51,6 +47,16 @@ public final class StageOutput: @unchecked Sendable {
     /// The page cache of an output being built, in KiB: part of every stage's peak memory.
     static let pageCacheKilobytes = 64 << 10
 
+    /// A new temporary output with its `meta` and `rejects` tables.
+    static func openFresh(_ path: String) throws -> DatabaseQueue {
+        let database = try openTemporary(path)
+        try database.write { db in
+            try db.execute(sql: StageMeta.schema)
+            try db.execute(sql: RejectLog.schema)
+        }
+        return database
+    }
+
     static func openTemporary(_ path: String) throws -> DatabaseQueue {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
@@ -66,28 +72,53 @@ public final class StageOutput: @unchecked Sendable {
     }
 
     /// Starts this output as a copy of the previous one, when that was made under the same
-    /// `reuseKey`: the stage then deletes and adds rows instead of writing every row again (a
-    /// gigabyte of stored images costs a quarter of a second to copy in the kernel, seconds to
-    /// write row by row). The copy keeps the previous tables and their rows, without its `meta`
-    /// and `rejects`; the previous output itself is untouched until commit replaces it. Returns
-    /// false (and changes nothing) when there is no such previous output. Call it before the
-    /// stage writes anything.
-    public func adoptPrevious(reuseKey: String) throws -> Bool {
+    /// `reuseKey` and holds the tables `schema` makes (a release that changed them does not
+    /// inherit the old ones, whatever its key says): the stage then deletes and adds rows instead
+    /// of writing every row again (a gigabyte of stored images costs a quarter of a second to copy
+    /// in the kernel, seconds to write row by row). The copy keeps the previous tables and their
+    /// rows, without its `meta` and `rejects`; the previous output itself is untouched until
+    /// commit replaces it. Returns false, with an empty output as before, when there is no such
+    /// previous output. Call it before the stage writes anything.
+    public func adoptPrevious(reuseKey: String, schema: String) throws -> Bool {
         guard rejects.total == 0, let meta = try? StageMeta.read(path: finalPath),
               meta.extra[StageOutput.reuseKeyName] == reuseKey else { return false }
         try database.close()
         _ = unlink(temporaryPath)
+        var adopted = false
         do {
             try FileCopy.copy(from: finalPath, to: temporaryPath)
-            database = try StageOutput.openTemporary(temporaryPath)
-            try database.write { db in
-                try db.execute(sql: "DELETE FROM meta; DELETE FROM rejects")
+            let copy = try StageOutput.openTemporary(temporaryPath)
+            if try StageOutput.tables(of: copy) == StageOutput.tables(of: schema) {
+                try copy.write { db in try db.execute(sql: "DELETE FROM meta; DELETE FROM rejects") }
+                database = copy
+                adopted = true
+            } else {
+                try copy.close()
+                _ = unlink(temporaryPath)
+                database = try StageOutput.openFresh(temporaryPath)
             }
         } catch {
             throw LoomError.cannotCreateOutput(path: temporaryPath, reason: "copying the previous output: \(error)")
         }
         rejects = RejectLog(stage: rejects.stage, database: database)
-        return true
+        return adopted
+    }
+
+    /// The definitions of a database's own tables and indexes (not `meta`, `rejects`, SQLite's).
+    static func tables(of database: DatabaseQueue) throws -> [String] {
+        try database.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT type || ' ' || name || ' ' || COALESCE(sql, '') FROM sqlite_master
+                WHERE name NOT IN ('meta', 'rejects') AND name NOT LIKE 'sqlite_%' ORDER BY type, name
+                """)
+        }
+    }
+
+    /// The same of the tables `schema` makes.
+    static func tables(of schema: String) throws -> [String] {
+        let scratch = try DatabaseQueue()
+        try scratch.write { db in try db.execute(sql: schema) }
+        return try tables(of: scratch)
     }
 
     /// The meta key under which a stage records what its rows' reuse depends on.

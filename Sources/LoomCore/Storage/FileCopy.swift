@@ -24,7 +24,7 @@ public enum FileCopy {
                 left -= copied
                 continue
             }
-            if copied == 0 { return }
+            if copied == 0 { break }   // ended early: what is left, if anything, by reading
             guard errno == EXDEV || errno == ENOSYS || errno == EOPNOTSUPP || errno == EINVAL else {
                 throw LoomError.cannotCreateOutput(path: destination, reason: String(cString: strerror(errno)))
             }

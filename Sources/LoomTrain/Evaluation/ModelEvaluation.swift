@@ -26,7 +26,7 @@ public enum ModelEvaluation {
             let trainer = Trainer(data: data, parameters: parameters, settings: .defaults, seed: seed, threads: threads)
             return Scorers.cosine(trainer.embeddings(of: Array(0..<data.count)), dim: config.embeddingDim)
         }
-        return [
+        let rows = [
             Row(name: "random", metrics: metrics(Scorers.random(seed: seed))),
             Row(name: "popularity", metrics: metrics(Scorers.popularity(data))),
             Row(name: "image only (pretrained features)", metrics: metrics(Scorers.image(data))),
@@ -34,6 +34,11 @@ public enum ModelEvaluation {
             Row(name: "untrained LoomNet", metrics: metrics(try modelScorer(LoomNet.source(directory: untrained)))),
             Row(name: "LoomNet (\((model as NSString).lastPathComponent))", metrics: metrics(try modelScorer((config, weights)))),
         ]
+        if let failures = data.visualStore?.readFailures, failures > 0 {
+            throw LoomError.badInput(path: (work as NSString).appendingPathComponent(StageOutputFile.features.fileName), position: nil,
+                                     reason: "\(failures) reads of backbone features failed (the file is damaged or changed under the run)")
+        }
+        return rows
     }
 
     /// The rows as a fixed-width table.
