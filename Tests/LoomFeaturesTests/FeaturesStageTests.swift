@@ -55,9 +55,11 @@ import Testing
         let features = try StageOutputReader.open(path: work.file("features.sqlite"))
         var result: [String: [Float]] = [:]
         var after = Int64.min
-        while case let chunk = try WorkItemReader.chunk(after: after, catalog: catalog, features: features), let last = chunk.last {
+        while case let chunk = try WorkItemReader.chunk(after: after, catalog: catalog), let first = chunk.first, let last = chunk.last {
             after = last.id
-            for item in chunk { result[item.asin] = item.visual }
+            let imageOf = try FeaturesReader.imageHashes(features, ids: first.id...last.id)
+            let visual = try FeaturesReader.visual(features, hashes: Array(imageOf.values))
+            for item in chunk { result[item.asin] = imageOf[item.id].flatMap { visual[$0] } }
         }
         return result
     }

@@ -36,9 +36,11 @@ import Testing
         #expect(data.visual.isEmpty, "the features stay in features.sqlite, read as batches need them")
         // What a batch reads is what features.sqlite holds for the item's image.
         let work = try SampleWork.directory()
-        let stored = try FeaturesReader.items(try StageOutputReader.open(path: work.file("features.sqlite")), ids: Int64.min...Int64.max)
+        let features = try StageOutputReader.open(path: work.file("features.sqlite"))
+        let imageOf = try FeaturesReader.imageHashes(features, ids: Int64.min...Int64.max)
+        let stored = try FeaturesReader.visual(features, hashes: Array(Set(imageOf.values)))
         for index in [0, data.count / 2, data.count - 1] {
-            #expect(data.features(of: index) == stored[data.ids[index]]?.visual)
+            #expect(data.features(of: index) == imageOf[data.ids[index]].flatMap { stored[$0] })
             #expect(data.features(of: index)?.count == 1280)
         }
         #expect(data.tokens.allSatisfy { !$0.isEmpty && $0.first == 101 }, "titles tokenised with [CLS] first")

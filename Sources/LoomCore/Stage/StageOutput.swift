@@ -39,9 +39,14 @@ public final class StageOutput: @unchecked Sendable {
     /// an upgrade that keeps the computation keeps the rows). Nil when there is none, it cannot
     /// be read, or it was made otherwise: then every row is computed.
     public func previous(reuseKey: String) -> DatabaseQueue? {
-        guard FileManager.default.fileExists(atPath: finalPath), let meta = try? StageMeta.read(path: finalPath),
-              meta.extra[StageOutput.reuseKeyName] == reuseKey else { return nil }
+        guard madePrevious(under: reuseKey) else { return nil }
         return try? StageOutputReader.open(path: finalPath)
+    }
+
+    /// Whether there is a previous output whose meta records `reuseKey`.
+    private func madePrevious(under reuseKey: String) -> Bool {
+        guard FileManager.default.fileExists(atPath: finalPath), let meta = try? StageMeta.read(path: finalPath) else { return false }
+        return meta.extra[StageOutput.reuseKeyName] == reuseKey
     }
 
     /// The page cache of an output being built, in KiB: part of every stage's peak memory.
@@ -80,8 +85,7 @@ public final class StageOutput: @unchecked Sendable {
     /// commit replaces it. Returns false, with an empty output as before, when there is no such
     /// previous output. Call it before the stage writes anything.
     public func adoptPrevious(reuseKey: String, schema: String) throws -> Bool {
-        guard rejects.total == 0, let meta = try? StageMeta.read(path: finalPath),
-              meta.extra[StageOutput.reuseKeyName] == reuseKey else { return false }
+        guard rejects.total == 0, madePrevious(under: reuseKey) else { return false }
         try database.close()
         _ = unlink(temporaryPath)
         var adopted = false
