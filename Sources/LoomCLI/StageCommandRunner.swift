@@ -10,7 +10,7 @@ enum StageCommandRunner {
         try reportingErrors {
             var context = try global.context(work: work, out: out)
             context.productFileName = productFileName
-            let lock = try WorkLock(workDirectory: work)
+            let lock = try WorkLock(workDirectory: work, scope: .stage(S.name, context.shard))
             defer { lock.release() }
             let report = try StageRunner(context: context).run(stage, settings: settings)
             print(report.summaryLine)

@@ -16,7 +16,8 @@ public struct EmbedStage: Stage {
 
     public static let name = StageOutputFile.embeddings.stage
     public static let outputFileName = StageOutputFile.embeddings.fileName
-
+    /// One row per item: shards add up.
+    public static let shardMerge: ShardMerge? = ShardMerge()
 
     public init() {}
 

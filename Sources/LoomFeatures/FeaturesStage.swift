@@ -15,6 +15,8 @@ public struct FeaturesStage: Stage {
 
     public static let name = StageOutputFile.features.stage
     public static let outputFileName = StageOutputFile.features.fileName
+    /// Items' rows by id, features as a set (shards may share an image).
+    public static let shardMerge: ShardMerge? = ShardMerge(summary: distinctSummary)
     /// What this stage computes from an image: preprocessing, backbone, average pooling. A
     /// previous output's rows are reused only under the same version and backbone weights, not
     /// the same Loom version, so a release that does not change this computation keeps them.
@@ -100,16 +102,14 @@ public struct FeaturesStage: Stage {
                 }
             }
             counts["images", default: 0] += withImage.count
-            counts["distinct_images", default: 0] += firstSeen.count
             counts["reused", default: 0] += kept.count
             counts["computed", default: 0] += toCompute.count
             progress.advance(by: chunk.count)
         }
-        if adopted {
+        try output.database.write { db in
             // Features of images no item has any longer: absent from a fresh run, so gone here.
-            try output.database.write { db in
-                try db.execute(sql: "DELETE FROM features WHERE image_hash NOT IN (SELECT image_hash FROM items)")
-            }
+            if adopted { try db.execute(sql: "DELETE FROM features WHERE image_hash NOT IN (SELECT image_hash FROM items)") }
+            counts.merge(try Self.distinctSummary(db).counts) { $1 }
         }
         var result = StageResult(records: counts["images"] ?? 0, counts: counts, unit: "images")
         result.meta = [
@@ -117,6 +117,11 @@ public struct FeaturesStage: Stage {
             "visual_dim": String(MobileNetV2.featureCount), "image_size": String(network.config.imageSize),
         ].merging(clock.meta) { $1 }
         return result
+    }
+
+    /// The distinct images with features: of the whole output, not a sum over shards.
+    @Sendable static func distinctSummary(_ db: Database) throws -> OutputSummary {
+        OutputSummary(counts: ["distinct_images": try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM features") ?? 0])
     }
 
     /// Which of `hashes` have a features row in `database` already.

@@ -11,6 +11,8 @@ public struct ImagesStage: Stage {
 
     public static let name = StageOutputFile.images.stage
     public static let outputFileName = StageOutputFile.images.fileName
+    /// Items' rows by id, stored images and file stamps as sets (shards may share a photo).
+    public static let shardMerge: ShardMerge? = ShardMerge(summary: storedSummary)
     static let catalog = StageOutputFile.catalog.input
     static let chunkItems = 256
     /// The version of what this stage computes from an image file (decode, orient, resize,
@@ -55,7 +57,7 @@ public struct ImagesStage: Stage {
         let catalog = try StageOutputReader.open(path: context.workPath(.catalog))
         defer { try? catalog.close() }
         let items = try CatalogReader.itemImages(catalog).filter { context.shard.contains(key: $0.asin) }
-        let withoutImage = try CatalogReader.countWithoutImage(catalog)
+        let withoutImage = try CatalogReader.countWithoutImage(catalog, shard: context.shard)
         let reuseKey = try settings.reuseKey()
         // A rerun starts from a copy of the previous output, whose stored images stay where they
         // are; only the items' rows are written again (ids follow today's catalog).
@@ -127,14 +129,18 @@ public struct ImagesStage: Stage {
                 DELETE FROM pixels WHERE content_hash NOT IN (SELECT pixels_hash FROM images);
                 DELETE FROM cache_file_hashes WHERE hash NOT IN (SELECT source_hash FROM images);
                 """)
-            let stored = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, COALESCE(SUM(length(pixels)), 0) AS bytes FROM pixels")
-            counts["stored_images"] = stored?["n"] ?? 0
-            counts["bytes_stored"] = stored?["bytes"] ?? 0
+            counts.merge(try Self.storedSummary(db).counts) { $1 }
         }
         var result = StageResult(records: items.count, counts: counts, unit: "images", bytes: bytesRead)
         result.meta = ["size": String(settings.size), "encoding": settings.encoding.rawValue, StageOutput.reuseKeyName: reuseKey]
             .merging(clock.meta) { $1 }
         return result
+    }
+
+    /// The distinct stored images and their bytes: of the whole output, not a sum over shards.
+    @Sendable static func storedSummary(_ db: Database) throws -> OutputSummary {
+        let stored = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, COALESCE(SUM(length(pixels)), 0) AS bytes FROM pixels")
+        return OutputSummary(counts: ["stored_images": stored?["n"] ?? 0, "bytes_stored": stored?["bytes"] ?? 0])
     }
 
     /// A chunk's files: each one's hash comes from the previous run's stamps when the file is

@@ -10,6 +10,8 @@ public struct IngestStage: Stage {
 
     public static let name = StageOutputFile.catalog.stage
     public static let outputFileName = StageOutputFile.catalog.fileName
+    /// Items by id; edges by source item, each item's in the order its lines listed them.
+    public static let shardMerge: ShardMerge? = ShardMerge(rules: ["edges": .ordered(by: "src")])
     /// Records parsed together by one worker thread: bounded, so memory stays flat.
     let batchRecords: Int
     static let batchBytes = 8 << 20
@@ -173,17 +175,21 @@ public struct IngestStage: Stage {
 
     private static func store(_ result: Parsed, position: RecordBatch.Span, path: String, writer: CatalogWriter,
                               output: StageOutput, shard: Shard, tally: inout Tally) throws {
-        tally.records += 1
+        // Each line is counted by one shard, so shards' counts add up to the whole run's: an item's
+        // by its asin, a line without one (blank or rejected) by its position.
+        let ownsPosition = { shard.contains(key: "\(path):\(position.line):\(position.element ?? 0)") }
         switch result {
         case .blank:
+            guard ownsPosition() else { return }
+            tally.records += 1
             tally.blank += 1
         case .reject(let error):
-            // A record without an asin belongs to the shard its position hashes to.
-            if shard.contains(key: "\(path):\(position.line):\(position.element ?? 0)") {
-                output.rejects.record(source: path, position: position.position, reason: error.reason, detail: error.detail)
-            }
+            guard ownsPosition() else { return }
+            tally.records += 1
+            output.rejects.record(source: path, position: position.position, reason: error.reason, detail: error.detail)
         case .item(let item):
             let inShard = shard.contains(key: item.asin)
+            if inShard { tally.records += 1 }
             if try writer.add(item, source: path, line: position.line, inShard: inShard) == .duplicate {
                 output.rejects.record(source: path, position: position.position, reason: IngestRejects.duplicateAsin,
                                       detail: "asin \(item.asin) seen earlier; this line only filled missing fields")

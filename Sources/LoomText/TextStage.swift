@@ -13,6 +13,8 @@ public struct TextStage: Stage {
 
     public static let name = StageOutputFile.text.stage
     public static let outputFileName = StageOutputFile.text.fileName
+    /// Token ids by item; the vocabulary is the same in every shard.
+    public static let shardMerge: ShardMerge? = ShardMerge(rules: ["vocab": .shared])
     /// The catalog this stage reads (the ingest stage's output).
     static let catalog = StageOutputFile.catalog.input
     static let chunkRows = 4096

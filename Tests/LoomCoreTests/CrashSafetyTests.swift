@@ -65,6 +65,34 @@ import Testing
         lock.release()
     }
 
+    /// Shards of one stage share the work directory; the same shard twice, or a whole `loom
+    /// run` beside any stage command, does not (flock locks of separate opens conflict even
+    /// within one process).
+    @Test func stageLocksLetShardsRunSideBySide() throws {
+        let work = TemporaryDirectory()
+        func isLocked(_ scope: WorkLock.Scope) -> Bool {
+            do {
+                _ = try WorkLock(workDirectory: work.path, scope: scope)
+                return false
+            } catch LoomError.locked {
+                return true
+            } catch {
+                return false
+            }
+        }
+        let first = try WorkLock(workDirectory: work.path, scope: .stage("images", try Shard(index: 0, count: 2)))
+        let second = try WorkLock(workDirectory: work.path, scope: .stage("images", try Shard(index: 1, count: 2)))
+        let text = try WorkLock(workDirectory: work.path, scope: .stage("text", .whole))
+        #expect(isLocked(.stage("images", try Shard(index: 1, count: 2))), "the same shard twice")
+        #expect(isLocked(.directory), "a whole run while stage commands write")
+        #expect(!isLocked(.stage("images", .whole)), "the stage's merge beside its shards")
+        for lock in [first, second, text] { lock.release() }
+        let run = try WorkLock(workDirectory: work.path)
+        #expect(isLocked(.stage("images", try Shard(index: 0, count: 2))), "a stage command while a run holds the directory")
+        run.release()
+        #expect(!isLocked(.directory))
+    }
+
     @Test func sourceDateEpochMakesOutputsByteIdentical() throws {
         let a = TemporaryDirectory()
         let b = TemporaryDirectory()

@@ -15,6 +15,9 @@ public enum LoomError: Error, CustomStringConvertible, Sendable {
     case cannotCreateOutput(path: String, reason: String)
     /// Another process holds the work directory's lock.
     case locked(path: String, holderPID: Int32?)
+    /// A shard task that a `loom run --shards` started failed with `status` (its own exit
+    /// status, or nil when it was killed or its status is unknown); `log` holds its output.
+    case shardTaskFailed(task: String, status: Int32?, log: String)
     /// A bug or an impossible state; the message says where.
     case internalError(String)
 
@@ -26,6 +29,11 @@ public enum LoomError: Error, CustomStringConvertible, Sendable {
         case .rejectedBeyondRatio: .dataRejected
         case .cannotCreateOutput: .cannotCreateOutput
         case .locked: .locked
+        case .shardTaskFailed(_, let status, _):
+            // The task's own data, input and output errors are the run's; anything else
+            // (killed, locked, crashed) is an internal failure of the run.
+            status.flatMap(ExitStatus.init(rawValue:)).flatMap { [.dataRejected, .inputMissing, .cannotCreateOutput].contains($0) ? $0 : nil }
+                ?? .internalError
         case .internalError: .internalError
         }
     }
@@ -49,6 +57,8 @@ public enum LoomError: Error, CustomStringConvertible, Sendable {
         case let .locked(path, pid):
             let holder = pid.map { "process \($0)" } ?? "another process"
             return "\(path) is locked by \(holder); another run is using this work directory, retry later"
+        case let .shardTaskFailed(task, status, log):
+            return "\(task) failed (\(status.map { "exit status \($0)" } ?? "killed or unknown exit status")); its output: \(log)"
         case let .internalError(message):
             return "internal error: \(message)"
         }

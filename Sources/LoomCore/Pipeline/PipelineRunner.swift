@@ -10,12 +10,18 @@ public struct PipelineRunner: Sendable {
         public var dryRun = false
         /// Rerun stale stages that would keep their output (`Stage.deferral`: train).
         public var retrain = false
-        public init(from: String? = nil, only: String? = nil, force: Bool = false, dryRun: Bool = false, retrain: Bool = false) {
+        /// Run each shardable stage as this many shards through `executor`, then merge them.
+        public var shards = 1
+        public var executor: (any ShardExecutor)?
+        public init(from: String? = nil, only: String? = nil, force: Bool = false, dryRun: Bool = false, retrain: Bool = false,
+                    shards: Int = 1, executor: (any ShardExecutor)? = nil) {
             self.from = from
             self.only = only
             self.force = force
             self.dryRun = dryRun
             self.retrain = retrain
+            self.shards = shards
+            self.executor = executor
         }
     }
 
@@ -53,7 +59,10 @@ public struct PipelineRunner: Sendable {
         // not cost an hour of the first.
         for stage in stages { try stage.validate(pipeline) }
 
-        let lock = options.dryRun ? nil : try WorkLock(workDirectory: context.workDirectory)
+        // A whole run holds the work directory; a shard task (or a run started by one) only the
+        // stage and shard it writes, so shards of a stage run side by side.
+        let holdsDirectory = !options.dryRun && context.shard.isWhole && !WorkLock.heldByRun
+        let lock = holdsDirectory ? try WorkLock(workDirectory: context.workDirectory) : nil
         defer { lock?.release() }
         let runner = StageRunner(context: context)
         var selected = stages
@@ -89,8 +98,18 @@ public struct PipelineRunner: Sendable {
                 forcedByUpstream = true
                 continue
             }
-            report("\(stage.name): running (\(freshness.explanation))")
-            let stageReport = try stage.run(runner, pipeline)
+            let stageReport: StageReport
+            if options.shards > 1, stage.shardable, context.shard.isWhole, let executor = options.executor {
+                report("\(stage.name): running as \(options.shards) shards (\(freshness.explanation))")
+                try executor.runShards(stage: stage.name, count: options.shards, force: options.force)
+                stageReport = try stage.merge(context, options.shards, false)
+            } else {
+                report("\(stage.name): running (\(freshness.explanation))")
+                let stageLock = holdsDirectory || options.dryRun ? nil
+                    : try WorkLock(workDirectory: context.workDirectory, scope: .stage(stage.name, context.shard))
+                defer { stageLock?.release() }
+                stageReport = try stage.run(runner, pipeline)
+            }
             report(stageReport.summaryLine)
             steps.append(Step(stage: stage.name, freshness: freshness, ran: true, report: stageReport))
         }

@@ -8,6 +8,10 @@ public struct StageDescriptor: Sendable {
     let recordedFreshness: @Sendable (StageRunner) throws -> Freshness
     /// The stage's reason to keep its stale output (`Stage.deferral`), nil without an output.
     let deferral: @Sendable (StageRunner, PipelineFile) throws -> String?
+    /// Whether the stage runs as shards that `loom merge` combines (`Stage.shardMerge`).
+    public let shardable: Bool
+    /// Merges the stage's shard outputs (`ShardMerger.merge`): count (nil: the one present), keep shards.
+    public let merge: @Sendable (StageContext, Int?, Bool) throws -> StageReport
 
     public init<S: Stage>(_ stage: S) {
         name = S.name
@@ -19,6 +23,8 @@ public struct StageDescriptor: Sendable {
         run = { runner, pipeline in
             try runner.run(stage, settings: try pipeline.settings(S.Settings.self, forStage: S.name))
         }
+        shardable = S.shardMerge != nil
+        merge = { context, count, keep in try ShardMerger(context: context).merge(stage, count: count, keepShards: keep) }
         recordedFreshness = { runner in try runner.freshnessOfRecordedSettings(stage) }
         deferral = { runner, pipeline in
             guard let recorded = try? StageMeta.read(path: runner.outputPath(of: S.self)) else { return nil }

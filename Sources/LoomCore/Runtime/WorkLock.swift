@@ -3,43 +3,81 @@ import Foundation
 import Glibc
 #endif
 
-/// An exclusive lock on a work directory, so two runs never write the same outputs.
-/// Uses flock(2) on `<work>/.loom.lock`: the kernel drops it when the holder dies, so a killed
-/// run never leaves a stale lock behind. The holder's pid is written into the file for the
-/// error message of the next run.
+/// Locks on a work directory, so two runs never write the same outputs. Uses flock(2), which
+/// the kernel drops when the holder dies, so a killed run never leaves a stale lock behind.
+///
+/// - `loom run` holds `<work>/.loom.lock` exclusively: a second run, or any stage command, waits
+///   for nothing and exits 75.
+/// - A stage command (or a shard task) holds `.loom.lock` shared and its own
+///   `.loom.lock.<stage>[.shard-i-of-n]` exclusively: shards of one stage run side by side, a
+///   second run of the same shard exits 75. The processes a `loom run` starts for its shards
+///   (its local executor, its Slurm and Kubernetes tasks) find `LOOM_WORK_LOCK_HELD` set and take
+///   only their stage lock, as the run holds the directory for them.
+///
+/// The exclusive holder's pid is written into its lock file for the error message of the next.
 public final class WorkLock {
-    public let path: String
-    private var descriptor: Int32
+    public enum Scope: Sendable {
+        /// The whole work directory (`loom run`).
+        case directory
+        /// One stage's output for one shard (`.whole`: the stage's whole output, or its merge).
+        case stage(String, Shard)
+    }
 
-    public init(workDirectory: String) throws {
-        path = (workDirectory as NSString).appendingPathComponent(".loom.lock")
+    /// The environment variable that tells a process its work directory is held by a `loom run`.
+    public static let heldByRunVariable = "LOOM_WORK_LOCK_HELD"
+
+    /// Whether a `loom run` that started this process holds the directory lock.
+    public static var heldByRun: Bool { ProcessInfo.processInfo.environment[heldByRunVariable].map { !$0.isEmpty } ?? false }
+
+    public let path: String
+    private var held: [(descriptor: Int32, exclusive: Bool)] = []
+
+    public init(workDirectory: String, scope: Scope = .directory) throws {
+        let directoryLock = (workDirectory as NSString).appendingPathComponent(".loom.lock")
         do {
             try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
         } catch {
             throw LoomError.cannotCreateOutput(path: workDirectory, reason: "\(error.localizedDescription)")
         }
-        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw LoomError.cannotCreateOutput(path: path, reason: String(cString: strerror(errno)))
+        switch scope {
+        case .directory:
+            path = directoryLock
+            try take(directoryLock, exclusive: true)
+        case let .stage(stage, shard):
+            path = directoryLock + "." + (shard.isWhole ? stage : "\(stage).shard-\(shard.index)-of-\(shard.count)")
+            if !WorkLock.heldByRun { try take(directoryLock, exclusive: false) }
+            try take(path, exclusive: true)
         }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            let holder = WorkLock.readPID(descriptor)
-            close(descriptor)
-            descriptor = -1
-            throw LoomError.locked(path: path, holderPID: holder)
-        }
-        let pid = "\(getpid())\n"
-        _ = ftruncate(descriptor, 0)
-        _ = pid.withCString { pwrite(descriptor, $0, strlen($0), 0) }
     }
 
-    /// Releases the lock (also done on deinit and, by the kernel, on process exit).
+    private func take(_ file: String, exclusive: Bool) throws {
+        let descriptor = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            release()
+            throw LoomError.cannotCreateOutput(path: file, reason: String(cString: strerror(errno)))
+        }
+        guard flock(descriptor, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0 else {
+            let holder = WorkLock.readPID(descriptor)
+            close(descriptor)
+            release()
+            throw LoomError.locked(path: file, holderPID: holder)
+        }
+        if exclusive {
+            let pid = "\(getpid())\n"
+            _ = ftruncate(descriptor, 0)
+            _ = pid.withCString { pwrite(descriptor, $0, strlen($0), 0) }
+        }
+        held.append((descriptor, exclusive))
+    }
+
+    /// Releases the locks (also done on deinit and, by the kernel, on process exit).
     public func release() {
-        guard descriptor >= 0 else { return }
-        _ = ftruncate(descriptor, 0)
-        flock(descriptor, LOCK_UN)
-        close(descriptor)
-        descriptor = -1
+        for (descriptor, exclusive) in held.reversed() {
+            if exclusive { _ = ftruncate(descriptor, 0) }
+            flock(descriptor, LOCK_UN)
+            close(descriptor)
+        }
+        held.removeAll()
     }
 
     deinit { release() }

@@ -27,10 +27,15 @@ public protocol Stage: Sendable {
     /// every few days, so a night never waits on it), or nil to rerun it. `recorded` is the
     /// output's meta. `loom run --retrain` reruns it anyway. Default: nil.
     func deferral(_ settings: Settings, recorded: StageMeta, context: StageContext) -> String?
+
+    /// How the outputs of `--shard i/n` runs combine into the whole output (`loom merge`), or nil
+    /// for a stage that runs whole only (triplets, train). Default: nil.
+    static var shardMerge: ShardMerge? { get }
 }
 
 extension Stage {
     public static var writesProduct: Bool { false }
     public func missingProducts(_ settings: Settings, context: StageContext) -> [String] { [] }
     public func deferral(_ settings: Settings, recorded: StageMeta, context: StageContext) -> String? { nil }
+    public static var shardMerge: ShardMerge? { nil }
 }

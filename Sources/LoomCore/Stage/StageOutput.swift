@@ -12,12 +12,16 @@ public final class StageOutput: @unchecked Sendable {
     // immutable; `rejects` is internally locked.
     public let finalPath: String
     public let temporaryPath: String
+    /// The output a rerun reuses rows from: the final path's, or for a shard without one of its
+    /// own, the whole output (last night's merge), whose rows of this shard's items it reuses.
+    public let previousPath: String
     /// Replaced only by `adoptPrevious`, before the stage writes anything.
     public private(set) var database: DatabaseQueue
     public private(set) var rejects: RejectLog
 
-    init(stage: String, finalPath: String) throws {
+    init(stage: String, finalPath: String, wholePath: String? = nil) throws {
         self.finalPath = finalPath
+        previousPath = FileManager.default.fileExists(atPath: finalPath) ? finalPath : wholePath ?? finalPath
         temporaryPath = "\(finalPath).tmp-\(getpid())"
         let manager = FileManager.default
         let directory = (finalPath as NSString).deletingLastPathComponent
@@ -40,12 +44,12 @@ public final class StageOutput: @unchecked Sendable {
     /// be read, or it was made otherwise: then every row is computed.
     public func previous(reuseKey: String) -> DatabaseQueue? {
         guard madePrevious(under: reuseKey) else { return nil }
-        return try? StageOutputReader.open(path: finalPath)
+        return try? StageOutputReader.open(path: previousPath)
     }
 
     /// Whether there is a previous output whose meta records `reuseKey`.
     private func madePrevious(under reuseKey: String) -> Bool {
-        guard FileManager.default.fileExists(atPath: finalPath), let meta = try? StageMeta.read(path: finalPath) else { return false }
+        guard FileManager.default.fileExists(atPath: previousPath), let meta = try? StageMeta.read(path: previousPath) else { return false }
         return meta.extra[StageOutput.reuseKeyName] == reuseKey
     }
 
@@ -90,7 +94,7 @@ public final class StageOutput: @unchecked Sendable {
         _ = unlink(temporaryPath)
         var adopted = false
         do {
-            try FileCopy.copy(from: finalPath, to: temporaryPath)
+            try FileCopy.copy(from: previousPath, to: temporaryPath)
             let copy = try StageOutput.openTemporary(temporaryPath)
             if try StageOutput.tables(of: copy) == StageOutput.tables(of: schema) {
                 try copy.write { db in try db.execute(sql: "DELETE FROM meta; DELETE FROM rejects") }

@@ -126,7 +126,9 @@ public struct StageRunner: Sendable {
         // catalog is not read twice in a row.
         let runner = self
         let hashing = BackgroundTask { try runner.hashInputs(declaredInputs.filter { !$0.isFile }) }
-        let output = try StageOutput(stage: S.name, finalPath: finalPath)
+        var whole = self
+        whole.context.shard = .whole
+        let output = try StageOutput(stage: S.name, finalPath: finalPath, wholePath: whole.outputPath(of: S.self))
         let result: StageResult
         let inputs: [HashedInput]
         do {

@@ -54,7 +54,8 @@ public enum ContentHash {
     /// counts as the sorted list of those hashes instead: its rows' order is not part of its
     /// content (a rerun that copied the previous output and added rows has them in another
     /// order), and reading a gigabyte of stored images again to learn what their hashes already
-    /// say cost more than the rest of a night's rerun. Independent of run times, page layout and
+    /// say cost more than the rest of a night's rerun. `rejects` counts as its rows without their
+    /// ids, sorted (a merge of shards holds them in another order). Independent of run times, page layout and
     /// the SQLite version, so downstream stages see "same content" when a rerun changed nothing.
     /// Reads columns through the C API into a buffer hashed in 256 kB blocks: outputs hold tens
     /// of millions of rows.
@@ -89,7 +90,12 @@ public enum ContentHash {
                 continue
             }
             buffer.append(contentsOf: Array("table \(table)\n".utf8))
-            let statement = try db.makeStatement(sql: "SELECT * FROM \(table.quotedDatabaseIdentifier) ORDER BY rowid")
+            // Rejects count as a set too: shards record theirs apart, and a merge cannot restore
+            // the order a whole run met them in (nor does any reader depend on it).
+            let rows = table == "rejects"
+                ? "SELECT stage, source, position, reason, detail FROM rejects ORDER BY stage, source, position, reason, detail"
+                : "SELECT * FROM \(table.quotedDatabaseIdentifier) ORDER BY rowid"
+            let statement = try db.makeStatement(sql: rows)
             let handle = statement.sqliteStatement
             let columns = sqlite3_column_count(handle)
             while true {

@@ -74,8 +74,12 @@ public enum CatalogReader {
         try catalog.readStored("items") { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items") ?? 0 }
     }
 
-    public static func countWithoutImage(_ catalog: DatabaseQueue) throws -> Int {
-        try catalog.readStored("items") { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items WHERE image IS NULL") ?? 0 }
+    /// The items of `shard` without an image file (counted per shard, so shards add up).
+    public static func countWithoutImage(_ catalog: DatabaseQueue, shard: Shard = .whole) throws -> Int {
+        try catalog.readStored("items") { db in
+            guard !shard.isWhole else { return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items WHERE image IS NULL") ?? 0 }
+            return try String.fetchAll(db, sql: "SELECT asin FROM items WHERE image IS NULL").count { shard.contains(key: $0) }
+        }
     }
 
     /// Every item's id, asin and coarse type, in id order (the co-purchase graph of millions of items).

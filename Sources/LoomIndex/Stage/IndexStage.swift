@@ -13,6 +13,8 @@ public struct IndexStage: Stage {
 
     public static let name = StageOutputFile.index.stage
     public static let outputFileName = StageOutputFile.index.fileName
+    /// Items and vectors by id; `meta.vectors` counts the whole index.
+    public static let shardMerge: ShardMerge? = ShardMerge(summary: vectorsSummary)
     public static let writesProduct = true
     static let chunkItems = 4096
 
@@ -75,21 +77,21 @@ public struct IndexStage: Stage {
         try Self.verify(output.database, indexed: counts["indexed"] ?? 0, dim: dim, path: output.temporaryPath)
         var result = StageResult(records: counts["items"] ?? 0, counts: counts, unit: "items")
         result.meta = [
-            "model": embedMeta["model"] ?? "", "dim": String(dim), "metric": "cosine", "vectors": String(counts["indexed"] ?? 0),
+            "model": embedMeta["model"] ?? "", "dim": String(dim), "metric": "cosine",
             "created": RunClock.timestamp(),
-        ]
+        ].merging(try output.database.read(Self.vectorsSummary).meta) { $1 }
         return result
     }
 
     /// Incremental indexing: when the previous index (at this output's final path) was made from
     /// the same model and dimension, every row whose item (by asin), fields and vector bytes are
     /// unchanged is copied from it under the item's id of today in one SQL statement per table, and only new or changed rows go through
-    /// the per-row checks and inserts. Returns the ids copied (none for a shard, or without a
-    /// usable previous index).
+    /// the per-row checks and inserts; a shard copies its own items' rows, from its previous
+    /// output or the whole one. Returns the ids copied (none without a usable previous index).
     static func reuseUnchangedRows(output: StageOutput, context: StageContext, embeddingsPath: String,
                                    model: String, dim: Int) throws -> Set<Int64> {
-        let previous = output.finalPath
-        guard context.shard.isWhole, FileManager.default.fileExists(atPath: previous),
+        let previous = output.previousPath
+        guard FileManager.default.fileExists(atPath: previous),
               let meta = try? StageMeta.read(path: previous), meta.stage == name,
               meta.extra["model"] == model, meta.extra["dim"] == String(dim)
         else { return [] }
@@ -97,6 +99,11 @@ public struct IndexStage: Stage {
             try db.execute(sql: "ATTACH DATABASE ? AS previous", arguments: [previous])
             try db.execute(sql: "ATTACH DATABASE ? AS catalog", arguments: [context.workPath(.catalog)])
             try db.execute(sql: "ATTACH DATABASE ? AS embedded", arguments: [embeddingsPath])
+            // A shard copies only its own items' rows.
+            let shard = context.shard
+            db.add(function: DatabaseFunction("loom_in_shard", argumentCount: 1, pure: true) { values in
+                String.fromDatabaseValue(values[0]).map { shard.contains(key: $0) } ?? false
+            })
             defer {
                 for schema in ["previous", "catalog", "embedded"] { try? db.execute(sql: "DETACH DATABASE \(schema)") }
             }
@@ -114,7 +121,8 @@ public struct IndexStage: Stage {
                     JOIN catalog.items c ON c.asin = p.asin AND c.category IS p.category
                         AND c.title IS p.title AND c.image IS p.image AND c.type = p.type
                     JOIN previous.vectors pv ON pv.id = p.id
-                    JOIN embedded.embeddings e ON e.id = c.id AND e.vector = pv.vector;
+                    JOIN embedded.embeddings e ON e.id = c.id AND e.vector = pv.vector
+                    WHERE loom_in_shard(c.asin);
                     INSERT INTO main.items (id, asin, category, title, image, type)
                     SELECT r.id, p.asin, p.category, p.title, p.image, p.type FROM temp.reused r JOIN previous.items p ON p.id = r.previous
                     ORDER BY r.id;
@@ -126,6 +134,11 @@ public struct IndexStage: Stage {
             }
             return Set(try Int64.fetchAll(db, sql: "SELECT id FROM main.items"))
         }
+    }
+
+    /// The number of vectors: of the whole index, not a sum over shards.
+    @Sendable static func vectorsSummary(_ db: Database) throws -> OutputSummary {
+        OutputSummary(meta: ["vectors": String(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM vectors") ?? 0)])
     }
 
     /// A vector must have `dim` floats and unit length (an embed output that is not is corrupt).

@@ -98,8 +98,8 @@ final class CatalogWriter {
             lookup.bind(1, item.asin)
             guard let existing = try lookup.firstInteger() else { throw LoomError.internalError("asin \(item.asin) neither new nor known") }
             id = existing
-            duplicates += 1
             if inShard {
+                duplicates += 1
                 bindFields(fillItem, item, from: 1)
                 fillItem.bind(9, id)
                 try fillItem.run()
@@ -207,13 +207,15 @@ final class CatalogWriter {
         }
     }
 
-    /// Resolves edge targets to item ids, keeping list order; edges to asins outside the catalog
+    /// Resolves edge targets to item ids, keeping list order per item; edges to asins outside the catalog
     /// are counted and left out. Returns counts for the report. Targets the Bloom filter turns
     /// away are not looked up: in real dumps most are outside the catalog.
     func finish() throws -> [String: Int] {
         var counts: [String: Int] = [:]
         for (index, kind) in CatalogWriter.edgeKinds.enumerated() { counts["listed_\(kind)"] = listed[index] }
-        let lists = try BoundStatement(db, sql: "SELECT src, kind, dsts FROM raw_lists ORDER BY rowid")
+        // By source item, then in line order: a duplicate line's lists join its item's, so each
+        // item's edges lie together in the same order whole or in a shard, and shards merge.
+        let lists = try BoundStatement(db, sql: "SELECT src, kind, dsts FROM raw_lists ORDER BY src, rowid")
         let insert = try BoundStatement(db, sql: "INSERT OR IGNORE INTO edges (src, dst, kind) VALUES (?, ?, ?)")
         var resolved = 0
         while try lists.step() {
