@@ -70,6 +70,9 @@ public struct ShardMerger: Sendable {
 
         let output = try StageOutput(stage: S.name, finalPath: wholePath)
         do {
+            // Built on a kernel copy of shard 0 (its tables, indexes and rows), to which the
+            // other shards' rows are added: half the rows of two shards are never rewritten.
+            try output.startFromCopy(of: files[0].path)
             let merged = try combine(files, metas: metas, plan: plan, output: output)
             var meta = merged.meta
             meta.started = metas.map(\.started).min() ?? started
@@ -161,12 +164,7 @@ public struct ShardMerger: Sendable {
     /// Builds the merged tables in `output` and works out its meta (content hash left to commit).
     func combine(_ files: [ShardFile], metas: [StageMeta], plan: ShardMerge, output: StageOutput) throws -> Merged {
         try output.database.writeWithoutTransaction { db in
-            // The first shard's tables and indexes, as its stage made them.
             try db.execute(sql: "ATTACH DATABASE ? AS shard", arguments: [files[0].path])
-            let definitions = try String.fetchAll(db, sql: """
-                SELECT sql FROM shard.sqlite_master WHERE sql IS NOT NULL AND name NOT IN ('meta', 'rejects')
-                    AND name NOT LIKE 'sqlite_%' ORDER BY type = 'index', rowid
-                """)
             let tables = try String.fetchAll(db, sql: """
                 SELECT name FROM shard.sqlite_master WHERE type = 'table' AND name NOT IN ('meta', 'rejects')
                     AND name NOT LIKE 'sqlite_%' ORDER BY name
@@ -180,10 +178,6 @@ public struct ShardMerger: Sendable {
                 rules[table] = rule
             }
             try db.execute(sql: "DETACH DATABASE shard")
-            try db.inTransaction {
-                for definition in definitions { try db.execute(sql: definition) }
-                return .commit
-            }
             for (position, file) in files.enumerated() {
                 try db.execute(sql: "ATTACH DATABASE ? AS shard", arguments: [file.path])
                 defer { try? db.execute(sql: "DETACH DATABASE shard") }
@@ -194,10 +188,12 @@ public struct ShardMerger: Sendable {
                     for table in tables {
                         try Self.add(table, rule: rules[table]!, from: file, position: position, db: db)
                     }
-                    try db.execute(sql: """
-                        INSERT INTO main.rejects (stage, source, position, reason, detail)
-                        SELECT stage, source, position, reason, detail FROM shard.rejects ORDER BY id
-                        """)
+                    if position > 0 {
+                        try db.execute(sql: """
+                            INSERT INTO main.rejects (stage, source, position, reason, detail)
+                            SELECT stage, source, position, reason, detail FROM shard.rejects ORDER BY id
+                            """)
+                    }
                     return .commit
                 }
             }
@@ -234,9 +230,14 @@ public struct ShardMerger: Sendable {
             """)
     }
 
-    /// Adds the attached shard's rows of `table` by its rule.
+    /// Adds the attached shard's rows of `table` by its rule (shard 0's are there already: the
+    /// output started as its copy).
     static func add(_ table: String, rule: ShardMerge.Rule, from file: ShardFile, position: Int, db: Database) throws {
         let name = table.quotedDatabaseIdentifier
+        // An ordered table is laid out again from every shard's rows, shard 0's too.
+        let isOrdered: Bool
+        if case .ordered = rule { isOrdered = true } else { isOrdered = false }
+        guard position > 0 || isOrdered else { return }
         switch rule {
         case .partitioned:
             do {
@@ -248,10 +249,6 @@ public struct ShardMerger: Sendable {
         case .union:
             try db.execute(sql: "INSERT OR IGNORE INTO main.\(name) SELECT * FROM shard.\(name)")
         case .shared:
-            guard position > 0 else {
-                try db.execute(sql: "INSERT INTO main.\(name) SELECT * FROM shard.\(name)")
-                return
-            }
             let differing = try Int.fetchOne(db, sql: """
                 SELECT (SELECT COUNT(*) FROM (SELECT * FROM main.\(name) EXCEPT SELECT * FROM shard.\(name)))
                      + (SELECT COUNT(*) FROM (SELECT * FROM shard.\(name) EXCEPT SELECT * FROM main.\(name)))
@@ -279,6 +276,7 @@ public struct ShardMerger: Sendable {
         let columns = try db.columns(in: table).map { $0.name.quotedDatabaseIdentifier }.joined(separator: ", ")
         try db.inTransaction {
             try db.execute(sql: """
+                DELETE FROM main.\(name);
                 INSERT INTO main.\(name) (\(columns)) SELECT \(columns) FROM temp.\(gathered(table))
                 ORDER BY \(column.quotedDatabaseIdentifier), merge_shard, merge_row;
                 DROP TABLE temp.\(gathered(table));

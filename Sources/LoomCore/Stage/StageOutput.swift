@@ -112,6 +112,21 @@ public final class StageOutput: @unchecked Sendable {
         return adopted
     }
 
+    /// Starts this output as a copy of `path` (the shard a merge builds on): its tables and
+    /// rows, its rejects, without its meta. Call it before anything is written.
+    func startFromCopy(of path: String) throws {
+        try database.close()
+        _ = unlink(temporaryPath)
+        do {
+            try FileCopy.copy(from: path, to: temporaryPath)
+            database = try StageOutput.openTemporary(temporaryPath)
+            try database.write { db in try db.execute(sql: "DELETE FROM meta") }
+        } catch {
+            throw LoomError.cannotCreateOutput(path: temporaryPath, reason: "copying \(path): \(error)")
+        }
+        rejects = RejectLog(stage: rejects.stage, database: database)
+    }
+
     /// The definitions of a database's own tables and indexes (not `meta`, `rejects`, SQLite's).
     static func tables(of database: DatabaseQueue) throws -> [String] {
         try database.read { db in
