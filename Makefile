@@ -25,8 +25,9 @@ sample: release
 	python3 scripts/example-query.py work/catalog.sqlite
 	$(RELEASE_LOOM) query --index out/index.sqlite --asin $$(python3 scripts/example-query.py --anchor work/catalog.sqlite) --type shoes --k 5
 
-## test: the module graph, unit tests, then check that SampleData regenerates byte for byte
+## test: the module graph, unit tests (with a single-node Slurm they start), then check that SampleData regenerates byte for byte
 test: build
+	scripts/install-deps.sh --test
 	scripts/check-module-graph.py
 	$(SWIFT) test
 	scripts/check-fixtures.sh $(DEBUG_LOOM)

@@ -199,7 +199,7 @@ let package = Package(
             swiftSettings: cpuFlags),
         .testTarget(
             name: "LoomCLITests",
-            dependencies: ["LoomCore", "LoomTokenizers", "LoomTestSupport", "loom", "loom-ingest"]),
+            dependencies: ["LoomCore", "LoomTokenizers", "LoomTestSupport", "loom", "loom-ingest", .product(name: "Yams", package: "Yams")]),
         .testTarget(
             name: "LoomFormatsTests",
             dependencies: ["LoomFormats", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -6,7 +6,7 @@ import LoomSampleData
 // make bench: throughput of Loom's own pieces, beside the peer tool measured in the same run.
 // Every figure is the median of 5 runs on this machine.
 
-// `loom-bench [hash] [ingest] [triplets] [images] [tokenizer] [gemm] [networks] [train] [search] [nightly] [sample-data]` runs the named sections; none: all.
+// `loom-bench [hash] [ingest] [triplets] [images] [tokenizer] [gemm] [networks] [train] [search] [nightly] [sharded] [sample-data]` runs the named sections; none: all.
 let sections = Set(CommandLine.arguments.dropFirst())
 func wanted(_ section: String) -> Bool { sections.isEmpty || sections.contains(section) }
 
@@ -66,6 +66,10 @@ if sections.contains("mobilenet-profile") { try InferenceBenchmark.mobileNetProf
 // A night at scale: 100,000 products with photos, then the next night at 1% churn.
 if wanted("nightly") { try NightlyBenchmark.run(scratch: scratch, loom: loom, items: 100_000, trainTriplets: 50_000) }
 if sections.contains("nightly-10k") { try NightlyBenchmark.run(scratch: scratch, loom: loom, items: 10_000, trainTriplets: 10_000) }
+
+// Scale-out: a sharded run (local executor, 2 shards × 1 thread) against one run with 2 threads.
+if wanted("sharded") { try ShardedBenchmark.run(scratch: scratch, loom: loom, items: 100_000) }
+if sections.contains("sharded-10k") { try ShardedBenchmark.run(scratch: scratch, loom: loom, items: 10_000) }
 
 // SampleData generation (make fixtures): paint, encode and write 300 pictures and 3 catalogs.
 if wanted("sample-data") {

@@ -2,6 +2,7 @@ import Foundation
 import LoomCore
 import LoomTestSupport
 import Testing
+import Yams
 
 /// `loom run --shards n` and `loom merge` on SampleData: shards of every shardable stage merge
 /// into the whole run's outputs (content hash and meta), a rerun reuses rows per shard, and a
@@ -125,5 +126,104 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: shardFile(0)), "a refused merge removes nothing")
         let whole2 = try runs.loom(["merge", "--work", work, "--stage", "triplets"])
         #expect(whole2.status == 64 && whole2.stderr.contains("runs whole only"), "\(whole2.stderr)")
+
+        try onSlurm(runs, expected: expected)
+    }
+
+    /// The same pipeline on a real single-node Slurm cluster (scripts/slurm-local.sh: munged,
+    /// slurmctld and slurmd on localhost), 3 shards: job arrays and merge jobs give the whole
+    /// run's outputs; a failing task ends the run with its own exit status, naming its log.
+    func onSlurm(_ runs: Runs, expected: [String: StageMeta]) throws {
+        let cluster = runs.directory.file("slurm")
+        // system(3), not Process: the daemons the script starts inherit descriptors that
+        // Foundation's Process watches, and it would wait for them to exit too.
+        func script(_ action: String) -> (status: Int32, stdout: String) {
+            let log = runs.directory.file("slurm-local-\(action).out")
+            let status = system("/bin/bash '\(ShardedRunTests.root)/scripts/slurm-local.sh' \(action) '\(cluster)' > '\(log)' 2>&1 < /dev/null")
+            return (status, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+        }
+        let started = script("start")
+        defer { _ = script("stop") }
+        try #require(started.status == 0 && started.stdout.contains("SLURM_CONF="), "slurm-local.sh start: \(started.stdout)")
+        let configuration = cluster + "/slurm.conf"
+        let pipeline = try String(contentsOfFile: runs.directory.file("sharded.yaml"), encoding: .utf8)
+        try (pipeline + "\nslurm: {partition: debug, time: \"00:20:00\"}\n")
+            .write(toFile: runs.directory.file("slurm.yaml"), atomically: true, encoding: .utf8)
+        func slurm(_ name: String, _ file: String, _ flags: [String] = []) throws -> (status: Int32, stdout: String, stderr: String) {
+            try ProbeProcess("loom", arguments: ["run", runs.directory.file(file), "--shards", "3", "--executor", "slurm"] + flags,
+                             environment: ["LOOM_WORK": runs.directory.file("\(name)/work"), "LOOM_OUT": runs.directory.file("\(name)/out"),
+                                           "LOOM_MODELS": runs.models, "SLURM_CONF": configuration],
+                             directory: ShardedRunTests.root).runCapturingOutput()
+        }
+
+        let dry = try slurm("slurm", "slurm.yaml", ["--dry-run"])
+        #expect(dry.status == 0 && dry.stdout.contains("#SBATCH --array=0-2") && dry.stdout.contains("#SBATCH --partition=debug")
+                && dry.stdout.contains("#SBATCH --time=00:20:00") && dry.stdout.contains("--dependency=afterok:<job 1>")
+                && dry.stdout.contains("13 Slurm jobs for 7 stages (dry run, nothing submitted)"), "\(dry.stdout)\(dry.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: runs.directory.file("slurm/work/catalog.sqlite")))
+
+        let run = try slurm("slurm", "slurm.yaml")
+        try #require(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("images: submitted 3 shards as Slurm job") && run.stdout.contains("7 ran as 13 Slurm jobs"), "\(run.stdout)")
+        try Self.expectSame(try runs.metas("slurm"), expected, "Slurm, 3 shards")
+
+        // A task that fails (its catalog is gone) ends the run with its exit status, 66.
+        try pipeline.replacingOccurrences(of: "SampleData/catalog/meta_2018.jsonl", with: "SampleData/catalog/missing.jsonl")
+            .write(toFile: runs.directory.file("broken.yaml"), atomically: true, encoding: .utf8)
+        let broken = try slurm("broken", "broken.yaml")
+        #expect(broken.status == 66 && broken.stderr.contains("Slurm job ") && broken.stderr.contains("(ingest.shard-0-of-3)")
+                && broken.stderr.contains("exit status 66") && broken.stderr.contains("/slurm/logs/ingest-"), "\(broken.stderr)")
+    }
+
+    /// `--executor kubernetes --emit DIR`: a volume claim, per shardable stage an Indexed Job
+    /// and a merge Job, per whole stage a Job, all on the claim, and a script that applies them
+    /// in order; the YAML parses and has the structure Kubernetes expects.
+    @Test func kubernetesManifestsAreIndexedJobsOnOneVolume() throws {
+        let directory = TemporaryDirectory("loom-kubernetes")
+        let pipeline = try String(contentsOfFile: ShardedRunTests.root + "/Pipelines/sample.yaml", encoding: .utf8)
+            + "\nkubernetes: {image: registry.example/loom:0.1.0, storage: 20Gi, cpus: 2}\n"
+        try pipeline.write(toFile: directory.file("k8s.yaml"), atomically: true, encoding: .utf8)
+        let emit = directory.file("manifests")
+        let result = try ProbeProcess("loom", arguments: ["run", directory.file("k8s.yaml"), "--shards", "3", "--executor", "kubernetes", "--emit", emit],
+                                      environment: ["LOOM_WORK": directory.file("work")], directory: ShardedRunTests.root).runCapturingOutput()
+        try #require(result.status == 0, "\(result.stderr)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: emit).sorted()
+        // 6 shardable stages × (shards + merge) + triplets + train, the claim and the script.
+        #expect(names.count == 6 * 2 + 2 + 2, "\(names)")
+        #expect(names.first == "00-volume.yaml" && names.contains("01-loom-ingest.yaml") && names.contains("02-loom-ingest-merge.yaml")
+                && names.contains("apply.sh"), "\(names)")
+        let claim = try #require(try Yams.load(yaml: String(contentsOfFile: emit + "/00-volume.yaml", encoding: .utf8)) as? [String: Any])
+        #expect(claim["kind"] as? String == "PersistentVolumeClaim")
+        let claimName = try #require((claim["metadata"] as? [String: Any])?["name"] as? String)
+        let access = ((claim["spec"] as? [String: Any])?["accessModes"] as? [String]) ?? []
+        #expect(access == ["ReadWriteMany"])
+
+        for name in names where name.hasSuffix(".yaml") && name != "00-volume.yaml" {
+            let job = try #require(try Yams.load(yaml: String(contentsOfFile: emit + "/" + name, encoding: .utf8)) as? [String: Any], "\(name)")
+            #expect(job["apiVersion"] as? String == "batch/v1" && job["kind"] as? String == "Job", "\(name)")
+            let spec = try #require(job["spec"] as? [String: Any])
+            let pod = try #require((spec["template"] as? [String: Any])?["spec"] as? [String: Any])
+            let container = try #require((pod["containers"] as? [[String: Any]])?.first)
+            let command = (container["command"] as? [String]) ?? []
+            #expect(pod["restartPolicy"] as? String == "Never" && container["image"] as? String == "registry.example/loom:0.1.0", "\(name)")
+            let volume = (pod["volumes"] as? [[String: Any]])?.first?["persistentVolumeClaim"] as? [String: Any]
+            #expect(volume?["claimName"] as? String == claimName, "\(name)")
+            let env = (container["env"] as? [[String: Any]]) ?? []
+            #expect(env.contains { $0["name"] as? String == "LOOM_WORK" && $0["value"] as? String == directory.file("work") }, "\(name)")
+            let isShards = name.hasSuffix("-merge.yaml") == false && ["ingest", "images", "text", "features", "embed", "index"]
+                .contains { name.hasSuffix("-loom-\($0).yaml") }
+            if isShards {
+                #expect(spec["completionMode"] as? String == "Indexed" && spec["completions"] as? Int == 3, "\(name)")
+                #expect(command.last?.contains("--shard \"$JOB_COMPLETION_INDEX/3\"") == true, "\(name): \(command)")
+            } else {
+                #expect(spec["completionMode"] == nil && spec["completions"] as? Int == 1, "\(name)")
+                #expect(command.last?.contains(name.hasSuffix("-merge.yaml") ? "loom merge" : "--only") == true, "\(name): \(command)")
+            }
+        }
+        let apply = try String(contentsOfFile: emit + "/apply.sh", encoding: .utf8)
+        #expect(apply.contains("kubectl apply -f 00-volume.yaml") && apply.contains("kubectl wait --for=condition=complete --timeout=\"$timeout\" job/loom-index-merge"))
+        let order = ["loom-ingest", "loom-ingest-merge", "loom-images", "loom-triplets", "loom-train", "loom-index-merge"]
+            .compactMap { apply.range(of: "job/\($0)\n")?.lowerBound }
+        #expect(order.count == 6 && order == order.sorted(), "jobs applied in pipeline order")
     }
 }

@@ -28,18 +28,26 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Run each shardable stage (ingest, images, text, features, embed, index) as this many shards, merged before the next stage.")
     var shards: Int = 1
 
-    @Option(help: "Where shard tasks run with --shards: local (processes of this machine).")
+    @Option(help: "Where the work runs: local (this process, shards as processes of this machine) or slurm (a chain of sbatch jobs; --dry-run prints their scripts).")
     var executor: ExecutorKind = .local
+
+    @Option(help: "With --executor kubernetes: the directory to write the manifests and apply.sh to.")
+    var emit: String?
 
     @OptionGroup var global: GlobalOptions
 
     enum ExecutorKind: String, ExpressibleByArgument, CaseIterable {
         case local
+        case slurm
+        case kubernetes
     }
 
     func validate() throws {
         guard shards >= 1 else { throw ValidationError("--shards must be at least 1") }
         guard shards == 1 || global.shard.isWhole else { throw ValidationError("--shards runs the whole pipeline; it does not combine with --shard") }
+        guard (executor == .kubernetes) == (emit != nil) else {
+            throw ValidationError("--executor kubernetes writes manifests: give --emit DIR (and --emit only with it)")
+        }
     }
 
     func run() throws {
@@ -47,6 +55,14 @@ struct RunCommand: ParsableCommand {
             let file = try PipelineFile(path: pipeline)
             let context = try global.context(work: file.work, out: file.out, pipelineSeed: file.seed, pipelineThreads: file.threads)
             let runner = try PipelineRunner(pipeline: file, stages: StageCatalog.all, context: context)
+            if executor == .slurm {
+                try runOnSlurm(file, runner: runner, context: context)
+                return
+            }
+            if executor == .kubernetes, let emit {
+                try emitKubernetes(file, runner: runner, context: context, to: emit)
+                return
+            }
             let threads = context.threads > 0 ? context.threads : ProcessInfo.processInfo.activeProcessorCount
             let executor = LocalShardExecutor(
                 executable: Self.executablePath, arguments: ["run", pipeline, "--no-progress", "--log-level", global.logLevel.rawValue]
@@ -62,6 +78,64 @@ struct RunCommand: ParsableCommand {
             let kept = steps.filter { !$0.ran && $0.freshness.mustRun && !dryRun }.count
             print("pipeline \(pipeline): \(ran) ran, \(skipped) skipped\(kept > 0 ? ", \(kept) kept stale" : "")\(dryRun ? " (dry run)" : "")")
         }
+    }
+
+    /// Submits the stages that must run as a chain of Slurm jobs and waits for them (or, with
+    /// --dry-run, prints the batch scripts).
+    func runOnSlurm(_ file: PipelineFile, runner: PipelineRunner, context: StageContext) throws {
+        let lock = dryRun ? nil : try WorkLock(workDirectory: context.workDirectory)
+        defer { lock?.release() }
+        let plan = try runner.run(PipelineRunner.Options(from: from, only: only, force: force, dryRun: true, retrain: retrain)) { line in
+            if !line.contains(": would run") { print(line) }
+        }
+        let stages = plan.filter(\.wouldRun).map { step in
+            (name: step.stage, shardable: StageCatalog.all.first { $0.name == step.stage }?.shardable ?? false)
+        }
+        let here = FileManager.default.currentDirectoryPath
+        func absolute(_ path: String) -> String { path.hasPrefix("/") ? path : (here as NSString).appendingPathComponent(path) }
+        let slurm = SlurmPipelineRun(
+            pipelinePath: absolute(pipeline), loom: Self.executablePath, workDirectory: absolute(context.workDirectory),
+            outDirectory: absolute(context.outDirectory), directory: here, shards: shards, settings: file.slurm, force: force,
+            arguments: ["--log-level", global.logLevel.rawValue] + (global.seed.map { ["--seed", String($0)] } ?? []))
+        let jobs = slurm.jobs(for: stages)
+        if dryRun {
+            print(slurm.describe(jobs), terminator: "")
+            print("pipeline \(pipeline): \(jobs.count) Slurm jobs for \(stages.count) stages (dry run, nothing submitted)")
+            return
+        }
+        try slurm.run(jobs) { print($0) }
+        for stage in stages {
+            let path = context.workPath("reports/\(stage.name).json")
+            if let data = FileManager.default.contents(atPath: path), let report = try? JSONDecoder().decode(StageReport.self, from: data) {
+                print(report.summaryLine)
+            }
+        }
+        print("pipeline \(pipeline): \(stages.count) ran as \(jobs.count) Slurm jobs, \(plan.count - stages.count) skipped")
+    }
+
+    /// Writes the pipeline's stages (those `--from`/`--only` select) as Kubernetes manifests.
+    func emitKubernetes(_ file: PipelineFile, runner: PipelineRunner, context: StageContext, to directory: String) throws {
+        let here = FileManager.default.currentDirectoryPath
+        let stages = runner.stages.drop { from != nil && $0.name != from }.filter { only == nil || $0.name == only }
+            .map { (name: $0.name, shardable: $0.shardable) }
+        let manifests = KubernetesManifests(
+            pipelinePath: pipeline, workDirectory: context.workDirectory, outDirectory: context.outDirectory,
+            mountPath: file.kubernetes.mountPath ?? here, shards: shards, settings: file.kubernetes,
+            environment: ProcessInfo.processInfo.environment.filter { $0.key.hasPrefix("LOOM_") && $0.key != WorkLock.heldByRunVariable },
+            arguments: ["--log-level", global.logLevel.rawValue] + (global.seed.map { ["--seed", String($0)] } ?? []) + (force ? ["--force"] : []))
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            for (name, text) in try manifests.files(for: stages) {
+                let path = (directory as NSString).appendingPathComponent(name)
+                try text.write(toFile: path, atomically: true, encoding: .utf8)
+                if name.hasSuffix(".sh") { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path) }
+            }
+        } catch let error as LoomError {
+            throw error
+        } catch {
+            throw LoomError.cannotCreateOutput(path: directory, reason: "\(error)")
+        }
+        print("pipeline \(pipeline): \(stages.count) stages as Kubernetes Jobs in \(directory) (apply with \(directory)/apply.sh)")
     }
 
     /// This loom executable, which the shard tasks run.

@@ -15,13 +15,17 @@ import Yams
 ///     catalog: [SampleData/catalog/2018.jsonl]
 /// ```
 public struct PipelineFile: Sendable {
-    public static let topLevelKeys: Set<String> = ["work", "out", "seed", "threads", "stages"]
+    public static let topLevelKeys: Set<String> = ["work", "out", "seed", "threads", "slurm", "kubernetes", "stages"]
 
     public let path: String
     public var work: String
     public var out: String
     public var seed: UInt64?
     public var threads: Int?
+    /// `sbatch` options for `loom run --executor slurm`.
+    public var slurm = SlurmSettings()
+    /// Image, volume and pods for `loom run --executor kubernetes --emit DIR`.
+    public var kubernetes = KubernetesSettings()
     /// Stage names in file order.
     public var stageNames: [String]
     /// Each stage's settings as JSON (variables expanded).
@@ -78,6 +82,12 @@ public struct PipelineFile: Sendable {
                 throw LoomError.usage("expected a non-negative integer (0 = all cores) at line \(lines["threads"] ?? 0)", file: path, key: "threads")
             }
             threads = number
+        }
+        if let raw = top["slurm"] {
+            slurm = try SlurmSettings(raw, file: path, line: lines["slurm"] ?? 0)
+        }
+        if let raw = top["kubernetes"] {
+            kubernetes = try KubernetesSettings(raw, file: path, line: lines["kubernetes"] ?? 0)
         }
         stageNames = []
         stageSettings = [:]

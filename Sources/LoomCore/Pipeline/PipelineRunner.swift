@@ -31,6 +31,8 @@ public struct PipelineRunner: Sendable {
         public var freshness: Freshness
         public var ran: Bool
         public var report: StageReport?
+        /// In a dry run: whether the stage would run.
+        public var wouldRun = false
     }
 
     public let pipeline: PipelineFile
@@ -94,7 +96,7 @@ public struct PipelineRunner: Sendable {
             }
             if options.dryRun {
                 report("\(stage.name): would run (\(freshness.explanation))")
-                steps.append(Step(stage: stage.name, freshness: freshness, ran: false, report: nil))
+                steps.append(Step(stage: stage.name, freshness: freshness, ran: false, report: nil, wouldRun: true))
                 forcedByUpstream = true
                 continue
             }
