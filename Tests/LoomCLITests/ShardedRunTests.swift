@@ -91,6 +91,10 @@ import Yams
             try Self.expectSame(try runs.metas("s\(count)"), expected, "\(count) shard(s)")
         }
 
+        // Merged outputs are fresh: an unsharded run after the sharded one has nothing to do.
+        let again = try runs.run("s2", pipeline: "sharded.yaml")
+        #expect(again.status == 0 && again.stdout.contains("0 ran, 7 skipped"), "\(again.stdout)\(again.stderr)")
+
         // A sharded rerun reuses each shard's rows from the whole output and changes nothing.
         let rerun = try runs.run("s2", pipeline: "sharded.yaml", ["--shards", "2", "--force"])
         try #require(rerun.status == 0, "\(rerun.stderr)")
