@@ -185,12 +185,16 @@ import Yams
     @Test func kubernetesManifestsAreIndexedJobsOnOneVolume() throws {
         let directory = TemporaryDirectory("loom-kubernetes")
         let pipeline = try String(contentsOfFile: ShardedRunTests.root + "/Pipelines/sample.yaml", encoding: .utf8)
-            + "\nkubernetes: {image: registry.example/loom:0.1.0, storage: 20Gi, cpus: 2}\n"
+            + "\nkubernetes: {image: registry.example/loom:0.1.0, storage: 20Gi, cpus: 2, mount_path: \(directory.path)}\n"
         try pipeline.write(toFile: directory.file("k8s.yaml"), atomically: true, encoding: .utf8)
         let emit = directory.file("manifests")
         let result = try ProbeProcess("loom", arguments: ["run", directory.file("k8s.yaml"), "--shards", "3", "--executor", "kubernetes", "--emit", emit],
-                                      environment: ["LOOM_WORK": directory.file("work")], directory: ShardedRunTests.root).runCapturingOutput()
+                                      environment: ["LOOM_WORK": directory.file("work"), "LOOM_OUT": directory.file("out")],
+                                      directory: ShardedRunTests.root).runCapturingOutput()
         try #require(result.status == 0, "\(result.stderr)")
+        let outside = try ProbeProcess("loom", arguments: ["run", directory.file("k8s.yaml"), "--executor", "kubernetes", "--emit", emit],
+                                       environment: ["LOOM_WORK": "/var/tmp/loom-elsewhere", "LOOM_OUT": directory.file("out")], directory: ShardedRunTests.root).runCapturingOutput()
+        #expect(outside.status == 64 && outside.stderr.contains("is not under the volume's mount path"), "\(outside.stderr)")
         let names = try FileManager.default.contentsOfDirectory(atPath: emit).sorted()
         // 6 shardable stages × (shards + merge) + triplets + train, the claim and the script.
         #expect(names.count == 6 * 2 + 2 + 2, "\(names)")
@@ -214,6 +218,7 @@ import Yams
             #expect(volume?["claimName"] as? String == claimName, "\(name)")
             let env = (container["env"] as? [[String: Any]]) ?? []
             #expect(env.contains { $0["name"] as? String == "LOOM_WORK" && $0["value"] as? String == directory.file("work") }, "\(name)")
+            #expect(!env.contains { $0["name"] as? String == WorkLock.heldByRunVariable }, "pods take their own locks")
             let isShards = name.hasSuffix("-merge.yaml") == false && ["ingest", "images", "text", "features", "embed", "index"]
                 .contains { name.hasSuffix("-loom-\($0).yaml") }
             if isShards {
@@ -225,9 +230,10 @@ import Yams
             }
         }
         let apply = try String(contentsOfFile: emit + "/apply.sh", encoding: .utf8)
-        #expect(apply.contains("kubectl apply -f 00-volume.yaml") && apply.contains("kubectl wait --for=condition=complete --timeout=\"$timeout\" job/loom-index-merge"))
+        #expect(apply.contains("kubectl apply -f 00-volume.yaml") && apply.contains("kubectl wait --for=condition=complete")
+                && apply.contains("kubectl wait --for=condition=failed") && apply.contains("wait_job loom-index-merge\n"))
         let order = ["loom-ingest", "loom-ingest-merge", "loom-images", "loom-triplets", "loom-train", "loom-index-merge"]
-            .compactMap { apply.range(of: "job/\($0)\n")?.lowerBound }
+            .compactMap { apply.range(of: "wait_job \($0)\n")?.lowerBound }
         #expect(order.count == 6 && order == order.sorted(), "jobs applied in pipeline order")
     }
 }

@@ -28,7 +28,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Run each shardable stage (ingest, images, text, features, embed, index) as this many shards, merged before the next stage.")
     var shards: Int = 1
 
-    @Option(help: "Where the work runs: local (this process, shards as processes of this machine) or slurm (a chain of sbatch jobs; --dry-run prints their scripts).")
+    @Option(help: "Where the work runs: local (this process, shards as processes of this machine), slurm (a chain of sbatch jobs; --dry-run prints their scripts) or kubernetes (manifests written to --emit DIR).")
     var executor: ExecutorKind = .local
 
     @Option(help: "With --executor kubernetes: the directory to write the manifests and apply.sh to.")
@@ -96,7 +96,8 @@ struct RunCommand: ParsableCommand {
         let slurm = SlurmPipelineRun(
             pipelinePath: absolute(pipeline), loom: Self.executablePath, workDirectory: absolute(context.workDirectory),
             outDirectory: absolute(context.outDirectory), directory: here, shards: shards, settings: file.slurm, force: force,
-            arguments: ["--log-level", global.logLevel.rawValue] + (global.seed.map { ["--seed", String($0)] } ?? []))
+            arguments: ["--log-level", global.logLevel.rawValue] + (global.seed.map { ["--seed", String($0)] } ?? [])
+                + (retrain ? ["--retrain"] : []))
         let jobs = slurm.jobs(for: stages)
         if dryRun {
             print(slurm.describe(jobs), terminator: "")
@@ -118,11 +119,21 @@ struct RunCommand: ParsableCommand {
         let here = FileManager.default.currentDirectoryPath
         let stages = runner.stages.drop { from != nil && $0.name != from }.filter { only == nil || $0.name == only }
             .map { (name: $0.name, shardable: $0.shardable) }
+        let mountPath = file.kubernetes.mountPath ?? here
+        // What the pods write must lie on the volume, or it is lost with the pod.
+        for (name, path) in [("the work directory", context.workDirectory), ("the out directory", context.outDirectory)] {
+            let absolute = path.hasPrefix("/") ? path : (here as NSString).appendingPathComponent(path)
+            guard absolute == mountPath || absolute.hasPrefix(mountPath.hasSuffix("/") ? mountPath : mountPath + "/") else {
+                throw LoomError.usage("\(name) \(absolute) is not under the volume's mount path \(mountPath) (set kubernetes.mount_path)",
+                                      file: file.path, key: "kubernetes.mount_path")
+            }
+        }
         let manifests = KubernetesManifests(
             pipelinePath: pipeline, workDirectory: context.workDirectory, outDirectory: context.outDirectory,
-            mountPath: file.kubernetes.mountPath ?? here, shards: shards, settings: file.kubernetes,
+            mountPath: mountPath, shards: shards, settings: file.kubernetes,
             environment: ProcessInfo.processInfo.environment.filter { $0.key.hasPrefix("LOOM_") && $0.key != WorkLock.heldByRunVariable },
-            arguments: ["--log-level", global.logLevel.rawValue] + (global.seed.map { ["--seed", String($0)] } ?? []) + (force ? ["--force"] : []))
+            arguments: ["--log-level", global.logLevel.rawValue] + (global.seed.map { ["--seed", String($0)] } ?? []) + (force ? ["--force"] : [])
+                + (retrain ? ["--retrain"] : []) + (file.kubernetes.cpus.map { ["--threads", String($0)] } ?? []))
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             for (name, text) in try manifests.files(for: stages) {

@@ -5,6 +5,7 @@ import Yams
 /// manifests, applied in order by the `apply.sh` written beside them:
 /// - `00-volume.yaml`, a ReadWriteMany PersistentVolumeClaim for the work directory, mounted in
 ///   every pod at `mountPath` (the pipeline, its inputs and its work and out directories lie on it);
+/// Every pod takes the work directory's locks itself (nothing holds them for it).
 /// - per shardable stage an Indexed Job (`completionMode: Indexed`, `completions: n`: each pod
 ///   runs `loom run PIPELINE --only STAGE --shard $JOB_COMPLETION_INDEX/n`) and a merge Job
 ///   (`loom merge`); per other stage one Job (`loom run PIPELINE --only STAGE`).
@@ -77,8 +78,9 @@ public struct KubernetesManifests: Sendable {
 
     /// One Job: Indexed when it has more than one completion.
     func job(_ name: String, completions: Int, command: String) throws -> String {
-        var env = [["name": WorkLock.heldByRunVariable, "value": "kubernetes"]]
-        env += environment.sorted { $0.key < $1.key }.map { ["name": $0.key, "value": $0.value] }
+        // No LOOM_WORK_LOCK_HELD: nothing holds the directory for the pods, so each takes its
+        // own locks (a whole stage the directory, a shard its stage and shard).
+        let env = environment.sorted { $0.key < $1.key }.map { ["name": $0.key, "value": $0.value] }
         var container: [String: Any] = [
             "name": "loom", "image": settings.image, "workingDir": mountPath,
             "command": ["/bin/sh", "-c", command], "env": env,
@@ -116,13 +118,22 @@ public struct KubernetesManifests: Sendable {
             "# look at `kubectl logs job/<name>` (a shard: `kubectl logs job/<name> --all-containers`, or its pods).",
             "set -eu",
             "cd \"$(dirname \"$0\")\"",
-            "timeout=${LOOM_JOB_TIMEOUT:-24h}",
+            "# Waits for a Job to complete; stops the chain when it failed instead.",
+            "wait_job() {",
+            "  while ! kubectl wait --for=condition=complete --timeout=30s \"job/$1\" >/dev/null 2>&1; do",
+            "    if kubectl wait --for=condition=failed --timeout=1s \"job/$1\" >/dev/null 2>&1; then",
+            "      echo \"apply.sh: job $1 failed; see kubectl logs job/$1\" >&2",
+            "      exit 1",
+            "    fi",
+            "  done",
+            "  echo \"apply.sh: job $1 complete\"",
+            "}",
             "kubectl apply -f \(files[0])",
         ]
         for (file, job) in zip(files.dropFirst(), jobs) {
             lines.append("kubectl delete job \(job) --ignore-not-found")
             lines.append("kubectl apply -f \(file)")
-            lines.append("kubectl wait --for=condition=complete --timeout=\"$timeout\" job/\(job)")
+            lines.append("wait_job \(job)")
         }
         return lines.joined(separator: "\n") + "\n"
     }

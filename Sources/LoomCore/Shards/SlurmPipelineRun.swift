@@ -74,6 +74,8 @@ public struct SlurmPipelineRun: Sendable {
     var slurmDirectory: String { (workDirectory as NSString).appendingPathComponent("slurm") }
     var statusDirectory: String { (slurmDirectory as NSString).appendingPathComponent("status") }
     var logDirectory: String { (slurmDirectory as NSString).appendingPathComponent("logs") }
+    /// The log directory in an `--output` pattern, where `%` is Slurm's.
+    var logPattern: String { logDirectory.replacingOccurrences(of: "%", with: "%%") }
 
     /// The jobs for `stages` (name, and whether it runs as shards), in order.
     public func jobs(for stages: [(name: String, shardable: Bool)]) -> [Job] {
@@ -90,16 +92,17 @@ public struct SlurmPipelineRun: Sendable {
         let status: String
         switch kind {
         case .whole:
-            lines.append("#SBATCH --output=\(logDirectory)/\(stage)-%j.log")
-            command = [q(loom), "run", q(pipelinePath), "--only", stage]
+            lines.append("#SBATCH --output=\(logPattern)/\(stage)-%j.log")
+            command = [q(loom), "run", q(pipelinePath), "--only", stage, "--threads", "\"${SLURM_CPUS_PER_TASK:-0}\""]
             status = q("\(statusDirectory)/\(stage)")
         case .shards(let count):
-            lines.append("#SBATCH --output=\(logDirectory)/\(stage)-%A_%a.log")
+            lines.append("#SBATCH --output=\(logPattern)/\(stage)-%A_%a.log")
             lines.append("#SBATCH --array=0-\(count - 1)")
-            command = [q(loom), "run", q(pipelinePath), "--only", stage, "--shard", "\"${SLURM_ARRAY_TASK_ID}/\(count)\""]
+            command = [q(loom), "run", q(pipelinePath), "--only", stage, "--shard", "\"${SLURM_ARRAY_TASK_ID}/\(count)\"",
+                       "--threads", "\"${SLURM_CPUS_PER_TASK:-0}\""]
             status = q("\(statusDirectory)/\(stage).shard-") + "\"${SLURM_ARRAY_TASK_ID}\"" + q("-of-\(count)")
         case .merge(let count):
-            lines.append("#SBATCH --output=\(logDirectory)/\(stage)-merge-%j.log")
+            lines.append("#SBATCH --output=\(logPattern)/\(stage)-merge-%j.log")
             command = [q(loom), "merge", "--work", q(workDirectory), "--out", q(outDirectory), "--stage", stage, "--shards", String(count)]
             status = q("\(statusDirectory)/\(stage).merge")
         }
@@ -107,7 +110,7 @@ public struct SlurmPipelineRun: Sendable {
         lines += [
             "# Loom \(LoomVersion.current): \(kind.isMerge ? "merge of stage \(stage)" : "stage \(stage)"). "
                 + "The work directory must be on a filesystem every node sees.",
-            "cd \(q(directory)) || exit 66",
+            "cd \(q(directory)) || { echo 66 > \(status); exit 66; }",
             // The submitting `loom run` holds the work directory for its jobs.
             "export \(WorkLock.heldByRunVariable)=slurm",
             (command + (kind.isMerge ? [] : arguments.map(q) + ["--no-progress"] + (force ? ["--force"] : []))).joined(separator: " "),
@@ -186,13 +189,26 @@ public struct SlurmPipelineRun: Sendable {
         }
     }
 
-    /// Returns when none of `ids` is in the queue any longer.
+    /// Returns when none of `ids` is in the queue any longer. squeue refuses ids it has
+    /// forgotten ("Invalid job id": all finished); any other error (a busy controller) is asked
+    /// again, for up to a few minutes.
     func waitForQueue(_ ids: [String]) throws {
         guard !ids.isEmpty else { return }
+        var failures = 0
         while true {
             let queue = try Self.command("squeue", ["-h", "-o", "%i", "--jobs=\(ids.joined(separator: ","))"])
-            // squeue refuses ids it has forgotten (all finished): nothing is left to wait for.
-            if queue.status != 0 || queue.output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return }
+            if queue.status == 0 {
+                failures = 0
+                if queue.output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return }
+            } else if queue.error.contains("Invalid job id") {
+                return
+            } else {
+                failures += 1
+                guard failures < 180 else {
+                    throw LoomError.shardTaskFailed(task: "squeue (jobs \(ids.joined(separator: ",")))", status: nil,
+                                                    log: queue.error.trimmingCharacters(in: .whitespacesAndNewlines))
+                }
+            }
             Thread.sleep(forTimeInterval: pollInterval)
         }
     }
