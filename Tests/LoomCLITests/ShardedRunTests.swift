@@ -128,6 +128,15 @@ import Yams
         let mixed = try runs.loom(["merge", "--work", work, "--stage", "text"])
         #expect(mixed.status == 65 && mixed.stderr.contains("made with other settings than shard 0/2"), "\(mixed.stderr)")
         #expect(FileManager.default.fileExists(atPath: shardFile(0)), "a refused merge removes nothing")
+        // Index shards written under another file name merge into that file.
+        for index in 0..<2 {
+            let shard = try runs.loom(["index", "--work", work, "--out", runs.directory.file("s2/out/other.sqlite"), "--shard", "\(index)/2", "--no-progress"])
+            try #require(shard.status == 0, "\(shard.stderr)")
+        }
+        let named = try runs.loom(["merge", "--work", work, "--stage", "index", "--out", runs.directory.file("s2/out/other.sqlite")])
+        #expect(named.status == 0, "\(named.stderr)")
+        #expect(try StageMeta.read(path: runs.directory.file("s2/out/other.sqlite")).contentHash == expected["out/index"]?.contentHash)
+
         let whole2 = try runs.loom(["merge", "--work", work, "--stage", "triplets"])
         #expect(whole2.status == 64 && whole2.stderr.contains("runs whole only"), "\(whole2.stderr)")
 

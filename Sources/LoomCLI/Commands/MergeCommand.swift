@@ -22,7 +22,7 @@ struct MergeCommand: ParsableCommand {
     @Flag(help: "Keep the shard files after merging.")
     var keepShards = false
 
-    @Option(help: "The out directory, where index shards are (stage index only).")
+    @Option(help: "Stage index: the out directory, or the index file as `loom index --out` named it (its shards lie beside it).")
     var out: String = "out"
 
     @OptionGroup var global: GlobalOptions
@@ -35,8 +35,12 @@ struct MergeCommand: ParsableCommand {
             guard descriptor.shardable else {
                 throw LoomError.usage("stage \(stage) runs whole only; it has no shards to merge", key: "--stage")
             }
-            var context = try global.context(work: workOptions.work, out: out)
+            // `out/x.sqlite` names the index file (shards `out/x.shard-i-of-n.sqlite`), as `loom index --out` does.
+            let namesFile = (out as NSString).pathExtension == "sqlite"
+            let directory = namesFile ? (out as NSString).deletingLastPathComponent : out
+            var context = try global.context(work: workOptions.work, out: directory.isEmpty ? "." : directory)
             context.shard = .whole
+            if namesFile { context.productFileName = (out as NSString).lastPathComponent }
             let lock = try WorkLock(workDirectory: workOptions.work, scope: .stage(stage, .whole))
             defer { lock.release() }
             let report = try descriptor.merge(context, shards, keepShards)
