@@ -93,10 +93,7 @@ public struct TrainStage: Stage {
         context.logger.debug("trained; \(ProcessMemory.summary)")
         let metrics = trainer.evaluate(splits: [.valid, .test])
         context.logger.debug("evaluated; \(ProcessMemory.summary)")
-        if let failures = data.visualStore?.readFailures, failures > 0 {
-            throw LoomError.badInput(path: context.workPath(.features), position: nil,
-                                     reason: "\(failures) reads of backbone features failed during training (the file is damaged or changed under the run); rerun features")
-        }
+        try data.visualStore?.requireAllReads(path: context.workPath(.features))
         let (valid, test) = (metrics[0], metrics[1])
         // Acceptance: the current model's validation AUC on today's pairs is the bar.
         var currentAUC: Double?

@@ -41,6 +41,15 @@ public final class VisualFeatureStore: @unchecked Sendable {
         return values
     }
 
+    /// Throws bad input naming `path` (features.sqlite) when any read of a features row failed:
+    /// a model trained or evaluated without those images must not pass for a good one.
+    public func requireAllReads(path: String) throws {
+        let failures = readFailures
+        guard failures > 0 else { return }
+        throw LoomError.badInput(path: path, position: nil,
+                                 reason: "\(failures) reads of backbone features failed (the file is damaged or changed under the run); rerun features")
+    }
+
     /// Reads of an item's features row that failed so far.
     public var readFailures: Int {
         lock.lock()

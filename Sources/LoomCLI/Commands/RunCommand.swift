@@ -65,8 +65,7 @@ struct RunCommand: ParsableCommand {
             }
             let threads = context.threads > 0 ? context.threads : ProcessInfo.processInfo.activeProcessorCount
             let executor = LocalShardExecutor(
-                executable: Self.executablePath, arguments: ["run", pipeline, "--no-progress", "--log-level", global.logLevel.rawValue]
-                    + (global.seed.map { ["--seed", String($0)] } ?? []),
+                executable: Self.executablePath, arguments: ["run", pipeline, "--no-progress"] + forwardedFlags,
                 threads: threads, logDirectory: context.workPath("logs"))
             let options = PipelineRunner.Options(from: from, only: only, force: force, dryRun: dryRun, retrain: retrain,
                                                  shards: shards, executor: executor)
@@ -88,16 +87,12 @@ struct RunCommand: ParsableCommand {
         let plan = try runner.run(PipelineRunner.Options(from: from, only: only, force: force, dryRun: true, retrain: retrain)) { line in
             if !line.contains(": would run") { print(line) }
         }
-        let stages = plan.filter(\.wouldRun).map { step in
-            (name: step.stage, shardable: StageCatalog.all.first { $0.name == step.stage }?.shardable ?? false)
-        }
-        let here = FileManager.default.currentDirectoryPath
-        func absolute(_ path: String) -> String { path.hasPrefix("/") ? path : (here as NSString).appendingPathComponent(path) }
+        let stages = runner.stages.filter { stage in plan.contains { $0.stage == stage.name && $0.wouldRun } }
+            .map { (name: $0.name, shardable: $0.shardable) }
         let slurm = SlurmPipelineRun(
-            pipelinePath: absolute(pipeline), loom: Self.executablePath, workDirectory: absolute(context.workDirectory),
-            outDirectory: absolute(context.outDirectory), directory: here, shards: shards, settings: file.slurm, force: force,
-            arguments: ["--log-level", global.logLevel.rawValue] + (global.seed.map { ["--seed", String($0)] } ?? [])
-                + (retrain ? ["--retrain"] : []))
+            pipelinePath: Self.absolute(pipeline), loom: Self.executablePath, workDirectory: Self.absolute(context.workDirectory),
+            outDirectory: Self.absolute(context.outDirectory), directory: FileManager.default.currentDirectoryPath, shards: shards,
+            settings: file.slurm, force: force, arguments: forwardedFlags + (retrain ? ["--retrain"] : []))
         let jobs = slurm.jobs(for: stages)
         if dryRun {
             print(slurm.describe(jobs), terminator: "")
@@ -116,13 +111,11 @@ struct RunCommand: ParsableCommand {
 
     /// Writes the pipeline's stages (those `--from`/`--only` select) as Kubernetes manifests.
     func emitKubernetes(_ file: PipelineFile, runner: PipelineRunner, context: StageContext, to directory: String) throws {
-        let here = FileManager.default.currentDirectoryPath
-        let stages = runner.stages.drop { from != nil && $0.name != from }.filter { only == nil || $0.name == only }
-            .map { (name: $0.name, shardable: $0.shardable) }
-        let mountPath = file.kubernetes.mountPath ?? here
+        let stages = runner.selected(from: from, only: only).map { (name: $0.name, shardable: $0.shardable) }
+        let mountPath = file.kubernetes.mountPath ?? FileManager.default.currentDirectoryPath
         // What the pods write must lie on the volume, or it is lost with the pod.
         for (name, path) in [("the work directory", context.workDirectory), ("the out directory", context.outDirectory)] {
-            let absolute = path.hasPrefix("/") ? path : (here as NSString).appendingPathComponent(path)
+            let absolute = Self.absolute(path)
             guard absolute == mountPath || absolute.hasPrefix(mountPath.hasSuffix("/") ? mountPath : mountPath + "/") else {
                 throw LoomError.usage("\(name) \(absolute) is not under the volume's mount path \(mountPath) (set kubernetes.mount_path)",
                                       file: file.path, key: "kubernetes.mount_path")
@@ -132,8 +125,8 @@ struct RunCommand: ParsableCommand {
             pipelinePath: pipeline, workDirectory: context.workDirectory, outDirectory: context.outDirectory,
             mountPath: mountPath, shards: shards, settings: file.kubernetes,
             environment: ProcessInfo.processInfo.environment.filter { $0.key.hasPrefix("LOOM_") && $0.key != WorkLock.heldByRunVariable },
-            arguments: ["--log-level", global.logLevel.rawValue] + (global.seed.map { ["--seed", String($0)] } ?? []) + (force ? ["--force"] : [])
-                + (retrain ? ["--retrain"] : []) + (file.kubernetes.cpus.map { ["--threads", String($0)] } ?? []))
+            arguments: forwardedFlags + (force ? ["--force"] : []) + (retrain ? ["--retrain"] : [])
+                + (file.kubernetes.cpus.map { ["--threads", String($0)] } ?? []))
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             for (name, text) in try manifests.files(for: stages) {
@@ -147,6 +140,16 @@ struct RunCommand: ParsableCommand {
             throw LoomError.cannotCreateOutput(path: directory, reason: "\(error)")
         }
         print("pipeline \(pipeline): \(stages.count) stages as Kubernetes Jobs in \(directory) (apply with \(directory)/apply.sh)")
+    }
+
+    /// The flags of this command that every task it starts (process, job, pod) takes too.
+    var forwardedFlags: [String] {
+        ["--log-level", global.logLevel.rawValue] + (global.seed.map { ["--seed", String($0)] } ?? [])
+    }
+
+    /// `path` from the directory loom was started in.
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
     }
 
     /// This loom executable, which the shard tasks run.

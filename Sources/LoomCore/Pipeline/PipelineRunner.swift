@@ -51,6 +51,13 @@ public struct PipelineRunner: Sendable {
         self.context = context
     }
 
+    /// The stages `--from` (that stage and the later ones) or `--only` select, in pipeline order.
+    public func selected(from: String?, only: String?) -> [StageDescriptor] {
+        if let only { return stages.filter { $0.name == only } }
+        guard let from, let start = stages.firstIndex(where: { $0.name == from }) else { return stages }
+        return Array(stages[start...])
+    }
+
     /// Runs the selected stages. `report` is called with a line for each stage as it is decided.
     public func run(_ options: Options, report: (String) -> Void) throws -> [Step] {
         for name in [options.from, options.only].compactMap({ $0 }) where !stages.contains(where: { $0.name == name }) {
@@ -67,11 +74,7 @@ public struct PipelineRunner: Sendable {
         let lock = holdsDirectory ? try WorkLock(workDirectory: context.workDirectory) : nil
         defer { lock?.release() }
         let runner = StageRunner(context: context)
-        var selected = stages
-        if let from = options.from, let start = stages.firstIndex(where: { $0.name == from }) {
-            selected = Array(stages[start...])
-        }
-        if let only = options.only { selected = stages.filter { $0.name == only } }
+        let selected = selected(from: options.from, only: options.only)
         var forcedByUpstream = false
         var steps: [Step] = []
         for stage in selected {

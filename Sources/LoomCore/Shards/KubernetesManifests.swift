@@ -5,11 +5,11 @@ import Yams
 /// manifests, applied in order by the `apply.sh` written beside them:
 /// - `00-volume.yaml`, a ReadWriteMany PersistentVolumeClaim for the work directory, mounted in
 ///   every pod at `mountPath` (the pipeline, its inputs and its work and out directories lie on it);
-/// Every pod takes the work directory's locks itself (nothing holds them for it).
 /// - per shardable stage an Indexed Job (`completionMode: Indexed`, `completions: n`: each pod
 ///   runs `loom run PIPELINE --only STAGE --shard $JOB_COMPLETION_INDEX/n`) and a merge Job
 ///   (`loom merge`); per other stage one Job (`loom run PIPELINE --only STAGE`).
-/// Each pod skips what is fresh, as `loom run` does. Deterministic: the same pipeline and
+/// Each pod skips what is fresh, as `loom run` does, and takes the work directory's locks itself
+/// (nothing holds them for it). Deterministic: the same pipeline and
 /// settings give the same files.
 public struct KubernetesManifests: Sendable {
     public var pipelinePath: String
@@ -39,29 +39,26 @@ public struct KubernetesManifests: Sendable {
     /// The files to write, by name, in the order `apply.sh` applies them.
     public func files(for stages: [(name: String, shardable: Bool)]) throws -> [(name: String, text: String)] {
         var files = [(name: "00-volume.yaml", text: try Yams.dump(object: volumeClaim, sortKeys: true))]
-        var jobs: [String] = []
+        var jobs: [(name: String, manifest: String)] = []
         for stage in stages {
             let q = SlurmPipelineRun.quoted
             if stage.shardable, shards > 1 {
                 let run = (["exec", "loom", "run", q(pipelinePath), "--only", stage.name, "--shard", "\"$JOB_COMPLETION_INDEX/\(shards)\""]
                     + arguments.map(q) + ["--no-progress"]).joined(separator: " ")
-                jobs.append(try job("loom-\(stage.name)", completions: shards, command: run))
+                jobs.append(("loom-\(stage.name)", try job("loom-\(stage.name)", completions: shards, command: run)))
                 let merge = ["exec", "loom", "merge", "--work", q(workDirectory), "--out", q(outDirectory), "--stage", stage.name,
                              "--shards", String(shards)].joined(separator: " ")
-                jobs.append(try job("loom-\(stage.name)-merge", completions: 1, command: merge))
+                jobs.append(("loom-\(stage.name)-merge", try job("loom-\(stage.name)-merge", completions: 1, command: merge)))
             } else {
                 let run = (["exec", "loom", "run", q(pipelinePath), "--only", stage.name] + arguments.map(q) + ["--no-progress"])
                     .joined(separator: " ")
-                jobs.append(try job("loom-\(stage.name)", completions: 1, command: run))
+                jobs.append(("loom-\(stage.name)", try job("loom-\(stage.name)", completions: 1, command: run)))
             }
         }
-        var names: [String] = []
-        for (index, text) in jobs.enumerated() {
-            let name = jobName(in: text)
-            names.append(name)
-            files.append((String(format: "%02d-%@.yaml", index + 1, name), text))
+        for (index, job) in jobs.enumerated() {
+            files.append((String(format: "%02d-%@.yaml", index + 1, job.name), job.manifest))
         }
-        files.append(("apply.sh", applyScript(files: files.map(\.name), jobs: names)))
+        files.append(("apply.sh", applyScript(files: files.map(\.name), jobs: jobs.map(\.name))))
         return files
     }
 
@@ -103,10 +100,6 @@ public struct KubernetesManifests: Sendable {
             "metadata": ["name": name, "labels": ["app": "loom"]], "spec": spec,
         ]
         return try Yams.dump(object: manifest, sortKeys: true)
-    }
-
-    private func jobName(in manifest: String) -> String {
-        ((try? Yams.load(yaml: manifest)) as? [String: Any]).flatMap { ($0["metadata"] as? [String: Any])?["name"] as? String } ?? "loom"
     }
 
     /// Applies the claim, then each Job in order, waiting for it to complete.

@@ -120,7 +120,7 @@ public struct ShardMerger: Sendable {
         let missing = (0..<total).filter { !present.contains($0) }
         guard missing.isEmpty else {
             let name = (wholePath as NSString).lastPathComponent
-            let names = missing.prefix(5).map { "\((name as NSString).deletingPathExtension).shard-\($0)-of-\(total).\((name as NSString).pathExtension)" }
+            let names = try missing.prefix(5).map { StageRunner.outputFileName(name, shard: try Shard(index: $0, count: total)) }
             throw LoomError.badInput(path: directory, position: "stage \(S.name)",
                                      reason: "incomplete set: \(missing.count) of \(total) shards missing (\(names.joined(separator: ", "))\(missing.count > 5 ? ", …" : ""))")
         }
@@ -169,7 +169,7 @@ public struct ShardMerger: Sendable {
                 SELECT name FROM shard.sqlite_master WHERE type = 'table' AND name NOT IN ('meta', 'rejects')
                     AND name NOT LIKE 'sqlite_%' ORDER BY name
                 """)
-            let schema = try Self.schema(db, in: "shard")
+            let schema = try StageOutput.tables(in: db, schema: "shard")
             var rules: [String: ShardMerge.Rule] = [:]
             for table in tables {
                 guard let rule = try plan.rule(for: table, in: db, schema: "shard") else {
@@ -181,7 +181,7 @@ public struct ShardMerger: Sendable {
             for (position, file) in files.enumerated() {
                 try db.execute(sql: "ATTACH DATABASE ? AS shard", arguments: [file.path])
                 defer { try? db.execute(sql: "DETACH DATABASE shard") }
-                guard try Self.schema(db, in: "shard") == schema else {
+                guard try StageOutput.tables(in: db, schema: "shard") == schema else {
                     throw LoomError.badInput(path: file.path, position: "tables", reason: "its tables differ from shard \(files[0].shard)'s")
                 }
                 try db.inTransaction {
@@ -220,14 +220,6 @@ public struct ShardMerger: Sendable {
             if meta.extra["created"] != nil { meta.extra["created"] = RunClock.timestamp() }
             return Merged(meta: meta, rejectsByReason: byReason)
         }
-    }
-
-    /// The definitions of a schema's tables and indexes but `meta` and `rejects`, for comparison.
-    static func schema(_ db: Database, in schema: String) throws -> [String] {
-        try String.fetchAll(db, sql: """
-            SELECT type || ' ' || name || ' ' || COALESCE(sql, '') FROM \(schema).sqlite_master
-            WHERE name NOT IN ('meta', 'rejects') AND name NOT LIKE 'sqlite_%' ORDER BY type, name
-            """)
     }
 
     /// Adds the attached shard's rows of `table` by its rule (shard 0's are there already: the

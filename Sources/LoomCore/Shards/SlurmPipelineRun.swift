@@ -50,6 +50,12 @@ public struct SlurmPipelineRun: Sendable {
                 if case .merge = self { return true }
                 return false
             }
+
+            /// Tasks of the job: a job array's shards, else 1.
+            var tasks: Int {
+                if case .shards(let count) = self { return count }
+                return 1
+            }
         }
         public var stage: String
         public var kind: Kind
@@ -65,10 +71,7 @@ public struct SlurmPipelineRun: Sendable {
             }
         }
 
-        var tasks: Int {
-            if case .shards(let count) = kind { return count }
-            return 1
-        }
+        var tasks: Int { kind.tasks }
     }
 
     var slurmDirectory: String { (workDirectory as NSString).appendingPathComponent("slurm") }
@@ -90,19 +93,17 @@ public struct SlurmPipelineRun: Sendable {
         var lines = ["#!/bin/bash", "#SBATCH --job-name=loom-\(stage)\(kind.isMerge ? "-merge" : "")"]
         let command: [String]
         let status: String
+        lines.append("#SBATCH --output=\(logPattern)/\(Self.logName(stage, kind, job: kind.tasks > 1 ? "%A" : "%j", task: "%a"))")
         switch kind {
         case .whole:
-            lines.append("#SBATCH --output=\(logPattern)/\(stage)-%j.log")
             command = [q(loom), "run", q(pipelinePath), "--only", stage, "--threads", "\"${SLURM_CPUS_PER_TASK:-0}\""]
             status = q("\(statusDirectory)/\(stage)")
         case .shards(let count):
-            lines.append("#SBATCH --output=\(logPattern)/\(stage)-%A_%a.log")
             lines.append("#SBATCH --array=0-\(count - 1)")
             command = [q(loom), "run", q(pipelinePath), "--only", stage, "--shard", "\"${SLURM_ARRAY_TASK_ID}/\(count)\"",
                        "--threads", "\"${SLURM_CPUS_PER_TASK:-0}\""]
             status = q("\(statusDirectory)/\(stage).shard-") + "\"${SLURM_ARRAY_TASK_ID}\"" + q("-of-\(count)")
         case .merge(let count):
-            lines.append("#SBATCH --output=\(logPattern)/\(stage)-merge-%j.log")
             command = [q(loom), "merge", "--work", q(workDirectory), "--out", q(outDirectory), "--stage", stage, "--shards", String(count)]
             status = q("\(statusDirectory)/\(stage).merge")
         }
@@ -119,6 +120,15 @@ public struct SlurmPipelineRun: Sendable {
             "exit \"$status\"",
         ]
         return Job(stage: stage, kind: kind, script: lines.joined(separator: "\n") + "\n")
+    }
+
+    /// A job's log file name: of `job` (its id, or Slurm's `%j`/`%A`) and, in an array, `task`.
+    static func logName(_ stage: String, _ kind: Job.Kind, job: String, task: String) -> String {
+        switch kind {
+        case .whole: "\(stage)-\(job).log"
+        case .shards: "\(stage)-\(job)_\(task).log"
+        case .merge: "\(stage)-merge-\(job).log"
+        }
     }
 
     /// What `--dry-run` prints: each job's script, with how it would be submitted.
@@ -153,7 +163,7 @@ public struct SlurmPipelineRun: Sendable {
             let dependency = submitted.last?.id.map { ["--dependency=afterok:\($0)"] } ?? ["--hold"]
             let result = try Self.command("sbatch", ["--parsable"] + dependency + [path])
             guard result.status == 0, let id = result.output.split(separator: ";").first.map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }), !id.isEmpty else {
-                for job in submitted { _ = try? Self.command("scancel", [job.id ?? ""]) }
+                Self.cancel(submitted)
                 throw LoomError.shardTaskFailed(task: "sbatch \(path)", status: nil, log: result.error.trimmingCharacters(in: .whitespacesAndNewlines))
             }
             job.id = id
@@ -163,7 +173,7 @@ public struct SlurmPipelineRun: Sendable {
         if let first = submitted.first?.id {
             let release = try Self.command("scontrol", ["release", first])
             guard release.status == 0 else {
-                for job in submitted { _ = try? Self.command("scancel", [job.id ?? ""]) }
+                Self.cancel(submitted)
                 throw LoomError.shardTaskFailed(task: "scontrol release \(first)", status: nil,
                                                 log: release.error.trimmingCharacters(in: .whitespacesAndNewlines))
             }
@@ -176,17 +186,18 @@ public struct SlurmPipelineRun: Sendable {
                 let status = recorded.flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
                 guard status != 0 else { continue }
                 let id = job.id ?? "?"
-                let log: String
-                switch job.kind {
-                case .whole: log = "\(logDirectory)/\(job.stage)-\(id).log"
-                case .shards: log = "\(logDirectory)/\(job.stage)-\(id)_\(task).log"
-                case .merge: log = "\(logDirectory)/\(job.stage)-merge-\(id).log"
-                }
+                let log = "\(logDirectory)/\(Self.logName(job.stage, job.kind, job: id, task: String(task)))"
                 let jobName = job.tasks > 1 ? "\(id)_\(task)" : id
                 throw LoomError.shardTaskFailed(task: "Slurm job \(jobName) (\(name))", status: status,
                                                 log: "\(log)\(LocalShardExecutor.lastLine(of: log).map { ": \($0)" } ?? "")")
             }
         }
+    }
+
+    /// Cancels the jobs submitted so far (a chain that could not be completed).
+    static func cancel(_ jobs: [Job]) {
+        let ids = jobs.compactMap(\.id)
+        if !ids.isEmpty { _ = try? command("scancel", ids) }
     }
 
     /// Returns when none of `ids` is in the queue any longer. squeue refuses ids it has

@@ -90,12 +90,9 @@ public final class StageOutput: @unchecked Sendable {
     /// previous output. Call it before the stage writes anything.
     public func adoptPrevious(reuseKey: String, schema: String) throws -> Bool {
         guard rejects.total == 0, madePrevious(under: reuseKey) else { return false }
-        try database.close()
-        _ = unlink(temporaryPath)
         var adopted = false
         do {
-            try FileCopy.copy(from: previousPath, to: temporaryPath)
-            let copy = try StageOutput.openTemporary(temporaryPath)
+            let copy = try replaceWithCopy(of: previousPath)
             if try StageOutput.tables(of: copy) == StageOutput.tables(of: schema) {
                 try copy.write { db in try db.execute(sql: "DELETE FROM meta; DELETE FROM rejects") }
                 database = copy
@@ -115,11 +112,8 @@ public final class StageOutput: @unchecked Sendable {
     /// Starts this output as a copy of `path` (the shard a merge builds on): its tables and
     /// rows, its rejects, without its meta. Call it before anything is written.
     func startFromCopy(of path: String) throws {
-        try database.close()
-        _ = unlink(temporaryPath)
         do {
-            try FileCopy.copy(from: path, to: temporaryPath)
-            database = try StageOutput.openTemporary(temporaryPath)
+            database = try replaceWithCopy(of: path)
             try database.write { db in try db.execute(sql: "DELETE FROM meta") }
         } catch {
             throw LoomError.cannotCreateOutput(path: temporaryPath, reason: "copying \(path): \(error)")
@@ -127,14 +121,26 @@ public final class StageOutput: @unchecked Sendable {
         rejects = RejectLog(stage: rejects.stage, database: database)
     }
 
+    /// Closes the temporary output and puts a kernel copy of `path` in its place, opened as a
+    /// temporary output is.
+    private func replaceWithCopy(of path: String) throws -> DatabaseQueue {
+        try database.close()
+        _ = unlink(temporaryPath)
+        try FileCopy.copy(from: path, to: temporaryPath)
+        return try StageOutput.openTemporary(temporaryPath)
+    }
+
     /// The definitions of a database's own tables and indexes (not `meta`, `rejects`, SQLite's).
     static func tables(of database: DatabaseQueue) throws -> [String] {
-        try database.read { db in
-            try String.fetchAll(db, sql: """
-                SELECT type || ' ' || name || ' ' || COALESCE(sql, '') FROM sqlite_master
-                WHERE name NOT IN ('meta', 'rejects') AND name NOT LIKE 'sqlite_%' ORDER BY type, name
-                """)
-        }
+        try database.read { db in try tables(in: db) }
+    }
+
+    /// The same, of the database attached as `schema` on `db`.
+    static func tables(in db: Database, schema: String = "main") throws -> [String] {
+        try String.fetchAll(db, sql: """
+            SELECT type || ' ' || name || ' ' || COALESCE(sql, '') FROM \(schema).sqlite_master
+            WHERE name NOT IN ('meta', 'rejects') AND name NOT LIKE 'sqlite_%' ORDER BY type, name
+            """)
     }
 
     /// The same of the tables `schema` makes.

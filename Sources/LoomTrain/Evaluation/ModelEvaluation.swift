@@ -34,10 +34,7 @@ public enum ModelEvaluation {
             Row(name: "untrained LoomNet", metrics: metrics(try modelScorer(LoomNet.source(directory: untrained)))),
             Row(name: "LoomNet (\((model as NSString).lastPathComponent))", metrics: metrics(try modelScorer((config, weights)))),
         ]
-        if let failures = data.visualStore?.readFailures, failures > 0 {
-            throw LoomError.badInput(path: (work as NSString).appendingPathComponent(StageOutputFile.features.fileName), position: nil,
-                                     reason: "\(failures) reads of backbone features failed (the file is damaged or changed under the run)")
-        }
+        try data.visualStore?.requireAllReads(path: (work as NSString).appendingPathComponent(StageOutputFile.features.fileName))
         return rows
     }
 
