@@ -199,7 +199,8 @@ let package = Package(
             swiftSettings: cpuFlags),
         .testTarget(
             name: "LoomCLITests",
-            dependencies: ["LoomCore", "LoomTokenizers", "LoomTestSupport", "loom", "loom-ingest", .product(name: "Yams", package: "Yams")]),
+            dependencies: ["LoomCore", "LoomTokenizers", "LoomTestSupport", "loom", "loom-ingest", .product(name: "Yams", package: "Yams"),
+                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "LoomFormatsTests",
             dependencies: ["LoomFormats", .product(name: "GRDB", package: "GRDB.swift")]),

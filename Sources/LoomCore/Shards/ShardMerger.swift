@@ -61,6 +61,7 @@ public struct ShardMerger: Sendable {
         let started = RunClock.timestamp()
         let wholePath = StageRunner(context: context).outputPath(of: S.self)
         let files = try pickShards(of: S.self, count: count, wholePath: wholePath)
+        for file in files { try Self.rollBackInterruptedMerge(of: file.path) }
         let metas = try files.map { try StageMeta.read(path: $0.path) }
         // Meta entries of the whole output (a count of vectors) differ from shard to shard.
         let shard = try StageOutputReader.open(path: files[0].path)
@@ -68,32 +69,86 @@ public struct ShardMerger: Sendable {
         try shard.close()
         try Self.checkAgree(files, metas, stage: S.name, ignoring: Self.timingKeys.union(wholeKeys))
 
-        let output = try StageOutput(stage: S.name, finalPath: wholePath)
-        do {
-            // Built on a kernel copy of shard 0 (its tables, indexes and rows), to which the
-            // other shards' rows are added: half the rows of two shards are never rewritten.
-            try output.startFromCopy(of: files[0].path)
-            let merged = try combine(files, metas: metas, plan: plan, output: output)
-            var meta = merged.meta
-            meta.started = metas.map(\.started).min() ?? started
-            meta.finished = RunClock.timestamp()
-            meta = try output.commit(meta: meta)
-            let elapsed = ContinuousClock.now - clock
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-            var report = StageReport(
-                stage: S.name, shard: Shard.whole.description, status: "ok", records: meta.records, counts: meta.counts,
-                rejects: meta.rejects, rejectsByReason: merged.rejectsByReason,
-                rejectRatio: 0, seconds: seconds, throughput: Double(meta.records) / max(seconds, 1e-9), unit: "records merged",
-                megabytesPerSecond: nil, threads: 1, output: wholePath, started: started, finished: meta.finished)
-            report.details = meta.extra.merging(["merged_shards": String(files.count)]) { $1 }
-            try report.write(toDirectory: context.workPath("reports"))
-            if !keepShards {
-                for file in files { _ = unlink(file.path) }
+        let merged: Merged
+        if keepShards {
+            // The shards stay: build on a kernel copy of shard 0, in a temporary output.
+            let output = try StageOutput(stage: S.name, finalPath: wholePath)
+            do {
+                try output.startFromCopy(of: files[0].path)
+                var combined = try output.database.write { db in try combine(files, metas: metas, plan: plan, db: db) }
+                combined.meta.started = metas.map(\.started).min() ?? started
+                combined.meta.finished = RunClock.timestamp()
+                combined.meta = try output.commit(meta: combined.meta)
+                merged = combined
+            } catch {
+                output.discard()
+                throw error
             }
-            return report
+        } else {
+            merged = try mergeInPlace(files, metas: metas, plan: plan, started: started, wholePath: wholePath)
+        }
+        let meta = merged.meta
+        let elapsed = ContinuousClock.now - clock
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        var report = StageReport(
+            stage: S.name, shard: Shard.whole.description, status: "ok", records: meta.records, counts: meta.counts,
+            rejects: meta.rejects, rejectsByReason: merged.rejectsByReason,
+            rejectRatio: 0, seconds: seconds, throughput: Double(meta.records) / max(seconds, 1e-9), unit: "records merged",
+            megabytesPerSecond: nil, threads: 1, output: wholePath, started: started, finished: meta.finished)
+        report.details = meta.extra.merging(["merged_shards": String(files.count)]) { $1 }
+        try report.write(toDirectory: context.workPath("reports"))
+        if !keepShards {
+            for file in files.dropFirst() { _ = unlink(file.path) }
+        }
+        return report
+    }
+
+    /// Merges into shard 0's own file, in one SQLite transaction with a rollback journal, and
+    /// renames it into place: the largest shard's rows are neither copied nor written again
+    /// (copying a gigabyte of stored images cost half the merge). A failure rolls the
+    /// transaction back, a kill leaves a hot journal that the next merge rolls back, so shard 0
+    /// is as it was until the rename.
+    func mergeInPlace(_ files: [ShardFile], metas: [StageMeta], plan: ShardMerge, started: String, wholePath: String) throws -> Merged {
+        let path = files[0].path
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = DELETE")
+            try db.execute(sql: "PRAGMA cache_size = -\(StageOutput.pageCacheKilobytes)")
+        }
+        var merged: Merged
+        do {
+            let database = try DatabaseQueue(path: path, configuration: configuration)
+            merged = try database.write { db in
+                var combined = try combine(files, metas: metas, plan: plan, db: db)
+                combined.meta.started = metas.map(\.started).min() ?? started
+                combined.meta.finished = RunClock.timestamp()
+                combined.meta.contentHash = try ContentHash.database(db)
+                try db.execute(sql: "DELETE FROM meta")
+                try combined.meta.write(db)
+                return combined
+            }
+            try database.close()
+        } catch let error as DatabaseError {
+            throw LoomError.cannotCreateOutput(path: path, reason: "merging into shard \(files[0].shard): \(error)")
+        }
+        try StageOutput.syncFile(atPath: path)
+        guard rename(path, wholePath) == 0 else {
+            throw LoomError.cannotCreateOutput(path: wholePath, reason: String(cString: strerror(errno)))
+        }
+        try StageOutput.syncFile(atPath: (wholePath as NSString).deletingLastPathComponent)
+        return merged
+    }
+
+    /// Rolls back what a merge killed midway left in a shard (its hot journal): SQLite does so
+    /// when the file is first read by a connection that may write it.
+    static func rollBackInterruptedMerge(of path: String) throws {
+        guard FileManager.default.fileExists(atPath: path + "-journal") else { return }
+        do {
+            let database = try DatabaseQueue(path: path)
+            _ = try database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master") }
+            try database.close()
         } catch {
-            output.discard()
-            throw error
+            throw LoomError.badInput(path: path, position: "journal", reason: "cannot roll back an interrupted merge: \(error)")
         }
     }
 
@@ -161,100 +216,97 @@ public struct ShardMerger: Sendable {
         var rejectsByReason: [String: Int]
     }
 
-    /// Builds the merged tables in `output` and works out its meta (content hash left to commit).
-    func combine(_ files: [ShardFile], metas: [StageMeta], plan: ShardMerge, output: StageOutput) throws -> Merged {
-        try output.database.writeWithoutTransaction { db in
-            try db.execute(sql: "ATTACH DATABASE ? AS shard", arguments: [files[0].path])
-            let tables = try String.fetchAll(db, sql: """
-                SELECT name FROM shard.sqlite_master WHERE type = 'table' AND name NOT IN ('meta', 'rejects')
-                    AND name NOT LIKE 'sqlite_%' ORDER BY name
-                """)
-            let schema = try StageOutput.tables(in: db, schema: "shard")
-            var rules: [String: ShardMerge.Rule] = [:]
-            for table in tables {
-                guard let rule = try plan.rule(for: table, in: db, schema: "shard") else {
-                    throw LoomError.internalError("no merge rule for table \(table) of \(files[0].path)")
-                }
-                rules[table] = rule
+    /// Adds the other shards' rows to `db` (shard 0, or its copy), inside the caller's one
+    /// transaction, and works out the merged meta (content hash left to the caller).
+    func combine(_ files: [ShardFile], metas: [StageMeta], plan: ShardMerge, db: Database) throws -> Merged {
+        let tables = try String.fetchAll(db, sql: """
+            SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT IN ('meta', 'rejects')
+                AND name NOT LIKE 'sqlite_%' ORDER BY name
+            """)
+        let schema = try StageOutput.tables(in: db)
+        var rules: [String: ShardMerge.Rule] = [:]
+        for table in tables {
+            guard let rule = try plan.rule(for: table, in: db, schema: "main") else {
+                throw LoomError.internalError("no merge rule for table \(table) of \(files[0].path)")
             }
-            try db.execute(sql: "DETACH DATABASE shard")
-            for (position, file) in files.enumerated() {
-                try db.execute(sql: "ATTACH DATABASE ? AS shard", arguments: [file.path])
-                defer { try? db.execute(sql: "DETACH DATABASE shard") }
-                guard try StageOutput.tables(in: db, schema: "shard") == schema else {
-                    throw LoomError.badInput(path: file.path, position: "tables", reason: "its tables differ from shard \(files[0].shard)'s")
-                }
-                try db.inTransaction {
-                    for table in tables {
-                        try Self.add(table, rule: rules[table]!, from: file, position: position, db: db)
-                    }
-                    if position > 0 {
-                        try db.execute(sql: """
-                            INSERT INTO main.rejects (stage, source, position, reason, detail)
-                            SELECT stage, source, position, reason, detail FROM shard.rejects ORDER BY id
-                            """)
-                    }
-                    return .commit
-                }
-            }
-            for (table, rule) in rules {
-                guard case .ordered(let column) = rule else { continue }
-                try Self.finishOrdered(table, by: column, db: db)
-            }
-
-            let summary = try plan.summary(db)
-            var counts: [String: Int] = [:]
-            for meta in metas { counts.merge(meta.counts, uniquingKeysWith: +) }
-            counts.merge(summary.counts) { $1 }
-            var byReason: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT reason, COUNT(*) AS n FROM rejects GROUP BY reason") {
-                byReason[row["reason"]] = row["n"]
-            }
-            var meta = StageMeta(
-                stage: metas[0].stage, loomVersion: metas[0].loomVersion, settings: metas[0].settings, inputs: metas[0].inputs,
-                shard: Shard.whole.description, started: "", finished: "", records: metas.map(\.records).reduce(0, +),
-                rejects: byReason.values.reduce(0, +), counts: counts, contentHash: "")
-            meta.extra = metas[0].extra.merging(summary.meta) { $1 }
-            let computed = metas.compactMap { $0.extra["computed_seconds"].flatMap(Double.init) }
-            if !computed.isEmpty { meta.extra["computed_seconds"] = String(format: "%.3f", computed.reduce(0, +)) }
-            if meta.extra["created"] != nil { meta.extra["created"] = RunClock.timestamp() }
-            return Merged(meta: meta, rejectsByReason: byReason)
+            rules[table] = rule
         }
+        for (table, rule) in rules {
+            guard case .ordered = rule else { continue }
+            let name = table.quotedDatabaseIdentifier
+            try db.execute(sql: """
+                CREATE TEMP TABLE \(Self.gathered(table)) AS SELECT 0 AS merge_shard, rowid AS merge_row, * FROM main.\(name)
+                """)
+        }
+        for (position, file) in files.enumerated().dropFirst() {
+            let source = try ShardSource(path: file.path)
+            guard try source.tables() == schema else {
+                throw LoomError.badInput(path: file.path, position: "tables", reason: "its tables differ from shard \(files[0].shard)'s")
+            }
+            for table in tables {
+                try Self.add(table, rule: rules[table]!, from: source, position: position, db: db)
+            }
+            try source.copyRows("SELECT stage, source, position, reason, detail FROM rejects ORDER BY id", into: db,
+                                insert: "INSERT INTO main.rejects (stage, source, position, reason, detail) VALUES (?, ?, ?, ?, ?)")
+        }
+        for (table, rule) in rules {
+            guard case .ordered(let column) = rule else { continue }
+            try Self.finishOrdered(table, by: column, db: db)
+        }
+
+        let summary = try plan.summary(db)
+        var counts: [String: Int] = [:]
+        for meta in metas { counts.merge(meta.counts, uniquingKeysWith: +) }
+        counts.merge(summary.counts) { $1 }
+        var byReason: [String: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT reason, COUNT(*) AS n FROM rejects GROUP BY reason") {
+            byReason[row["reason"]] = row["n"]
+        }
+        var meta = StageMeta(
+            stage: metas[0].stage, loomVersion: metas[0].loomVersion, settings: metas[0].settings, inputs: metas[0].inputs,
+            shard: Shard.whole.description, started: "", finished: "", records: metas.map(\.records).reduce(0, +),
+            rejects: byReason.values.reduce(0, +), counts: counts, contentHash: "")
+        meta.extra = metas[0].extra.merging(summary.meta) { $1 }
+        let computed = metas.compactMap { $0.extra["computed_seconds"].flatMap(Double.init) }
+        if !computed.isEmpty { meta.extra["computed_seconds"] = String(format: "%.3f", computed.reduce(0, +)) }
+        if meta.extra["created"] != nil { meta.extra["created"] = RunClock.timestamp() }
+        return Merged(meta: meta, rejectsByReason: byReason)
     }
 
-    /// Adds the attached shard's rows of `table` by its rule (shard 0's are there already: the
-    /// output started as its copy).
-    static func add(_ table: String, rule: ShardMerge.Rule, from file: ShardFile, position: Int, db: Database) throws {
+    /// Adds shard `source`'s rows of `table` by its rule (shard 0's are there already).
+    static func add(_ table: String, rule: ShardMerge.Rule, from source: ShardSource, position: Int, db: Database) throws {
         let name = table.quotedDatabaseIdentifier
-        // An ordered table is laid out again from every shard's rows, shard 0's too.
-        let isOrdered: Bool
-        if case .ordered = rule { isOrdered = true } else { isOrdered = false }
-        guard position > 0 || isOrdered else { return }
+        let columns = try db.columns(in: table).map { $0.name.quotedDatabaseIdentifier }
+        let list = columns.joined(separator: ", ")
+        let parameters = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+        let select = "SELECT \(list) FROM \(name)"
         switch rule {
         case .partitioned:
             do {
-                try db.execute(sql: "INSERT INTO main.\(name) SELECT * FROM shard.\(name)")
+                try source.copyRows(select, into: db, insert: "INSERT INTO main.\(name) (\(list)) VALUES (\(parameters))")
             } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                throw LoomError.badInput(path: file.path, position: "table \(table)",
+                throw LoomError.badInput(path: source.path, position: "table \(table)",
                                          reason: "rows that an earlier shard holds too (\(error.message ?? "constraint")): a duplicate or overlapping shard")
             }
         case .union:
-            try db.execute(sql: "INSERT OR IGNORE INTO main.\(name) SELECT * FROM shard.\(name)")
+            try source.copyRows(select, into: db, insert: "INSERT OR IGNORE INTO main.\(name) (\(list)) VALUES (\(parameters))")
         case .shared:
+            let copy = "merge_shared".quotedDatabaseIdentifier
+            try db.execute(sql: "CREATE TEMP TABLE \(copy) AS SELECT \(list) FROM main.\(name) WHERE 0")
+            defer { try? db.execute(sql: "DROP TABLE temp.\(copy)") }
+            try source.copyRows(select, into: db, insert: "INSERT INTO temp.\(copy) VALUES (\(parameters))")
             let differing = try Int.fetchOne(db, sql: """
-                SELECT (SELECT COUNT(*) FROM (SELECT * FROM main.\(name) EXCEPT SELECT * FROM shard.\(name)))
-                     + (SELECT COUNT(*) FROM (SELECT * FROM shard.\(name) EXCEPT SELECT * FROM main.\(name)))
+                SELECT (SELECT COUNT(*) FROM (SELECT \(list) FROM main.\(name) EXCEPT SELECT * FROM temp.\(copy)))
+                     + (SELECT COUNT(*) FROM (SELECT * FROM temp.\(copy) EXCEPT SELECT \(list) FROM main.\(name)))
                 """) ?? 0
             guard differing == 0 else {
-                throw LoomError.badInput(path: file.path, position: "table \(table)",
+                throw LoomError.badInput(path: source.path, position: "table \(table)",
                                          reason: "differs from shard 0's, which every shard shares: made from other inputs")
             }
         case .ordered:
             // Gathered with the shard's position and own order; laid out by `finishOrdered`.
-            if position == 0 {
-                try db.execute(sql: "CREATE TEMP TABLE \(gathered(table)) AS SELECT 0 AS merge_shard, rowid AS merge_row, * FROM shard.\(name) WHERE 0")
-            }
-            try db.execute(sql: "INSERT INTO temp.\(gathered(table)) SELECT \(position), rowid, * FROM shard.\(name)")
+            try source.copyRows("SELECT rowid, \(list) FROM \(name)", into: db,
+                                insert: "INSERT INTO temp.\(gathered(table)) VALUES (?, ?, \(parameters))", leading: [Int64(position)])
         }
     }
 
@@ -266,14 +318,11 @@ public struct ShardMerger: Sendable {
     static func finishOrdered(_ table: String, by column: String, db: Database) throws {
         let name = table.quotedDatabaseIdentifier
         let columns = try db.columns(in: table).map { $0.name.quotedDatabaseIdentifier }.joined(separator: ", ")
-        try db.inTransaction {
-            try db.execute(sql: """
-                DELETE FROM main.\(name);
-                INSERT INTO main.\(name) (\(columns)) SELECT \(columns) FROM temp.\(gathered(table))
-                ORDER BY \(column.quotedDatabaseIdentifier), merge_shard, merge_row;
-                DROP TABLE temp.\(gathered(table));
-                """)
-            return .commit
-        }
+        try db.execute(sql: """
+            DELETE FROM main.\(name);
+            INSERT INTO main.\(name) (\(columns)) SELECT \(columns) FROM temp.\(gathered(table))
+            ORDER BY \(column.quotedDatabaseIdentifier), merge_shard, merge_row;
+            DROP TABLE temp.\(gathered(table));
+            """)
     }
 }

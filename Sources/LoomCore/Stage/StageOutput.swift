@@ -137,10 +137,15 @@ public final class StageOutput: @unchecked Sendable {
 
     /// The same, of the database attached as `schema` on `db`.
     static func tables(in db: Database, schema: String = "main") throws -> [String] {
-        try String.fetchAll(db, sql: """
-            SELECT type || ' ' || name || ' ' || COALESCE(sql, '') FROM \(schema).sqlite_master
-            WHERE name NOT IN ('meta', 'rejects') AND name NOT LIKE 'sqlite_%' ORDER BY type, name
-            """)
+        try String.fetchAll(db, sql: tablesQuery(schema: schema))
+    }
+
+    /// The query behind `tables`, for a connection outside GRDB (a shard being merged).
+    static func tablesQuery(schema: String) -> String {
+        """
+        SELECT type || ' ' || name || ' ' || COALESCE(sql, '') FROM \(schema).sqlite_master
+        WHERE name NOT IN ('meta', 'rejects') AND name NOT LIKE 'sqlite_%' ORDER BY type, name
+        """
     }
 
     /// The same of the tables `schema` makes.
