@@ -11,6 +11,7 @@ typedef struct {
     struct jpeg_error_mgr base;
     jmp_buf jump;
     char *message;
+    int error_code;
     int warnings;
     int premature_end;
 } loom_jpeg_decode_error;
@@ -20,7 +21,25 @@ static void loom_jpeg_decode_error_exit(j_common_ptr cinfo) {
     char text[JMSG_LENGTH_MAX];
     (*cinfo->err->format_message)(cinfo, text);
     snprintf(err->message, LOOM_CODEC_MESSAGE_MAX, "%s", text);
+    err->error_code = cinfo->err->msg_code;
     longjmp(err->jump, 1);
+}
+
+/* What libjpeg cannot decode (a precision, process, colour conversion or feature it lacks),
+   by its message code, as opposed to damaged data. */
+static int loom_jpeg_unsupported(int code) {
+    switch (code) {
+    case JERR_BAD_PRECISION:
+    case JERR_CONVERSION_NOTIMPL:
+    case JERR_SOF_UNSUPPORTED:
+    case JERR_UNKNOWN_MARKER:
+    case JERR_ARITH_NOTIMPL:
+    case JERR_CCIR601_NOTIMPL:
+    case JERR_FRACT_SAMPLE_NOTIMPL:
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 /* Warnings are counted (and the first one kept) so the caller can refuse damaged data. */
@@ -96,13 +115,14 @@ loom_decode_status loom_jpeg_decode_rgb8(const uint8_t *data, size_t size, int s
     jerr.base.error_exit = loom_jpeg_decode_error_exit;
     jerr.base.emit_message = loom_jpeg_decode_message;
     jerr.message = message;
+    jerr.error_code = 0;
     jerr.warnings = 0;
     jerr.premature_end = 0;
     if (setjmp(jerr.jump)) {
         jpeg_destroy_decompress(&cinfo);
         free(row);
         loom_buffer_free(out);
-        return strstr(message, "Unsupported") || strstr(message, "unsupported") ? LOOM_DECODE_UNSUPPORTED : LOOM_DECODE_CORRUPT;
+        return loom_jpeg_unsupported(jerr.error_code) ? LOOM_DECODE_UNSUPPORTED : LOOM_DECODE_CORRUPT;
     }
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
@@ -111,7 +131,7 @@ loom_decode_status loom_jpeg_decode_rgb8(const uint8_t *data, size_t size, int s
     for (jpeg_saved_marker_ptr marker = cinfo.marker_list; marker != NULL; marker = marker->next) {
         if (marker->marker == JPEG_APP0 + 1) {
             int value = loom_exif_orientation(marker->data, marker->data_length);
-            if (value != 1 || memcmp(marker->data, "Exif", 4) == 0) {
+            if (value != 1 || (marker->data_length >= 4 && memcmp(marker->data, "Exif", 4) == 0)) {
                 *orientation = value;
                 break;
             }

@@ -38,13 +38,17 @@ public struct GlobalOptions: ParsableArguments {
     }
 }
 
-/// Runs a command body, printing a LoomError on stderr and exiting with its sysexits status.
+/// Runs a command body, printing its error on stderr and exiting with the README's status for
+/// it (`LoomError.classify`): no failure leaves with a status outside the table.
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try CPUFeatures.requireVectorUnits()
         try body()
-    } catch let error as LoomError {
-        FileHandle.standardError.write(Data("loom: \(error)\n".utf8))
-        throw ExitCode(error.exitStatus.rawValue)
+    } catch let error where LoomEntry.isArgumentParserOwn(error) {
+        throw error
+    } catch {
+        let classified = LoomError.classify(error)
+        FileHandle.standardError.write(Data("loom: \(classified)\n".utf8))
+        throw ExitCode(classified.exitStatus.rawValue)
     }
 }

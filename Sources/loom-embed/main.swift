@@ -1,3 +1,3 @@
 import LoomCLI
 
-EmbedCommand.main()
+LoomEntry.main(EmbedCommand.self)

@@ -1,3 +1,3 @@
 import LoomCLI
 
-FeaturesCommand.main()
+LoomEntry.main(FeaturesCommand.self)

@@ -1,3 +1,3 @@
 import LoomCLI
 
-ImagesCommand.main()
+LoomEntry.main(ImagesCommand.self)

@@ -1,3 +1,3 @@
 import LoomCLI
 
-IndexCommand.main()
+LoomEntry.main(IndexCommand.self)

@@ -1,3 +1,3 @@
 import LoomCLI
 
-IngestCommand.main()
+LoomEntry.main(IngestCommand.self)

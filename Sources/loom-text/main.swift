@@ -1,3 +1,3 @@
 import LoomCLI
 
-TextCommand.main()
+LoomEntry.main(TextCommand.self)

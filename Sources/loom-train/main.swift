@@ -1,3 +1,3 @@
 import LoomCLI
 
-TrainCommand.main()
+LoomEntry.main(TrainCommand.self)

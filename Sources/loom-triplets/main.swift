@@ -1,3 +1,3 @@
 import LoomCLI
 
-TripletsCommand.main()
+LoomEntry.main(TripletsCommand.self)

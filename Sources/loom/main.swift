@@ -1,3 +1,3 @@
 import LoomCLI
 
-LoomCommand.main()
+LoomEntry.main(LoomCommand.self)

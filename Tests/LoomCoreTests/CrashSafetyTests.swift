@@ -36,6 +36,29 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: work.path).filter { $0.contains(".tmp-") }.isEmpty)
     }
 
+    @Test func sigtermRemovesTheTemporaryOutputAndExits75() throws {
+        let work = TemporaryDirectory()
+        let (status, _) = try ProbeProcess(arguments: [work.path, "20", "0"]).runToEnd()
+        #expect(status == 0)
+        let output = work.file("squares.sqlite")
+        let before = try StageMeta.read(path: output)
+
+        let slow = ProbeProcess(arguments: [work.path, "100000", "2", "1000"])
+        try slow.start()
+        #expect(slow.waitForStderr(containing: "first row written"))
+        usleep(200_000)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work.path).contains { $0.contains(".tmp-") })
+        kill(slow.process.processIdentifier, SIGTERM)
+        slow.process.waitUntilExit()
+        #expect(slow.process.terminationReason == .exit && slow.process.terminationStatus == ExitStatus.locked.rawValue)
+        #expect(slow.remainingStderr().contains("interrupted by SIGTERM"))
+
+        // The temporary output is gone, the previous one as it was.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work.path).filter { $0.contains(".tmp-") }.isEmpty)
+        #expect(try StageMeta.read(path: output) == before)
+        #expect(try SquaresStage.values(in: output) == (0..<20).map { $0 * $0 })
+    }
+
     @Test func secondRunOnTheSameWorkDirectoryIsLockedOutWith75() throws {
         let work = TemporaryDirectory()
         let holder = ProbeProcess(arguments: [work.path, "100000", "5"])

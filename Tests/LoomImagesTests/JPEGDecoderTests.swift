@@ -87,6 +87,21 @@ import Testing
         #expect((best?.value ?? .infinity) < 6)
         #expect(differences.filter { $0.key != orientation }.values.allSatisfy { $0 > 15 }, "\(differences)")
     }
+
+    /// APP1 segments too short to hold "Exif" (0 to 3 bytes, then one of 5 with a damaged TIFF
+    /// header) are read within their bounds (`make sanitize` checks) and change nothing.
+    @Test func shortAPP1SegmentsAreIgnored() throws {
+        let original = try PNGDecoderTests.bytes("exif/pillow/hopper.jpg")
+        let expected = try JPEGDecoder.decode(original, maxPixels: 40_000_000)
+        for payload: [UInt8] in [[], [0x45], [0x45, 0x78], [0x45, 0x78, 0x69], [0x45, 0x78, 0x69, 0x66, 0x00]] {
+            let length = payload.count + 2
+            let segment: [UInt8] = [0xFF, 0xE1, UInt8(length >> 8), UInt8(length & 0xFF)] + payload
+            let bytes = Array(original.prefix(2)) + segment + Array(original.dropFirst(2))
+            let decoded = try JPEGDecoder.decode(bytes, maxPixels: 40_000_000)
+            #expect(decoded.orientation == 1, "payload \(payload)")
+            #expect(decoded.image.pixels == expected.image.pixels, "payload \(payload)")
+        }
+    }
 }
 
 /// SampleData/corrupt/images: every file a reject with the reason the images stage records.

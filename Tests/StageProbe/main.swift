@@ -4,6 +4,7 @@ import LoomTestSupport
 
 // Usage: loom-stage-probe WORK ROWS DELAY_MS [OFFSET]
 // Runs SquaresStage under the work lock, as `loom run` would. Tests kill it half-way.
+Interruption.install()
 let arguments = CommandLine.arguments
 guard arguments.count >= 4, let rows = Int(arguments[2]), let delay = Int(arguments[3]) else {
     print("usage: loom-stage-probe WORK ROWS DELAY_MS [OFFSET]", to: &StandardError.stream)

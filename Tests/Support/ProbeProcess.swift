@@ -69,6 +69,11 @@ public final class ProbeProcess: @unchecked Sendable {
         return (result.status, result.stderr)
     }
 
+    /// What the child wrote on stderr after `waitForStderr` returned, to its end (call once it exited).
+    public func remainingStderr() -> String {
+        String(decoding: errorPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+
     public func kill() {
         Foundation.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()

@@ -44,6 +44,10 @@ public struct LocalShardExecutor: ShardExecutor {
             try? handle.close()
             running.append((shard, process, log))
         }
+        // Interrupted, the tasks are stopped too (each removes its temporary output).
+        let pids = running.map { $0.process.processIdentifier }
+        let stopping = Interruption.onInterrupt { Interruption.stop(pids) }
+        defer { Interruption.remove(stopping) }
         var failure: LoomError?
         for task in running {
             task.process.waitUntilExit()

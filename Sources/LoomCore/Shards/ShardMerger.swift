@@ -131,11 +131,9 @@ public struct ShardMerger: Sendable {
         } catch let error as DatabaseError {
             throw LoomError.cannotCreateOutput(path: path, reason: "merging into shard \(files[0].shard): \(error)")
         }
-        try StageOutput.syncFile(atPath: path)
-        guard rename(path, wholePath) == 0 else {
-            throw LoomError.cannotCreateOutput(path: wholePath, reason: String(cString: strerror(errno)))
-        }
-        try StageOutput.syncFile(atPath: (wholePath as NSString).deletingLastPathComponent)
+        try SystemCall.sync(path: path)
+        try SystemCall.rename(path, to: wholePath)
+        try SystemCall.sync(path: (wholePath as NSString).deletingLastPathComponent)
         return merged
     }
 

@@ -153,6 +153,9 @@ public struct SlurmPipelineRun: Sendable {
             throw LoomError.cannotCreateOutput(path: slurmDirectory, reason: "\(error)")
         }
         var submitted: [Job] = []
+        // Interrupted, the jobs submitted so far are cancelled.
+        var cancelling: Interruption.Token?
+        defer { if let cancelling { Interruption.remove(cancelling) } }
         for (index, var job) in jobs.enumerated() {
             let path = scriptPath(index, job)
             guard manager.createFile(atPath: path, contents: Data(job.script.utf8)) else {
@@ -168,6 +171,9 @@ public struct SlurmPipelineRun: Sendable {
             }
             job.id = id
             submitted.append(job)
+            if let cancelling { Interruption.remove(cancelling) }
+            let chain = submitted
+            cancelling = Interruption.onInterrupt { Self.cancel(chain) }
             report("\(job.stage): submitted \(job.kind.isMerge ? "its merge" : job.tasks > 1 ? "\(job.tasks) shards" : "the stage") as Slurm job \(id)")
         }
         if let first = submitted.first?.id {

@@ -30,6 +30,9 @@ public final class RejectLog: @unchecked Sendable {
     private var pending: [Entry] = []
     private var countsByReason: [String: Int] = [:]
     private var counted = 0
+    /// Set when a batch could not be written: the rejects stay pending (nothing is dropped) and
+    /// the stage's final flush, before commit, tries again and throws.
+    private var flushFailed = false
 
     init(stage: String, database: DatabaseQueue) {
         self.stage = stage
@@ -43,8 +46,9 @@ public final class RejectLog: @unchecked Sendable {
         pending.append(Entry(source: source, position: position, reason: reason.code, detail: detail))
         countsByReason[reason.code, default: 0] += 1
         if reason.countsTowardLimit { counted += 1 }
-        let full = pending.count >= 4096
+        let full = pending.count >= 4096 && !flushFailed
         lock.unlock()
+        // A failure keeps the batch pending; commit's own flush reports it.
         if full { try? flush() }
     }
 
@@ -75,6 +79,21 @@ public final class RejectLog: @unchecked Sendable {
         pending.removeAll(keepingCapacity: true)
         lock.unlock()
         guard !batch.isEmpty else { return }
+        do {
+            try write(batch)
+        } catch {
+            lock.lock()
+            pending.insert(contentsOf: batch, at: 0)
+            flushFailed = true
+            lock.unlock()
+            throw error
+        }
+        lock.lock()
+        flushFailed = false
+        lock.unlock()
+    }
+
+    private func write(_ batch: [Entry]) throws {
         try database.unsafeReentrantWrite { db in
             func insert() throws {
                 let statement = try db.cachedStatement(

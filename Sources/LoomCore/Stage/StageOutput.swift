@@ -35,6 +35,19 @@ public final class StageOutput: @unchecked Sendable {
             throw LoomError.cannotCreateOutput(path: temporaryPath, reason: "\(error)")
         }
         rejects = RejectLog(stage: stage, database: database)
+        interruptToken = Interruption.onInterrupt { [temporaryPath] in
+            _ = unlink(temporaryPath)
+            _ = unlink(temporaryPath + "-journal")
+        }
+    }
+
+    /// Removes the temporary file if the command is interrupted; dropped once it is renamed
+    /// into place or discarded.
+    private var interruptToken: Interruption.Token?
+
+    private func finished() {
+        if let interruptToken { Interruption.remove(interruptToken) }
+        interruptToken = nil
     }
 
     /// The output this run replaces, opened read-only, when it was made under the same
@@ -167,11 +180,10 @@ public final class StageOutput: @unchecked Sendable {
             try meta.write(db)
         }
         try database.close()
-        try StageOutput.syncFile(atPath: temporaryPath)
-        guard rename(temporaryPath, finalPath) == 0 else {
-            throw LoomError.cannotCreateOutput(path: finalPath, reason: String(cString: strerror(errno)))
-        }
-        try StageOutput.syncFile(atPath: (finalPath as NSString).deletingLastPathComponent)
+        try SystemCall.sync(path: temporaryPath)
+        try SystemCall.rename(temporaryPath, to: finalPath)
+        finished()
+        try SystemCall.sync(path: (finalPath as NSString).deletingLastPathComponent)
         return meta
     }
 
@@ -183,9 +195,8 @@ public final class StageOutput: @unchecked Sendable {
         try database.close()
         let failedPath = finalPath + ".failed"
         _ = unlink(failedPath)
-        guard rename(temporaryPath, failedPath) == 0 else {
-            throw LoomError.cannotCreateOutput(path: failedPath, reason: String(cString: strerror(errno)))
-        }
+        try SystemCall.rename(temporaryPath, to: failedPath)
+        finished()
         return failedPath
     }
 
@@ -193,14 +204,6 @@ public final class StageOutput: @unchecked Sendable {
     func discard() {
         try? database.close()
         _ = unlink(temporaryPath)
-    }
-
-    static func syncFile(atPath path: String) throws {
-        let descriptor = open(path.isEmpty ? "." : path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw LoomError.cannotCreateOutput(path: path, reason: String(cString: strerror(errno)))
-        }
-        defer { close(descriptor) }
-        _ = fsync(descriptor)
+        finished()
     }
 }

@@ -138,7 +138,7 @@ public struct StageRunner: Sendable {
         } catch {
             _ = try? hashing.wait()
             output.discard()
-            throw error
+            throw LoomError.classify(error, output: finalPath)
         }
         let elapsed = ContinuousClock.now - clock
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
@@ -183,7 +183,7 @@ public struct StageRunner: Sendable {
             logger.debug("committed \(finalPath) (content hash, sync, rename) in \(ContinuousClock.now - committing)")
         } catch {
             output.discard()
-            throw error
+            throw LoomError.classify(error, output: finalPath)
         }
         try writeReport(report)
         return report

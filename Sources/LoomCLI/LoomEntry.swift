@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import LoomCore
+
+/// The entry point of `loom` and the `loom-<stage>` programs: parses the arguments as
+/// swift-argument-parser does (its usage errors exit 64), runs the command, and gives any error
+/// the command throws its status from the README's table — an error that escaped a command's
+/// own reporting would otherwise leave with the parser's generic status 1.
+public enum LoomEntry {
+    public static func main<Command: ParsableCommand>(_ type: Command.Type) -> Never {
+        Interruption.install()
+        var command: any ParsableCommand
+        do {
+            command = try type.parseAsRoot()
+        } catch {
+            type.exit(withError: error)
+        }
+        do {
+            try command.run()
+            type.exit()
+        } catch let error where isArgumentParserOwn(error) {
+            type.exit(withError: error)
+        } catch {
+            let classified = LoomError.classify(error)
+            FileHandle.standardError.write(Data("loom: \(classified)\n".utf8))
+            Foundation.exit(classified.exitStatus.rawValue)
+        }
+    }
+
+    /// The errors swift-argument-parser gives meaning to itself (an exit status, a clean exit
+    /// after help, a usage error): passed on to it.
+    static func isArgumentParserOwn(_ error: any Error) -> Bool {
+        error is ExitCode || error is CleanExit || error is ValidationError
+    }
+}

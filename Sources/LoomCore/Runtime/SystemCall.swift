@@ -1,0 +1,58 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The file system calls Loom makes itself, checked: `EINTR` is retried, any other failure
+/// becomes a `LoomError` that names the call, the path and the system's reason — 73 (cannot
+/// create output) for a call on an output, 66 for one on an input.
+public enum SystemCall {
+    /// What the path is to the command: which exit status a failure on it gets.
+    public enum Role: Sendable {
+        case input
+        case output
+    }
+
+    /// Runs `body` (a call that returns -1 and sets `errno` on failure) until it is not
+    /// interrupted; returns its result.
+    @discardableResult
+    public static func check<Result: BinaryInteger>(_ call: String, path: String, role: Role, _ body: () -> Result) throws -> Result {
+        while true {
+            let result = body()
+            if result != -1 { return result }
+            let code = errno
+            if code == EINTR { continue }
+            throw failure(call, path: path, role: role, errno: code)
+        }
+    }
+
+    /// The error for `call` failing on `path` with `code`.
+    public static func failure(_ call: String, path: String, role: Role, errno code: Int32) -> LoomError {
+        let reason = "\(call): \(String(cString: strerror(code)))"
+        switch role {
+        case .output: return .cannotCreateOutput(path: path, reason: reason)
+        case .input: return .inputMissing(path: path, reason: reason)
+        }
+    }
+
+    /// Flushes a file, or a directory's entries (after a rename), to the disk. Filesystems that
+    /// cannot sync a directory say `EINVAL`; that is not a failure of the output.
+    public static func sync(path: String) throws {
+        let target = path.isEmpty ? "." : path
+        let descriptor = try check("open", path: target, role: .output) { open(target, O_RDONLY | O_CLOEXEC) }
+        defer { close(descriptor) }
+        var status: Int32
+        repeat { status = fsync(descriptor) } while status == -1 && errno == EINTR
+        guard status == 0 else {
+            let code = errno
+            var info = stat()
+            if code == EINVAL, fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFDIR { return }
+            throw failure("fsync", path: target, role: .output, errno: code)
+        }
+    }
+
+    /// Renames `source` over `destination` (atomic on one filesystem).
+    public static func rename(_ source: String, to destination: String) throws {
+        try check("rename \(source)", path: destination, role: .output) { Glibc.rename(source, destination) }
+    }
+}
