@@ -47,6 +47,7 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch let error where LoomEntry.isArgumentParserOwn(error) {
         throw error
     } catch {
+        Interruption.yieldIfInterrupted()
         let classified = LoomError.classify(error)
         FileHandle.standardError.write(Data("loom: \(classified)\n".utf8))
         throw ExitCode(classified.exitStatus.rawValue)

@@ -17,10 +17,13 @@ public enum LoomEntry {
         }
         do {
             try command.run()
+            Interruption.yieldIfInterrupted()
             type.exit()
         } catch let error where isArgumentParserOwn(error) {
+            Interruption.yieldIfInterrupted()
             type.exit(withError: error)
         } catch {
+            Interruption.yieldIfInterrupted()
             let classified = LoomError.classify(error)
             FileHandle.standardError.write(Data("loom: \(classified)\n".utf8))
             Foundation.exit(classified.exitStatus.rawValue)

@@ -22,6 +22,7 @@ public enum Interruption {
         var actions: [Int: @Sendable () -> Void] = [:]
         var next = 0
         var installed = false
+        var interrupted = false
     }
 
     private static let registry = Registry()
@@ -66,12 +67,24 @@ public enum Interruption {
     /// Undoes, newest registration first, says so, and exits 75.
     private static func interrupted(by signal: Int32) -> Never {
         registry.lock.lock()
+        registry.interrupted = true
         let actions = registry.actions.sorted { $0.key > $1.key }.map(\.value)
         registry.lock.unlock()
         for action in actions { action() }
         let name = signal == SIGINT ? "SIGINT" : "SIGTERM"
         FileHandle.standardError.write(Data("loom: interrupted by \(name): temporary outputs removed, previous outputs untouched; run again to finish (exit 75)\n".utf8))
         _exit(ExitStatus.locked.rawValue)
+    }
+
+    /// Waits for the end of an interruption in progress, if there is one: a command whose work
+    /// failed because the interruption stopped it (its shard processes exited 75) leaves it to
+    /// the interruption to exit, with 75.
+    public static func yieldIfInterrupted() {
+        registry.lock.lock()
+        let interrupted = registry.interrupted
+        registry.lock.unlock()
+        guard interrupted else { return }
+        while true { pause() }
     }
 
     /// Sends SIGTERM to `pids` and waits up to `seconds` for them to end (each undoes its own

@@ -32,6 +32,8 @@ public final class StageOutput: @unchecked Sendable {
             }
             database = try StageOutput.openFresh(temporaryPath)
         } catch {
+            // A disk that fills while the empty output's tables are made leaves nothing behind.
+            _ = unlink(temporaryPath)
             throw LoomError.cannotCreateOutput(path: temporaryPath, reason: "\(error)")
         }
         rejects = RejectLog(stage: stage, database: database)
