@@ -31,8 +31,10 @@ public enum LoomEntry {
     }
 
     /// The errors swift-argument-parser gives meaning to itself (an exit status, a clean exit
-    /// after help, a usage error): passed on to it.
+    /// after help, a usage error, and its internal ones: `--help` reaches `run` as one): passed
+    /// on to it.
     static func isArgumentParserOwn(_ error: any Error) -> Bool {
         error is ExitCode || error is CleanExit || error is ValidationError
+            || String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
     }
 }

@@ -68,6 +68,8 @@ public struct TrainStage: Stage {
             }
         }
         var trainingSeconds = 0.0, trainedTriplets = 0
+        // Per epoch; nil for the epochs of a resumed run, whose timings are unknown.
+        var epochSeconds: [Double?] = trainer.state.history.map { _ in nil }
         while !trainer.finished {
             let bar = context.progress("train epoch \(trainer.state.completedEpochs + 1)/\(settings.epochs)", total: nil)
             let started = Date()
@@ -75,6 +77,7 @@ public struct TrainStage: Stage {
             bar.finish()
             let seconds = Date().timeIntervalSince(started)
             trainingSeconds += seconds
+            epochSeconds.append((seconds * 1000).rounded() / 1000)
             trainedTriplets += epoch.triplets
             let rate = Double(epoch.triplets) / max(seconds, 1e-9)
             context.logger.info("""
@@ -83,8 +86,8 @@ public struct TrainStage: Stage {
                 \(trainer.state.stopped ? " — no better valid AUC for \(settings.patience) epochs, stopping" : "")
                 """)
             try output.database.write { db in
-                try db.execute(sql: "INSERT INTO epochs VALUES (?, ?, ?, ?, ?, ?, ?)",
-                               arguments: [epoch.epoch, epoch.loss, epoch.validAUC, epoch.triplets, epoch.steps, seconds, rate])
+                try db.execute(sql: "INSERT INTO epochs VALUES (?, ?, ?, ?, ?)",
+                               arguments: [epoch.epoch, epoch.loss, epoch.validAUC, epoch.triplets, epoch.steps])
             }
             try TrainingCheckpoint.write(trainer, fingerprint: fingerprint, to: checkpoint)
         }
@@ -131,6 +134,7 @@ public struct TrainStage: Stage {
             "best_valid_auc": String(format: "%.4f", trainer.state.bestAUC),
             "test_auc": String(format: "%.4f", test.auc), "test_fitb": String(format: "%.4f", test.fitb),
         ]
+        result.meta["epoch_seconds"] = String(decoding: try JSONEncoder().encode(epochSeconds), as: UTF8.self)
         if let warmStartHash { result.meta["warm_start_from"] = warmStartHash }
         if let currentAUC { result.meta["current_valid_auc"] = String(format: "%.4f", currentAUC) }
         return result

@@ -159,26 +159,29 @@ import Yams
         defer { _ = script("stop") }
         try #require(started.status == 0 && started.stdout.contains("SLURM_CONF="), "slurm-local.sh start: \(started.stdout)")
         let configuration = cluster + "/slurm.conf"
-        let pipeline = try String(contentsOfFile: runs.directory.file("sharded.yaml"), encoding: .utf8)
+        // The whole one-epoch pipeline: train runs as a single job between the arrays.
+        let pipeline = try String(contentsOfFile: runs.directory.file("whole.yaml"), encoding: .utf8)
         try (pipeline + "\nslurm: {partition: debug, time: \"00:20:00\"}\n")
             .write(toFile: runs.directory.file("slurm.yaml"), atomically: true, encoding: .utf8)
         func slurm(_ name: String, _ file: String, _ flags: [String] = []) throws -> (status: Int32, stdout: String, stderr: String) {
             try ProbeProcess("loom", arguments: ["run", runs.directory.file(file), "--shards", "3", "--executor", "slurm"] + flags,
                              environment: ["LOOM_WORK": runs.directory.file("\(name)/work"), "LOOM_OUT": runs.directory.file("\(name)/out"),
-                                           "LOOM_MODELS": runs.models, "SLURM_CONF": configuration],
+                                           "LOOM_MODELS": runs.directory.file("\(name)/models"), "SLURM_CONF": configuration],
                              directory: ShardedRunTests.root).runCapturingOutput()
         }
 
         let dry = try slurm("slurm", "slurm.yaml", ["--dry-run"])
         #expect(dry.status == 0 && dry.stdout.contains("#SBATCH --array=0-2") && dry.stdout.contains("#SBATCH --partition=debug")
                 && dry.stdout.contains("#SBATCH --time=00:20:00") && dry.stdout.contains("--dependency=afterok:<job 1>")
-                && dry.stdout.contains("13 Slurm jobs for 7 stages (dry run, nothing submitted)"), "\(dry.stdout)\(dry.stderr)")
+                && dry.stdout.contains("14 Slurm jobs for 8 stages (dry run, nothing submitted)"), "\(dry.stdout)\(dry.stderr)")
         #expect(!FileManager.default.fileExists(atPath: runs.directory.file("slurm/work/catalog.sqlite")))
 
         let run = try slurm("slurm", "slurm.yaml")
         try #require(run.status == 0, "\(run.stdout)\(run.stderr)")
-        #expect(run.stdout.contains("images: submitted 3 shards as Slurm job") && run.stdout.contains("7 ran as 13 Slurm jobs"), "\(run.stdout)")
+        #expect(run.stdout.contains("images: submitted 3 shards as Slurm job") && run.stdout.contains("8 ran as 14 Slurm jobs"), "\(run.stdout)")
         try Self.expectSame(try runs.metas("slurm"), expected, "Slurm, 3 shards")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: runs.directory.file("slurm/models/loomnet-sample/model.safetensors")))
+                == Data(contentsOf: URL(fileURLWithPath: runs.models + "/loomnet-sample/model.safetensors")), "the model the train job made")
 
         // A task that fails (its catalog is gone) ends the run with its exit status, 66.
         try pipeline.replacingOccurrences(of: "SampleData/catalog/meta_2018.jsonl", with: "SampleData/catalog/missing.jsonl")
