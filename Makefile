@@ -3,7 +3,7 @@ SWIFT ?= swift
 RELEASE_LOOM := .build/release/loom
 DEBUG_LOOM := .build/debug/loom
 
-.PHONY: all deps build release sample test check-fixtures fixtures bench clean
+.PHONY: all deps build release sample test check-fixtures fixtures bench fuzz sanitize clean
 
 all: build
 
@@ -45,5 +45,16 @@ bench: deps
 	$(SWIFT) build -c release --product loom-bench
 	.build/release/loom-bench
 
+## fuzz: libFuzzer with AddressSanitizer on each reader of user data (record parsers, image decoders, safetensors, pipeline files, index files), FUZZ_SECONDS each (default 60); not part of test
+fuzz: deps
+	scripts/fuzz.sh
+
+## sanitize: the whole test suite under AddressSanitizer and UndefinedBehaviorSanitizer, then the multithreaded stages and kernels under ThreadSanitizer; not part of test
+sanitize: deps
+	scripts/install-deps.sh --test
+	$(SWIFT) test --scratch-path .build-sanitize --sanitize=address --sanitize=undefined
+	$(SWIFT) test --scratch-path .build-tsan --sanitize=thread \
+		--filter 'ImagesStageTests|TextStageTests|FeaturesStageTests|EmbedStageTests|TripletStageTests|IndexStageTests|VectorSearchTests|KernelTests|TrainerTests|RecordReaderTests|ReadAheadFileTests'
+
 clean:
-	rm -rf .build work out
+	rm -rf .build .build-fuzz .build-sanitize .build-tsan work out fuzz

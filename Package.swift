@@ -150,6 +150,11 @@ let package = Package(
         // A small real stage for testing the runner, and an executable that runs it in a child
         // process, which the tests SIGKILL half-way through.
         .target(name: "LoomTestSupport", dependencies: ["LoomCore"], path: "Tests/Support"),
+        // `make fuzz`: libFuzzer harnesses (with -D LOOM_FUZZ), else a replayer of inputs.
+        .executableTarget(
+            name: "loom-fuzz",
+            dependencies: ["LoomCore", "LoomImaging", "LoomIndex", "LoomInference", "LoomIngest"],
+            path: "Tests/Fuzz"),
         .executableTarget(
             name: "loom-stage-probe",
             dependencies: ["LoomCore", "LoomTestSupport"],
