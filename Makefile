@@ -49,11 +49,14 @@ bench: deps
 fuzz: deps
 	scripts/fuzz.sh
 
-## sanitize: the whole test suite under AddressSanitizer and UndefinedBehaviorSanitizer, then the multithreaded stages and kernels under ThreadSanitizer; not part of test
+## sanitize: the whole test suite under AddressSanitizer (Swift and C) and UndefinedBehaviorSanitizer (the C targets,
+## trapping: Swift has no UBSan on Linux, and checks overflow and bounds itself), then the multithreaded stages and kernels
+## under ThreadSanitizer; not part of test
 sanitize: deps
 	scripts/install-deps.sh --test
-	$(SWIFT) test --scratch-path .build-sanitize --sanitize=address --sanitize=undefined
-	$(SWIFT) test --scratch-path .build-tsan --sanitize=thread \
+	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --scratch-path .build-sanitize --sanitize=address \
+		-Xcc -fsanitize=undefined -Xcc -fsanitize-trap=undefined
+	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --scratch-path .build-tsan --sanitize=thread \
 		--filter 'ImagesStageTests|TextStageTests|FeaturesStageTests|EmbedStageTests|TripletStageTests|IndexStageTests|VectorSearchTests|KernelTests|TrainerTests|RecordReaderTests|ReadAheadFileTests'
 
 clean:

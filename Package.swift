@@ -205,7 +205,7 @@ let package = Package(
         .testTarget(
             name: "LoomCLITests",
             dependencies: ["LoomCore", "LoomTokenizers", "LoomTestSupport", "loom", "loom-ingest", .product(name: "Yams", package: "Yams"),
-                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]),
+                           .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "LoomFormatsTests",
             dependencies: ["LoomFormats", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -18,7 +18,7 @@ public enum LoomEntry {
         do {
             try command.run()
             Interruption.yieldIfInterrupted()
-            type.exit()
+            Interruption.critical { type.exit() }
         } catch let error where isArgumentParserOwn(error) {
             Interruption.yieldIfInterrupted()
             type.exit(withError: error)

@@ -45,7 +45,10 @@ enum ModelDirectoryWriter {
         if !parent.isEmpty { try fileManager.createDirectory(atPath: parent, withIntermediateDirectories: true) }
         let staging = directory + ".tmp-\(getpid())"
         try? fileManager.removeItem(atPath: staging)
+        StaleTemporaries.remove(besides: directory)
         try fileManager.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        let removingStaging = Interruption.onInterrupt { try? FileManager.default.removeItem(atPath: staging) }
+        defer { Interruption.remove(removingStaging) }
         func path(_ name: String) -> String { (staging as NSString).appendingPathComponent(name) }
 
         // The backbone's tensors come from the starting model's own weights or the file it names.
@@ -73,9 +76,12 @@ enum ModelDirectoryWriter {
             try fileManager.copyItem(atPath: start("vocab.txt"), toPath: path("vocab.txt"))
         }
 
+        // Both moves or neither: an interruption between them would leave no model directory.
         let retired = directory + ".old-\(getpid())"
-        if fileManager.fileExists(atPath: directory) { try fileManager.moveItem(atPath: directory, toPath: retired) }
-        try fileManager.moveItem(atPath: staging, toPath: directory)
+        try Interruption.critical {
+            if fileManager.fileExists(atPath: directory) { try fileManager.moveItem(atPath: directory, toPath: retired) }
+            try fileManager.moveItem(atPath: staging, toPath: directory)
+        }
         try? fileManager.removeItem(atPath: retired)
     }
 }

@@ -16,6 +16,7 @@ enum TrainingCheckpoint {
         let state = String(decoding: try JSONEncoder().encode(trainer.state), as: UTF8.self)
         let metadata = ["fingerprint": fingerprint, "state": state, "adam_step": String(trainer.optimizer.step)]
         let temporary = path + ".tmp-\(getpid())"
+        StaleTemporaries.remove(besides: path)
         try SafetensorsWriter.write(tensors, metadata: metadata, to: temporary)
         guard rename(temporary, path) == 0 else {
             unlink(temporary)

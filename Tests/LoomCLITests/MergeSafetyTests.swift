@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import GRDB
 import LoomCore
@@ -6,8 +5,9 @@ import LoomTestSupport
 import Testing
 
 /// `loom merge` builds the merged output inside shard 0's own file, in one transaction: a merge
-/// that fails part way leaves shard 0 byte for byte as it was, and one killed part way (a hot
-/// rollback journal beside shard 0) is rolled back by the next merge, which then succeeds.
+/// that fails part way leaves shard 0 byte for byte as it was, one killed part way (a hot
+/// rollback journal beside shard 0) is rolled back by the next merge, which then succeeds, and
+/// one killed between its commit and its rename is finished by the next.
 @Suite struct MergeSafetyTests {
     @Test func aFailedOrKilledMergeLeavesShardZeroAsItWas() throws {
         let directory = TemporaryDirectory("loom-merge-safety")
@@ -31,9 +31,7 @@ import Testing
         try #require(reference.status == 0, "\(reference.stderr)")
         let expected = try StageMeta.read(path: whole).contentHash
         try FileManager.default.removeItem(atPath: whole)
-        func digest(_ path: String) throws -> String {
-            SHA256.hash(data: try Data(contentsOf: URL(fileURLWithPath: path))).map { String(format: "%02x", $0) }.joined()
-        }
+        let digest = ContentHash.file(atPath:)
 
         // Shard 1 also holds one of shard 0's items: found after shard 1's other rows went in.
         let cleanShard1 = try Data(contentsOf: URL(fileURLWithPath: shard1))
@@ -77,5 +75,20 @@ import Testing
         #expect(try StageMeta.read(path: whole).contentHash == expected)
         let left = try FileManager.default.contentsOfDirectory(atPath: work).filter { $0.hasPrefix("text.shard-") }
         #expect(left.isEmpty, "merged shards are gone: \(left)")
+
+        // A merge killed after its commit, before its rename: shard 0's file holds the whole
+        // output and its marker says a merge was built there. The next merge renames it.
+        try shards()
+        try FileManager.default.removeItem(atPath: shard0)
+        try FileManager.default.moveItem(atPath: whole, toPath: shard0)
+        let wholeMeta = try StageMeta.read(path: shard0)
+        let copy = try loom(["merge", "--work", work, "--stage", "text"])
+        #expect(copy.status == 65 && copy.stderr.contains("not 0/2 as its name says"), "without the marker it is a renamed file: \(copy.stderr)")
+        #expect(FileManager.default.createFile(atPath: shard0 + ".merging", contents: Data(whole.utf8)))
+        let finished = try loom(["merge", "--work", work, "--stage", "text"])
+        #expect(finished.status == 0, "\(finished.stderr)")
+        #expect(try StageMeta.read(path: whole) == wholeMeta)
+        let after = try FileManager.default.contentsOfDirectory(atPath: work).filter { $0.hasPrefix("text.shard-") }
+        #expect(after.isEmpty, "shards and marker are gone: \(after)")
     }
 }

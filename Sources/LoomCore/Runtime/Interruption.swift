@@ -3,13 +3,20 @@ import Foundation
 import Glibc
 #endif
 
+/// The write end of the pipe the signal handler writes a signal's number to: a handler may only
+/// make async-signal-safe calls, and write(2) is one.
+nonisolated(unsafe) private var interruptionPipe: Int32 = -1
+
 /// SIGTERM and SIGINT (a cron job's timeout, Ctrl-C, Slurm's scancel, a pod's eviction): the
 /// command undoes what it registered — temporary outputs removed, its shard processes and
 /// submitted Slurm jobs stopped — and exits 75 (try again). Previous outputs are never touched,
 /// since every output is built under a temporary name and renamed only when complete.
 ///
-/// The signals are blocked in every thread and taken by one thread in `sigwait`, so the undo
-/// runs as ordinary code rather than inside a signal handler.
+/// A handler writes the signal's number to a pipe, and a thread of its own reads it and undoes,
+/// as ordinary code. The signals stay unblocked, so the programs a command starts (sbatch, its
+/// shard processes) get the default dispositions. A step that must not be cut in two — starting a
+/// child and registering its undo, a rename and dropping the temporary file's undo — runs in
+/// `critical`, which the interruption waits for and then holds until the process exits.
 public enum Interruption {
     /// A registered undo, to remove once what it undoes is finished.
     public struct Token: Sendable, Hashable {
@@ -26,26 +33,53 @@ public enum Interruption {
     }
 
     private static let registry = Registry()
+    /// Taken by `critical` steps; the interruption takes it and never gives it back.
+    private static let criticalLock = NSRecursiveLock()
     static let signals: [Int32] = [SIGTERM, SIGINT]
 
-    /// Blocks SIGTERM and SIGINT and starts the thread that waits for them. Call it first thing
-    /// in `main`, before any other thread exists (threads inherit the blocked set).
+    /// Installs the handlers and starts the thread that undoes. Call it first thing in `main`,
+    /// on the main thread, before other threads exist.
     public static func install() {
         registry.lock.lock()
         defer { registry.lock.unlock() }
         guard !registry.installed else { return }
+        var ends: [Int32] = [-1, -1]
+        // pipe2 is a GNU extension Swift's Glibc module leaves out: close-on-exec set after.
+        guard pipe(&ends) == 0 else { return }
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         registry.installed = true
+        interruptionPipe = ends[1]
+        let reading = ends[0]
+        Thread.detachNewThread {
+            var byte: UInt8 = 0
+            while true {
+                let count = read(reading, &byte, 1)
+                if count == 1 { break }
+                if count == 0 || errno != EINTR { return }
+            }
+            interrupted(by: Int32(byte))
+        }
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { signal in
+            var byte = UInt8(truncatingIfNeeded: signal)
+            _ = write(interruptionPipe, &byte, 1)
+        }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_RESTART
+        for signal in signals { sigaction(signal, &action, nil) }
+        // A program started from a thread that blocks signals (a dispatch worker's) inherits
+        // the blocked set; unblocked here, in the main thread, and so in every thread after.
         var set = sigset_t()
         sigemptyset(&set)
         for signal in signals { sigaddset(&set, signal) }
-        pthread_sigmask(SIG_BLOCK, &set, nil)
-        let waiting = set
-        Thread.detachNewThread {
-            var set = waiting
-            var received: Int32 = 0
-            while sigwait(&set, &received) != 0 {}
-            interrupted(by: received)
-        }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+
+    /// Runs `body` whole: an interruption that arrives meanwhile waits for it to end.
+    public static func critical<T>(_ body: () throws -> T) rethrows -> T {
+        criticalLock.lock()
+        defer { criticalLock.unlock() }
+        return try body()
     }
 
     /// Runs `action` if the command is interrupted, until `remove` is called with the token.
@@ -66,6 +100,7 @@ public enum Interruption {
 
     /// Undoes, newest registration first, says so, and exits 75.
     private static func interrupted(by signal: Int32) -> Never {
+        criticalLock.lock()
         registry.lock.lock()
         registry.interrupted = true
         let actions = registry.actions.sorted { $0.key > $1.key }.map(\.value)
@@ -87,25 +122,27 @@ public enum Interruption {
         while true { pause() }
     }
 
-    /// Sends SIGTERM to `pids` and waits up to `seconds` for them to end (each undoes its own
-    /// work and exits), then SIGKILL to any left.
+    /// Sends SIGTERM to those of `pids` that are still this process's running children (a child
+    /// that ended may have been reaped and its pid given to another process), waits up to
+    /// `seconds` for them to end (each undoes its own work and exits), then SIGKILLs any left.
     public static func stop(_ pids: [Int32], waiting seconds: Double = 20) {
-        for pid in pids { kill(pid, SIGTERM) }
+        var left = pids.filter(isRunningChild)
+        for pid in left { kill(pid, SIGTERM) }
         let deadline = Date().addingTimeInterval(seconds)
-        var left = pids
         while !left.isEmpty, Date() < deadline {
-            left = left.filter(isRunning)
+            left = left.filter(isRunningChild)
             if !left.isEmpty { usleep(50_000) }
         }
         for pid in left { kill(pid, SIGKILL) }
     }
 
-    /// Whether `pid` runs (exists and has not ended: a child not yet reaped is a zombie).
-    static func isRunning(_ pid: Int32) -> Bool {
-        guard kill(pid, 0) == 0 else { return false }
+    /// Whether `pid` is a child of this process that has not ended (a child not yet reaped is a
+    /// zombie): from /proc/PID/stat, "pid (name) state ppid …".
+    static func isRunningChild(_ pid: Int32) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return true }
-        let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
-        return state != "Z" && state != "X"
+              let close = stat.lastIndex(of: ")") else { return false }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 1, let state = fields[0].first, let parent = Int32(fields[1]) else { return false }
+        return parent == getpid() && state != "Z" && state != "X"
     }
 }

@@ -44,7 +44,7 @@ public enum SystemCall {
         var status: Int32
         repeat { status = fsync(descriptor) } while status == -1 && errno == EINTR
         guard status == 0 else {
-            let code = errno
+            let code = errno   // before any other call can change it
             var info = stat()
             if code == EINVAL, fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFDIR { return }
             throw failure("fsync", path: target, role: .output, errno: code)

@@ -22,31 +22,35 @@ public struct LocalShardExecutor: ShardExecutor {
         let each = max(1, threads / count)
         var environment = ProcessInfo.processInfo.environment
         environment[WorkLock.heldByRunVariable] = String(getpid())
-        var running: [(shard: Shard, process: Process, log: String)] = []
-        for index in 0..<count {
-            let shard = try Shard(index: index, count: count)
-            let log = (logDirectory as NSString).appendingPathComponent("\(stage).shard-\(index)-of-\(count).log")
-            guard FileManager.default.createFile(atPath: log, contents: nil), let handle = FileHandle(forWritingAtPath: log) else {
-                throw LoomError.cannotCreateOutput(path: log, reason: "cannot create the shard task's log")
+        // Starting the tasks and registering their stop is one step for an interruption: it
+        // stops every task that was started (each removes its temporary output).
+        let (running, stopping) = try Interruption.critical {
+            var running: [(shard: Shard, process: Process, log: String)] = []
+            for index in 0..<count {
+                let shard = try Shard(index: index, count: count)
+                let log = (logDirectory as NSString).appendingPathComponent("\(stage).shard-\(index)-of-\(count).log")
+                guard FileManager.default.createFile(atPath: log, contents: nil), let handle = FileHandle(forWritingAtPath: log) else {
+                    for task in running { task.process.terminate() }
+                    throw LoomError.cannotCreateOutput(path: log, reason: "cannot create the shard task's log")
+                }
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: executable)
+                process.arguments = arguments + ["--only", stage, "--shard", shard.description, "--threads", String(each)] + (force ? ["--force"] : [])
+                process.environment = environment
+                process.standardOutput = handle
+                process.standardError = handle
+                do {
+                    try process.run()
+                } catch {
+                    for task in running { task.process.terminate() }
+                    throw LoomError.cannotCreateOutput(path: executable, reason: "cannot start a shard task: \(error)")
+                }
+                try? handle.close()
+                running.append((shard, process, log))
             }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments + ["--only", stage, "--shard", shard.description, "--threads", String(each)] + (force ? ["--force"] : [])
-            process.environment = environment
-            process.standardOutput = handle
-            process.standardError = handle
-            do {
-                try process.run()
-            } catch {
-                for task in running { task.process.terminate() }
-                throw LoomError.cannotCreateOutput(path: executable, reason: "cannot start a shard task: \(error)")
-            }
-            try? handle.close()
-            running.append((shard, process, log))
+            let pids = running.map { $0.process.processIdentifier }
+            return (running, Interruption.onInterrupt { Interruption.stop(pids) })
         }
-        // Interrupted, the tasks are stopped too (each removes its temporary output).
-        let pids = running.map { $0.process.processIdentifier }
-        let stopping = Interruption.onInterrupt { Interruption.stop(pids) }
         defer { Interruption.remove(stopping) }
         var failure: LoomError?
         for task in running {

@@ -63,29 +63,42 @@ public struct ShardMerger: Sendable {
         let files = try pickShards(of: S.self, count: count, wholePath: wholePath)
         for file in files { try Self.rollBackInterruptedMerge(of: file.path) }
         let metas = try files.map { try StageMeta.read(path: $0.path) }
-        // Meta entries of the whole output (a count of vectors) differ from shard to shard.
-        let shard = try StageOutputReader.open(path: files[0].path)
-        let wholeKeys = Set(try shard.read(plan.summary).meta.keys)
-        try shard.close()
-        try Self.checkAgree(files, metas, stage: S.name, ignoring: Self.timingKeys.union(wholeKeys))
+        let marker = Self.marker(of: files[0].path)
 
         let merged: Merged
-        if keepShards {
-            // The shards stay: build on a kernel copy of shard 0, in a temporary output.
-            let output = try StageOutput(stage: S.name, finalPath: wholePath)
-            do {
-                try output.startFromCopy(of: files[0].path)
-                var combined = try output.database.write { db in try combine(files, metas: metas, plan: plan, db: db) }
-                combined.meta.started = metas.map(\.started).min() ?? started
-                combined.meta.finished = RunClock.timestamp()
-                combined.meta = try output.commit(meta: combined.meta)
-                merged = combined
-            } catch {
-                output.discard()
-                throw error
-            }
+        if FileManager.default.fileExists(atPath: marker), metas[0].stage == S.name, metas[0].shard == Shard.whole.description {
+            // A merge that committed inside shard 0 and was stopped before its rename: the
+            // file holds the whole output already.
+            let reasons = try StageOutputReader.open(path: files[0].path).read(Self.rejectsByReason)
+            merged = Merged(meta: metas[0], rejectsByReason: reasons)
+            try Self.moveIntoPlace(files[0].path, wholePath: wholePath)
         } else {
-            merged = try mergeInPlace(files, metas: metas, plan: plan, started: started, wholePath: wholePath)
+            _ = unlink(marker)
+            // Meta entries of the whole output (a count of vectors) differ from shard to shard.
+            let shard = try StageOutputReader.open(path: files[0].path)
+            let wholeKeys = Set(try shard.read(plan.summary).meta.keys)
+            try shard.close()
+            try Self.checkAgree(files, metas, stage: S.name, ignoring: Self.timingKeys.union(wholeKeys))
+            if keepShards {
+                // The shards stay: build on a kernel copy of shard 0, in a temporary output.
+                let output = try StageOutput(stage: S.name, finalPath: wholePath)
+                do {
+                    try output.startFromCopy(of: files[0].path)
+                    var combined = try output.database.write { db in try combine(files, metas: metas, plan: plan, db: db) }
+                    combined.meta.started = metas.map(\.started).min() ?? started
+                    combined.meta.finished = RunClock.timestamp()
+                    combined.meta = try output.commit(meta: combined.meta)
+                    merged = combined
+                } catch {
+                    output.discard()
+                    throw error
+                }
+            } else {
+                merged = try mergeInPlace(files, metas: metas, plan: plan, started: started, wholePath: wholePath)
+            }
+        }
+        if !keepShards {
+            for file in files.dropFirst() { _ = unlink(file.path) }
         }
         let meta = merged.meta
         let elapsed = ContinuousClock.now - clock
@@ -97,25 +110,39 @@ public struct ShardMerger: Sendable {
             megabytesPerSecond: nil, threads: 1, output: wholePath, started: started, finished: meta.finished)
         report.details = meta.extra.merging(["merged_shards": String(files.count)]) { $1 }
         try report.write(toDirectory: context.workPath("reports"))
-        if !keepShards {
-            for file in files.dropFirst() { _ = unlink(file.path) }
-        }
         return report
+    }
+
+    /// The file beside shard 0 that says a merge is being built inside it: with shard 0 holding a
+    /// whole output's meta, that merge committed and only its rename is left.
+    static func marker(of path: String) -> String { path + ".merging" }
+
+    /// Renames a merged shard 0 into place and drops its marker.
+    static func moveIntoPlace(_ path: String, wholePath: String) throws {
+        try SystemCall.sync(path: path)
+        try SystemCall.rename(path, to: wholePath)
+        try SystemCall.sync(path: (wholePath as NSString).deletingLastPathComponent)
+        _ = unlink(marker(of: path))
     }
 
     /// Merges into shard 0's own file, in one SQLite transaction with a rollback journal, and
     /// renames it into place: the largest shard's rows are neither copied nor written again
     /// (copying a gigabyte of stored images cost half the merge). A failure rolls the
-    /// transaction back, a kill leaves a hot journal that the next merge rolls back, so shard 0
-    /// is as it was until the rename.
+    /// transaction back and a kill leaves a hot journal that the next merge rolls back, so shard
+    /// 0 is as it was until the commit; a kill after the commit leaves shard 0 holding the whole
+    /// output beside its marker, and the next merge renames it into place.
     func mergeInPlace(_ files: [ShardFile], metas: [StageMeta], plan: ShardMerge, started: String, wholePath: String) throws -> Merged {
         let path = files[0].path
+        let marker = Self.marker(of: path)
+        guard FileManager.default.createFile(atPath: marker, contents: Data(wholePath.utf8)) else {
+            throw LoomError.cannotCreateOutput(path: marker, reason: "cannot mark the merge")
+        }
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA journal_mode = DELETE")
             try db.execute(sql: "PRAGMA cache_size = -\(StageOutput.pageCacheKilobytes)")
         }
-        var merged: Merged
+        let merged: Merged
         do {
             let database = try DatabaseQueue(path: path, configuration: configuration)
             merged = try database.write { db in
@@ -128,12 +155,11 @@ public struct ShardMerger: Sendable {
                 return combined
             }
             try database.close()
-        } catch let error as DatabaseError {
-            throw LoomError.cannotCreateOutput(path: path, reason: "merging into shard \(files[0].shard): \(error)")
+        } catch {
+            _ = unlink(marker)
+            throw LoomError.classify(error, output: path)
         }
-        try SystemCall.sync(path: path)
-        try SystemCall.rename(path, to: wholePath)
-        try SystemCall.sync(path: (wholePath as NSString).deletingLastPathComponent)
+        try Self.moveIntoPlace(path, wholePath: wholePath)
         return merged
     }
 
@@ -256,10 +282,7 @@ public struct ShardMerger: Sendable {
         var counts: [String: Int] = [:]
         for meta in metas { counts.merge(meta.counts, uniquingKeysWith: +) }
         counts.merge(summary.counts) { $1 }
-        var byReason: [String: Int] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT reason, COUNT(*) AS n FROM rejects GROUP BY reason") {
-            byReason[row["reason"]] = row["n"]
-        }
+        let byReason = try Self.rejectsByReason(db)
         var meta = StageMeta(
             stage: metas[0].stage, loomVersion: metas[0].loomVersion, settings: metas[0].settings, inputs: metas[0].inputs,
             shard: Shard.whole.description, started: "", finished: "", records: metas.map(\.records).reduce(0, +),
@@ -269,6 +292,15 @@ public struct ShardMerger: Sendable {
         if !computed.isEmpty { meta.extra["computed_seconds"] = String(format: "%.3f", computed.reduce(0, +)) }
         if meta.extra["created"] != nil { meta.extra["created"] = RunClock.timestamp() }
         return Merged(meta: meta, rejectsByReason: byReason)
+    }
+
+    /// The rejects of an output by reason.
+    @Sendable static func rejectsByReason(_ db: Database) throws -> [String: Int] {
+        var byReason: [String: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT reason, COUNT(*) AS n FROM rejects GROUP BY reason") {
+            byReason[try row.stored("reason")] = try row.stored("n")
+        }
+        return byReason
     }
 
     /// Adds shard `source`'s rows of `table` by its rule (shard 0's are there already).

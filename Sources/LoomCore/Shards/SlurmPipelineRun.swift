@@ -162,19 +162,22 @@ public struct SlurmPipelineRun: Sendable {
                 throw LoomError.cannotCreateOutput(path: path, reason: "cannot write the batch script")
             }
             // The first job is held until the chain is submitted: a job that ended before the
-            // next was submitted would make its `afterok` a "job dependency problem".
+            // next was submitted would make its `afterok` a "job dependency problem". Submitting
+            // a job and registering its cancelling are one step for an interruption.
             let dependency = submitted.last?.id.map { ["--dependency=afterok:\($0)"] } ?? ["--hold"]
-            let result = try Self.command("sbatch", ["--parsable"] + dependency + [path])
-            guard result.status == 0, let id = result.output.split(separator: ";").first.map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }), !id.isEmpty else {
-                Self.cancel(submitted)
-                throw LoomError.shardTaskFailed(task: "sbatch \(path)", status: nil, log: result.error.trimmingCharacters(in: .whitespacesAndNewlines))
+            try Interruption.critical {
+                let result = try Self.command("sbatch", ["--parsable"] + dependency + [path])
+                guard result.status == 0, let id = result.output.split(separator: ";").first.map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) }), !id.isEmpty else {
+                    Self.cancel(submitted)
+                    throw LoomError.shardTaskFailed(task: "sbatch \(path)", status: nil, log: result.error.trimmingCharacters(in: .whitespacesAndNewlines))
+                }
+                job.id = id
+                submitted.append(job)
+                if let cancelling { Interruption.remove(cancelling) }
+                let chain = submitted
+                cancelling = Interruption.onInterrupt { Self.cancel(chain) }
             }
-            job.id = id
-            submitted.append(job)
-            if let cancelling { Interruption.remove(cancelling) }
-            let chain = submitted
-            cancelling = Interruption.onInterrupt { Self.cancel(chain) }
-            report("\(job.stage): submitted \(job.kind.isMerge ? "its merge" : job.tasks > 1 ? "\(job.tasks) shards" : "the stage") as Slurm job \(id)")
+            report("\(job.stage): submitted \(job.kind.isMerge ? "its merge" : job.tasks > 1 ? "\(job.tasks) shards" : "the stage") as Slurm job \(job.id ?? "?")")
         }
         if let first = submitted.first?.id {
             let release = try Self.command("scontrol", ["release", first])

@@ -30,9 +30,10 @@ public final class RejectLog: @unchecked Sendable {
     private var pending: [Entry] = []
     private var countsByReason: [String: Int] = [:]
     private var counted = 0
-    /// Set when a batch could not be written: the rejects stay pending (nothing is dropped) and
-    /// the stage's final flush, before commit, tries again and throws.
-    private var flushFailed = false
+    /// Why a batch could not be written. Outputs are built without a journal, so a batch that
+    /// failed half way cannot be taken back and tried again: the error is kept and the final
+    /// flush, before commit, throws it — the output is discarded, the previous one untouched.
+    private var failure: (any Error)?
 
     init(stage: String, database: DatabaseQueue) {
         self.stage = stage
@@ -46,9 +47,9 @@ public final class RejectLog: @unchecked Sendable {
         pending.append(Entry(source: source, position: position, reason: reason.code, detail: detail))
         countsByReason[reason.code, default: 0] += 1
         if reason.countsTowardLimit { counted += 1 }
-        let full = pending.count >= 4096 && !flushFailed
+        let full = pending.count >= 4096 && failure == nil
         lock.unlock()
-        // A failure keeps the batch pending; commit's own flush reports it.
+        // A failure is kept; commit's own flush throws it.
         if full { try? flush() }
     }
 
@@ -75,6 +76,10 @@ public final class RejectLog: @unchecked Sendable {
     /// the reentrant write joins that transaction, or opens one of its own.
     func flush() throws {
         lock.lock()
+        if let failure {
+            lock.unlock()
+            throw failure
+        }
         let batch = pending
         pending.removeAll(keepingCapacity: true)
         lock.unlock()
@@ -83,14 +88,10 @@ public final class RejectLog: @unchecked Sendable {
             try write(batch)
         } catch {
             lock.lock()
-            pending.insert(contentsOf: batch, at: 0)
-            flushFailed = true
+            failure = error
             lock.unlock()
             throw error
         }
-        lock.lock()
-        flushFailed = false
-        lock.unlock()
     }
 
     private func write(_ batch: [Entry]) throws {

@@ -25,22 +25,22 @@ public final class StageOutput: @unchecked Sendable {
         temporaryPath = "\(finalPath).tmp-\(getpid())"
         let manager = FileManager.default
         let directory = (finalPath as NSString).deletingLastPathComponent
-        do {
-            try manager.createDirectory(atPath: directory.isEmpty ? "." : directory, withIntermediateDirectories: true)
-            for leftover in [temporaryPath, temporaryPath + "-journal"] where manager.fileExists(atPath: leftover) {
-                try manager.removeItem(atPath: leftover)
+        let temporary = temporaryPath
+        (database, interruptToken) = try Interruption.critical {
+            do {
+                try manager.createDirectory(atPath: directory.isEmpty ? "." : directory, withIntermediateDirectories: true)
+                for leftover in [temporary, temporary + "-journal"] where manager.fileExists(atPath: leftover) {
+                    try manager.removeItem(atPath: leftover)
+                }
+                let database = try StageOutput.openFresh(temporary)
+                return (database, Interruption.onInterrupt { _ = unlink(temporary) })
+            } catch {
+                // A disk that fills while the empty output's tables are made leaves nothing behind.
+                _ = unlink(temporary)
+                throw LoomError.cannotCreateOutput(path: temporary, reason: "\(error)")
             }
-            database = try StageOutput.openFresh(temporaryPath)
-        } catch {
-            // A disk that fills while the empty output's tables are made leaves nothing behind.
-            _ = unlink(temporaryPath)
-            throw LoomError.cannotCreateOutput(path: temporaryPath, reason: "\(error)")
         }
         rejects = RejectLog(stage: stage, database: database)
-        interruptToken = Interruption.onInterrupt { [temporaryPath] in
-            _ = unlink(temporaryPath)
-            _ = unlink(temporaryPath + "-journal")
-        }
     }
 
     /// Removes the temporary file if the command is interrupted; dropped once it is renamed
@@ -183,8 +183,10 @@ public final class StageOutput: @unchecked Sendable {
         }
         try database.close()
         try SystemCall.sync(path: temporaryPath)
-        try SystemCall.rename(temporaryPath, to: finalPath)
-        finished()
+        try Interruption.critical {
+            try SystemCall.rename(temporaryPath, to: finalPath)
+            finished()
+        }
         try SystemCall.sync(path: (finalPath as NSString).deletingLastPathComponent)
         return meta
     }
@@ -197,15 +199,19 @@ public final class StageOutput: @unchecked Sendable {
         try database.close()
         let failedPath = finalPath + ".failed"
         _ = unlink(failedPath)
-        try SystemCall.rename(temporaryPath, to: failedPath)
-        finished()
+        try Interruption.critical {
+            try SystemCall.rename(temporaryPath, to: failedPath)
+            finished()
+        }
         return failedPath
     }
 
     /// Removes the temporary file after an error.
     func discard() {
         try? database.close()
-        _ = unlink(temporaryPath)
-        finished()
+        Interruption.critical {
+            _ = unlink(temporaryPath)
+            finished()
+        }
     }
 }
