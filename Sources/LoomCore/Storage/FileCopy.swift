@@ -42,14 +42,15 @@ public enum FileCopy {
     private static func copyByReading(_ input: Int32, _ output: Int32, destination: String) throws {
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         while true {
-            let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            let count = try buffer.withUnsafeMutableBytes { bytes in
+                try SystemCall.check("read", path: destination, role: .output) { read(input, bytes.baseAddress, bytes.count) }
+            }
             if count == 0 { return }
-            guard count > 0 else { throw LoomError.cannotCreateOutput(path: destination, reason: String(cString: strerror(errno))) }
             var written = 0
             while written < count {
-                let step = buffer.withUnsafeBytes { write(output, $0.baseAddress! + written, count - written) }
-                guard step > 0 else { throw LoomError.cannotCreateOutput(path: destination, reason: String(cString: strerror(errno))) }
-                written += step
+                written += try buffer.withUnsafeBytes { bytes in
+                    try SystemCall.check("write", path: destination, role: .output) { write(output, bytes.baseAddress! + written, count - written) }
+                }
             }
         }
     }
