@@ -38,18 +38,9 @@ public struct GlobalOptions: ParsableArguments {
     }
 }
 
-/// Runs a command body, printing its error on stderr and exiting with the README's status for
-/// it (`LoomError.classify`): no failure leaves with a status outside the table.
-func reportingErrors(_ body: () throws -> Void) throws {
-    do {
-        try CPUFeatures.requireVectorUnits()
-        try body()
-    } catch let error where LoomEntry.isArgumentParserOwn(error) {
-        throw error
-    } catch {
-        Interruption.yieldIfInterrupted()
-        let classified = LoomError.classify(error)
-        FileHandle.standardError.write(Data("loom: \(classified)\n".utf8))
-        throw ExitCode(classified.exitStatus.rawValue)
-    }
+/// Runs a command body on a machine with the vector units Loom is built for. Its errors go on
+/// to `LoomEntry`, which reports each with its status from the README's table.
+func requiringVectorUnits(_ body: () throws -> Void) throws {
+    try CPUFeatures.requireVectorUnits()
+    try body()
 }

@@ -19,11 +19,10 @@ public enum LoomEntry {
             try command.run()
             Interruption.yieldIfInterrupted()
             Interruption.critical { type.exit() }
-        } catch let error where isArgumentParserOwn(error) {
-            Interruption.yieldIfInterrupted()
-            type.exit(withError: error)
         } catch {
+            // A command that failed because an interruption stopped its work exits with 75.
             Interruption.yieldIfInterrupted()
+            if isArgumentParserOwn(error) { type.exit(withError: error) }
             let classified = LoomError.classify(error)
             FileHandle.standardError.write(Data("loom: \(classified)\n".utf8))
             Foundation.exit(classified.exitStatus.rawValue)
@@ -33,7 +32,7 @@ public enum LoomEntry {
     /// The errors swift-argument-parser gives meaning to itself (an exit status, a clean exit
     /// after help, a usage error, and its internal ones: `--help` reaches `run` as one): passed
     /// on to it.
-    static func isArgumentParserOwn(_ error: any Error) -> Bool {
+    private static func isArgumentParserOwn(_ error: any Error) -> Bool {
         error is ExitCode || error is CleanExit || error is ValidationError
             || String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
     }

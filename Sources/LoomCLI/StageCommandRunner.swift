@@ -7,7 +7,7 @@ import LoomCore
 enum StageCommandRunner {
     static func run<S: Stage>(_ stage: S, settings: S.Settings, work: String, global: GlobalOptions,
                               out: String = "out", productFileName: String? = nil) throws {
-        try reportingErrors {
+        try requiringVectorUnits {
             var context = try global.context(work: work, out: out)
             context.productFileName = productFileName
             let lock = try WorkLock(workDirectory: work, scope: .stage(S.name, context.shard))

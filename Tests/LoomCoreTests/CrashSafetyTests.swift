@@ -6,19 +6,26 @@ import Testing
 
 /// Runs a real stage in a child process and kills it, or races it for the lock.
 @Suite(.serialized) struct CrashSafetyTests {
-    @Test func sigkillHalfWayLeavesThePreviousOutputReadable() throws {
-        let work = TemporaryDirectory()
+    /// A first output of 20 squares in `work`, and a second run, slow and with other values,
+    /// that has written rows of its own.
+    static func previousOutputAndSlowRun(in work: TemporaryDirectory) throws -> (output: String, before: StageMeta, slow: ProbeProcess) {
         let (status, _) = try ProbeProcess(arguments: [work.path, "20", "0"]).runToEnd()
         #expect(status == 0)
         let output = work.file("squares.sqlite")
         let before = try StageMeta.read(path: output)
         #expect(try SquaresStage.values(in: output) == (0..<20).map { $0 * $0 })
 
-        // Second run: slow, with other values; kill it once it has written rows.
         let slow = ProbeProcess(arguments: [work.path, "100000", "2", "1000"])
         try slow.start()
         #expect(slow.waitForStderr(containing: "first row written"))
         usleep(200_000)
+        return (output, before, slow)
+    }
+
+    @Test func sigkillHalfWayLeavesThePreviousOutputReadable() throws {
+        let work = TemporaryDirectory()
+        // The second run is killed once it has written rows.
+        let (output, before, slow) = try Self.previousOutputAndSlowRun(in: work)
         slow.kill()
         #expect(slow.process.terminationReason == .uncaughtSignal)
 
@@ -38,15 +45,7 @@ import Testing
 
     @Test func sigtermRemovesTheTemporaryOutputAndExits75() throws {
         let work = TemporaryDirectory()
-        let (status, _) = try ProbeProcess(arguments: [work.path, "20", "0"]).runToEnd()
-        #expect(status == 0)
-        let output = work.file("squares.sqlite")
-        let before = try StageMeta.read(path: output)
-
-        let slow = ProbeProcess(arguments: [work.path, "100000", "2", "1000"])
-        try slow.start()
-        #expect(slow.waitForStderr(containing: "first row written"))
-        usleep(200_000)
+        let (output, before, slow) = try Self.previousOutputAndSlowRun(in: work)
         #expect(try FileManager.default.contentsOfDirectory(atPath: work.path).contains { $0.contains(".tmp-") })
         kill(slow.process.processIdentifier, SIGTERM)
         slow.process.waitUntilExit()

@@ -24,7 +24,7 @@ struct DecodeCommand: ParsableCommand {
     var lenient = false
 
     func run() throws {
-        try reportingErrors {
+        try requiringVectorUnits {
             let normalizer = ImageNormalizer(size: size, resizeShorter: max(size, size * 8 / 7), lenient: lenient)
             var failures = 0
             for file in files {

@@ -33,7 +33,7 @@ public struct EvalCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        try reportingErrors {
+        try requiringVectorUnits {
             let context = try global.context(work: workOptions.work, out: "out")
             let rows = try ModelEvaluation.run(work: workOptions.work, model: model, untrained: untrained, split: split, seed: context.seed,
                                                threads: context.threads)

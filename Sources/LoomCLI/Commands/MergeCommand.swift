@@ -28,7 +28,7 @@ struct MergeCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        try reportingErrors {
+        try requiringVectorUnits {
             guard let descriptor = StageCatalog.all.first(where: { $0.name == stage }) else {
                 throw LoomError.usage("unknown stage (known: \(StageCatalog.all.map(\.name).joined(separator: ", ")))", key: "--stage")
             }

@@ -61,7 +61,7 @@ struct QueryCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
+        try requiringVectorUnits {
             let workers = threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount
             let file = try IndexFile(path: index)
             let queries = try readQueries()

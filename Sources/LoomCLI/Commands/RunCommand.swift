@@ -51,7 +51,7 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
+        try requiringVectorUnits {
             let file = try PipelineFile(path: pipeline)
             let context = try global.context(work: file.work, out: file.out, pipelineSeed: file.seed, pipelineThreads: file.threads)
             let runner = try PipelineRunner(pipeline: file, stages: StageCatalog.all, context: context)

@@ -37,7 +37,7 @@ struct SampleDataCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
+        try requiringVectorUnits {
             let started = Date()
             if let items {
                 let summary = try ScaleSampleGenerator(items: items, seed: seed, churn: churn.map { $0 / 100 }, photos: !noPhotos).write(to: out)

@@ -14,7 +14,7 @@ struct StatusCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        try reportingErrors {
+        try requiringVectorUnits {
             let file = try pipeline.map { try PipelineFile(path: $0) }
             let context = try global.context(work: file?.work ?? workOptions.work, pipelineSeed: file?.seed)
             let status = try WorkStatus(stages: StageCatalog.all, context: context, pipeline: file)

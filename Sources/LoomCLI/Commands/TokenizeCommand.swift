@@ -23,7 +23,7 @@ struct TokenizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
+        try requiringVectorUnits {
             let tokenizer = WordPieceTokenizer(vocabulary: try WordPieceVocabulary(path: vocab))
             while let line = readLine(strippingNewline: true) {
                 let encoding = tokenizer.encode(line, maxLength: maxLen)

@@ -55,4 +55,11 @@ public enum SystemCall {
     public static func rename(_ source: String, to destination: String) throws {
         try check("rename \(source)", path: destination, role: .output) { Glibc.rename(source, destination) }
     }
+
+    /// Puts a finished, synced file in place: renames it over `destination` and syncs the
+    /// directory, so the new name survives a crash too.
+    public static func moveIntoPlace(_ source: String, to destination: String) throws {
+        try rename(source, to: destination)
+        try sync(path: (destination as NSString).deletingLastPathComponent)
+    }
 }

@@ -120,8 +120,7 @@ public struct ShardMerger: Sendable {
     /// Renames a merged shard 0 into place and drops its marker.
     static func moveIntoPlace(_ path: String, wholePath: String) throws {
         try SystemCall.sync(path: path)
-        try SystemCall.rename(path, to: wholePath)
-        try SystemCall.sync(path: (wholePath as NSString).deletingLastPathComponent)
+        try SystemCall.moveIntoPlace(path, to: wholePath)
         _ = unlink(marker(of: path))
     }
 

@@ -184,10 +184,9 @@ public final class StageOutput: @unchecked Sendable {
         try database.close()
         try SystemCall.sync(path: temporaryPath)
         try Interruption.critical {
-            try SystemCall.rename(temporaryPath, to: finalPath)
+            try SystemCall.moveIntoPlace(temporaryPath, to: finalPath)
             finished()
         }
-        try SystemCall.sync(path: (finalPath as NSString).deletingLastPathComponent)
         return meta
     }
 
