@@ -204,7 +204,7 @@ let package = Package(
             swiftSettings: cpuFlags),
         .testTarget(
             name: "LoomCLITests",
-            dependencies: ["LoomCore", "LoomTokenizers", "LoomTestSupport", "loom", "loom-ingest", .product(name: "Yams", package: "Yams"),
+            dependencies: ["LoomCore", "LoomImaging", "LoomTokenizers", "LoomTestSupport", "loom", "loom-ingest", .product(name: "Yams", package: "Yams"),
                            .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "LoomFormatsTests",

@@ -8,8 +8,8 @@ import LoomInference
 /// `work/features.sqlite` (its pooled 1280-d features, and which image each item has). Train and
 /// embed read the features from here, so the backbone (nearly all of the model's arithmetic)
 /// runs once per image: once for a photo shared by many items, and not again on a later run for
-/// an image whose stored bytes and backbone are unchanged (a rerun starts from a copy of the
-/// previous output and keeps those rows). A stored image the backbone cannot take is a reject of each item with it.
+/// an image whose stored bytes and backbone are unchanged (a rerun updates the previous output
+/// in place and keeps those rows). A stored image the backbone cannot take is a reject of each item with it.
 public struct FeaturesStage: Stage {
     public typealias Settings = FeaturesSettings
 
@@ -42,11 +42,11 @@ public struct FeaturesStage: Stage {
         let catalog = try StageOutputReader.open(path: context.workPath(.catalog))
         let images = try StageOutputReader.open(path: context.workPath(.images))
         let reuseKey = "\(Self.algorithm) layout \(Self.layout) backbone \(backbone)"
-        // A rerun starts from a copy of the previous output: its features stay where they are,
-        // the items' rows are written again (ids follow today's catalog).
-        let adopted = try output.adoptPrevious(reuseKey: reuseKey, schema: StageOutputFile.features.schema)
+        // A rerun updates the previous output in place: its features stay where they are, the
+        // items' rows are written again (ids follow today's catalog).
+        let adopted = try output.updatePreviousInPlace(reuseKey: reuseKey, schema: StageOutputFile.features.schema)
         defer { try? catalog.close(); try? images.close() }
-        try output.database.write { db in try db.execute(sql: adopted ? "DELETE FROM items" : StageOutputFile.features.schema) }
+        try output.write { db in try db.execute(sql: adopted ? "DELETE FROM items" : StageOutputFile.features.schema) }
 
         let progress = context.progress("features", total: try CatalogReader.itemCount(catalog))
         defer { progress.finish() }
@@ -67,7 +67,7 @@ public struct FeaturesStage: Stage {
             counts["items_without_image", default: 0] += items.count(where: { imageOf[$0.id] == nil })
             let withImage = items.compactMap { item in imageOf[item.id].map { (item: item, hash: $0) } }
             let firstSeen = withImage.map(\.hash).filter { seen.insert($0).inserted }
-            let kept = adopted ? try Self.present(firstSeen, in: output.database) : []
+            let kept = adopted ? try output.write { db in try Self.present(firstSeen, in: db) } : []
             let toCompute = firstSeen.filter { !kept.contains($0) }
             let stored = try ImagesReader.storedImages(images, hashes: toCompute)
             let size = network.config.imageSize
@@ -77,7 +77,7 @@ public struct FeaturesStage: Stage {
                     return ModelInput.storedPixels(image, size: size).map { FloatBlob.encode(network.visualFeatures($0)) }
                 }
             }
-            try output.database.write { db in
+            try output.write { db in
                 let insertFeatures = try BoundStatement(db, sql: "INSERT INTO features (image_hash, visual, content_hash) VALUES (?, ?, ?)")
                 for (hash, result) in zip(toCompute, computed) {
                     switch result {
@@ -106,9 +106,14 @@ public struct FeaturesStage: Stage {
             counts["computed", default: 0] += toCompute.count
             progress.advance(by: chunk.count)
         }
-        try output.database.write { db in
+        try output.write { db in
             // Features of images no item has any longer: absent from a fresh run, so gone here.
-            if adopted { try db.execute(sql: "DELETE FROM features WHERE image_hash NOT IN (SELECT image_hash FROM items)") }
+            // (Their hashes come from the index, not from rows of 5 kB.)
+            if adopted {
+                try db.execute(sql: """
+                    DELETE FROM features WHERE image_hash IN (SELECT image_hash FROM features EXCEPT SELECT image_hash FROM items)
+                    """)
+            }
             counts.merge(try Self.distinctSummary(db).counts) { $1 }
         }
         var result = StageResult(records: counts["images"] ?? 0, counts: counts, unit: "images")
@@ -125,12 +130,13 @@ public struct FeaturesStage: Stage {
     }
 
     /// Which of `hashes` have a features row in `database` already.
-    static func present(_ hashes: [String], in database: DatabaseQueue) throws -> Set<String> {
+    static func present(_ hashes: [String], in db: Database) throws -> Set<String> {
         guard !hashes.isEmpty else { return [] }
-        return try database.read { db in
-            let lookup = try db.makeStatement(sql: "SELECT 1 FROM features WHERE image_hash = ?")
-            return Set(try hashes.filter { try Int.fetchOne(lookup, arguments: [$0]) != nil })
-        }
+        let lookup = try BoundStatement(db, sql: "SELECT 1 FROM features WHERE image_hash = ?")
+        return Set(try hashes.filter { hash in
+            lookup.bind(1, hash)
+            return try lookup.firstInteger() != nil
+        })
     }
 
     /// A features row's own hash: of its image hash and its features' bytes.

@@ -59,14 +59,17 @@ public struct ImagesStage: Stage {
         let items = try CatalogReader.itemImages(catalog).filter { context.shard.contains(key: $0.asin) }
         let withoutImage = try CatalogReader.countWithoutImage(catalog, shard: context.shard)
         let reuseKey = try settings.reuseKey()
-        // A rerun starts from a copy of the previous output, whose stored images stay where they
-        // are; only the items' rows are written again (ids follow today's catalog).
-        let adopted = try output.adoptPrevious(reuseKey: reuseKey, schema: StageOutputFile.images.schema)
-        try output.database.write { db in
-            try db.execute(sql: adopted ? "DELETE FROM images" : StageOutputFile.images.schema)
+        // A rerun updates the previous output in place: its stored images stay where they are;
+        // the items' rows are written again (ids follow today's catalog), and what each file's
+        // bytes were made into is kept aside for the look-ups.
+        let adopted = try output.updatePreviousInPlace(reuseKey: reuseKey, schema: StageOutputFile.images.schema)
+        try output.write { db in
+            try db.execute(sql: adopted ? """
+                CREATE TEMP TABLE previous_sources (source_hash TEXT PRIMARY KEY, pixels_hash TEXT NOT NULL) WITHOUT ROWID;
+                INSERT OR IGNORE INTO previous_sources SELECT source_hash, pixels_hash FROM images;
+                DELETE FROM images;
+                """ : StageOutputFile.images.schema)
         }
-        let previous = adopted ? output.previous(reuseKey: reuseKey) : nil
-        defer { try? previous?.close() }
         let progress = context.progress("images", total: items.count)
         defer { progress.finish() }
         var counts = ["images": 0, "items_without_image": withoutImage, "reused": 0, "computed": 0, "files_read": 0]
@@ -74,8 +77,8 @@ public struct ImagesStage: Stage {
         var clock = ComputeClock()
         for start in stride(from: 0, to: items.count, by: ImagesStage.chunkItems) {
             let chunk = Array(items[start..<min(start + ImagesStage.chunkItems, items.count)])
-            let processed = try process(chunk, settings: settings, previous: previous, threads: context.threads, clock: &clock)
-            try output.database.write { db in
+            let processed = try process(chunk, settings: settings, output: adopted ? output : nil, threads: context.threads, clock: &clock)
+            try output.write { db in
                 let insert = try BoundStatement(db, sql: "INSERT INTO images (id, source_hash, pixels_hash) VALUES (?, ?, ?)")
                 let store = try BoundStatement(db, sql: """
                     INSERT OR IGNORE INTO pixels (content_hash, width, height, encoding, pixels) VALUES (?, ?, ?, ?, ?)
@@ -122,11 +125,12 @@ public struct ImagesStage: Stage {
             }
             progress.advance(by: chunk.count)
         }
-        try output.database.write { db in
+        try output.write { db in
             // Stored images no item has any longer, and the stamps of files whose bytes no item
-            // uses: gone from a rerun's copy as they would be absent from a fresh run.
+            // uses: gone from a rerun's output as they would be absent from a fresh run. (The
+            // stored images' hashes come from their index, not from rows a gigabyte long.)
             try db.execute(sql: """
-                DELETE FROM pixels WHERE content_hash NOT IN (SELECT pixels_hash FROM images);
+                DELETE FROM pixels WHERE content_hash IN (SELECT content_hash FROM pixels EXCEPT SELECT pixels_hash FROM images);
                 DELETE FROM cache_file_hashes WHERE hash NOT IN (SELECT source_hash FROM images);
                 """)
             counts.merge(try Self.storedSummary(db).counts) { $1 }
@@ -146,18 +150,20 @@ public struct ImagesStage: Stage {
     /// A chunk's files: each one's hash comes from the previous run's stamps when the file is
     /// unchanged (not read at all) or from its bytes; a file whose bytes the previous output
     /// already normalised under the same settings keeps that stored image, the rest are decoded.
-    /// The look-ups go to the previous output once per chunk; files are read and decoded in
-    /// parallel, one per worker at a time, so memory holds a few files, not the chunk.
-    func process(_ chunk: [CatalogReader.ItemImage], settings: Settings, previous: DatabaseQueue?, threads: Int,
+    /// `output` is the previous output being updated (nil on a first run); the look-ups go to it
+    /// once per chunk. Files are read and decoded in parallel, one per worker at a time, so
+    /// memory holds a few files, not the chunk.
+    func process(_ chunk: [CatalogReader.ItemImage], settings: Settings, output: StageOutput?, threads: Int,
                  clock: inout ComputeClock) throws -> [Processed] {
         var results = [Processed?](repeating: nil, count: chunk.count)
         var open = Array(chunk.indices)
-        if let previous {
+        if let output {
             // Files unchanged since the last run: their hash from the stamp, their image from there.
             let stamps = try ParallelMap.map(chunk, threads: threads) { FileStamp(path: $0.path) }
-            let known = try Self.knownHashes(previous, paths: chunk.map(\.path))
-            let hashes = stamps.map { $0.flatMap { known[$0] } }
-            let made = try Self.pixelHashes(previous, sourceHashes: hashes.compactMap { $0 })
+            let (hashes, made) = try output.write { db in
+                let known = try Self.knownHashes(db, stamps: stamps)
+                return (known, try Self.pixelHashes(db, sourceHashes: known.compactMap { $0 }))
+            }
             open = chunk.indices.filter { index in
                 guard let hash = hashes[index], let pixelsHash = made[hash] else { return true }
                 results[index] = Processed(outcome: .reused(pixelsHash: pixelsHash), hash: hash, stamp: stamps[index], stampKnown: true)
@@ -170,7 +176,7 @@ public struct ImagesStage: Stage {
                 guard let bytes else { return (nil, nil, 0, error) }
                 return (bytes.withUnsafeBytes { FileContentHasher.hash($0) }, stamp, bytes.count, nil)
             }
-            let moved = try Self.pixelHashes(previous, sourceHashes: read.compactMap(\.hash))
+            let moved = try output.write { db in try Self.pixelHashes(db, sourceHashes: read.compactMap(\.hash)) }
             open = zip(open, read).compactMap { index, file in
                 if let error = file.error {
                     results[index] = Processed(outcome: .reject(error), hash: nil, stamp: nil)
@@ -203,31 +209,28 @@ public struct ImagesStage: Stage {
         return results.map { $0! }   // every index was reused, rejected or decoded above
     }
 
-    /// The previous run's file hashes of `paths`, by the stamp each file had then.
-    static func knownHashes(_ previous: DatabaseQueue, paths: [String]) throws -> [FileStamp: String] {
-        try previous.readStored("cache_file_hashes") { db in
-            let lookup = try db.makeStatement(sql: "SELECT size, modified, inode, hash FROM cache_file_hashes WHERE path = ?")
-            var known: [FileStamp: String] = [:]
-            for path in Set(paths) {
-                guard let row = try Row.fetchOne(lookup, arguments: [path]) else { continue }
-                let stamp = FileStamp(path: path, size: try row.stored("size"), modified: try row.stored("modified"),
-                                      inode: UInt64(bitPattern: try row.stored("inode", as: Int64.self)))
-                known[stamp] = try row.stored("hash")
-            }
-            return known
+    /// The previous run's hash of each file whose stamp is the one it had then (nil for the others).
+    static func knownHashes(_ db: Database, stamps: [FileStamp?]) throws -> [String?] {
+        let lookup = try BoundStatement(db, sql: "SELECT size, modified, inode, hash FROM cache_file_hashes WHERE path = ?")
+        return try stamps.map { stamp in
+            guard let stamp else { return nil }
+            lookup.bind(1, stamp.path)
+            return try lookup.firstRow { row in
+                let then = FileStamp(path: stamp.path, size: row.integer(0), modified: row.integer(1), inode: UInt64(bitPattern: row.integer(2)))
+                return then == stamp ? String(decoding: row.textBytes(3), as: UTF8.self) : nil
+            } ?? nil
         }
     }
 
     /// The stored image the previous output made from files with these bytes, by source hash.
-    static func pixelHashes(_ previous: DatabaseQueue, sourceHashes: [String]) throws -> [String: String] {
+    static func pixelHashes(_ db: Database, sourceHashes: [String]) throws -> [String: String] {
         guard !sourceHashes.isEmpty else { return [:] }
-        return try previous.readStored("images") { db in
-            let lookup = try db.makeStatement(sql: "SELECT pixels_hash FROM images WHERE source_hash = ? LIMIT 1")
-            var found: [String: String] = [:]
-            for hash in sourceHashes where found[hash] == nil {
-                if let pixelsHash = try String.fetchOne(lookup, arguments: [hash]) { found[hash] = pixelsHash }
-            }
-            return found
+        let lookup = try BoundStatement(db, sql: "SELECT pixels_hash FROM previous_sources WHERE source_hash = ?")
+        var found: [String: String] = [:]
+        for hash in sourceHashes where found[hash] == nil {
+            lookup.bind(1, hash)
+            if let pixelsHash = try lookup.firstRow({ String(decoding: $0.textBytes(0), as: UTF8.self) }) { found[hash] = pixelsHash }
         }
+        return found
     }
 }

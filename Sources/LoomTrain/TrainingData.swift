@@ -70,6 +70,8 @@ public struct TrainingData: Sendable {
     /// features are read batch by batch.
     public static func load(work: String, config: LoomNetConfig, modelDirectory: String) throws -> TrainingData {
         func path(_ name: String) -> String { (work as NSString).appendingPathComponent(name) }
+        try StageMeta.requireMadeFromCurrent([path(StageOutputFile.triplets.fileName), path(StageOutputFile.text.fileName)],
+                                             upstream: StageOutputFile.catalog.stage, upstreamPath: path(StageOutputFile.catalog.fileName))
         let catalog = try StageOutputReader.open(path: path(StageOutputFile.catalog.fileName))
         let features = try StageOutputReader.open(path: path(StageOutputFile.features.fileName))
         let text = try StageOutputReader.open(path: path(StageOutputFile.text.fileName))

@@ -36,6 +36,8 @@ struct FaultInjectionTests {
                           ("triplets", "work/triplets.sqlite"), ("features", "work/features.sqlite"), ("train", "work/train.sqlite"),
                           ("embed", "work/embeddings.sqlite"), ("index", "out/index.sqlite")]
 
+    static let updatedInPlace: Set<String> = ["images", "features"]
+
     @Test func aFullDiskEndsEveryStageWith73AndKeepsItsPreviousOutput() throws {
         let runs = try ShardedRunTests.Runs()
         let base = try runs.run("base", pipeline: "whole.yaml")
@@ -52,8 +54,10 @@ struct FaultInjectionTests {
             try #require(Self.shell("mount -t tmpfs -o size=\(used + size + (32 << 20)) tmpfs \(disk)") == 0)
             defer { Self.shell("umount -l \(disk)") }
             try #require(Self.shell("cp -a \(runs.directory.file("base"))/. \(disk)/") == 0)
-            // Fill the disk but for half of what the stage writes.
-            let room = max(size / 2, 4096)
+            // Fill the disk but for half of what the stage writes; to the last byte for the
+            // stages that update their previous output in place (a rerun of unchanged inputs
+            // writes only a few pages there, and a journal of them).
+            let room = Self.updatedInPlace.contains(stage) ? 0 : max(size / 2, 4096)
             let filler = open(disk + "/filler", O_WRONLY | O_CREAT, 0o644)
             try #require(filler >= 0)
             #expect(posix_fallocate(filler, 0, off_t(Self.free(disk) - room)) == 0)
@@ -64,7 +68,7 @@ struct FaultInjectionTests {
             #expect(full.status == 73, "\(stage): exit \(full.status): \(full.stderr)")
             #expect(full.stderr.contains("cannot create output"), "\(stage): \(full.stderr)")
             #expect(try Self.digest("\(disk)/\(output)") == before, "\(stage): previous output untouched")
-            let left = (FileManager.default.subpaths(atPath: disk) ?? []).filter { $0.contains(".tmp-") }
+            let left = (FileManager.default.subpaths(atPath: disk) ?? []).filter { $0.contains(".tmp-") || $0.hasSuffix("-journal") }
             #expect(left.isEmpty, "\(stage): temporary files left: \(left)")
         }
 

@@ -50,6 +50,11 @@ import Testing
                              directory: NightlyRerunTests.root).runCapturingOutput()
         }
 
+        /// Runs another loom command from the project root.
+        func loom(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+            try ProbeProcess("loom", arguments: arguments, directory: NightlyRerunTests.root).runCapturingOutput()
+        }
+
         /// Each output's content hash (train.sqlite aside: it records epoch timings).
         func contentHashes(_ name: String) throws -> [String: String] {
             var hashes: [String: String] = [:]
@@ -124,11 +129,18 @@ import Testing
         let weeklySecond = try night.run("c", pipeline: night.weekly)
         #expect(weeklySecond.status == 0, "\(weeklySecond.stderr)")
         #expect(weeklySecond.stdout.contains("train: kept (stale: input ")
-                && weeklySecond.stdout.contains("retrains every 7 days") && weeklySecond.stdout.contains("1 kept stale"), "\(weeklySecond.stdout)")
+                && weeklySecond.stdout.contains("retrains every 7 days") && weeklySecond.stdout.contains("2 kept stale"), "\(weeklySecond.stdout)")
+        // Only train reads the triplets: they wait for the night it retrains.
+        #expect(weeklySecond.stdout.contains("triplets: kept (stale: input ") && weeklySecond.stdout.contains("only train reads it"),
+                "\(weeklySecond.stdout)")
+        let evaluation = try night.loom(["eval", "--work", night.directory.file("c/work"), "--model", night.directory.file("c/models/nightly")])
+        #expect(evaluation.status == 66 && evaluation.stderr.contains("triplets.sqlite: made from another catalog.sqlite"),
+                "a kept triplets output is not joined with today's catalog: \(evaluation.stderr)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: night.directory.file("c/models/nightly/model.safetensors"))) == weeklyModel)
         let embed = try night.counts("c", stage: "embed")
         #expect(Double(embed["reused"] ?? 0) >= 0.95 * Double(embed["items"] ?? 1) && (embed["computed"] ?? 99) <= 12, "\(embed)")
         let retrained = try night.run("c", pipeline: night.weekly, ["--retrain"])
-        #expect(retrained.status == 0 && retrained.stdout.contains("train: running (stale"), "\(retrained.stdout)")
+        #expect(retrained.status == 0 && retrained.stdout.contains("triplets: running (stale")
+                && retrained.stdout.contains("train: running (stale"), "\(retrained.stdout)")
     }
 }

@@ -58,6 +58,18 @@ public struct PipelineRunner: Sendable {
         return Array(stages[start...])
     }
 
+    /// Why a stale stage may wait although it has no deferral of its own: every later stage of
+    /// this run that reads its output keeps its own stale output (triplets, read by train alone,
+    /// waits for the night train retrains). Nil when some reader would run, or nothing reads it.
+    func readersKeep(_ stage: StageDescriptor, among selected: [StageDescriptor], runner: StageRunner) throws -> String? {
+        guard let position = selected.firstIndex(where: { $0.name == stage.name }) else { return nil }
+        let readers = try selected[(position + 1)...].filter { try $0.reads(runner, pipeline).contains(stage.name) }
+        guard !readers.isEmpty else { return nil }
+        for reader in readers where try reader.deferral(runner, pipeline) == nil { return nil }
+        let names = readers.map(\.name).joined(separator: ", ")
+        return "only \(names) read\(readers.count == 1 ? "s" : "") it, and \(readers.count == 1 ? "it waits" : "they wait") too"
+    }
+
     /// Runs the selected stages. `report` is called with a line for each stage as it is decided.
     public func run(_ options: Options, report: (String) -> Void) throws -> [Step] {
         for name in [options.from, options.only].compactMap({ $0 }) where !stages.contains(where: { $0.name == name }) {
@@ -87,7 +99,8 @@ public struct PipelineRunner: Sendable {
             }
             if options.force && !freshness.mustRun { freshness = .stale("--force") }
             if forcedByUpstream && !freshness.mustRun && options.dryRun { freshness = .stale("an earlier stage will rerun") }
-            if case .stale(let reason) = freshness, !options.retrain, !options.force, let kept = try stage.deferral(runner, pipeline) {
+            if case .stale(let reason) = freshness, !options.retrain, !options.force,
+               let kept = try stage.deferral(runner, pipeline) ?? readersKeep(stage, among: selected, runner: runner) {
                 report("\(stage.name): kept (stale: \(reason); \(kept))")
                 steps.append(Step(stage: stage.name, freshness: freshness, ran: false, report: nil))
                 continue

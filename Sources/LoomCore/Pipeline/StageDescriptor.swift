@@ -8,6 +8,8 @@ public struct StageDescriptor: Sendable {
     let recordedFreshness: @Sendable (StageRunner) throws -> Freshness
     /// The stage's reason to keep its stale output (`Stage.deferral`), nil without an output.
     let deferral: @Sendable (StageRunner, PipelineFile) throws -> String?
+    /// The earlier stages whose outputs it reads, with the pipeline's settings.
+    let reads: @Sendable (StageRunner, PipelineFile) throws -> [String]
     /// Whether the stage runs as shards that `loom merge` combines (`Stage.shardMerge`).
     public let shardable: Bool
     /// Merges the stage's shard outputs (`ShardMerger.merge`): count (nil: the one present), keep shards.
@@ -26,6 +28,11 @@ public struct StageDescriptor: Sendable {
         shardable = S.shardMerge != nil
         merge = { context, count, keep in try ShardMerger(context: context).merge(stage, count: count, keepShards: keep) }
         recordedFreshness = { runner in try runner.freshnessOfRecordedSettings(stage) }
+        reads = { runner, pipeline in
+            try stage.inputs(try pipeline.settings(S.Settings.self, forStage: S.name), context: runner.context).compactMap { input in
+                if case .stage(let name, _) = input { name } else { nil }
+            }
+        }
         deferral = { runner, pipeline in
             guard let recorded = try? StageMeta.read(path: runner.outputPath(of: S.self)) else { return nil }
             return stage.deferral(try pipeline.settings(S.Settings.self, forStage: S.name), recorded: recorded, context: runner.context)

@@ -61,7 +61,7 @@ public struct ShardMerger: Sendable {
         let started = RunClock.timestamp()
         let wholePath = StageRunner(context: context).outputPath(of: S.self)
         let files = try pickShards(of: S.self, count: count, wholePath: wholePath)
-        for file in files { try Self.rollBackInterruptedMerge(of: file.path) }
+        for file in files { try StageOutputReader.rollBackInterruptedUpdate(of: file.path) }
         let metas = try files.map { try StageMeta.read(path: $0.path) }
         let marker = Self.marker(of: files[0].path)
 
@@ -160,19 +160,6 @@ public struct ShardMerger: Sendable {
         }
         try Self.moveIntoPlace(path, wholePath: wholePath)
         return merged
-    }
-
-    /// Rolls back what a merge killed midway left in a shard (its hot journal): SQLite does so
-    /// when the file is first read by a connection that may write it.
-    static func rollBackInterruptedMerge(of path: String) throws {
-        guard FileManager.default.fileExists(atPath: path + "-journal") else { return }
-        do {
-            let database = try DatabaseQueue(path: path)
-            _ = try database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master") }
-            try database.close()
-        } catch {
-            throw LoomError.badInput(path: path, position: "journal", reason: "cannot roll back an interrupted merge: \(error)")
-        }
     }
 
     /// The complete set of `count` shards (or of the one count present).

@@ -79,6 +79,7 @@ public struct StageMeta: Sendable, Equatable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw LoomError.inputMissing(path: path, reason: "no such file")
         }
+        try StageOutputReader.rollBackInterruptedUpdate(of: path)
         var configuration = Configuration()
         configuration.readonly = true
         // Another connection may hold a stage output's lock for a moment (the index stage reads
@@ -113,6 +114,24 @@ public struct StageMeta: Sendable, Equatable {
             throw error
         } catch {
             throw LoomError.inputMissing(path: path, reason: "not a readable Loom output (\(error))")
+        }
+    }
+}
+
+extension StageMeta {
+    /// Refuses outputs made from another content of stage `upstream`'s output than the one at
+    /// `upstreamPath` now (a stage `loom run` kept stale, or stages run out of order): joining
+    /// their item ids would mix two catalogs.
+    public static func requireMadeFromCurrent(_ readers: [String], upstream: String, upstreamPath: String) throws {
+        let current = try read(path: upstreamPath).contentHash
+        let label = StageInput.stage(name: upstream, fileName: "").label
+        for reader in readers {
+            let meta = try read(path: reader)
+            guard let recorded = meta.inputs.first(where: { $0.label == label }), recorded.hash != current else { continue }
+            throw LoomError.inputMissing(path: reader, reason: """
+                made from another \((upstreamPath as NSString).lastPathComponent) than the one there now; \
+                run stage \(meta.stage) first (loom run … --retrain reruns it with train)
+                """)
         }
     }
 }

@@ -6,7 +6,10 @@ import Glibc
 
 /// A stage's SQLite output under construction. It lives at `<final>.tmp-<pid>` until `commit`
 /// writes `meta`, syncs it to disk and renames it over the final path in one step, so a crash,
-/// a kill or a thrown error at any moment leaves the previous output as it was.
+/// a kill or a thrown error at any moment leaves the previous output as it was. A stage whose
+/// output is large (stored images, features) may instead update the previous output in place,
+/// in one SQLite transaction (`updatePreviousInPlace`): the same guarantee, from SQLite's
+/// rollback journal.
 public final class StageOutput: @unchecked Sendable {
     // @unchecked: `database` is a GRDB DatabaseQueue (serialises its own access); the paths are
     // immutable; `rejects` is internally locked.
@@ -15,9 +18,11 @@ public final class StageOutput: @unchecked Sendable {
     /// The output a rerun reuses rows from: the final path's, or for a shard without one of its
     /// own, the whole output (last night's merge), whose rows of this shard's items it reuses.
     public let previousPath: String
-    /// Replaced only by `adoptPrevious`, before the stage writes anything.
+    /// Replaced only by `adoptPrevious` or `updatePreviousInPlace`, before the stage writes anything.
     public private(set) var database: DatabaseQueue
     public private(set) var rejects: RejectLog
+    /// Whether `database` is the previous output itself, inside the transaction that updates it.
+    public private(set) var inPlace = false
 
     init(stage: String, finalPath: String, wholePath: String? = nil) throws {
         self.finalPath = finalPath
@@ -124,6 +129,71 @@ public final class StageOutput: @unchecked Sendable {
         return adopted
     }
 
+    /// Makes this output the previous output itself, updated in place inside one transaction
+    /// (SQLite's rollback journal, synced), when that was made under the same `reuseKey`, holds
+    /// the tables `schema` makes and is this output's own (not the whole output a shard reuses
+    /// rows from: that one a shard copies, as `adoptPrevious` does). Nothing is copied and only
+    /// the changed pages are written and synced, where a copy cost seconds and a second disk's
+    /// worth of a gigabyte-sized file. Until `commit` every reader sees the previous output; a
+    /// crash, a kill or an error leaves it as it was (the next opening rolls the journal back,
+    /// `StageOutputReader.rollBackInterruptedUpdate`). The stage writes through `write`, which
+    /// joins the open transaction. Returns false as `adoptPrevious` does; call it before the
+    /// stage writes anything.
+    public func updatePreviousInPlace(reuseKey: String, schema: String) throws -> Bool {
+        guard previousPath == finalPath else { return try adoptPrevious(reuseKey: reuseKey, schema: schema) }
+        guard rejects.total == 0, madePrevious(under: reuseKey) else { return false }
+        try StageOutputReader.rollBackInterruptedUpdate(of: finalPath)
+        let previous: DatabaseQueue
+        do {
+            previous = try StageOutput.openForUpdate(finalPath)
+            guard try StageOutput.tables(of: previous) == StageOutput.tables(of: schema) else {
+                try previous.close()
+                return false
+            }
+            try previous.writeWithoutTransaction { db in
+                try db.execute(sql: "BEGIN IMMEDIATE; DELETE FROM meta; DELETE FROM rejects")
+            }
+        } catch {
+            throw LoomError.cannotCreateOutput(path: finalPath, reason: "opening the previous output to update it: \(error)")
+        }
+        try database.close()
+        _ = unlink(temporaryPath)
+        finished()
+        database = previous
+        inPlace = true
+        rejects = RejectLog(stage: rejects.stage, database: database)
+        return true
+    }
+
+    /// A finished output opened to be updated: rollback journal, synced at commit with its
+    /// directory (the journal's removal is the commit), and the page cache of a new output.
+    static func openForUpdate(_ path: String) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        // The update is one transaction across the stage's many accesses.
+        configuration.allowsUnsafeTransactions = true
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = DELETE")
+            try db.execute(sql: "PRAGMA synchronous = EXTRA")
+            try db.execute(sql: "PRAGMA cache_size = -\(StageOutput.pageCacheKilobytes)")
+        }
+        return try DatabaseQueue(path: path, configuration: configuration)
+    }
+
+    /// Runs `body` in a transaction on the output: its own, or for an output updated in place,
+    /// the one open update (so a stage writes the same way in both).
+    public func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try database.writeWithoutTransaction { db in
+            if db.isInsideTransaction { return try body(db) }
+            var result: T?
+            try db.inTransaction {
+                result = try body(db)
+                return .commit
+            }
+            return result!   // set: inTransaction ran the body or threw
+        }
+    }
+
     /// Starts this output as a copy of `path` (the shard a merge builds on): its tables and
     /// rows, its rejects, without its meta. Call it before anything is written.
     func startFromCopy(of path: String) throws {
@@ -177,9 +247,17 @@ public final class StageOutput: @unchecked Sendable {
     func commit(meta: StageMeta) throws -> StageMeta {
         var meta = meta
         try rejects.flush()
-        try database.write { db in
+        try write { db in
             meta.contentHash = try ContentHash.database(db)
             try meta.write(db)
+        }
+        if inPlace {
+            try Interruption.critical {
+                try database.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") }
+                finished()
+            }
+            try database.close()
+            return meta
         }
         try database.close()
         try SystemCall.sync(path: temporaryPath)
@@ -194,9 +272,10 @@ public final class StageOutput: @unchecked Sendable {
     /// as `<final>.failed`, without touching the previous output.
     func keepAsFailed(meta: StageMeta) throws -> String {
         try rejects.flush()
+        let failedPath = finalPath + ".failed"
+        if inPlace { return try keepRejectsAsFailed(meta: meta, at: failedPath) }
         try database.write { db in try meta.write(db) }
         try database.close()
-        let failedPath = finalPath + ".failed"
         _ = unlink(failedPath)
         try Interruption.critical {
             try SystemCall.rename(temporaryPath, to: failedPath)
@@ -205,8 +284,38 @@ public final class StageOutput: @unchecked Sendable {
         return failedPath
     }
 
-    /// Removes the temporary file after an error.
+    /// An update in place that failed on its rejects: the meta and rejects go to `failedPath`
+    /// (its rows stay those of the previous output, which the rollback restores).
+    private func keepRejectsAsFailed(meta: StageMeta, at failedPath: String) throws -> String {
+        let staging = failedPath + ".tmp-\(getpid())"
+        _ = unlink(staging)
+        let failed = try StageOutput.openFresh(staging)
+        try database.read { db in
+            let rows = try Row.fetchCursor(db, sql: "SELECT stage, source, position, reason, detail FROM rejects ORDER BY id")
+            try failed.write { out in
+                let insert = try out.makeStatement(sql: "INSERT INTO rejects (stage, source, position, reason, detail) VALUES (?, ?, ?, ?, ?)")
+                while let row = try rows.next() {
+                    try insert.execute(arguments: StatementArguments(row.databaseValues))
+                }
+                try meta.write(out)
+            }
+        }
+        try failed.close()
+        discard()
+        try SystemCall.rename(staging, to: failedPath)
+        return failedPath
+    }
+
+    /// Removes the temporary file after an error; an update in place is rolled back.
     func discard() {
+        if inPlace {
+            try? database.writeWithoutTransaction { db in
+                if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
+            }
+            try? database.close()
+            finished()
+            return
+        }
         try? database.close()
         Interruption.critical {
             _ = unlink(temporaryPath)

@@ -75,6 +75,18 @@ public final class BoundStatement {
         }
     }
 
+    /// Runs a query and reads its first row, if any, with `read` (through `integer(_:)` and
+    /// `textBytes(_:)`); the statement is reset for reuse.
+    public func firstRow<T>(_ read: (BoundStatement) throws -> T) throws -> T? {
+        defer { sqlite3_reset(handle) }
+        let status = sqlite3_step(handle)
+        switch status {
+        case SQLITE_ROW: return try read(self)
+        case SQLITE_DONE: return nil
+        default: throw error(status)
+        }
+    }
+
     /// Steps a query: true while it yields a row (read it with `integer(_:)`), false at the end,
     /// when the statement is reset for reuse.
     public func step() throws -> Bool {
