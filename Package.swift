@@ -68,7 +68,7 @@ let package = Package(
             swiftSettings: cpuFlags),
         .target(
             name: "LoomIngest",
-            dependencies: ["LoomCore", "LoomFormats", "CLoomKernels", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["LoomCore", "LoomFormats", "CLoomKernels", "CXXHash", .product(name: "GRDB", package: "GRDB.swift")]),
         // Image decoding and normalisation (libjpeg-turbo, libpng, EXIF orientation, the resize):
         // the images stage, query-time embedding and the sample generator use it.
         .target(

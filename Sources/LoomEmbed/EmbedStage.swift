@@ -65,7 +65,7 @@ public struct EmbedStage: Stage {
             chunk = chunk.filter { context.shard.contains(key: $0.asin) }
             for index in chunk.indices { chunk[index].imageHash = imageOf[chunk[index].id] }
             let keys = chunk.map { Self.inputsHash(imageHash: $0.imageHash, tokens: Array(($0.tokens ?? []).prefix(network.config.text.maxLen))) }
-            var rows = try previous.map { try Self.storedRows($0, keys: keys) } ?? [:]
+            var rows = try previous.map { try Self.storedRows($0, keys: keys, vectorBytes: 4 * network.embeddingDim) } ?? [:]
             let open = chunk.indices.filter { rows[keys[$0]] == nil }
             let visual = try FeaturesReader.visual(features, hashes: open.compactMap { chunk[$0].imageHash })
             for index in open { chunk[index].visual = chunk[index].imageHash.flatMap { visual[$0] } }
@@ -88,10 +88,15 @@ public struct EmbedStage: Stage {
                 }
             }
             try output.database.write { db in
-                let insert = try db.makeStatement(sql: "INSERT INTO embeddings (id, vector, has_image, has_text, inputs_hash) VALUES (?, ?, ?, ?, ?)")
+                let insert = try BoundStatement(db, sql: "INSERT INTO embeddings (id, vector, has_image, has_text, inputs_hash) VALUES (?, ?, ?, ?, ?)")
                 for (item, key) in zip(chunk, keys) {
                     guard let row = rows[key] else { continue }
-                    try insert.execute(arguments: [item.id, row.vector, row.hasImage, row.hasText, key])
+                    insert.bind(1, item.id)
+                    insert.bind(2, row.vector)
+                    insert.bind(3, Int64(row.hasImage ? 1 : 0))
+                    insert.bind(4, Int64(row.hasText ? 1 : 0))
+                    insert.bind(5, key)
+                    try insert.run()
                     counts[row.hasImage && row.hasText ? "image_and_text" : row.hasImage ? "image_only" : "text_only", default: 0] += 1
                     counts["embedded", default: 0] += 1
                 }
@@ -128,20 +133,22 @@ public struct EmbedStage: Stage {
     /// An item's inputs as the model sees them: the stored image its features come from, and
     /// the ids it reads.
     static func inputsHash(imageHash: String?, tokens: [Int32]) -> String {
-        let hasher = FileContentHasher()
-        Data("image \(imageHash ?? "-")\ntokens \(tokens.count)\n".utf8).withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        tokens.map(\.littleEndian).withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        return hasher.finalize()
+        var bytes = Array("image \(imageHash ?? "-")\ntokens \(tokens.count)\n".utf8)
+        bytes.reserveCapacity(bytes.count + 4 * tokens.count)
+        for token in tokens { withUnsafeBytes(of: token.littleEndian) { bytes.append(contentsOf: $0) } }
+        return bytes.withUnsafeBytes { FileContentHasher.hash($0) }
     }
 
     /// The previous output's rows for the inputs in `keys` that it has, by inputs hash.
-    static func storedRows(_ previous: DatabaseQueue, keys: [String]) throws -> [String: Row] {
+    /// A stored vector of another size than `vectorBytes` (a damaged file) is not reused.
+    static func storedRows(_ previous: DatabaseQueue, keys: [String], vectorBytes: Int) throws -> [String: Row] {
         try previous.readStored("embeddings") { db in
-            let lookup = try db.makeStatement(sql: "SELECT vector, has_image, has_text FROM embeddings WHERE inputs_hash = ? LIMIT 1")
+            let lookup = try BoundStatement(db, sql: "SELECT vector, has_image, has_text FROM embeddings WHERE inputs_hash = ? LIMIT 1")
             var found: [String: Row] = [:]
             for key in keys where found[key] == nil {
-                guard let row = try GRDB.Row.fetchOne(lookup, arguments: [key]) else { continue }
-                found[key] = Row(vector: try row.stored("vector"), hasImage: try row.stored("has_image"), hasText: try row.stored("has_text"))
+                lookup.bind(1, key)
+                let stored = try lookup.firstRow { row in Row(vector: row.blob(0), hasImage: row.integer(1) != 0, hasText: row.integer(2) != 0) }
+                if let stored, stored.vector.count == vectorBytes { found[key] = stored }
             }
             return found
         }

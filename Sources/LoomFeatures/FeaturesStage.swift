@@ -44,7 +44,8 @@ public struct FeaturesStage: Stage {
         let reuseKey = "\(Self.algorithm) layout \(Self.layout) backbone \(backbone)"
         // A rerun updates the previous output in place: its features stay where they are, the
         // items' rows are written again (ids follow today's catalog).
-        let adopted = try output.updatePreviousInPlace(reuseKey: reuseKey, schema: StageOutputFile.features.schema)
+        let adopted = try output.updatePreviousInPlace(reuseKey: reuseKey, schema: StageOutputFile.features.schema,
+                                                       upgrade: StageOutputFile.featuresIndexUpgrade)
         defer { try? catalog.close(); try? images.close() }
         try output.write { db in try db.execute(sql: adopted ? "DELETE FROM items" : StageOutputFile.features.schema) }
 

@@ -159,16 +159,17 @@ public struct TextStage: Stage {
         return stride(from: 0, to: items.count, by: size).map { Array(items[$0..<min($0 + size, items.count)]) }
     }
 
-    /// The previous output's ids of the texts in `hashes` that it has, by text hash.
+    /// The previous output's ids of the texts in `hashes` that it has, by text hash. A row whose
+    /// ids do not fill `length` ids of `width` bytes (a damaged file) is not reused.
     static func storedIDs(_ previous: DatabaseQueue, hashes: [String], width: Int, unknownID: Int32) throws -> [String: Encoded] {
         try previous.readStored("tokens") { db in
-            let lookup = try db.makeStatement(sql: "SELECT length, truncated, ids FROM tokens WHERE text_hash = ? LIMIT 1")
+            let lookup = try BoundStatement(db, sql: "SELECT length, truncated, ids FROM tokens WHERE text_hash = ? LIMIT 1")
             var found: [String: Encoded] = [:]
             for hash in hashes where found[hash] == nil {
-                guard let row = try Row.fetchOne(lookup, arguments: [hash]) else { continue }
-                let blob: Data = try row.stored("ids")
-                found[hash] = Encoded(blob: blob, length: try row.stored("length"), truncated: try row.stored("truncated"),
-                                      unknown: TokenIDsBlob.count(unknownID, in: blob, width: width))
+                lookup.bind(1, hash)
+                guard let (length, truncated, blob) = try lookup.firstRow({ row in (Int(row.integer(0)), row.integer(1) != 0, row.blob(2)) }),
+                      length >= 0, blob.count == length * width else { continue }
+                found[hash] = Encoded(blob: blob, length: length, truncated: truncated, unknown: TokenIDsBlob.count(unknownID, in: blob, width: width))
             }
             return found
         }

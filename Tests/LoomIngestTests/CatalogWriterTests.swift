@@ -5,8 +5,8 @@ import LoomTestSupport
 import Testing
 @testable import LoomIngest
 
-/// Co-purchase lists are stored as JSON arrays and resolved at the end, through a Bloom filter
-/// of the catalog's asins and a lookup for the targets it lets through.
+/// Co-purchase lists are stored as JSON arrays and resolved at the end, through an index of the
+/// catalog's asins by hash.
 @Suite struct CatalogWriterTests {
     static let lists: [[String]] = [
         [], ["B000123456"], ["B000123456", "B0000AAAAA", "0123456789"],
@@ -28,18 +28,20 @@ import Testing
         }
     }
 
-    @Test func bloomFilterKeepsEveryAsinAndTurnsAwayMostOthers() {
-        var filter = AsinBloomFilter(bits: 1 << 20)
+    @Test func asinIndexFindsEveryAsinAndNoOther() {
+        var index = AsinIndex()
         var random = SeededRandom(seed: 3)
-        func asin() -> [UInt8] { (0..<10).map { _ in UInt8(ascii: "A") + UInt8(random.next() % 26) } }
-        let members = (0..<50_000).map { _ in asin() }
-        for member in members { member.withUnsafeBufferPointer { filter.insert($0) } }
-        #expect(members.allSatisfy { member in member.withUnsafeBufferPointer { filter.mayContain($0) } })
+        func asin() -> String { String(decoding: (0..<10).map { _ in UInt8(ascii: "A") + UInt8(random.next() % 26) }, as: UTF8.self) }
+        let members = Array(Set((0..<50_000).map { _ in asin() }))
+        for (id, member) in members.enumerated() { index.insert(member, id: Int64(id)) }
+        #expect(index.count == members.count)
+        #expect(members.enumerated().allSatisfy { id, member in index.id(of: member) == Int64(id) })
         let memberSet = Set(members)
         let strangers = (0..<50_000).map { _ in asin() }.filter { !memberSet.contains($0) }
-        let passed = strangers.filter { stranger in stranger.withUnsafeBufferPointer { filter.mayContain($0) } }.count
-        // Three probes in 2^20 bits with 50,000 members: about 0.25 % expected.
-        #expect(Double(passed) / Double(strangers.count) < 0.01, "\(passed) of \(strangers.count)")
+        #expect(strangers.allSatisfy { index.id(of: $0) == nil })
+        // Bytes, not characters: "é" composed and decomposed are two asins.
+        index.insert("caf\u{E9}", id: -1)
+        #expect(index.id(of: "cafe\u{301}") == nil && index.id(of: "caf\u{E9}") == -1)
     }
 
     @Test func edgesToAsinsThatNeedEscapingResolve() throws {

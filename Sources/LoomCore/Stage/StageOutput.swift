@@ -108,11 +108,14 @@ public final class StageOutput: @unchecked Sendable {
     /// rows, without its `meta` and `rejects`; the previous output itself is untouched until
     /// commit replaces it. Returns false, with an empty output as before, when there is no such
     /// previous output. Call it before the stage writes anything.
-    public func adoptPrevious(reuseKey: String, schema: String) throws -> Bool {
+    /// `upgrade`, when given, is SQL that brings an earlier layout of the same rows to `schema`
+    /// (an index added), run on the copy before its tables are compared.
+    public func adoptPrevious(reuseKey: String, schema: String, upgrade: String? = nil) throws -> Bool {
         guard rejects.total == 0, madePrevious(under: reuseKey) else { return false }
         var adopted = false
         do {
             let copy = try replaceWithCopy(of: previousPath)
+            if let upgrade { try copy.write { db in try db.execute(sql: upgrade) } }
             if try StageOutput.tables(of: copy) == StageOutput.tables(of: schema) {
                 try copy.write { db in try db.execute(sql: "DELETE FROM meta; DELETE FROM rejects") }
                 database = copy
@@ -137,21 +140,23 @@ public final class StageOutput: @unchecked Sendable {
     /// worth of a gigabyte-sized file. Until `commit` every reader sees the previous output; a
     /// crash, a kill or an error leaves it as it was (the next opening rolls the journal back,
     /// `StageOutputReader.rollBackInterruptedUpdate`). The stage writes through `write`, which
-    /// joins the open transaction. Returns false as `adoptPrevious` does; call it before the
-    /// stage writes anything.
-    public func updatePreviousInPlace(reuseKey: String, schema: String) throws -> Bool {
-        guard previousPath == finalPath else { return try adoptPrevious(reuseKey: reuseKey, schema: schema) }
+    /// joins the open transaction. Returns false as `adoptPrevious` does (whose `upgrade` runs
+    /// here inside the transaction); call it before the stage writes anything.
+    public func updatePreviousInPlace(reuseKey: String, schema: String, upgrade: String? = nil) throws -> Bool {
+        guard previousPath == finalPath else { return try adoptPrevious(reuseKey: reuseKey, schema: schema, upgrade: upgrade) }
         guard rejects.total == 0, madePrevious(under: reuseKey) else { return false }
         try StageOutputReader.rollBackInterruptedUpdate(of: finalPath)
         let previous: DatabaseQueue
         do {
             previous = try StageOutput.openForUpdate(finalPath)
-            guard try StageOutput.tables(of: previous) == StageOutput.tables(of: schema) else {
-                try previous.close()
-                return false
-            }
             try previous.writeWithoutTransaction { db in
                 try db.execute(sql: "BEGIN IMMEDIATE; DELETE FROM meta; DELETE FROM rejects")
+                if let upgrade { try db.execute(sql: upgrade) }
+            }
+            guard try previous.writeWithoutTransaction({ db in try StageOutput.tables(in: db) }) == StageOutput.tables(of: schema) else {
+                try previous.writeWithoutTransaction { db in try db.execute(sql: "ROLLBACK") }
+                try previous.close()
+                return false
             }
         } catch {
             throw LoomError.cannotCreateOutput(path: finalPath, reason: "opening the previous output to update it: \(error)")

@@ -108,6 +108,54 @@ public final class BoundStatement {
         return UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, index)))
     }
 
+    /// Column `index` of the current row as text; a `StoredValueError` naming `column` when it is
+    /// NULL or not text (as `Row.stored` for GRDB rows: readers of files a user names).
+    public func storedText(_ index: Int32, column: String) throws -> String {
+        guard let text = try storedTextIfPresent(index, column: column) else {
+            throw StoredValueError(column: column, expected: "String", found: "NULL")
+        }
+        return text
+    }
+
+    /// Column `index` as text, nil when NULL; a `StoredValueError` when of another type.
+    public func storedTextIfPresent(_ index: Int32, column: String) throws -> String? {
+        switch sqlite3_column_type(handle, index) {
+        case SQLITE_NULL: return nil
+        case SQLITE_TEXT: return String(decoding: textBytes(index), as: UTF8.self)
+        case let type: throw StoredValueError(column: column, expected: "String", found: Self.kind(type))
+        }
+    }
+
+    /// Column `index` as an integer; a `StoredValueError` when NULL or of another type.
+    public func storedInteger(_ index: Int32, column: String) throws -> Int64 {
+        let type = sqlite3_column_type(handle, index)
+        guard type == SQLITE_INTEGER else { throw StoredValueError(column: column, expected: "Int64", found: Self.kind(type)) }
+        return integer(index)
+    }
+
+    /// Column `index` as bytes; a `StoredValueError` when NULL or of another type.
+    public func storedBlob(_ index: Int32, column: String) throws -> Data {
+        let type = sqlite3_column_type(handle, index)
+        guard type == SQLITE_BLOB else { throw StoredValueError(column: column, expected: "Data", found: Self.kind(type)) }
+        return blob(index)
+    }
+
+    private static func kind(_ type: Int32) -> String {
+        switch type {
+        case SQLITE_NULL: "NULL"
+        case SQLITE_INTEGER: "an integer"
+        case SQLITE_FLOAT: "a real"
+        case SQLITE_TEXT: "text"
+        default: "a blob"
+        }
+    }
+
+    /// Column `index` of the current row as bytes (a copy), or empty.
+    public func blob(_ index: Int32) -> Data {
+        guard let bytes = sqlite3_column_blob(handle, index) else { return Data() }
+        return Data(bytes: bytes, count: Int(sqlite3_column_bytes(handle, index)))
+    }
+
     /// Column `index` of the current row as an integer.
     public func integer(_ index: Int32) -> Int64 {
         sqlite3_column_int64(handle, index)

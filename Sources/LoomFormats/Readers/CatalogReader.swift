@@ -8,13 +8,20 @@ public enum CatalogReader {
     /// Items after `after` in id order (at most `limit`), with every text field; empty at the end.
     public static func items(_ catalog: DatabaseQueue, after: Int64, limit: Int) throws -> [CatalogItem] {
         try catalog.readStored("items") { db in
-            try Row.fetchAll(db, sql: """
+            let rows = try BoundStatement(db, sql: """
                 SELECT id, asin, title, description, brand, category, type, image FROM items WHERE id > ? ORDER BY id LIMIT ?
-                """, arguments: [after, limit]).map {
-                CatalogItem(id: try $0.stored("id"), asin: try $0.stored("asin"), title: try $0.storedIfPresent("title"),
-                            description: try $0.storedIfPresent("description"), brand: try $0.storedIfPresent("brand"),
-                            category: try $0.storedIfPresent("category"), type: try $0.stored("type"), image: try $0.storedIfPresent("image"))
+                """)
+            rows.bind(1, after)
+            rows.bind(2, Int64(limit))
+            var items: [CatalogItem] = []
+            while try rows.step() {
+                items.append(CatalogItem(
+                    id: try rows.storedInteger(0, column: "id"), asin: try rows.storedText(1, column: "asin"),
+                    title: try rows.storedTextIfPresent(2, column: "title"), description: try rows.storedTextIfPresent(3, column: "description"),
+                    brand: try rows.storedTextIfPresent(4, column: "brand"), category: try rows.storedTextIfPresent(5, column: "category"),
+                    type: try rows.storedText(6, column: "type"), image: try rows.storedTextIfPresent(7, column: "image")))
             }
+            return items
         }
     }
 
@@ -32,11 +39,17 @@ public enum CatalogReader {
     /// What an index lists of the items after `after` (no description or brand), at most `limit`.
     public static func listings(_ catalog: DatabaseQueue, after: Int64, limit: Int) throws -> [CatalogItem] {
         try catalog.readStored("items") { db in
-            try Row.fetchAll(db, sql: "SELECT id, asin, category, title, image, type FROM items WHERE id > ? ORDER BY id LIMIT ?",
-                             arguments: [after, limit]).map {
-                CatalogItem(id: try $0.stored("id"), asin: try $0.stored("asin"), title: try $0.storedIfPresent("title"),
-                            category: try $0.storedIfPresent("category"), type: try $0.stored("type"), image: try $0.storedIfPresent("image"))
+            let rows = try BoundStatement(db, sql: "SELECT id, asin, category, title, image, type FROM items WHERE id > ? ORDER BY id LIMIT ?")
+            rows.bind(1, after)
+            rows.bind(2, Int64(limit))
+            var items: [CatalogItem] = []
+            while try rows.step() {
+                items.append(CatalogItem(
+                    id: try rows.storedInteger(0, column: "id"), asin: try rows.storedText(1, column: "asin"),
+                    title: try rows.storedTextIfPresent(3, column: "title"), category: try rows.storedTextIfPresent(2, column: "category"),
+                    type: try rows.storedText(5, column: "type"), image: try rows.storedTextIfPresent(4, column: "image")))
             }
+            return items
         }
     }
 
@@ -50,9 +63,13 @@ public enum CatalogReader {
     /// The items that have an image file, in id order.
     public static func itemImages(_ catalog: DatabaseQueue) throws -> [ItemImage] {
         try catalog.readStored("items") { db in
-            try Row.fetchAll(db, sql: "SELECT id, asin, image FROM items WHERE image IS NOT NULL ORDER BY id").map {
-                ItemImage(id: try $0.stored("id"), asin: try $0.stored("asin"), path: try $0.stored("image"))
+            let rows = try BoundStatement(db, sql: "SELECT id, asin, image FROM items WHERE image IS NOT NULL ORDER BY id")
+            var items: [ItemImage] = []
+            while try rows.step() {
+                items.append(ItemImage(id: try rows.storedInteger(0, column: "id"), asin: try rows.storedText(1, column: "asin"),
+                                       path: try rows.storedText(2, column: "image")))
             }
+            return items
         }
     }
 

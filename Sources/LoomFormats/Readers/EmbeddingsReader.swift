@@ -8,9 +8,10 @@ public enum EmbeddingsReader {
     public static func vectors(_ embeddings: DatabaseQueue, ids: ClosedRange<Int64>) throws -> [Int64: Data] {
         try embeddings.readStored("embeddings") { db in
             var found: [Int64: Data] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT id, vector FROM embeddings WHERE id BETWEEN ? AND ?",
-                                           arguments: [ids.lowerBound, ids.upperBound])
-            while let row = try rows.next() { found[try row.stored("id")] = try row.stored("vector", as: Data.self) }
+            let rows = try BoundStatement(db, sql: "SELECT id, vector FROM embeddings WHERE id BETWEEN ? AND ?")
+            rows.bind(1, ids.lowerBound)
+            rows.bind(2, ids.upperBound)
+            while try rows.step() { found[try rows.storedInteger(0, column: "id")] = try rows.storedBlob(1, column: "vector") }
             return found
         }
     }

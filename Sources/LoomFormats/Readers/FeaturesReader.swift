@@ -9,9 +9,10 @@ public enum FeaturesReader {
     public static func imageHashes(_ features: DatabaseQueue, ids: ClosedRange<Int64>) throws -> [Int64: String] {
         try features.readStored("items") { db in
             var found: [Int64: String] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT id, image_hash FROM items WHERE id BETWEEN ? AND ?",
-                                           arguments: [ids.lowerBound, ids.upperBound])
-            while let row = try rows.next() { found[try row.stored("id")] = try row.stored("image_hash") }
+            let rows = try BoundStatement(db, sql: "SELECT id, image_hash FROM items WHERE id BETWEEN ? AND ?")
+            rows.bind(1, ids.lowerBound)
+            rows.bind(2, ids.upperBound)
+            while try rows.step() { found[try rows.storedInteger(0, column: "id")] = try rows.storedText(1, column: "image_hash") }
             return found
         }
     }

@@ -11,16 +11,24 @@ public enum WorkItemReader {
     /// the text output's (`TokenizationMeta`).
     public static func chunk(after: Int64, catalog: DatabaseQueue, text: DatabaseQueue? = nil, idWidth: Int = 4) throws -> [WorkItem] {
         var items = try catalog.readStored("items") { db in
-            try Row.fetchAll(db, sql: "SELECT id, asin FROM items WHERE id > ? ORDER BY id LIMIT ?", arguments: [after, chunkItems])
-                .map { WorkItem(id: try $0.stored("id"), asin: try $0.stored("asin")) }
+            let rows = try BoundStatement(db, sql: "SELECT id, asin FROM items WHERE id > ? ORDER BY id LIMIT ?")
+            rows.bind(1, after)
+            rows.bind(2, Int64(chunkItems))
+            var items: [WorkItem] = []
+            while try rows.step() {
+                items.append(WorkItem(id: try rows.storedInteger(0, column: "id"), asin: try rows.storedText(1, column: "asin")))
+            }
+            return items
         }
         guard let first = items.first?.id, let last = items.last?.id else { return [] }
         let index = Dictionary(items.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
         try text?.readStored("tokens") { db in
-            let rows = try Row.fetchCursor(db, sql: "SELECT id, ids FROM tokens WHERE id BETWEEN ? AND ?", arguments: [first, last])
-            while let row = try rows.next() {
-                guard let slot = index[try row.stored("id")] else { continue }
-                items[slot].tokens = TokenIDsBlob.decode(try row.stored("ids"), width: idWidth)
+            let rows = try BoundStatement(db, sql: "SELECT id, ids FROM tokens WHERE id BETWEEN ? AND ?")
+            rows.bind(1, first)
+            rows.bind(2, last)
+            while try rows.step() {
+                guard let slot = index[try rows.storedInteger(0, column: "id")] else { continue }
+                items[slot].tokens = TokenIDsBlob.decode(try rows.storedBlob(1, column: "ids"), width: idWidth)
             }
         }
         return items

@@ -5,7 +5,10 @@ import LoomCore
 /// at the end of one of its image URLs (with and without Amazon's size modifier, `71ab._SS40_.jpg`).
 /// The folders are listed once at start; lookups touch no disk.
 struct ImageResolver: Sendable {
-    private let folders: [(path: String, names: Set<String>)]
+    /// Each folder's file names, and of those named `<asin>.<extension>` the extensions there by
+    /// asin (bit i: `asinExtensions[i]`), so an item costs one look-up per folder, not six.
+    private let folders: [(path: String, names: Set<String>, asinNamed: [Substring: UInt8])]
+    static let asinExtensions = ["jpg", "jpeg", "png", "JPG", "JPEG", "PNG"]
 
     init(folders: [String]) throws {
         self.folders = try folders.map { folder in
@@ -14,23 +17,36 @@ struct ImageResolver: Sendable {
                 throw LoomError.inputMissing(path: folder, reason: "image folder not found")
             }
             let names = try FileManager.default.contentsOfDirectory(atPath: folder)
-            return (folder, Set(names))
+            var asinNamed: [Substring: UInt8] = [:]
+            for name in names {
+                guard let dot = name.lastIndex(of: "."),
+                      let bit = Self.asinExtensions.firstIndex(of: String(name[name.index(after: dot)...])) else { continue }
+                asinNamed[name[..<dot], default: 0] |= 1 << bit
+            }
+            return (folder, Set(names), asinNamed)
         }
     }
 
     var isEmpty: Bool { folders.isEmpty }
 
+    /// The first of `<asin>.jpg`, `.jpeg`, `.png`, `.JPG`, `.JPEG`, `.PNG`, then of the URLs' file
+    /// names (each with and without its size modifier) that a folder holds, folders in order.
     func resolve(asin: String, urls: [String]) -> String? {
         guard !folders.isEmpty else { return nil }
-        var candidates = ["\(asin).jpg", "\(asin).jpeg", "\(asin).png", "\(asin).JPG", "\(asin).JPEG", "\(asin).PNG"]
+        let masks = folders.map { $0.asinNamed[Substring(asin)] ?? 0 }
+        if masks.contains(where: { $0 != 0 }) {
+            for (bit, ext) in Self.asinExtensions.enumerated() {
+                for (folder, mask) in zip(folders, masks) where mask & (1 << bit) != 0 {
+                    return (folder.path as NSString).appendingPathComponent("\(asin).\(ext)")
+                }
+            }
+        }
         for url in urls {
             guard let name = ImageResolver.fileName(of: url) else { continue }
-            candidates.append(name)
-            if let plain = ImageResolver.withoutSizeModifier(name) { candidates.append(plain) }
-        }
-        for name in candidates {
-            for folder in folders where folder.names.contains(name) {
-                return (folder.path as NSString).appendingPathComponent(name)
+            for candidate in [name, ImageResolver.withoutSizeModifier(name)].compactMap({ $0 }) {
+                for folder in folders where folder.names.contains(candidate) {
+                    return (folder.path as NSString).appendingPathComponent(candidate)
+                }
             }
         }
         return nil

@@ -8,15 +8,14 @@ import LoomFormats
 /// appearance over all input files: by `items` itself in a whole run, and in a shard by a
 /// temporary asin table that every shard fills the same way, so a shard's ids are the ids a whole
 /// run gives and shard outputs merge into the same bytes.
-/// Nothing per item stays in memory but bits of a fixed-size Bloom filter: memory is flat however
-/// large the catalog. Each co-purchase list is stored as one JSON array (one insert per list
-/// instead of one per edge) and split again when edges are resolved at the end, when every asin
-/// is known.
+/// What stays in memory per item is its asin's hash and id (`AsinIndex`, about 40 bytes). Each
+/// co-purchase list is stored as one JSON array (one insert per list instead of one per edge) and
+/// split again when edges are resolved at the end, when every asin is known.
 final class CatalogWriter {
     /// The writer's scratch tables besides the catalog's own (`StageOutputFile.catalog.schema`).
     static let scratchSchema = """
         CREATE TEMP TABLE asins (id INTEGER PRIMARY KEY, asin TEXT NOT NULL UNIQUE);
-        CREATE TEMP TABLE raw_lists (src INTEGER NOT NULL, kind TEXT NOT NULL, dsts TEXT NOT NULL);
+        CREATE TEMP TABLE raw_lists (src INTEGER NOT NULL, kind INTEGER NOT NULL, dsts TEXT NOT NULL);
         """
 
     static let edgeKinds = EdgeKind.allCases.map(\.rawValue)
@@ -26,7 +25,6 @@ final class CatalogWriter {
     /// a shard registers every asin in the temporary `asins` table, so that its ids are the ids
     /// of a whole run, and inserts only its own items.
     private let wholeCatalog: Bool
-    private let lookup: BoundStatement
     private let register: BoundStatement
     /// A whole catalog's insert: the id is the next rowid, a known asin is ignored.
     private let insertNewItem: BoundStatement
@@ -34,8 +32,8 @@ final class CatalogWriter {
     private let fillItem: BoundStatement
     private let insertEdge: BoundStatement
 
-    /// Every asin given an id, for `finish` to turn away dangling edge targets without a lookup.
-    private var known = AsinBloomFilter()
+    /// Every asin given an id, for duplicates and for `finish` to resolve edge targets.
+    private var known = AsinIndex()
     private(set) var duplicates = 0
     /// Edge targets as listed, per kind, before the dangling filter.
     private var listed: [Int] = Array(repeating: 0, count: CatalogWriter.edgeKinds.count)
@@ -47,7 +45,6 @@ final class CatalogWriter {
     init(_ db: Database, wholeCatalog: Bool) throws {
         self.db = db
         self.wholeCatalog = wholeCatalog
-        lookup = try BoundStatement(db, sql: "SELECT id FROM \(wholeCatalog ? "items" : "asins") WHERE asin = ?")
         register = try BoundStatement(db, sql: "INSERT OR IGNORE INTO asins (asin) VALUES (?)")
         insertNewItem = try BoundStatement(db, sql: """
             INSERT OR IGNORE INTO items (asin, title, description, brand, price, category, type, image, image_url, source, line)
@@ -92,11 +89,10 @@ final class CatalogWriter {
             try register.run()
         }
         let isNew = db.changesCount == 1
-        if isNew { known.insert(item.asin) }
+        if isNew { known.insert(item.asin, id: db.lastInsertedRowID) }
         let id: Int64
         if !isNew {
-            lookup.bind(1, item.asin)
-            guard let existing = try lookup.firstInteger() else { throw LoomError.internalError("asin \(item.asin) neither new nor known") }
+            guard let existing = known.id(of: item.asin) else { throw LoomError.internalError("asin \(item.asin) neither new nor known") }
             id = existing
             if inShard {
                 duplicates += 1
@@ -125,7 +121,7 @@ final class CatalogWriter {
             insertEdge.bind(1, id)
             for (index, targets) in [item.alsoBought, item.boughtTogether, item.alsoViewed].enumerated() where !targets.isEmpty {
                 listed[index] += targets.count
-                insertEdge.bind(2, CatalogWriter.edgeKinds[index])
+                insertEdge.bind(2, Int64(index))
                 insertEdge.bind(3, utf8: CatalogWriter.jsonArray(targets))
                 try insertEdge.run()
             }
@@ -208,34 +204,45 @@ final class CatalogWriter {
     }
 
     /// Resolves edge targets to item ids, keeping list order per item; edges to asins outside the catalog
-    /// are counted and left out. Returns counts for the report. Targets the Bloom filter turns
-    /// away are not looked up: in real dumps most are outside the catalog.
+    /// are counted and left out (in real dumps most are). Returns counts for the report.
     func finish() throws -> [String: Int] {
         var counts: [String: Int] = [:]
         for (index, kind) in CatalogWriter.edgeKinds.enumerated() { counts["listed_\(kind)"] = listed[index] }
         // By source item, then in line order: a duplicate line's lists join its item's, so each
         // item's edges lie together in the same order whole or in a shard, and shards merge.
-        let lists = try BoundStatement(db, sql: "SELECT src, kind, dsts FROM raw_lists ORDER BY src, rowid")
-        let insert = try BoundStatement(db, sql: "INSERT OR IGNORE INTO edges (src, dst, kind) VALUES (?, ?, ?)")
+        // Without duplicate lines the lists were stored in that order (ids follow the lines).
+        let lists = try BoundStatement(db, sql: "SELECT src, kind, dsts FROM raw_lists ORDER BY \(duplicates == 0 ? "rowid" : "src, rowid")")
+        let insert = try BoundStatement(db, sql: "INSERT INTO edges (src, dst, kind) VALUES (?, ?, ?)")
         var resolved = 0
+        var edges = Array(repeating: 0, count: CatalogWriter.edgeKinds.count)
+        // Each edge once: the lists of one source item come together, so the pairs it has are
+        // enough to drop a repeat (no unique index to maintain over millions of rows).
+        struct Edge: Hashable {
+            var target: Int64
+            var kind: Int
+        }
+        var source = Int64.min
+        var seen = Set<Edge>()
         while try lists.step() {
-            let source = lists.integer(0), kind = lists.textBytes(1)
+            if lists.integer(0) != source {
+                source = lists.integer(0)
+                seen.removeAll(keepingCapacity: true)
+            }
+            let kind = Int(lists.integer(1))
+            guard CatalogWriter.edgeKinds.indices.contains(kind) else { throw LoomError.internalError("edge kind \(kind) in raw_lists") }
             try CatalogWriter.forEachString(inJSONArray: lists.textBytes(2)) { target in
-                guard known.mayContain(target) else { return }
-                lookup.bind(1, utf8: target)
-                guard let id = try lookup.firstInteger() else { return }
+                guard let id = known.id(of: target) else { return }
                 resolved += 1
+                guard seen.insert(Edge(target: id, kind: kind)).inserted else { return }
+                edges[kind] += 1
                 insert.bind(1, source)
                 insert.bind(2, id)
-                insert.bind(3, utf8: kind)
+                insert.bind(3, CatalogWriter.edgeKinds[kind])
                 try insert.run()
             }
         }
         counts["dangling_edges"] = listed.reduce(0, +) - resolved
-        for row in try Row.fetchAll(db, sql: "SELECT kind, COUNT(*) AS n FROM edges GROUP BY kind") {
-            counts["edges_\(row["kind"] as String)"] = row["n"]
-        }
-        for kind in CatalogWriter.edgeKinds where counts["edges_\(kind)"] == nil { counts["edges_\(kind)"] = 0 }
+        for (index, kind) in CatalogWriter.edgeKinds.enumerated() { counts["edges_\(kind)"] = edges[index] }
         // Counted on the way in, unless duplicates filled fields: then one pass over items (it
         // cost 1.5 % of ingest). The temporary tables go with the connection when the output is
         // committed; dropping them first only cost time.
