@@ -62,6 +62,9 @@ public struct ImagesStage: Stage {
         // A rerun updates the previous output in place: its stored images stay where they are;
         // the items' rows are written again (ids follow today's catalog), and what each file's
         // bytes were made into is kept aside for the look-ups.
+        // Last night's count and bytes of stored images, kept up to date by what is added and
+        // dropped (counting them again reads every stored image's page).
+        let previousStored = try? StageMeta.read(path: output.previousPath).counts
         let adopted = try output.updatePreviousInPlace(reuseKey: reuseKey, schema: StageOutputFile.images.schema)
         try output.write { db in
             try db.execute(sql: adopted ? """
@@ -73,6 +76,7 @@ public struct ImagesStage: Stage {
         let progress = context.progress("images", total: items.count)
         defer { progress.finish() }
         var counts = ["images": 0, "items_without_image": withoutImage, "reused": 0, "computed": 0, "files_read": 0]
+        var added = (images: 0, bytes: 0)
         var bytesRead = 0
         var clock = ComputeClock()
         for start in stride(from: 0, to: items.count, by: ImagesStage.chunkItems) {
@@ -108,6 +112,7 @@ public struct ImagesStage: Stage {
                         store.bind(4, stored.encoding.rawValue)
                         store.bind(5, stored.pixels)
                         try store.run()
+                        if db.changesCount == 1 { added = (added.images + 1, added.bytes + stored.pixels.count) }
                         counts["computed", default: 0] += 1
                     case .reused(let hash):
                         pixelsHash = hash
@@ -127,13 +132,19 @@ public struct ImagesStage: Stage {
         }
         try output.write { db in
             // Stored images no item has any longer, and the stamps of files whose bytes no item
-            // uses: gone from a rerun's output as they would be absent from a fresh run. (The
-            // stored images' hashes come from their index, not from rows a gigabyte long.)
-            try db.execute(sql: """
-                DELETE FROM pixels WHERE content_hash IN (SELECT content_hash FROM pixels EXCEPT SELECT pixels_hash FROM images);
-                DELETE FROM cache_file_hashes WHERE hash NOT IN (SELECT source_hash FROM images);
-                """)
-            counts.merge(try Self.storedSummary(db).counts) { $1 }
+            // uses: gone from a rerun's output as they would be absent from a fresh run. The
+            // stored images there were are the ones last night's items had.
+            if adopted, let images = previousStored?["stored_images"], let bytes = previousStored?["bytes_stored"] {
+                let dropped = "SELECT pixels_hash FROM previous_sources EXCEPT SELECT pixels_hash FROM images"
+                let gone = try Row.fetchOne(db, sql: "SELECT COUNT(*) AS n, COALESCE(SUM(length(pixels)), 0) AS bytes FROM pixels WHERE content_hash IN (\(dropped))")
+                try db.execute(sql: "DELETE FROM pixels WHERE content_hash IN (\(dropped))")
+                counts["stored_images"] = images - (gone?["n"] ?? 0) + added.images
+                counts["bytes_stored"] = bytes - (gone?["bytes"] ?? 0) + added.bytes
+            } else {
+                try db.execute(sql: "DELETE FROM pixels WHERE content_hash IN (SELECT content_hash FROM pixels EXCEPT SELECT pixels_hash FROM images)")
+                counts.merge(try Self.storedSummary(db).counts) { $1 }
+            }
+            try db.execute(sql: "DELETE FROM cache_file_hashes WHERE hash NOT IN (SELECT source_hash FROM images)")
         }
         var result = StageResult(records: items.count, counts: counts, unit: "images", bytes: bytesRead)
         result.meta = ["size": String(settings.size), "encoding": settings.encoding.rawValue, StageOutput.reuseKeyName: reuseKey]

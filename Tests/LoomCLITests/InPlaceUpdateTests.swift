@@ -80,6 +80,11 @@ import Testing
         let fresh = try catalog.run("b")
         #expect(fresh.status == 0, "\(fresh.stderr)")
         #expect(try catalog.contentHash("a") == catalog.contentHash("b"))
+        // The stored images' count and bytes, kept up to date through the update, are the fresh run's.
+        let freshReport = try JSONDecoder().decode(StageReport.self, from: Data(contentsOf: URL(fileURLWithPath: catalog.directory.file("b/reports/images.json"))))
+        for key in ["stored_images", "bytes_stored"] {
+            #expect(report.counts[key] != nil && report.counts[key] == freshReport.counts[key], "\(key): \(report.counts) vs \(freshReport.counts)")
+        }
     }
 
     @Test func aKilledUpdateLeavesThePreviousOutputAndTheNextRunFinishesIt() throws {

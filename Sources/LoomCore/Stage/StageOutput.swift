@@ -181,6 +181,9 @@ public final class StageOutput: @unchecked Sendable {
             try db.execute(sql: "PRAGMA journal_mode = DELETE")
             try db.execute(sql: "PRAGMA synchronous = EXTRA")
             try db.execute(sql: "PRAGMA cache_size = -\(StageOutput.pageCacheKilobytes)")
+            // The stage's scratch tables of last night's rows (looked up by hash, in random
+            // order) get the same room: SQLite's 2 MB default spilled them to a temporary file.
+            try db.execute(sql: "PRAGMA temp.cache_size = -\(StageOutput.pageCacheKilobytes)")
         }
         return try DatabaseQueue(path: path, configuration: configuration)
     }
