@@ -55,6 +55,38 @@ public struct EmbedStage: Stage {
         var counts = ["items": 0, "embedded": 0, "image_and_text": 0, "image_only": 0, "text_only": 0, "reused": 0, "computed": 0]
         var after = Int64.min
         var clock = ComputeClock()
+        func insert(_ rows: [(id: Int64, key: String, row: Row)]) throws {
+            try output.database.write { db in
+                let insert = try BoundStatement(db, sql: "INSERT INTO embeddings (id, vector, has_image, has_text, inputs_hash) VALUES (?, ?, ?, ?, ?)")
+                for (id, key, row) in rows {
+                    insert.bind(1, id)
+                    insert.bind(2, row.vector)
+                    insert.bind(3, Int64(row.hasImage ? 1 : 0))
+                    insert.bind(4, Int64(row.hasText ? 1 : 0))
+                    insert.bind(5, key)
+                    try insert.run()
+                    counts[row.hasImage && row.hasText ? "image_and_text" : row.hasImage ? "image_only" : "text_only", default: 0] += 1
+                    counts["embedded", default: 0] += 1
+                }
+            }
+        }
+        // Items to run wait for a round of full batches: a night's few changed items are spread
+        // thinly over the chunks, and batches of a handful ran the model at half its rate. (An
+        // item's embedding does not depend on the batch it is run in; rows go in by id.)
+        var pending: [(id: Int64, key: String, input: LoomNet.Input)] = []
+        let round = settings.batch * max(1, context.threads) * 4
+        func runPending() throws {
+            var computed: [(id: Int64, key: String, row: Row)] = []
+            for start in stride(from: 0, to: pending.count, by: settings.batch) {
+                let batch = Array(pending[start..<min(start + settings.batch, pending.count)])
+                for (entry, result) in zip(batch, try clock.time { try network.forward(batch.map(\.input), threads: context.threads) }) {
+                    computed.append((entry.id, entry.key, Row(vector: FloatBlob.encode(result.embedding), hasImage: result.visualPooled != nil,
+                                                              hasText: result.textLast != nil)))
+                }
+            }
+            try insert(computed)
+            pending.removeAll(keepingCapacity: true)
+        }
         while true {
             var chunk = try WorkItemReader.chunk(after: after, catalog: catalog, text: text, idWidth: tokenization.idWidth)
             guard let first = chunk.first, let last = chunk.last else { break }
@@ -65,45 +97,26 @@ public struct EmbedStage: Stage {
             chunk = chunk.filter { context.shard.contains(key: $0.asin) }
             for index in chunk.indices { chunk[index].imageHash = imageOf[chunk[index].id] }
             let keys = chunk.map { Self.inputsHash(imageHash: $0.imageHash, tokens: Array(($0.tokens ?? []).prefix(network.config.text.maxLen))) }
-            var rows = try previous.map { try Self.storedRows($0, keys: keys, vectorBytes: 4 * network.embeddingDim) } ?? [:]
-            let open = chunk.indices.filter { rows[keys[$0]] == nil }
+            let stored = try previous.map { try Self.storedRows($0, keys: keys, vectorBytes: 4 * network.embeddingDim) } ?? [:]
+            let open = chunk.indices.filter { stored[keys[$0]] == nil }
             let visual = try FeaturesReader.visual(features, hashes: open.compactMap { chunk[$0].imageHash })
             for index in open { chunk[index].visual = chunk[index].imageHash.flatMap { visual[$0] } }
             let prepared = try ParallelMap.map(open.map { chunk[$0] }, threads: context.threads) { ModelInput.prepare($0, config: network.config) }
-            var toRun: [(key: String, input: LoomNet.Input)] = []
             for (index, outcome) in zip(open, prepared) {
                 switch outcome {
-                case .input(let input): toRun.append((keys[index], input))
+                case .input(let input): pending.append((chunk[index].id, keys[index], input))
                 case .reject(let reason, let detail):
                     output.rejects.record(source: chunk[index].asin, position: "item \(chunk[index].id)", reason: reason, detail: detail)
                 }
             }
             counts["reused", default: 0] += chunk.count - open.count
-            counts["computed", default: 0] += toRun.count
-            for start in stride(from: 0, to: toRun.count, by: settings.batch) {
-                let batch = Array(toRun[start..<min(start + settings.batch, toRun.count)])
-                for (entry, result) in zip(batch, try clock.time { try network.forward(batch.map(\.input), threads: context.threads) }) {
-                    rows[entry.key] = Row(vector: FloatBlob.encode(result.embedding), hasImage: result.visualPooled != nil,
-                                          hasText: result.textLast != nil)
-                }
-            }
-            try output.database.write { db in
-                let insert = try BoundStatement(db, sql: "INSERT INTO embeddings (id, vector, has_image, has_text, inputs_hash) VALUES (?, ?, ?, ?, ?)")
-                for (item, key) in zip(chunk, keys) {
-                    guard let row = rows[key] else { continue }
-                    insert.bind(1, item.id)
-                    insert.bind(2, row.vector)
-                    insert.bind(3, Int64(row.hasImage ? 1 : 0))
-                    insert.bind(4, Int64(row.hasText ? 1 : 0))
-                    insert.bind(5, key)
-                    try insert.run()
-                    counts[row.hasImage && row.hasText ? "image_and_text" : row.hasImage ? "image_only" : "text_only", default: 0] += 1
-                    counts["embedded", default: 0] += 1
-                }
-            }
+            counts["computed", default: 0] += open.count - prepared.count { if case .reject = $0 { true } else { false } }
+            try insert(zip(chunk, keys).compactMap { item, key in stored[key].map { (item.id, key, $0) } })
+            if pending.count >= round { try runPending() }
             counts["items", default: 0] += chunk.count
             progress.advance(by: chunk.count)
         }
+        try runPending()
         var result = StageResult(records: counts["items"] ?? 0, counts: counts, unit: "items")
         result.meta = [
             "model": settings.model, "dim": String(network.embeddingDim), "image_size": String(network.config.imageSize),
