@@ -61,9 +61,9 @@ public struct ImagesStage: Stage {
         let reuseKey = try settings.reuseKey()
         // A rerun updates the previous output in place: its stored images stay where they are;
         // the items' rows are written again (ids follow today's catalog), and what each file's
-        // bytes were made into is kept aside for the look-ups.
-        // Last night's count and bytes of stored images, kept up to date by what is added and
-        // dropped (counting them again reads every stored image's page).
+        // bytes were made into is kept aside for the look-ups. Last night's count and bytes of
+        // stored images are kept up to date by what is added and dropped (counting them again
+        // reads every stored image's page).
         let previousStored = try? StageMeta.read(path: output.previousPath).counts
         let adopted = try output.updatePreviousInPlace(reuseKey: reuseKey, schema: StageOutputFile.images.schema)
         try output.write { db in
