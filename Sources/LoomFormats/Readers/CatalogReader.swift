@@ -7,20 +7,23 @@ import LoomCore
 public enum CatalogReader {
     /// Items after `after` in id order (at most `limit`), with every text field; empty at the end.
     public static func items(_ catalog: DatabaseQueue, after: Int64, limit: Int) throws -> [CatalogItem] {
+        try items(catalog, after: after, limit: limit, columns: "id, asin, title, description, brand, category, type, image") { row in
+            CatalogItem(id: try row.storedInteger(0, column: "id"), asin: try row.storedText(1, column: "asin"),
+                        title: try row.storedTextIfPresent(2, column: "title"), description: try row.storedTextIfPresent(3, column: "description"),
+                        brand: try row.storedTextIfPresent(4, column: "brand"), category: try row.storedTextIfPresent(5, column: "category"),
+                        type: try row.storedText(6, column: "type"), image: try row.storedTextIfPresent(7, column: "image"))
+        }
+    }
+
+    /// `columns` of the items after `after` in id order (at most `limit`), each made into an item by `make`.
+    private static func items(_ catalog: DatabaseQueue, after: Int64, limit: Int, columns: String,
+                              _ make: (BoundStatement) throws -> CatalogItem) throws -> [CatalogItem] {
         try catalog.readStored("items") { db in
-            let rows = try BoundStatement(db, sql: """
-                SELECT id, asin, title, description, brand, category, type, image FROM items WHERE id > ? ORDER BY id LIMIT ?
-                """)
+            let rows = try BoundStatement(db, sql: "SELECT \(columns) FROM items WHERE id > ? ORDER BY id LIMIT ?")
             rows.bind(1, after)
             rows.bind(2, Int64(limit))
             var items: [CatalogItem] = []
-            while try rows.step() {
-                items.append(CatalogItem(
-                    id: try rows.storedInteger(0, column: "id"), asin: try rows.storedText(1, column: "asin"),
-                    title: try rows.storedTextIfPresent(2, column: "title"), description: try rows.storedTextIfPresent(3, column: "description"),
-                    brand: try rows.storedTextIfPresent(4, column: "brand"), category: try rows.storedTextIfPresent(5, column: "category"),
-                    type: try rows.storedText(6, column: "type"), image: try rows.storedTextIfPresent(7, column: "image")))
-            }
+            while try rows.step() { items.append(try make(rows)) }
             return items
         }
     }
@@ -38,18 +41,10 @@ public enum CatalogReader {
 
     /// What an index lists of the items after `after` (no description or brand), at most `limit`.
     public static func listings(_ catalog: DatabaseQueue, after: Int64, limit: Int) throws -> [CatalogItem] {
-        try catalog.readStored("items") { db in
-            let rows = try BoundStatement(db, sql: "SELECT id, asin, category, title, image, type FROM items WHERE id > ? ORDER BY id LIMIT ?")
-            rows.bind(1, after)
-            rows.bind(2, Int64(limit))
-            var items: [CatalogItem] = []
-            while try rows.step() {
-                items.append(CatalogItem(
-                    id: try rows.storedInteger(0, column: "id"), asin: try rows.storedText(1, column: "asin"),
-                    title: try rows.storedTextIfPresent(3, column: "title"), category: try rows.storedTextIfPresent(2, column: "category"),
-                    type: try rows.storedText(5, column: "type"), image: try rows.storedTextIfPresent(4, column: "image")))
-            }
-            return items
+        try items(catalog, after: after, limit: limit, columns: "id, asin, category, title, image, type") { row in
+            CatalogItem(id: try row.storedInteger(0, column: "id"), asin: try row.storedText(1, column: "asin"),
+                        title: try row.storedTextIfPresent(3, column: "title"), category: try row.storedTextIfPresent(2, column: "category"),
+                        type: try row.storedText(5, column: "type"), image: try row.storedTextIfPresent(4, column: "image"))
         }
     }
 
