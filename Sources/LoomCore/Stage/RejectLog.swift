@@ -35,10 +35,16 @@ public final class RejectLog: @unchecked Sendable {
     /// flush, before commit, throws it — the output is discarded, the previous one untouched.
     private var failure: (any Error)?
 
-    init(stage: String, database: DatabaseQueue) {
+    /// `inPlace`: the database is an output updated in one open transaction, which rejects must
+    /// join; if SQLite has rolled it back (a full disk), writing them outside it would change
+    /// last night's file for good.
+    init(stage: String, database: DatabaseQueue, inPlace: Bool = false) {
         self.stage = stage
         self.database = database
+        self.inPlace = inPlace
     }
+
+    private let inPlace: Bool
 
     /// Records one rejected input. `source` is a file or asin, `position` a line number, byte
     /// offset or item id — whatever lets a person find the record again.
@@ -105,6 +111,8 @@ public final class RejectLog: @unchecked Sendable {
             }
             if db.isInsideTransaction {
                 try insert()
+            } else if inPlace {
+                throw StageOutput.lostTransaction(path: database.path)
             } else {
                 try db.inTransaction {
                     try insert()

@@ -166,8 +166,13 @@ public final class StageOutput: @unchecked Sendable {
         finished()
         database = previous
         inPlace = true
-        rejects = RejectLog(stage: rejects.stage, database: database)
+        rejects = RejectLog(stage: rejects.stage, database: database, inPlace: true)
         return true
+    }
+
+    /// The update in place no longer has its transaction (SQLite rolled it back after an error).
+    static func lostTransaction(path: String) -> LoomError {
+        .cannotCreateOutput(path: path, reason: "SQLite rolled the update back after an error (a full disk or an I/O error); the previous output is as it was")
     }
 
     /// A finished output opened to be updated: rollback journal, synced at commit with its
@@ -193,6 +198,9 @@ public final class StageOutput: @unchecked Sendable {
     public func write<T>(_ body: (Database) throws -> T) throws -> T {
         try database.writeWithoutTransaction { db in
             if db.isInsideTransaction { return try body(db) }
+            // SQLite rolls a transaction back by itself on some errors (a full disk); an update
+            // in place must then stop, not go on writing into last night's file.
+            if inPlace { throw StageOutput.lostTransaction(path: finalPath) }
             var result: T?
             try db.inTransaction {
                 result = try body(db)
