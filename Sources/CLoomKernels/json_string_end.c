@@ -9,8 +9,18 @@ static inline uint64_t loom_byte_mask64(const uint8_t *text, __m256i value) {
     return (uint64_t)high << 32 | low;
 }
 
-size_t loom_json_string_end(const uint8_t *text, size_t count) {
+/* Bit i set where byte i of the 64 bytes at `text` is a control character (below 0x20). */
+static inline uint64_t loom_control_mask64(const uint8_t *text) {
+    const __m256i highest = _mm256_set1_epi8(0x1F);
+    __m256i low = _mm256_loadu_si256((const __m256i *)text), high = _mm256_loadu_si256((const __m256i *)(text + 32));
+    uint32_t lowMask = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(low, highest), highest));
+    uint32_t highMask = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(high, highest), highest));
+    return (uint64_t)highMask << 32 | lowMask;
+}
+
+size_t loom_json_string_end(const uint8_t *text, size_t count, int *control) {
     const __m256i quote = _mm256_set1_epi8('"'), backslash = _mm256_set1_epi8('\\');
+    uint64_t controls = 0; /* any control byte met before the closing quote */
     const uint64_t even = 0x5555555555555555ull, odd = ~even;
     size_t i = 0;
     uint64_t carry = 0; /* 1 when the block's first byte is escaped by the previous block's last byte */
@@ -32,13 +42,24 @@ size_t loom_json_string_end(const uint8_t *text, size_t count) {
         odd_ends &= ~backslashes;
         uint64_t escaped = (even_ends & odd) | (odd_ends & even) | carry;
         uint64_t closing = quotes & ~escaped;
-        if (closing != 0) return i + (size_t)__builtin_ctzll(closing);
+        uint64_t blockControls = control != NULL ? loom_control_mask64(text + i) : 0;
+        if (closing != 0) {
+            size_t at = (size_t)__builtin_ctzll(closing);
+            if (control != NULL && ((controls | (blockControls & ((1ull << at) - 1))) != 0)) *control = 1;
+            return i + at;
+        }
+        controls |= blockControls;
         carry = carried;
         i += 64;
     }
+    if (control != NULL && controls != 0) *control = 1;
+    /* A byte escaped across the block edge is passed over; it is a control byte all the same. */
+    if (carry && control != NULL && i < count && text[i] < 0x20) *control = 1;
     i += carry;
     while (i < count) {
+        if (control != NULL && text[i] < 0x20) *control = 1;
         if (text[i] == '\\') {
+            if (control != NULL && i + 1 < count && text[i + 1] < 0x20) *control = 1;
             i += 2;
         } else if (text[i] == '"') {
             return i;

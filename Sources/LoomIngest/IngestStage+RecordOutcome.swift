@@ -19,8 +19,9 @@ extension IngestStage {
         }
         guard first < bytes.count else { return "blank" }
         do throws(RecordParseError) {
+            var rawControl = false
             let pairs = switch syntax {
-            case .json: try JSONRecordParser.parseObject(bytes, wanted: RecordExtractor.wantedKeys)
+            case .json: try JSONRecordParser.parseObject(bytes, wanted: RecordExtractor.wantedKeys, rawControl: &rawControl)
             case .pythonLiteral: try PythonLiteralParser.parseObject(bytes)
             }
             return "item " + (try extractor.item(from: pairs)).asin

@@ -74,6 +74,7 @@ public struct IngestStage: Stage {
         var counts = try output.database.write { _ in try writer.finish() }
         counts["blank_lines"] = tally.blank
         counts["duplicate_lines"] = writer.duplicates
+        counts["lines_with_raw_control_characters"] = tally.rawControl
         context.logger.debug("ingest read \(tally.records) records, \(tally.bytes) bytes from \(settings.catalog.count) file(s)")
         return StageResult(records: tally.records - tally.blank, counts: counts, unit: "records", bytes: tally.bytes)
     }
@@ -82,6 +83,8 @@ public struct IngestStage: Stage {
         var records = 0
         var blank = 0
         var bytes = 0
+        /// Lines kept although a string held raw control characters.
+        var rawControl = 0
     }
 
     struct ParsedBatch: Sendable {
@@ -127,7 +130,8 @@ public struct IngestStage: Stage {
     }
 
     enum Parsed {
-        case item(CatalogItem)
+        /// `rawControl`: a string of the line held a raw control character (the JSON leniency).
+        case item(CatalogItem, rawControl: Bool)
         case reject(RecordParseError)
         case blank
     }
@@ -149,12 +153,13 @@ public struct IngestStage: Stage {
             guard first < bytes.count else { return .blank }
             do throws(RecordParseError) {
                 let pairs: [(String, CatalogValue)]
+                var rawControl = false
                 if isPythonLiteral(bytes, from: first) {
                     pairs = try PythonLiteralParser.parseObject(bytes)
                 } else {
-                    pairs = try JSONRecordParser.parseObject(bytes, wanted: RecordExtractor.wantedKeys)
+                    pairs = try JSONRecordParser.parseObject(bytes, wanted: RecordExtractor.wantedKeys, rawControl: &rawControl)
                 }
-                return .item(try extractor.item(from: pairs))
+                return .item(try extractor.item(from: pairs), rawControl: rawControl)
             } catch {
                 return .reject(error)
             }
@@ -188,9 +193,12 @@ public struct IngestStage: Stage {
             guard ownsPosition() else { return }
             tally.records += 1
             output.rejects.record(source: path, position: position.position, reason: error.reason, detail: error.detail)
-        case .item(let item):
+        case .item(let item, let rawControl):
             let inShard = shard.contains(key: item.asin)
-            if inShard { tally.records += 1 }
+            if inShard {
+                tally.records += 1
+                if rawControl { tally.rawControl += 1 }
+            }
             if try writer.add(item, source: path, line: position.line, inShard: inShard) == .duplicate {
                 output.rejects.record(source: path, position: position.position, reason: IngestRejects.duplicateAsin,
                                       detail: "asin \(item.asin) seen earlier; this line only filled missing fields")

@@ -17,17 +17,11 @@ public final class MappedFile: @unchecked Sendable {
     /// (nothing to map) `badInput`.
     public init(path: String) throws {
         self.path = path
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { throw LoomError.inputMissing(path: path, reason: String(cString: strerror(errno))) }
+        let descriptor = try SystemCall.open(path, O_RDONLY, role: .input)
         defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw LoomError.inputMissing(path: path, reason: String(cString: strerror(errno))) }
-        guard info.st_size > 0 else { throw LoomError.badInput(path: path, position: nil, reason: "0 bytes: an empty file") }
-        length = Int(info.st_size)
-        guard let mapped = mmap(nil, length, PROT_READ, MAP_PRIVATE, descriptor, 0), mapped != MAP_FAILED else {
-            throw LoomError.inputMissing(path: path, reason: "mmap failed: \(String(cString: strerror(errno)))")
-        }
-        base = UnsafeRawPointer(mapped)
+        length = try SystemCall.size(of: descriptor, path: path, role: .input)
+        guard length > 0 else { throw LoomError.badInput(path: path, position: nil, reason: "0 bytes: an empty file") }
+        base = try SystemCall.mapReadOnly(descriptor, length: length, path: path)
     }
 
     deinit { munmap(UnsafeMutableRawPointer(mutating: base), length) }

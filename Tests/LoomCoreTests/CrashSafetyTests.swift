@@ -108,7 +108,13 @@ import Testing
         #expect(isLocked(.stage("images", try Shard(index: 1, count: 2))), "the same shard twice")
         #expect(isLocked(.directory), "a whole run while stage commands write")
         #expect(!isLocked(.stage("images", .whole)), "the stage's merge beside its shards")
+        let lockFiles = { try FileManager.default.contentsOfDirectory(atPath: work.path).filter { $0.hasPrefix(".loom.lock") }.sorted() }
+        #expect(try lockFiles() == [".loom.lock", ".loom.lock.images.shard-0-of-2", ".loom.lock.images.shard-1-of-2", ".loom.lock.text"])
         for lock in [first, second, text] { lock.release() }
+        #expect(try lockFiles() == [".loom.lock"], "a released stage lock leaves no file behind")
+        let again = try WorkLock(workDirectory: work.path, scope: .stage("images", try Shard(index: 1, count: 2)))
+        #expect(isLocked(.stage("images", try Shard(index: 1, count: 2))), "locked again on a new file")
+        again.release()
         let run = try WorkLock(workDirectory: work.path)
         #expect(isLocked(.stage("images", try Shard(index: 0, count: 2))), "a stage command while a run holds the directory")
         run.release()

@@ -6,8 +6,9 @@ import Testing
 @Suite struct ParserTests {
     func json(_ text: String) throws(RecordParseError) -> [(String, CatalogValue)] {
         let bytes = Array(text.utf8)
+        var rawControl = false
         return try bytes.withUnsafeBufferPointer { buffer throws(RecordParseError) in
-            try JSONRecordParser.parseObject(buffer, wanted: WantedKeys(["a", "b", "title"]))
+            try JSONRecordParser.parseObject(buffer, wanted: WantedKeys(["a", "b", "title"]), rawControl: &rawControl)
         }
     }
 
@@ -69,8 +70,9 @@ import Testing
         var bytes = Array(#"{"title": "bad "#.utf8)
         bytes += [0xC3, 0x28]
         bytes += Array(#""}"#.utf8)
+        var rawControl = false
         let code = bytes.withUnsafeBufferPointer { buffer in
-            reason { _ = try JSONRecordParser.parseObject(buffer, wanted: WantedKeys(["title"])) }
+            reason { _ = try JSONRecordParser.parseObject(buffer, wanted: WantedKeys(["title"]), rawControl: &rawControl) }
         }
         #expect(code == "invalid_utf8")
     }

@@ -172,6 +172,27 @@ import Testing
         #expect(runs[3].report.counts["items_without_title"] == 0 && runs[3].report.counts["duplicate_lines"] == 1)
     }
 
+    /// The one JSON leniency is counted: lines kept although a string held a raw tab, newline or
+    /// other control byte (in a kept or a skipped field), once per line, and shards add up.
+    @Test func linesWithRawControlCharactersAreCounted() throws {
+        let work = TemporaryDirectory()
+        let path = work.file("raw.jsonl")
+        let lines = [
+            "{\"asin\": \"R1\", \"title\": \"tab\there\"}",
+            "{\"asin\": \"R2\", \"title\": \"clean\", \"tech1\": \"<td>\u{01}x</td>\"}",
+            "{\"asin\": \"R3\", \"title\": \"clean\", \"description\": \"escaped \\t is strict JSON\"}",
+            "{\"asin\": \"R4\", \"title\": \"two\tcontrol\u{1F}bytes\", \"similar_item\": \"a\tb\"}",
+            "{\"asin\": \"R5\", \"title\": \"broken \\x escape\tand a tab\"}",
+        ]
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let whole = try IngestFixture(catalog: [path], maxRejectRatio: 1)
+        #expect(whole.report.counts["lines_with_raw_control_characters"] == 3)
+        #expect(try whole.items().count == 4 && whole.report.rejects == 1)
+        #expect(try whole.read { db in try String.fetchOne(db, sql: "SELECT title FROM items WHERE asin = 'R1'") } == "tab here")
+        let shards = try (0..<2).map { try IngestFixture(catalog: [path], shard: try Shard(index: $0, count: 2), maxRejectRatio: 1) }
+        #expect(shards.map { $0.report.counts["lines_with_raw_control_characters"] ?? -1 }.reduce(0, +) == 3)
+    }
+
     @Test func missingCatalogOrImageFolderIsInputMissing() {
         #expect {
             _ = try IngestFixture(catalog: ["/nonexistent/meta.json"])

@@ -27,7 +27,7 @@ import Testing
     static func outcome(_ bytes: [UInt8]) -> String {
         let parsed = bytes.withUnsafeBufferPointer { IngestStage.parse($0, extractor: extractor) }
         switch parsed {
-        case .item: return "item"
+        case .item(_, let rawControl): return rawControl ? "item with raw control characters" : "item"
         case .reject(let error): return error.reason.code
         case .blank: return "blank"
         }
@@ -48,7 +48,8 @@ import Testing
 
     @Test func randomByteChangesGiveAnItemOrAReject() throws {
         var random = SeededRandom(seed: 11)
-        let allowed: Set<String> = ["item", "blank", "invalid_json", "invalid_literal", "invalid_utf8", "missing_asin", "not_an_object"]
+        let allowed: Set<String> = ["item", "item with raw control characters", "blank", "invalid_json", "invalid_literal", "invalid_utf8",
+                                     "missing_asin", "not_an_object"]
         for (name, record) in try TruncationPropertyTests.records() {
             for _ in 0..<300 {
                 var mutated = record

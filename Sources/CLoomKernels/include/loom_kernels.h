@@ -18,8 +18,10 @@ void loom_int8_group_dots(const int8_t *codes, size_t pairs, size_t groups, cons
 /// result is the quote's offset, or `count` when the string does not end within `count` bytes.
 /// A backslash escapes the byte after it. 64 bytes at a time, without a branch per backslash:
 /// catalog lines carry long HTML strings full of \" and \n, and a search per quote was a tenth of
-/// ingest's time.
-size_t loom_json_string_end(const uint8_t *text, size_t count);
+/// ingest's time. When `control` is not NULL, sets it to 1 if a control character (a byte below
+/// 0x20, which strict JSON does not allow raw in a string) comes before the quote; leaves it as it
+/// was otherwise.
+size_t loom_json_string_end(const uint8_t *text, size_t count, int *control);
 
 /// Length of the run at the start of `text` that HTMLText copies unchanged: plain bytes (not
 /// whitespace, a control character, '<', '&', or a lead byte of non-ASCII whitespace) and single

@@ -15,6 +15,9 @@ import Glibc
 ///   only their stage lock, as the run holds the directory for them.
 ///
 /// The exclusive holder's pid is written into its lock file for the error message of the next.
+/// A stage lock's file is removed when it is released (a work directory that ran shards of every
+/// stage would keep dozens of them otherwise); a process that opened it just before is told by
+/// the file's inode that it locked a removed file, and tries again.
 public final class WorkLock {
     public enum Scope: Sendable {
         /// The whole work directory (`loom run`).
@@ -30,7 +33,7 @@ public final class WorkLock {
     public static var heldByRun: Bool { ProcessInfo.processInfo.environment[heldByRunVariable].map { !$0.isEmpty } ?? false }
 
     public let path: String
-    private var held: [(descriptor: Int32, exclusive: Bool)] = []
+    private var held: [(descriptor: Int32, exclusive: Bool, removable: String?)] = []
 
     public init(workDirectory: String, scope: Scope = .directory) throws {
         let directoryLock = (workDirectory as NSString).appendingPathComponent(".loom.lock")
@@ -46,34 +49,59 @@ public final class WorkLock {
         case let .stage(stage, shard):
             path = directoryLock + "." + (shard.isWhole ? stage : "\(stage).shard-\(shard.index)-of-\(shard.count)")
             if !WorkLock.heldByRun { try take(directoryLock, exclusive: false) }
-            try take(path, exclusive: true)
+            try take(path, exclusive: true, removable: true)
         }
     }
 
-    private func take(_ file: String, exclusive: Bool) throws {
-        let descriptor = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            release()
-            throw LoomError.cannotCreateOutput(path: file, reason: String(cString: strerror(errno)))
+    private func take(_ file: String, exclusive: Bool, removable: Bool = false) throws {
+        while true {
+            let descriptor: Int32
+            do {
+                descriptor = try SystemCall.open(file, O_RDWR | O_CREAT, role: .output)
+            } catch {
+                release()
+                throw error
+            }
+            guard flock(descriptor, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0 else {
+                let holder = WorkLock.readPID(descriptor)
+                close(descriptor)
+                release()
+                throw LoomError.locked(path: file, holderPID: holder)
+            }
+            if removable, !WorkLock.isLinked(descriptor, at: file) {
+                // Locked a file its holder removed as it released it: the lock is the new file's.
+                close(descriptor)
+                continue
+            }
+            if exclusive {
+                let pid = "\(getpid())\n"
+                do {
+                    try SystemCall.check("ftruncate", path: file, role: .output) { ftruncate(descriptor, 0) }
+                    let bytes = Array(pid.utf8)
+                    try SystemCall.check("pwrite", path: file, role: .output) { pwrite(descriptor, bytes, bytes.count, 0) }
+                } catch {
+                    close(descriptor)
+                    release()
+                    throw error
+                }
+            }
+            held.append((descriptor, exclusive, removable ? file : nil))
+            return
         }
-        guard flock(descriptor, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0 else {
-            let holder = WorkLock.readPID(descriptor)
-            close(descriptor)
-            release()
-            throw LoomError.locked(path: file, holderPID: holder)
-        }
-        if exclusive {
-            let pid = "\(getpid())\n"
-            _ = ftruncate(descriptor, 0)
-            _ = pid.withCString { pwrite(descriptor, $0, strlen($0), 0) }
-        }
-        held.append((descriptor, exclusive))
+    }
+
+    /// Whether `file` is still the open file `descriptor` (not removed nor replaced).
+    private static func isLinked(_ descriptor: Int32, at file: String) -> Bool {
+        var open = stat(), named = stat()
+        guard fstat(descriptor, &open) == 0, stat(file, &named) == 0 else { return false }
+        return open.st_dev == named.st_dev && open.st_ino == named.st_ino
     }
 
     /// Releases the locks (also done on deinit and, by the kernel, on process exit).
     public func release() {
-        for (descriptor, exclusive) in held.reversed() {
-            if exclusive { _ = ftruncate(descriptor, 0) }
+        for (descriptor, exclusive, removable) in held.reversed() {
+            // Removed while still held, so no one can lock the file between the two steps.
+            if let removable { _ = unlink(removable) } else if exclusive { _ = ftruncate(descriptor, 0) }
             flock(descriptor, LOCK_UN)
             close(descriptor)
         }

@@ -25,13 +25,15 @@ public final class ByteSource {
     /// `decompress: false` reads gzip files as they are (images, hashing).
     public init(path: String, decompress: Bool = true) throws {
         self.path = path
-        descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            let exists = FileManager.default.fileExists(atPath: path)
-            throw LoomError.inputMissing(path: path, reason: exists ? "cannot open for reading (\(String(cString: strerror(errno))))" : "no such file")
-        }
+        descriptor = try SystemCall.open(path, O_RDONLY, role: .input)
         var magic = [UInt8](repeating: 0, count: 2)
-        let got = pread(descriptor, &magic, 2, 0)
+        let got: Int
+        do {
+            got = try SystemCall.check("pread", path: path, role: .input) { pread(descriptor, &magic, 2, 0) }
+        } catch {
+            close(descriptor)
+            throw error
+        }
         if decompress, got == 2, magic[0] == 0x1F, magic[1] == 0x8B {
             let z = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
             z.initialize(to: z_stream())
@@ -97,18 +99,11 @@ public final class ByteSource {
         return total
     }
 
-    /// One read(2) of up to `count` bytes, retried when a signal interrupts it; 0 at the end.
+    /// One read(2) of up to `count` bytes; 0 at the end.
     private func readOnce(_ target: UnsafeMutableRawPointer, _ count: Int) throws -> Int {
-        while true {
-            let got = Glibc.read(descriptor, target, count)
-            if got >= 0 {
-                storedBytesObserver?(UnsafeRawBufferPointer(start: target, count: got))
-                return got
-            }
-            if errno != EINTR {
-                throw LoomError.badInput(path: path, position: "byte \(bytesRead)", reason: "read failed (\(String(cString: strerror(errno))))")
-            }
-        }
+        let got = try SystemCall.read(descriptor, target, count, path: path, role: .input)
+        storedBytesObserver?(UnsafeRawBufferPointer(start: target, count: got))
+        return got
     }
 
     private func readRaw(appendingTo buffer: inout [UInt8], maximum: Int) throws -> Int {

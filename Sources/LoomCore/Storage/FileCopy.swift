@@ -8,15 +8,11 @@ import Glibc
 /// the call is not supported.
 public enum FileCopy {
     public static func copy(from source: String, to destination: String) throws {
-        let input = open(source, O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else { throw LoomError.inputMissing(path: source, reason: String(cString: strerror(errno))) }
+        let input = try SystemCall.open(source, O_RDONLY, role: .input)
         defer { close(input) }
-        let output = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard output >= 0 else { throw LoomError.cannotCreateOutput(path: destination, reason: String(cString: strerror(errno))) }
+        let output = try SystemCall.open(destination, O_WRONLY | O_CREAT | O_TRUNC, role: .output)
         defer { close(output) }
-        var info = stat()
-        guard fstat(input, &info) == 0 else { throw LoomError.inputMissing(path: source, reason: String(cString: strerror(errno))) }
-        var left = Int(info.st_size)
+        var left = try SystemCall.size(of: input, path: source, role: .input)
         while left > 0 {
             guard let copyRange = FileCopy.copyFileRange else { break }
             let copied = copyRange(input, nil, output, nil, left, 0)
@@ -25,8 +21,10 @@ public enum FileCopy {
                 continue
             }
             if copied == 0 { break }   // ended early: what is left, if anything, by reading
-            guard errno == EXDEV || errno == ENOSYS || errno == EOPNOTSUPP || errno == EINVAL else {
-                throw LoomError.cannotCreateOutput(path: destination, reason: String(cString: strerror(errno)))
+            let code = errno
+            if code == EINTR { continue }
+            guard code == EXDEV || code == ENOSYS || code == EOPNOTSUPP || code == EINVAL else {
+                throw SystemCall.failure("copy_file_range", path: destination, role: .output, errno: code)
             }
             break
         }
@@ -43,15 +41,10 @@ public enum FileCopy {
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         while true {
             let count = try buffer.withUnsafeMutableBytes { bytes in
-                try SystemCall.check("read", path: destination, role: .output) { read(input, bytes.baseAddress, bytes.count) }
+                try SystemCall.read(input, bytes.baseAddress!, bytes.count, path: destination, role: .output)
             }
             if count == 0 { return }
-            var written = 0
-            while written < count {
-                written += try buffer.withUnsafeBytes { bytes in
-                    try SystemCall.check("write", path: destination, role: .output) { write(output, bytes.baseAddress! + written, count - written) }
-                }
-            }
+            try buffer.withUnsafeBytes { bytes in try SystemCall.write(output, bytes.baseAddress!, count, path: destination) }
         }
     }
 }

@@ -13,6 +13,9 @@ struct JSONRecordParser {
     private let base: UnsafePointer<UInt8>
     private let end: Int
     private var index = 0
+    /// Whether a string held a raw control character (tab, newline …), the one leniency: real
+    /// dumps have them, and strict JSON does not allow them.
+    private var rawControl: Int32 = 0
 
     private init(_ bytes: UnsafeBufferPointer<UInt8>) {
         base = bytes.baseAddress ?? UnsafePointer(bitPattern: 1)!
@@ -20,9 +23,12 @@ struct JSONRecordParser {
     }
 
     /// Parses a whole record: an object, whose members named in `wanted` are returned in order.
-    /// A record that is valid JSON but not an object throws `not_an_object`.
-    static func parseObject(_ bytes: UnsafeBufferPointer<UInt8>, wanted: WantedKeys) throws(RecordParseError) -> [(String, CatalogValue)] {
+    /// A record that is valid JSON but not an object throws `not_an_object`. `rawControl` is set
+    /// when a string held a raw control character.
+    static func parseObject(_ bytes: UnsafeBufferPointer<UInt8>, wanted: WantedKeys,
+                            rawControl: inout Bool) throws(RecordParseError) -> [(String, CatalogValue)] {
         var parser = JSONRecordParser(bytes)
+        defer { rawControl = parser.rawControl != 0 }
         parser.skipWhitespace()
         guard parser.index < parser.end else { throw .json("empty record", at: 0) }
         guard parser.base[parser.index] == UInt8(ascii: "{") else {
@@ -228,9 +234,10 @@ struct JSONRecordParser {
     }
 
     /// Index just past the closing quote of the string whose opening quote is at `index`.
-    /// memchr finds each candidate quote; a quote preceded by an odd run of backslashes is escaped.
-    private func closingQuote() throws(RecordParseError) -> Int {
-        let quote = index + 1 + loom_json_string_end(base + index + 1, end - index - 1)
+    /// A quote preceded by an odd run of backslashes is escaped (`loom_json_string_end`, which also
+    /// notes raw control characters).
+    private mutating func closingQuote() throws(RecordParseError) -> Int {
+        let quote = index + 1 + loom_json_string_end(base + index + 1, end - index - 1, &rawControl)
         guard quote < end else { throw .json("unterminated string", at: index) }
         return quote + 1
     }

@@ -186,7 +186,7 @@ final class CatalogWriter {
         while index < end {
             guard text[index] == UInt8(ascii: "\"") else { throw malformed() }
             let start = index + 1
-            let quote = start + loom_json_string_end(base + start, end - start)
+            let quote = start + loom_json_string_end(base + start, end - start, nil)
             guard quote < end else { throw malformed() }
             let string = UnsafeBufferPointer(start: base + start, count: quote - start)
             if memchr(base + start, Int32(UInt8(ascii: "\\")), string.count) == nil {
