@@ -3,6 +3,7 @@
 # for each harness from the test resources, runs each harness for FUZZ_SECONDS (default 60) and
 # prints executions per second and what it found. Crash inputs land in fuzz/findings/<target>-*;
 # replay one with `swift run loom-fuzz TARGET FILE` (no sanitizer) or the fuzz build itself.
+# Exits 1 when a harness found something in this run (each finding must become a regression test).
 # Usage: scripts/fuzz.sh [TARGET...]   (default: every harness)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,9 @@ swift build -c release --product loom-fuzz --scratch-path .build-fuzz --sanitize
 fuzzer=.build-fuzz/release/loom-fuzz
 root=fuzz
 mkdir -p "$root/findings"
+started=$(mktemp)   # findings newer than this file are this run's
+trap 'rm -f "$started"' EXIT
+new_findings=0
 
 # Seeds: one input per file.
 seeds() {
@@ -79,7 +83,12 @@ for target in "${targets[@]}"; do
     runs=$(grep -o 'Done [0-9]* runs' "$log" | grep -o '[0-9]*' || true)
     if [ -z "$runs" ]; then runs=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#'); fi
     rate=$(grep -o 'exec/s: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo 0)
-    found=$(ls "$root/findings" | grep -c "^$target-" || true)
+    found=$(find "$root/findings" -name "$target-*" -newer "$started" | wc -l)
+    new_findings=$((new_findings + found))
     printf '%-12s %10s %12s %8s %s\n' "$target" "${runs:-0}" "$rate" "$(ls "$root/corpus/$target" | wc -l)" \
         "$([ "$found" -gt 0 ] && echo "$found in $root/findings (see $log)" || echo none)"
 done
+if [ "$new_findings" -gt 0 ]; then
+    echo "fuzz: $new_findings finding(s) in $root/findings" >&2
+    exit 1
+fi

@@ -10,8 +10,8 @@ public struct IngestStage: Stage {
 
     public static let name = StageOutputFile.catalog.stage
     public static let outputFileName = StageOutputFile.catalog.fileName
-    /// Items by id; edges by source item, each item's in the order its lines listed them.
-    public static let shardMerge: ShardMerge? = ShardMerge(rules: ["edges": .ordered(by: "src")])
+    /// Items by id; edges appended (a set of rows, by the content hash).
+    public static let shardMerge: ShardMerge? = ShardMerge()
     /// Records parsed together by one worker thread: bounded, so memory stays flat.
     let batchRecords: Int
     static let batchBytes = 8 << 20

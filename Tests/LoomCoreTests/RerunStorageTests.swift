@@ -89,20 +89,39 @@ import Testing
     }
 
     /// The same rows in two insertion orders: a table with a `content_hash` column hashes alike,
-    /// a plain table does not (its row order is content).
-    @Test func aSelfHashedTableIsASetAndAPlainTableIsASequence() throws {
-        func hash(_ order: [Int], column: String) throws -> String {
+    /// and so does a table without a primary key (a set of rows, such as co-purchase edges, that a
+    /// merge appends shard by shard); a table keyed by its rowid does not (its row order is
+    /// content). A changed, missing or repeated row changes every kind.
+    @Test func selfHashedAndKeylessTablesAreSetsAndAKeyedTableIsASequence() throws {
+        func hash(_ order: [Int], table: String, payload: (Int) -> UInt8 = { UInt8($0) }) throws -> String {
             let queue = try DatabaseQueue()
             return try queue.write { db in
-                try db.execute(sql: "CREATE TABLE rows (\(column) TEXT NOT NULL UNIQUE, payload BLOB NOT NULL)")
+                try db.execute(sql: "CREATE TABLE rows (\(table), payload BLOB NOT NULL)")
                 for index in order {
-                    try db.execute(sql: "INSERT INTO rows VALUES (?, ?)", arguments: ["hash-\(index)", Data([UInt8(index)])])
+                    try db.execute(sql: "INSERT INTO rows VALUES (?, ?)", arguments: ["hash-\(index)", Data([payload(index)])])
                 }
                 return try ContentHash.database(db)
             }
         }
-        #expect(try hash([1, 2, 3], column: "content_hash") == hash([3, 1, 2], column: "content_hash"))
-        #expect(try hash([1, 2, 3], column: "content_hash") != hash([1, 2], column: "content_hash"))
-        #expect(try hash([1, 2, 3], column: "key") != hash([3, 1, 2], column: "key"))
+        let selfHashed = "content_hash TEXT NOT NULL UNIQUE", keyless = "key TEXT NOT NULL", keyed = "id INTEGER PRIMARY KEY"
+        for table in [selfHashed, keyless] {
+            #expect(try hash([1, 2, 3], table: table) == hash([3, 1, 2], table: table), "\(table)")
+            #expect(try hash([1, 2, 3], table: table) != hash([1, 2], table: table), "\(table)")
+        }
+        #expect(try hash([1, 2, 3], table: keyless) != hash([1, 2, 3], table: keyless) { $0 == 2 ? 9 : UInt8($0) })
+        #expect(try hash([1, 2, 3], table: keyless) != hash([1, 2, 3, 3], table: keyless))
+        #expect(try hash([1, 2, 2, 3], table: keyless) != hash([1, 2, 3, 3], table: keyless))
+        // Ids as text never match INTEGER PRIMARY KEY; give the keyed table numbers.
+        func keyedHash(_ order: [Int]) throws -> String {
+            let queue = try DatabaseQueue()
+            return try queue.write { db in
+                try db.execute(sql: "CREATE TABLE rows (\(keyed), payload BLOB NOT NULL)")
+                for (position, index) in order.enumerated() {
+                    try db.execute(sql: "INSERT INTO rows VALUES (?, ?)", arguments: [position, Data([UInt8(index)])])
+                }
+                return try ContentHash.database(db)
+            }
+        }
+        #expect(try keyedHash([1, 2, 3]) != keyedHash([3, 1, 2]))
     }
 }

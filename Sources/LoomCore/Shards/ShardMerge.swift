@@ -13,14 +13,14 @@ public struct ShardMerge: Sendable {
         case union
         /// The same rows in every shard (a vocabulary): kept once, and checked to be equal.
         case shared
-        /// Rows without a key, each shard's sorted by `column` (an item id that belongs to one
-        /// shard: edges by `src`): merged by that column, each shard's own order kept within it.
-        case ordered(by: String)
+        /// Rows without a key, whose order means nothing (co-purchase edges; the content hash
+        /// counts them as a set): each shard's appended.
+        case appended
     }
 
     /// Rules for the tables that are not the default: a table with a `content_hash` column or
-    /// a `cache_` name is `.union`, one with an INTEGER PRIMARY KEY `.partitioned`; any other
-    /// table needs a rule here.
+    /// a `cache_` name is `.union`, one with an INTEGER PRIMARY KEY `.partitioned`, one without
+    /// a primary key `.appended`; any other table needs a rule here.
     public var rules: [String: Rule]
     /// Counts and meta entries that describe the whole output (distinct stored images, vectors)
     /// and so are not the sum of the shards': worked out from the merged tables by the same
@@ -41,7 +41,7 @@ public struct ShardMerge: Sendable {
         }
         let keys = columns.filter { ($0["pk"] as Int? ?? 0) > 0 }
         if keys.count == 1, (keys[0]["type"] as String?)?.uppercased() == "INTEGER" { return .partitioned }
-        return nil
+        return keys.isEmpty ? .appended : nil
     }
 }
 

@@ -241,27 +241,16 @@ public struct ShardMerger: Sendable {
             }
             rules[table] = rule
         }
-        for (table, rule) in rules {
-            guard case .ordered = rule else { continue }
-            let name = table.quotedDatabaseIdentifier
-            try db.execute(sql: """
-                CREATE TEMP TABLE \(Self.gathered(table)) AS SELECT 0 AS merge_shard, rowid AS merge_row, * FROM main.\(name)
-                """)
-        }
-        for (position, file) in files.enumerated().dropFirst() {
+        for file in files.dropFirst() {
             let source = try ShardSource(path: file.path)
             guard try source.tables() == schema else {
                 throw LoomError.badInput(path: file.path, position: "tables", reason: "its tables differ from shard \(files[0].shard)'s")
             }
             for table in tables {
-                try Self.add(table, rule: rules[table]!, from: source, position: position, db: db)
+                try Self.add(table, rule: rules[table]!, from: source, db: db)
             }
             try source.copyRows("SELECT stage, source, position, reason, detail FROM rejects ORDER BY id", into: db,
                                 insert: "INSERT INTO main.rejects (stage, source, position, reason, detail) VALUES (?, ?, ?, ?, ?)")
-        }
-        for (table, rule) in rules {
-            guard case .ordered(let column) = rule else { continue }
-            try Self.finishOrdered(table, by: column, db: db)
         }
 
         let summary = try plan.summary(db)
@@ -290,7 +279,7 @@ public struct ShardMerger: Sendable {
     }
 
     /// Adds shard `source`'s rows of `table` by its rule (shard 0's are there already).
-    static func add(_ table: String, rule: ShardMerge.Rule, from source: ShardSource, position: Int, db: Database) throws {
+    static func add(_ table: String, rule: ShardMerge.Rule, from source: ShardSource, db: Database) throws {
         let name = table.quotedDatabaseIdentifier
         let columns = try db.columns(in: table).map { $0.name.quotedDatabaseIdentifier }
         let list = columns.joined(separator: ", ")
@@ -319,26 +308,8 @@ public struct ShardMerger: Sendable {
                 throw LoomError.badInput(path: source.path, position: "table \(table)",
                                          reason: "differs from shard 0's, which every shard shares: made from other inputs")
             }
-        case .ordered:
-            // Gathered with the shard's position and own order; laid out by `finishOrdered`.
-            try source.copyRows("SELECT rowid, \(list) FROM \(name)", into: db,
-                                insert: "INSERT INTO temp.\(gathered(table)) VALUES (?, ?, \(parameters))", leading: [Int64(position)])
+        case .appended:
+            try source.copyRows(select, into: db, insert: "INSERT INTO main.\(name) (\(list)) VALUES (\(parameters))")
         }
-    }
-
-    /// The temporary table an `.ordered` table's rows are gathered in.
-    static func gathered(_ table: String) -> String { "merge_\(table)".quotedDatabaseIdentifier }
-
-    /// Writes an `.ordered` table's gathered rows in order of `column`, then shard, then each
-    /// shard's own order.
-    static func finishOrdered(_ table: String, by column: String, db: Database) throws {
-        let name = table.quotedDatabaseIdentifier
-        let columns = try db.columns(in: table).map { $0.name.quotedDatabaseIdentifier }.joined(separator: ", ")
-        try db.execute(sql: """
-            DELETE FROM main.\(name);
-            INSERT INTO main.\(name) (\(columns)) SELECT \(columns) FROM temp.\(gathered(table))
-            ORDER BY \(column.quotedDatabaseIdentifier), merge_shard, merge_row;
-            DROP TABLE temp.\(gathered(table));
-            """)
     }
 }

@@ -38,18 +38,16 @@ final class ShardSource {
     }
 
     /// Runs `select` on the shard and inserts each row it yields through `insert` (prepared on
-    /// `db`, one parameter per selected column, after `leading` bound first). Returns the rows
+    /// `db`, one parameter per selected column). Returns the rows
     /// copied. A constraint the insert breaks throws `DatabaseError` with SQLite's code.
     @discardableResult
-    func copyRows(_ select: String, into db: Database, insert: String, leading: [Int64] = []) throws -> Int {
+    func copyRows(_ select: String, into db: Database, insert: String) throws -> Int {
         let target = try db.makeStatement(sql: insert)
         let output = target.sqliteStatement
         var copied = 0
         try forEachRow(select) { row in
-            for (position, value) in leading.enumerated() { sqlite3_bind_int64(output, Int32(position + 1), value) }
-            let offset = Int32(leading.count)
             for column in 0..<sqlite3_column_count(row) {
-                sqlite3_bind_value(output, offset + column + 1, sqlite3_column_value(row, column))
+                sqlite3_bind_value(output, column + 1, sqlite3_column_value(row, column))
             }
             let status = sqlite3_step(output)
             sqlite3_reset(output)

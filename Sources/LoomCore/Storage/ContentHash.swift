@@ -1,3 +1,4 @@
+import CXXHash
 import Crypto
 import Foundation
 import GRDB
@@ -55,20 +56,19 @@ public enum ContentHash {
     /// content (a rerun that copied the previous output and added rows has them in another
     /// order), and reading a gigabyte of stored images again to learn what their hashes already
     /// say cost more than the rest of a night's rerun. `rejects` counts as its rows without their
-    /// ids, sorted (a merge of shards holds them in another order). Independent of run times, page layout and
+    /// ids, sorted (a merge of shards holds them in another order). A table without a primary key
+    /// (co-purchase edges) is a set of rows whose order means nothing: it counts as its number of
+    /// rows and the sum (mod 2^128) of each row's XXH3-128, so a merge may append shards' rows in
+    /// any order and no sort of tens of millions of rows is needed. Independent of run times, page layout and
     /// the SQLite version, so downstream stages see "same content" when a rerun changed nothing.
-    /// Reads columns through the C API into a buffer hashed in 256 kB blocks: outputs hold tens
-    /// of millions of rows.
+    /// Hashes a buffer in 256 kB blocks: outputs hold tens of millions of rows.
     public static func database(_ db: Database) throws -> String {
         var hasher = SHA256()
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1 << 18)
-        func drain() {
-            buffer.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-            buffer.removeAll(keepingCapacity: true)
-        }
-        func append<T: FixedWidthInteger>(_ value: T) {
-            withUnsafeBytes(of: value.littleEndian) { buffer.append(contentsOf: $0) }
+        func drain(_ bytes: inout [UInt8]) {
+            bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+            bytes.removeAll(keepingCapacity: true)
         }
         let tables = try String.fetchAll(db, sql: """
             SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'meta'
@@ -85,8 +85,14 @@ public enum ContentHash {
                 while let hash = try hashes.next() {
                     buffer.append(contentsOf: Array(hash.utf8))
                     buffer.append(0x0A)
-                    if buffer.count >= 1 << 18 { drain() }
+                    if buffer.count >= 1 << 18 { drain(&buffer) }
                 }
+                continue
+            }
+            let keyed = try Row.fetchAll(db, sql: "PRAGMA table_info(\(table.quotedDatabaseIdentifier))").contains { ($0["pk"] as Int? ?? 0) > 0 }
+            if !keyed, table != "rejects" {
+                let (rows, sum) = try rowSetHash(db, table: table)
+                buffer.append(contentsOf: Array("table \(table) as a set of \(rows) rows \(sum.high64) \(sum.low64)\n".utf8))
                 continue
             }
             buffer.append(contentsOf: Array("table \(table)\n".utf8))
@@ -95,49 +101,77 @@ public enum ContentHash {
             let rows = table == "rejects"
                 ? "SELECT stage, source, position, reason, detail FROM rejects ORDER BY stage, source, position, reason, detail"
                 : "SELECT * FROM \(table.quotedDatabaseIdentifier) ORDER BY rowid"
-            let statement = try db.makeStatement(sql: rows)
-            let handle = statement.sqliteStatement
-            let columns = sqlite3_column_count(handle)
-            while true {
-                let status = sqlite3_step(handle)
-                if status == SQLITE_DONE { break }
-                guard status == SQLITE_ROW else {
-                    sqlite3_reset(handle)
-                    throw LoomError.internalError("SQLite error \(status) while hashing table \(table)")
-                }
-                for column in 0..<columns {
-                    switch sqlite3_column_type(handle, column) {
-                    case SQLITE_NULL:
-                        buffer.append(0)
-                    case SQLITE_INTEGER:
-                        buffer.append(1)
-                        append(sqlite3_column_int64(handle, column))
-                    case SQLITE_FLOAT:
-                        buffer.append(2)
-                        append(sqlite3_column_double(handle, column).bitPattern)
-                    case SQLITE_TEXT:
-                        let bytes = sqlite3_column_text(handle, column)
-                        let count = Int(sqlite3_column_bytes(handle, column))
-                        buffer.append(3)
-                        append(UInt64(count))
-                        if let bytes { buffer.append(contentsOf: UnsafeBufferPointer(start: bytes, count: count)) }
-                    default:
-                        let bytes = sqlite3_column_blob(handle, column)
-                        let count = Int(sqlite3_column_bytes(handle, column))
-                        buffer.append(4)
-                        append(UInt64(count))
-                        if let bytes {
-                            buffer.append(contentsOf: UnsafeRawBufferPointer(start: bytes, count: count))
-                        }
+            try forEachRow(db, sql: rows, table: table, into: &buffer) { bytes in
+                if bytes.count >= 1 << 18 { drain(&bytes) }
+            }
+        }
+        drain(&buffer)
+        return hex(hasher.finalize())
+    }
+
+    /// The number of rows of `table` and the sum of their XXH3-128s (each row as `database`
+    /// writes it out): a hash of the rows as a set, whatever their order.
+    static func rowSetHash(_ db: Database, table: String) throws -> (rows: Int, sum: XXH128_hash_t) {
+        var sum = XXH128_hash_t(low64: 0, high64: 0)
+        var rows = 0
+        var row: [UInt8] = []
+        try forEachRow(db, sql: "SELECT * FROM \(table.quotedDatabaseIdentifier)", table: table, into: &row) { row in
+            let hash = row.withUnsafeBytes { XXH3_128bits($0.baseAddress, $0.count) }
+            let (low, carry) = sum.low64.addingReportingOverflow(hash.low64)
+            sum = XXH128_hash_t(low64: low, high64: sum.high64 &+ hash.high64 &+ (carry ? 1 : 0))
+            rows += 1
+            row.removeAll(keepingCapacity: true)
+        }
+        return (rows, sum)
+    }
+
+    /// Appends each row of `sql` to `buffer` (every value tagged with its storage class, then a
+    /// newline) and hands the buffer to `rowDone` after each. Reads columns through the C API: outputs hold tens
+    /// of millions of rows.
+    private static func forEachRow(_ db: Database, sql: String, table: String, into buffer: inout [UInt8],
+                                   rowDone: (inout [UInt8]) throws -> Void) throws {
+        func append<T: FixedWidthInteger>(_ value: T) {
+            withUnsafeBytes(of: value.littleEndian) { buffer.append(contentsOf: $0) }
+        }
+        let statement = try db.makeStatement(sql: sql)
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(handle) }
+        let columns = sqlite3_column_count(handle)
+        while true {
+            let status = sqlite3_step(handle)
+            if status == SQLITE_DONE { break }
+            guard status == SQLITE_ROW else {
+                throw LoomError.internalError("SQLite error \(status) while hashing table \(table)")
+            }
+            for column in 0..<columns {
+                switch sqlite3_column_type(handle, column) {
+                case SQLITE_NULL:
+                    buffer.append(0)
+                case SQLITE_INTEGER:
+                    buffer.append(1)
+                    append(sqlite3_column_int64(handle, column))
+                case SQLITE_FLOAT:
+                    buffer.append(2)
+                    append(sqlite3_column_double(handle, column).bitPattern)
+                case SQLITE_TEXT:
+                    let bytes = sqlite3_column_text(handle, column)
+                    let count = Int(sqlite3_column_bytes(handle, column))
+                    buffer.append(3)
+                    append(UInt64(count))
+                    if let bytes { buffer.append(contentsOf: UnsafeBufferPointer(start: bytes, count: count)) }
+                default:
+                    let bytes = sqlite3_column_blob(handle, column)
+                    let count = Int(sqlite3_column_bytes(handle, column))
+                    buffer.append(4)
+                    append(UInt64(count))
+                    if let bytes {
+                        buffer.append(contentsOf: UnsafeRawBufferPointer(start: bytes, count: count))
                     }
                 }
-                buffer.append(0x0A)
-                if buffer.count >= 1 << 18 { drain() }
             }
-            sqlite3_reset(handle)
+            buffer.append(0x0A)
+            try rowDone(&buffer)
         }
-        drain()
-        return hex(hasher.finalize())
     }
 
     /// Lower-case hex of a digest. Written out by hand: `String(format: "%02x")` per byte cost a
