@@ -189,6 +189,43 @@ import Yams
         let broken = try slurm("broken", "broken.yaml")
         #expect(broken.status == 66 && broken.stderr.contains("Slurm job ") && broken.stderr.contains("(ingest.shard-0-of-3)")
                 && broken.stderr.contains("exit status 66") && broken.stderr.contains("/slurm/logs/ingest-"), "\(broken.stderr)")
+
+        // SIGTERM to the submitting run while its jobs wait (they may not begin for an hour):
+        // it cancels every job it submitted and exits 75.
+        func queue() throws -> [String] {
+            let squeue = Process()
+            squeue.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            squeue.arguments = ["squeue", "--noheader", "--format=%i"]
+            squeue.environment = ProcessInfo.processInfo.environment.merging(["SLURM_CONF": configuration]) { $1 }
+            let output = Pipe()
+            squeue.standardOutput = output
+            try squeue.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            squeue.waitUntilExit()
+            return text.split(separator: "\n").map(String.init)
+        }
+        let before = try queue()
+        try #require(before.isEmpty, "jobs left from the runs before: \(before)")
+        try (pipeline + "\nslurm: {partition: debug, time: \"00:20:00\", options: [\"--begin=now+3600\"]}\n")
+            .write(toFile: runs.directory.file("later.yaml"), atomically: true, encoding: .utf8)
+        let waiting = ProbeProcess("loom", arguments: ["run", runs.directory.file("later.yaml"), "--shards", "3", "--executor", "slurm"],
+                                   environment: ["LOOM_WORK": runs.directory.file("later/work"), "LOOM_OUT": runs.directory.file("later/out"),
+                                                 "LOOM_MODELS": runs.models, "SLURM_CONF": configuration],
+                                   directory: ShardedRunTests.root)
+        try waiting.start()
+        let deadline = Date().addingTimeInterval(60)
+        while try queue().count < 3, waiting.process.isRunning, Date() < deadline { usleep(100_000) }
+        try #require(try queue().count >= 3, "no jobs in the queue (the run is \(waiting.process.isRunning ? "waiting" : "gone"))")
+        kill(waiting.process.processIdentifier, SIGTERM)
+        waiting.process.waitUntilExit()
+        #expect(waiting.process.terminationReason == .exit && waiting.process.terminationStatus == 75, "exit \(waiting.process.terminationStatus)")
+        let cancelled = Date().addingTimeInterval(20)
+        var left = try queue()
+        while !left.isEmpty, Date() < cancelled {
+            usleep(200_000)
+            left = try queue()
+        }
+        #expect(left.isEmpty, "jobs left after SIGTERM: \(left)")
     }
 
     /// `--executor kubernetes --emit DIR`: a volume claim, per shardable stage an Indexed Job
