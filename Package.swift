@@ -123,11 +123,15 @@ let package = Package(
             name: "LoomTrain",
             dependencies: ["LoomCore", "LoomFormats", "LoomKernels", "LoomInference", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: cpuFlags + [.unsafeFlags(["-O"])]),
+        // `loom report`: a run as one HTML page (stages, rejects, training, a gallery of answers).
+        .target(
+            name: "LoomReport",
+            dependencies: ["LoomCore", "LoomFormats", "LoomIndex", "LoomImaging", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "LoomCLI",
             dependencies: [
                 "LoomCore", "LoomFormats", "LoomSampleData", "LoomIngest", "LoomImaging", "LoomImages", "LoomTokenizers", "LoomText", "LoomTriplets", "LoomInference", "LoomFeatures", "LoomEmbed", "LoomIndex",
-                "LoomTrain",
+                "LoomTrain", "LoomReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

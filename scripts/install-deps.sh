@@ -5,8 +5,9 @@ set -euo pipefail
 
 # sqlite3: the CLI the index tests open it with; xxhash: xxhsum, which the tests check input hashes against
 packages=(pkg-config libjpeg62-turbo-dev libpng-dev zlib1g-dev libsqlite3-dev libxxhash-dev sqlite3 xxhash)
-# --test: also what the tests run for real: a single-node Slurm (slurm-wlm) and its authentication (munge)
-if [ "${1:-}" = "--test" ]; then packages+=(slurm-wlm munge); fi
+# --test: also what the tests run for real: a single-node Slurm (slurm-wlm) and its authentication
+# (munge), and a browser that renders the HTML report (chromium, headless)
+if [ "${1:-}" = "--test" ]; then packages+=(slurm-wlm munge chromium); fi
 missing=()
 for package in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

@@ -42,12 +42,18 @@ import Testing
         #expect(first.stdout.contains("index: running (missing: no output yet)"))
         #expect(first.stdout.contains("pipeline Pipelines/sample.yaml: 8 ran, 0 skipped"))
         #expect(FileManager.default.fileExists(atPath: work.file("reports/ingest.json")))
+        // Every run writes its HTML report: this one ran all eight stages, the next keeps them.
+        #expect(first.stdout.contains("report: \(work.file("out/report.html"))"), "\(first.stdout)")
+        let ranPage = try String(contentsOfFile: work.file("out/report.html"), encoding: .utf8)
+        #expect(ranPage.components(separatedBy: "<span class=\"ran\">ran</span>").count - 1 == 8)
 
         let second = try loom(["run", "Pipelines/sample.yaml"], environment: environment)
         #expect(second.status == 0)
         #expect(second.stdout.contains("ingest: skipped (fresh: inputs, settings and version unchanged)"))
         #expect(second.stdout.contains("text: skipped (fresh"))
         #expect(second.stdout.contains("0 ran, 8 skipped"))
+        let keptPage = try String(contentsOfFile: work.file("out/report.html"), encoding: .utf8)
+        #expect(keptPage.components(separatedBy: "<span class=\"fresh\">fresh, kept</span>").count - 1 == 8)
 
         // The trained model beats every baseline on the held-out items (the README's table).
         let eval = try loom(["eval", "--work", work.path, "--model", work.file("models/loomnet-sample"), "--json", work.file("eval.json")])
@@ -68,6 +74,7 @@ import Testing
         #expect(status.stdout.contains("ingest    fresh"))
         #expect(status.stdout.contains("rejects: duplicate_asin=1 invalid_json=1 invalid_utf8=1"))
 
+        try reportShowsTheRun(work: work)
         try queryAnswersFromTheIndex(work.file("out/index.sqlite"))
         try aKilledIndexRunLeavesAWholeIndex(work: work)
         try aKilledTrainingResumesToTheSameModel(work: work)

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import LoomCore
+import LoomFormats
+import LoomReport
 
 /// `loom run Pipelines/X.yaml`: runs the pipeline's stages in order, skipping fresh ones.
 struct RunCommand: ParsableCommand {
@@ -76,6 +78,24 @@ struct RunCommand: ParsableCommand {
             let skipped = steps.filter { !$0.ran && !$0.freshness.mustRun }.count
             let kept = steps.filter { !$0.ran && $0.freshness.mustRun && !dryRun }.count
             print("pipeline \(pipeline): \(ran) ran, \(skipped) skipped\(kept > 0 ? ", \(kept) kept stale" : "")\(dryRun ? " (dry run)" : "")")
+            if !dryRun, context.shard.isWhole {
+                writeReport(context, ran: Set(steps.filter(\.ran).map(\.stage)))
+            }
+        }
+    }
+
+    /// The run's HTML report in the out directory. The outputs are what the run is for: a report
+    /// that cannot be written is a warning, not a failed run.
+    func writeReport(_ context: StageContext, ran: Set<String>) {
+        let page = (context.outDirectory as NSString).appendingPathComponent("report.html")
+        do {
+            let report = try RunReport.gather(workDirectory: context.workDirectory,
+                                              indexPath: (context.outDirectory as NSString).appendingPathComponent(StageOutputFile.index.fileName),
+                                              ran: ran)
+            try RunReportPage.write(report, to: page)
+            print("report: \(page)")
+        } catch {
+            FileHandle.standardError.write(Data("loom: warning: the run's report was not written: \(error)\n".utf8))
         }
     }
 
@@ -107,6 +127,7 @@ struct RunCommand: ParsableCommand {
             }
         }
         print("pipeline \(pipeline): \(stages.count) ran as \(jobs.count) Slurm jobs, \(plan.count - stages.count) skipped")
+        writeReport(context, ran: Set(stages.map(\.name)))
     }
 
     /// Writes the pipeline's stages (those `--from`/`--only` select) as Kubernetes manifests.

@@ -29,6 +29,7 @@ public struct IndexFile: Sendable {
 
     public func row(asin: String) -> Int? { rowByAsin[asin] }
     public func item(id: Int64) -> Item? { rowById[id].map { items[$0] } }
+    public func row(id: Int64) -> Int? { rowById[id] }
 
     public init(path: String) throws {
         self.path = path

@@ -1,0 +1,96 @@
+import Foundation
+import GRDB
+import LoomCore
+import LoomImaging
+import LoomTestSupport
+import Testing
+
+/// `loom report` on the sample run (called from `samplePipelineRunsThenSkipsEverything`, which
+/// made the run): every stage and every reject reason, the chart's points are train.sqlite's
+/// epochs, 8 held-out items with 5 answers per partner type; then headless Chromium renders it:
+/// the screenshot is not blank and every thumbnail decoded.
+extension CommandLineTests {
+    func reportShowsTheRun(work: TemporaryDirectory) throws {
+        let page = work.file("out/report.html")
+        let made = try loom(["report", "--work", work.path, "--index", work.file("out/index.sqlite"), "--out", page])
+        #expect(made.status == 0 && made.stdout.contains("8 stages, 8 gallery items"), "\(made.stdout)\(made.stderr)")
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+
+        for stage in ["ingest", "images", "text", "triplets", "features", "train", "embed", "index"] {
+            #expect(html.contains("<tr data-stage=\"\(stage)\">"), "stage \(stage)")
+            let data = try Data(contentsOf: URL(fileURLWithPath: work.file("reports/\(stage).json")))
+            let report = try JSONDecoder().decode(StageReport.self, from: data)
+            for (reason, count) in report.rejectsByReason {
+                #expect(html.contains("data-reason=\"\(reason)\" data-count=\"\(count)\""), "\(stage): \(reason) × \(count)")
+            }
+        }
+        #expect(html.contains("data-reason=\"truncated\"") && html.contains("data-reason=\"invalid_json\""))
+
+        // The chart's points: each epoch's loss and validation AUC as train.sqlite holds them.
+        let epochs = try StageOutputReader.open(path: work.file("train.sqlite")).read { db in
+            try Row.fetchAll(db, sql: "SELECT epoch, loss, valid_auc FROM epochs ORDER BY epoch")
+                .map { (epoch: $0["epoch"] as Int, loss: $0["loss"] as Double, auc: $0["valid_auc"] as Double) }
+        }
+        #expect(epochs.count >= 2)
+        let lossPoints = Self.attributes("data-loss", in: html), aucPoints = Self.attributes("data-valid-auc", in: html)
+        #expect(lossPoints.map { Double($0) } == epochs.map(\.loss), "loss points \(lossPoints)")
+        #expect(aucPoints.map { Double($0) } == epochs.map(\.auc), "AUC points \(aucPoints)")
+
+        // The gallery: 8 items, each with 5 answers for every partner type it shows.
+        let items = html.components(separatedBy: "<div class=\"item\" data-asin=\"").dropFirst()
+        #expect(items.count == 8)
+        for item in items {
+            let groups = item.components(separatedBy: "<div class=\"answers\" data-type=\"").dropFirst()
+            #expect(groups.count >= 1, "an item without answers")
+            for group in groups {
+                #expect(group.components(separatedBy: "<div class=\"answer\" data-asin=").count - 1 == 5)
+            }
+        }
+        #expect(html.contains("data-known=\"1\""), "some answers are known co-purchases")
+
+        try renderedByChromium(page: page, work: work)
+    }
+
+    /// Headless Chromium: the page loads with no broken image, and a screenshot of it is a page,
+    /// not a blank.
+    func renderedByChromium(page: String, work: TemporaryDirectory) throws {
+        guard let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: FileManager.default.isExecutableFile) else {
+            Issue.record("chromium is not installed (make test installs it)")
+            return
+        }
+        func run(_ arguments: [String]) throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: chromium)
+            process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                                 "--user-data-dir=\(work.file("chromium-profile"))"] + arguments + ["file://" + page]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return text
+        }
+        let dom = try run(["--dump-dom"])
+        let broken = Self.attributes("data-broken-images", in: dom).first
+        let images = Self.attributes("data-images", in: dom).first.flatMap { Int($0) } ?? 0
+        #expect(broken == "0", "broken images: \(broken ?? "not counted (the page's script did not run)")")
+        #expect(images > 8 * 5, "\(images) images")
+
+        let screenshot = work.file("out/report.png")
+        _ = try run(["--window-size=1280,2000", "--screenshot=\(screenshot)"])
+        let png = try PNGDecoder.decode([UInt8](Data(contentsOf: URL(fileURLWithPath: screenshot))), maxPixels: 10_000_000)
+        #expect(png.width == 1280 && png.height == 2000)
+        // Not blank: many distinct colours (text, the chart's lines, thumbnails).
+        var colours = Set<UInt32>()
+        for pixel in stride(from: 0, to: png.pixels.count, by: 4 * 97) {
+            colours.insert(UInt32(png.pixels[pixel]) << 16 | UInt32(png.pixels[pixel + 1]) << 8 | UInt32(png.pixels[pixel + 2]))
+        }
+        #expect(colours.count > 50, "\(colours.count) colours in the screenshot")
+    }
+
+    /// The values of every `name="…"` attribute in `html`, in order.
+    static func attributes(_ name: String, in html: String) -> [String] {
+        html.components(separatedBy: " \(name)=\"").dropFirst().compactMap { $0.split(separator: "\"", maxSplits: 1).first.map(String.init) }
+    }
+}
