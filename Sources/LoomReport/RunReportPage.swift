@@ -70,7 +70,10 @@ public enum RunReportPage {
             let counts = r.counts.sorted { $0.key < $1.key }.map { "\(HTMLText.escape($0.key)) \(HTMLText.grouped($0.value))" }.joined(separator: ", ")
             html += "<tr data-stage=\"\(HTMLText.escape(r.stage))\"><td><a href=\"#stage-\(HTMLText.escape(r.stage))\">\(HTMLText.escape(r.stage))</a></td><td>\(state)</td>"
             html += "<td>\(HTMLText.escape(r.finished))</td><td class=\"n\">\(String(format: "%.2f", r.seconds))</td>"
-            html += "<td class=\"n\">\(HTMLText.number(r.throughput, decimals: 1)) \(HTMLText.escape(r.unit))/s</td><td class=\"n\">\(HTMLText.grouped(r.records))</td>"
+            // A stage's real work leads where it is not one unit per record (train's triplets).
+            let rate = r.work.map { "\(HTMLText.number($0.perSecond.rounded(), decimals: 0)) \(HTMLText.escape($0.unit))/s" }
+                ?? "\(HTMLText.number(r.throughput, decimals: 1)) \(HTMLText.escape(r.unit))/s"
+            html += "<td class=\"n\">\(rate)</td><td class=\"n\">\(HTMLText.grouped(r.records))</td>"
             html += "<td class=\"n\">\(HTMLText.grouped(r.rejects))</td><td class=\"muted\">\(counts)</td></tr>\n"
         }
         html += "</table>\n"

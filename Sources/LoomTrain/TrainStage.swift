@@ -129,6 +129,7 @@ public struct TrainStage: Stage {
             "triplets_per_second": trainingSeconds > 0 ? Int(Double(trainedTriplets) / trainingSeconds) : 0,
         ]
         var result = StageResult(records: data.count, counts: counts, unit: "items")
+        result.work = StageWork(count: trainedTriplets, unit: "triplets", seconds: trainingSeconds)
         result.meta = [
             "model": settings.out, "started_from": settings.model,
             "best_valid_auc": String(format: "%.4f", trainer.state.bestAUC),

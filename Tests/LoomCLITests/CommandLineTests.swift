@@ -36,6 +36,9 @@ import Testing
         #expect(first.stdout.contains("computed 300, distinct_images 300"), "the backbone once per image")
         #expect(first.stdout.contains("train: running (missing: no output yet)"))
         #expect(first.stderr.contains("epoch 1/12: loss"), "a progress line per epoch")
+        // Train's summary leads with what it does: triplets per second, not items.
+        #expect(first.stdout.range(of: #"train: \d+ triplets in [0-9.]+ s \(\d+ triplets/s, \d+ threads?\); 307 items in "#,
+                                   options: .regularExpression) != nil, "\(first.stdout)")
         #expect(FileManager.default.fileExists(atPath: work.file("models/loomnet-sample/model.safetensors")))
         #expect(first.stdout.contains("embed: running (missing: no output yet)"))
         #expect(first.stdout.contains("image_and_text 300"))
@@ -191,6 +194,21 @@ import Testing
         #expect(result.stderr.contains("2 of 10 records rejected"))
         #expect(!FileManager.default.fileExists(atPath: work.file("catalog.sqlite")))
         #expect(FileManager.default.fileExists(atPath: work.file("catalog.sqlite.failed")))
+
+        // Every stage command takes the flag: images of the corrupt set are all rejects.
+        let catalog = try loom(["ingest", "--catalog", "SampleData/corrupt/meta_corrupt.jsonl", "--images", "SampleData/corrupt/images",
+                                "--work", work.path, "--max-reject-ratio", "1"])
+        try #require(catalog.status == 0, "\(catalog.stderr)")
+        let strict = try loom(["images", "--work", work.path, "--no-progress"])
+        #expect(strict.status == ExitStatus.dataRejected.rawValue, "\(strict.stderr)")
+        let allowed = try loom(["images", "--work", work.path, "--no-progress", "--max-reject-ratio", "1"])
+        #expect(allowed.status == 0 && allowed.stdout.contains("rejected"), "\(allowed.stderr)")
+        for command in ["images", "text", "triplets", "features", "train", "embed", "index"] {
+            let help = try loom([command, "--help"])
+            #expect(help.stdout.contains("--max-reject-ratio"), "\(command) --help")
+        }
+        let outOfRange = try loom(["text", "--work", work.path, "--max-reject-ratio", "1.5"])
+        #expect(outOfRange.status == ExitStatus.usage.rawValue && outOfRange.stderr.contains("between 0 and 1"), "\(outOfRange.stderr)")
     }
 
     @Test func tokenizePrintsWhatTheLibraryEncodes() throws {

@@ -17,6 +17,8 @@ public struct EmbedCommand: ParsableCommand {
     @Option(help: "Items per forward pass (results do not depend on it).")
     var batch: Int = EmbedSettings.defaults.batch
 
+    @OptionGroup var rejectRatio: RejectRatioOption
+
     @OptionGroup var global: GlobalOptions
 
     public init() {}
@@ -24,6 +26,7 @@ public struct EmbedCommand: ParsableCommand {
     public func run() throws {
         var settings = EmbedSettings.defaults
         (settings.model, settings.batch) = (model, batch)
+        settings.maxRejectRatio = rejectRatio.ratio(or: settings.maxRejectRatio)
         try StageCommandRunner.run(EmbedStage(), settings: settings, work: workOptions.work, global: global)
     }
 }

@@ -17,6 +17,8 @@ public struct FeaturesCommand: ParsableCommand {
     @Option(help: "Model directory whose backbone computes the features (train's and embed's models must have the same backbone).")
     var model: String = FeaturesSettings.defaultModel
 
+    @OptionGroup var rejectRatio: RejectRatioOption
+
     @OptionGroup var global: GlobalOptions
 
     public init() {}
@@ -24,6 +26,7 @@ public struct FeaturesCommand: ParsableCommand {
     public func run() throws {
         var settings = FeaturesSettings.defaults
         settings.model = model
+        settings.maxRejectRatio = rejectRatio.ratio(or: settings.maxRejectRatio)
         try StageCommandRunner.run(FeaturesStage(), settings: settings, work: workOptions.work, global: global)
     }
 }

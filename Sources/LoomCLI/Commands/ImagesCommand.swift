@@ -23,6 +23,8 @@ public struct ImagesCommand: ParsableCommand {
     @Flag(help: "Keep JPEGs whose decoder recovered from damage (truncation, corrupt data).")
     var lenient = false
 
+    @OptionGroup var rejectRatio: RejectRatioOption
+
     @OptionGroup var global: GlobalOptions
 
     public init() {}
@@ -33,6 +35,7 @@ public struct ImagesCommand: ParsableCommand {
         settings.resizeShorter = resizeShorter
         settings.encoding = encoding
         settings.lenient = lenient
+        settings.maxRejectRatio = rejectRatio.ratio(or: settings.maxRejectRatio)
         try StageCommandRunner.run(ImagesStage(), settings: settings, work: workOptions.work, global: global)
     }
 }

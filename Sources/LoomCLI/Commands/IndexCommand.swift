@@ -15,13 +15,17 @@ public struct IndexCommand: ParsableCommand {
     @Option(help: "The index file to write.")
     var out: String = "out/index.sqlite"
 
+    @OptionGroup var rejectRatio: RejectRatioOption
+
     @OptionGroup var global: GlobalOptions
 
     public init() {}
 
     public func run() throws {
         let directory = (out as NSString).deletingLastPathComponent
-        try StageCommandRunner.run(IndexStage(), settings: .defaults, work: workOptions.work, global: global,
+        var settings = IndexSettings.defaults
+        settings.maxRejectRatio = rejectRatio.ratio(or: settings.maxRejectRatio)
+        try StageCommandRunner.run(IndexStage(), settings: settings, work: workOptions.work, global: global,
                                    out: directory.isEmpty ? "." : directory, productFileName: (out as NSString).lastPathComponent)
     }
 }

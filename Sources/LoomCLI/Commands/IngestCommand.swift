@@ -17,15 +17,14 @@ public struct IngestCommand: ParsableCommand {
 
     @OptionGroup var workOptions: WorkOptions
 
-    @Option(help: "Fail (exit 65) when more than this fraction of records is rejected.")
-    var maxRejectRatio: Double = IngestSettings.defaults.maxRejectRatio
+    @OptionGroup var rejectRatio: RejectRatioOption
 
     @OptionGroup var global: GlobalOptions
 
     public init() {}
 
     public func run() throws {
-        let settings = IngestSettings(catalog: catalog, images: images, maxRejectRatio: maxRejectRatio)
+        let settings = IngestSettings(catalog: catalog, images: images, maxRejectRatio: rejectRatio.ratio(or: IngestSettings.defaults.maxRejectRatio))
         try StageCommandRunner.run(IngestStage(), settings: settings, work: workOptions.work, global: global)
     }
 }

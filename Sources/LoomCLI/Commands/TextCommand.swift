@@ -27,6 +27,8 @@ public struct TextCommand: ParsableCommand {
     @Option(help: "word: minimum count of a word in the training items.")
     var minCount: Int = TextSettings.defaults.minCount
 
+    @OptionGroup var rejectRatio: RejectRatioOption
+
     @OptionGroup var global: GlobalOptions
 
     public init() {}
@@ -35,6 +37,7 @@ public struct TextCommand: ParsableCommand {
         var settings = TextSettings.defaults
         (settings.tokenizer, settings.vocab, settings.maxLength, settings.minCount) = (tokenizer, vocab, maxLen, minCount)
         settings.fields = try TextField.flagValues(fields, flag: "--fields")
+        settings.maxRejectRatio = rejectRatio.ratio(or: settings.maxRejectRatio)
         try StageCommandRunner.run(TextStage(), settings: settings, work: workOptions.work, global: global)
     }
 }

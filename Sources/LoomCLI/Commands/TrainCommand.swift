@@ -54,6 +54,8 @@ public struct TrainCommand: ParsableCommand {
     @Flag(help: "Continue from the checkpoint of an interrupted run.")
     var resume = false
 
+    @OptionGroup var rejectRatio: RejectRatioOption
+
     @OptionGroup var global: GlobalOptions
 
     public init() {}
@@ -64,6 +66,7 @@ public struct TrainCommand: ParsableCommand {
         (settings.learningRate, settings.margin, settings.patience) = (lr, margin, patience)
         (settings.clipNorm, settings.dropout, settings.resume) = (clipNorm, dropout, resume)
         (settings.maxTripletsPerEpoch, settings.warmStart, settings.acceptTolerance) = (maxTripletsPerEpoch, warmStart, acceptTolerance)
+        settings.maxRejectRatio = rejectRatio.ratio(or: settings.maxRejectRatio)
         try StageCommandRunner.run(TrainStage(), settings: settings, work: workOptions.work, global: global)
     }
 }

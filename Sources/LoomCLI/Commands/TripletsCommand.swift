@@ -23,6 +23,8 @@ public struct TripletsCommand: ParsableCommand {
     @Option(help: "compatible_type (negatives of the positive's type) or random.")
     var negatives: TripletSettings.NegativeStrategy = TripletSettings.defaults.negatives
 
+    @OptionGroup var rejectRatio: RejectRatioOption
+
     @OptionGroup var global: GlobalOptions
 
     public init() {}
@@ -33,6 +35,7 @@ public struct TripletsCommand: ParsableCommand {
         settings.weights = try PairWeight.flagValues(weights, flag: "--weights")
         settings.negativesPerPositive = k
         settings.negatives = negatives
+        settings.maxRejectRatio = rejectRatio.ratio(or: settings.maxRejectRatio)
         try StageCommandRunner.run(TripletStage(), settings: settings, work: workOptions.work, global: global)
     }
 }

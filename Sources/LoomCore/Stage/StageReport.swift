@@ -21,9 +21,11 @@ public struct StageReport: Codable, Sendable, Equatable {
     public var output: String
     public var started: String
     public var finished: String
+    /// The stage's real work when it is not one unit per record (train's triplets).
+    public var work: StageWork?
 
     enum CodingKeys: String, CodingKey {
-        case stage, shard, status, records, counts, details, rejects
+        case stage, shard, status, records, counts, details, rejects, work
         case rejectsByReason = "rejects_by_reason"
         case rejectRatio = "reject_ratio"
         case seconds, throughput, unit, threads, output, started, finished
@@ -34,9 +36,16 @@ public struct StageReport: Codable, Sendable, Equatable {
     public var summaryLine: String {
         var line = "\(stage)"
         if shard != "0/1" { line += " [shard \(shard)]" }
-        line += ": \(records) \(unit) in \(String(format: "%.2f", seconds)) s"
-        let rate = megabytesPerSecond.map { String(format: ", %.1f MB/s", $0) } ?? ""
-        line += " (\(String(format: "%.0f", throughput)) \(unit)/s\(rate), \(threads) thread\(threads == 1 ? "" : "s"))"
+        let threadCount = "\(threads) thread\(threads == 1 ? "" : "s")"
+        if let work {
+            // "train: 38832 triplets in 60.10 s (646 triplets/s, 2 threads); 307 items in 65.34 s, …"
+            line += ": \(work.count) \(work.unit) in \(String(format: "%.2f", work.seconds)) s"
+            line += " (\(String(format: "%.0f", work.perSecond)) \(work.unit)/s, \(threadCount)); \(records) \(unit) in \(String(format: "%.2f", seconds)) s"
+        } else {
+            line += ": \(records) \(unit) in \(String(format: "%.2f", seconds)) s"
+            let rate = megabytesPerSecond.map { String(format: ", %.1f MB/s", $0) } ?? ""
+            line += " (\(String(format: "%.0f", throughput)) \(unit)/s\(rate), \(threadCount))"
+        }
         if rejects > 0 {
             let reasons = rejectsByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             line += ", \(rejects) rejected (\(reasons))"

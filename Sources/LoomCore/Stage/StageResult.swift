@@ -8,6 +8,9 @@ public struct StageResult: Sendable {
     public var bytes: Int?
     /// Stage-specific entries for the output's `meta` table (for example `vocab_hash`).
     public var meta: [String: String] = [:]
+    /// The work the stage really does, when it is not one unit per record (train: triplets over
+    /// its epochs, not items): the summary line leads with it.
+    public var work: StageWork?
 
     public init(records: Int, counts: [String: Int] = [:], unit: String = "records", bytes: Int? = nil) {
         self.records = records
@@ -15,4 +18,19 @@ public struct StageResult: Sendable {
         self.unit = unit
         self.bytes = bytes
     }
+}
+
+/// A stage's real work: how many units in how many seconds (its own part of the stage's time).
+public struct StageWork: Codable, Sendable, Equatable {
+    public var count: Int
+    public var unit: String
+    public var seconds: Double
+
+    public init(count: Int, unit: String, seconds: Double) {
+        self.count = count
+        self.unit = unit
+        self.seconds = seconds
+    }
+
+    public var perSecond: Double { Double(count) / max(seconds, 1e-9) }
 }

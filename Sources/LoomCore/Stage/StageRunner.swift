@@ -157,6 +157,7 @@ public struct StageRunner: Sendable {
             unit: result.unit, megabytesPerSecond: result.bytes.map { Double($0) / 1e6 / max(seconds, 1e-9) },
             threads: context.threads, output: finalPath, started: started, finished: meta.finished)
         report.details = result.meta
+        report.work = result.work
 
         if ratio > settings.maxRejectRatio {
             let failedPath: String
