@@ -28,6 +28,7 @@ sample: release
 ## test: the module graph, unit tests (with a single-node Slurm they start), then check that SampleData regenerates byte for byte
 test: build
 	scripts/install-deps.sh --test
+	python3 -c 'import sqlite_vec' 2>/dev/null || python3 -m pip install --quiet sqlite-vec
 	scripts/check-module-graph.py
 	$(SWIFT) test
 	scripts/check-fixtures.sh $(DEBUG_LOOM)

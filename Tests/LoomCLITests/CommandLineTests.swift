@@ -79,6 +79,7 @@ import Testing
 
         try reportShowsTheRun(work: work)
         try queryAnswersFromTheIndex(work.file("out/index.sqlite"))
+        try sqliteVecAnswersLikeLoomQuery(work.file("out/index.sqlite"))
         try aKilledIndexRunLeavesAWholeIndex(work: work)
         try aKilledTrainingResumesToTheSameModel(work: work)
 
