@@ -3,7 +3,7 @@ SWIFT ?= swift
 RELEASE_LOOM := .build/release/loom
 DEBUG_LOOM := .build/debug/loom
 
-.PHONY: all deps build release sample test check-fixtures fixtures bench fuzz sanitize clean
+.PHONY: all deps build release install sample test check-fixtures fixtures bench fuzz sanitize clean
 
 all: build
 
@@ -16,6 +16,11 @@ build: deps
 
 release: deps
 	$(SWIFT) build -c release
+
+## install: loom, the loom-<stage> tools, the models and pipelines under PREFIX (default /usr/local)
+PREFIX ?= /usr/local
+install: release
+	scripts/install.sh $(PREFIX) .build/release
 
 ## sample: build, run Pipelines/sample.yaml on SampleData, show what it made and one example query
 sample: release

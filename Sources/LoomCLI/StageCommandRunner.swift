@@ -12,7 +12,7 @@ enum StageCommandRunner {
             context.productFileName = productFileName
             let lock = try WorkLock(workDirectory: work, scope: .stage(S.name, context.shard))
             defer { lock.release() }
-            let report = try StageRunner(context: context).run(stage, settings: settings)
+            let report = try StageRunner(context: context).run(stage, settings: settings.resolvingBundledPaths())
             print(report.summaryLine)
         }
     }

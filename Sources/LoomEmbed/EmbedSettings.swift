@@ -2,6 +2,13 @@ import LoomCore
 
 /// Settings of the embed stage (`stages.embed` in a pipeline file).
 public struct EmbedSettings: StageSettings {
+    /// The starting model from Loom's home when it is not found from here (`LoomHome.resolve`).
+    public func resolvingBundledPaths() -> Self {
+        var resolved = self
+        resolved.model = LoomHome.resolve(model)
+        return resolved
+    }
+
     /// The model directory: config.json plus model.safetensors (a trained model), or the
     /// untrained starting model whose config names its backbone and init seed.
     public var model: String

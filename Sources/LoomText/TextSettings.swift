@@ -38,9 +38,16 @@ public struct TextSettings: StageSettings {
         case maxRejectRatio = "max_reject_ratio"
     }
 
-    /// The vocabulary file this run reads, if any.
+    /// The vocabulary file this run reads, if any (the bundled one from Loom's home).
     var vocabularyPath: String? {
-        tokenizer == .bert ? (vocab ?? TextSettings.defaultVocabulary) : vocab
+        tokenizer == .bert ? (vocab ?? LoomHome.resolve(TextSettings.defaultVocabulary)) : vocab
+    }
+
+    /// A vocabulary given by path from Loom's home when it is not found from here.
+    public func resolvingBundledPaths() -> Self {
+        var resolved = self
+        resolved.vocab = vocab.map { LoomHome.resolve($0) }
+        return resolved
     }
 
     /// What the stored ids depend on besides an item's text: the stage's computation, every

@@ -2,6 +2,13 @@ import LoomCore
 
 /// Settings of the train stage (`stages.train` in a pipeline file).
 public struct TrainSettings: StageSettings {
+    /// The starting model from Loom's home when it is not found from here (`LoomHome.resolve`).
+    public func resolvingBundledPaths() -> Self {
+        var resolved = self
+        resolved.model = LoomHome.resolve(model)
+        return resolved
+    }
+
     /// The starting model directory (LoomNet v1 config; its backbone stays frozen).
     public var model: String
     /// Where the trained model directory is written (config.json, model.safetensors, vocab.txt,

@@ -19,7 +19,8 @@ import Testing
     @Test func printsItsVersion() throws {
         let result = try loom(["--version"])
         #expect(result.status == 0)
-        #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == LoomVersion.current)
+        // The version, and where Loom found its models: here, the tree it was built from.
+        #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "\(LoomVersion.current) (home: \(CommandLineTests.root), source tree)")
     }
 
     @Test func samplePipelineRunsThenSkipsEverything() throws {

@@ -7,7 +7,9 @@ public final class ProbeProcess: @unchecked Sendable {
     public let process = Process()
     private let errorPipe = Pipe()
 
+    /// The executable `name` of this package, or the file at `name` when it is an absolute path.
     public static func executable(_ name: String) -> URL {
+        if name.hasPrefix("/") { return URL(fileURLWithPath: name) }
         let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var directory = URL(fileURLWithPath: me).deletingLastPathComponent()
         // On some platforms the test binary sits inside a bundle (…/X.xctest/Contents/MacOS).

@@ -7,7 +7,7 @@ public struct EmbedCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "embed", abstract: "Run LoomNet over every item's image and text into work/embeddings.sqlite.",
         discussion: "An item without an image (or text) gets a zero vector for that tower; both cases are counted in the report.",
-        version: LoomVersion.current)
+        version: LoomHome.versionLine)
 
     @OptionGroup var workOptions: WorkOptions
 

@@ -12,7 +12,7 @@ public struct EvalCommand: ParsableCommand {
             Baselines, scored by the same code: random, popularity (training pairs), image only (cosine of the pretrained \
             backbone features), text only (TF-IDF cosine), and the untrained starting model.
             """,
-        version: LoomVersion.current)
+        version: LoomHome.versionLine)
 
     @OptionGroup var workOptions: WorkOptions
 
@@ -35,7 +35,7 @@ public struct EvalCommand: ParsableCommand {
     public func run() throws {
         try requiringVectorUnits {
             let context = try global.context(work: workOptions.work, out: "out")
-            let rows = try ModelEvaluation.run(work: workOptions.work, model: model, untrained: untrained, split: split, seed: context.seed,
+            let rows = try ModelEvaluation.run(work: workOptions.work, model: model, untrained: LoomHome.resolve(untrained), split: split, seed: context.seed,
                                                threads: context.threads)
             print(ModelEvaluation.table(rows, split: split))
             if let json {

@@ -10,7 +10,7 @@ public struct FeaturesCommand: ParsableCommand {
             Train and embed read the pooled features from here. A rerun copies the features of every image whose \
             stored bytes and backbone are unchanged from the previous output, and computes only the rest.
             """,
-        version: LoomVersion.current)
+        version: LoomHome.versionLine)
 
     @OptionGroup var workOptions: WorkOptions
 

@@ -34,6 +34,7 @@ struct ForwardCommand: ParsableCommand {
 
     func run() throws {
         try requiringVectorUnits {
+            let model = LoomHome.resolve(self.model)
             let network = try LoomNet(directory: model)
             let item = try NewItemInput(config: network.config, modelDirectory: model).input(image: image, text: text)
             let (pixels, tokens) = (item.pixels, item.tokens)

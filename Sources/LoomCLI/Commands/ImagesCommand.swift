@@ -7,7 +7,7 @@ import LoomImages
 public struct ImagesCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "images", abstract: "Decode, orient, resize and crop every item's image into work/images.sqlite.",
-        version: LoomVersion.current)
+        version: LoomHome.versionLine)
 
     @OptionGroup var workOptions: WorkOptions
 

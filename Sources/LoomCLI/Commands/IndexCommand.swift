@@ -8,7 +8,7 @@ public struct IndexCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "index", abstract: "Write the searchable index (items and unit vectors) that any SQLite client can read.",
         discussion: "Written to a temporary file, checked (counts, dimensions, norms, integrity) and renamed into place.",
-        version: LoomVersion.current)
+        version: LoomHome.versionLine)
 
     @OptionGroup var workOptions: WorkOptions
 

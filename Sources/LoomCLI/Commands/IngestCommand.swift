@@ -7,7 +7,7 @@ public struct IngestCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "ingest",
         abstract: "Read Amazon catalog dumps (2014/2018/2023, .gz, JSON arrays) into work/catalog.sqlite.",
-        version: LoomVersion.current)
+        version: LoomHome.versionLine)
 
     @Option(name: .long, parsing: .upToNextOption, help: "Catalog files, in order (item ids follow it).")
     var catalog: [String] = []

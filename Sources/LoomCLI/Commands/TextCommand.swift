@@ -8,7 +8,7 @@ import LoomText
 public struct TextCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "text", abstract: "Tokenise each item's text (BERT WordPiece or word-level) into work/text.sqlite.",
-        version: LoomVersion.current)
+        version: LoomHome.versionLine)
 
     @OptionGroup var workOptions: WorkOptions
 

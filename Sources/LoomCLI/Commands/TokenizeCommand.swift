@@ -24,7 +24,7 @@ struct TokenizeCommand: ParsableCommand {
 
     func run() throws {
         try requiringVectorUnits {
-            let tokenizer = WordPieceTokenizer(vocabulary: try WordPieceVocabulary(path: vocab))
+            let tokenizer = WordPieceTokenizer(vocabulary: try WordPieceVocabulary(path: LoomHome.resolve(vocab)))
             while let line = readLine(strippingNewline: true) {
                 let encoding = tokenizer.encode(line, maxLength: maxLen)
                 let tokens = encoding.ids.map { tokenizer.vocabulary.tokens[Int($0)] }

@@ -11,7 +11,7 @@ public struct TrainCommand: ParsableCommand {
             model.safetensors, vocab.txt, metrics.json) and work/train.sqlite; a checkpoint after every epoch lets \
             --resume continue an interrupted run to the same result.
             """,
-        version: LoomVersion.current)
+        version: LoomHome.versionLine)
 
     @OptionGroup var workOptions: WorkOptions
 

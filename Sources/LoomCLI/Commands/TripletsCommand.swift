@@ -7,7 +7,7 @@ import LoomTriplets
 public struct TripletsCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "triplets", abstract: "Mine also-bought pairs into weighted triplets with an item-disjoint split (work/triplets.sqlite).",
-        version: LoomVersion.current)
+        version: LoomHome.versionLine)
 
     @OptionGroup var workOptions: WorkOptions
 

@@ -114,7 +114,7 @@ public struct PipelineFile: Sendable {
     /// A key `T` does not know, or a value of the wrong type, is a usage error.
     public func settings<T: StageSettings>(_ type: T.Type, forStage name: String) throws -> T {
         let prefix = "stages.\(name)"
-        guard let data = try withSharedKeys(T.sharedKeys, of: name) else { return T.defaults }
+        guard let data = try withSharedKeys(T.sharedKeys, of: name) else { return T.defaults.resolvingBundledPaths() }
         let decoded: T
         do {
             decoded = try T.decode(fromJSON: data)
@@ -130,7 +130,7 @@ public struct PipelineFile: Sendable {
         if let unknown = PipelineFile.firstUnknownKey(given: given, known: known, path: prefix) {
             throw LoomError.usage("unknown setting for stage '\(name)'\(lineSuffix(unknown))", file: path, key: unknown)
         }
-        return decoded
+        return decoded.resolvingBundledPaths()
     }
 
     /// The settings of stage `name` with each shared key that it does not give taken from the

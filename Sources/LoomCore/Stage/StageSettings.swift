@@ -12,11 +12,16 @@ public protocol StageSettings: Codable, Sendable, Equatable {
     /// takes the other stage's value when it is not given, and a different value is a usage error
     /// (text's `train_fraction` is triplets', so that no valid or test item shapes a vocabulary).
     static var sharedKeys: [String: String] { get }
+    /// The settings with each model or vocabulary path that is not found where it is read from
+    /// taken from Loom's home instead (`LoomHome.resolve`): `Models/loomnet-v1` works from any
+    /// directory. Applied to the settings of stage commands and of pipeline files.
+    func resolvingBundledPaths() -> Self
 }
 
 extension StageSettings {
     public var maxRejectRatio: Double { 0.05 }
     public static var sharedKeys: [String: String] { [:] }
+    public func resolvingBundledPaths() -> Self { self }
 
     /// Settings from a JSON object in which every key is optional: a key that is absent or null
     /// takes its value from `defaults`, so a settings type states its defaults once (in
