@@ -3,6 +3,7 @@ import LoomFormats
 
 /// Settings of the ingest stage (`stages.ingest` in a pipeline file).
 public struct IngestSettings: StageSettings {
+    public static let pathKeys: Set<String> = ["catalog", "images"]
     /// Catalog files, read in this order (item ids follow it): .json, .jsonl, JSON arrays, 2014
     /// loose lines, any of them gzip-compressed.
     public var catalog: [String]

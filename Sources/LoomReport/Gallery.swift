@@ -43,8 +43,12 @@ struct Gallery {
     let index: IndexFile
 
     init(workDirectory: String, indexPath: String) throws {
+        self.init(workDirectory: workDirectory, index: try IndexFile(path: indexPath))
+    }
+
+    init(workDirectory: String, index: IndexFile) {
         self.workDirectory = workDirectory
-        index = try IndexFile(path: indexPath)
+        self.index = index
     }
 
     private func output(_ file: StageOutputFile) throws -> DatabaseQueue {

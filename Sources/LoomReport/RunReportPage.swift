@@ -6,23 +6,8 @@ import LoomCore
 /// decode into `body[data-broken-images]` (and all images into `data-images`).
 public enum RunReportPage {
     public static func html(_ report: RunReport) -> String {
-        var page = """
-            <!doctype html>
-            <html lang="en"><head><meta charset="utf-8">
-            <title>Loom run report — \(HTMLText.escape(report.workDirectory))</title>
-            <style>
-            body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }
-            h1 { margin: 0 0 4px; } h2 { margin-top: 32px; border-bottom: 1px solid #ddd; }
-            table { border-collapse: collapse; margin: 8px 0; } td, th { padding: 3px 8px; border-bottom: 1px solid #eee; text-align: left; vertical-align: top; }
-            td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
-            .muted { color: #777; } .fresh { color: #777; } .ran { color: #1e8449; font-weight: 600; } .failed { color: #c0392b; font-weight: 600; }
-            .thumb { width: 96px; height: 96px; object-fit: cover; border: 1px solid #ddd; background: #f4f4f4; }
-            .item { display: flex; gap: 16px; margin: 18px 0; padding-top: 12px; border-top: 1px solid #eee; }
-            .answers { display: flex; gap: 8px; flex-wrap: wrap; margin: 4px 0 10px; }
-            .answer { width: 104px; font-size: 12px; } .answer .title { height: 3.2em; overflow: hidden; }
-            .known { color: #1e8449; font-weight: 700; } .chart text { font-size: 11px; fill: #555; } .chart .loss { fill: #c0392b; } .chart .auc { fill: #2471a3; }
-            </style></head>
-            <body data-broken-images="unknown">
+        var page = head(title: "Loom run report — \(report.workDirectory)")
+        page += """
             <h1>Loom run report</h1>
             <p class="muted">work directory <code>\(HTMLText.escape(report.workDirectory))</code> · index <code>\(HTMLText.escape(report.indexPath))</code> · written <span class="timestamp">\(HTMLText.escape(report.generated))</span> · Loom \(HTMLText.escape(LoomVersion.current))</p>
 
@@ -32,7 +17,43 @@ public enum RunReportPage {
         page += gallery(report)
         page += health(report)
         page += indexMeta(report)
-        page += """
+        return page + tail
+    }
+
+    /// A page of `loom query --html`: the queries, each with its answers, as the report's gallery.
+    public static func galleryPage(title: String, subtitle: String, items: [GalleryItem]) -> String {
+        var page = head(title: title)
+        page += "<h1>\(HTMLText.escape(title))</h1>\n<p class=\"muted\">\(HTMLText.escape(subtitle))</p>\n"
+        page += galleryItems(items)
+        return page + tail
+    }
+
+    /// The document's start: its title and the style every Loom page uses.
+    static func head(title: String) -> String {
+        """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8">
+        <title>\(HTMLText.escape(title))</title>
+        <style>
+        body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }
+        h1 { margin: 0 0 4px; } h2 { margin-top: 32px; border-bottom: 1px solid #ddd; }
+        table { border-collapse: collapse; margin: 8px 0; } td, th { padding: 3px 8px; border-bottom: 1px solid #eee; text-align: left; vertical-align: top; }
+        td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+        .muted { color: #777; } .fresh { color: #777; } .ran { color: #1e8449; font-weight: 600; } .failed { color: #c0392b; font-weight: 600; }
+        .thumb { width: 96px; height: 96px; object-fit: cover; border: 1px solid #ddd; background: #f4f4f4; }
+        .item { display: flex; gap: 16px; margin: 18px 0; padding-top: 12px; border-top: 1px solid #eee; }
+        .answers { display: flex; gap: 8px; flex-wrap: wrap; margin: 4px 0 10px; }
+        .answer { width: 104px; font-size: 12px; } .answer .title { height: 3.2em; overflow: hidden; }
+        .known { color: #1e8449; font-weight: 700; } .chart text { font-size: 11px; fill: #555; } .chart .loss { fill: #c0392b; } .chart .auc { fill: #2471a3; }
+        </style></head>
+        <body data-broken-images="unknown">
+
+        """
+    }
+
+    /// The document's end: a script that counts, once the page loaded, the images the browser
+    /// could not decode (`body[data-broken-images]`) and all images (`data-images`).
+    static let tail = """
             <script>
             window.addEventListener('load', function () {
               var broken = 0;
@@ -47,8 +68,6 @@ public enum RunReportPage {
             </body></html>
 
             """
-        return page
-    }
 
     static func missing(_ report: RunReport, _ section: String) -> String {
         report.missing[section].map { "<p class=\"muted\">\(HTMLText.escape($0))</p>\n" } ?? ""
@@ -109,7 +128,13 @@ public enum RunReportPage {
         var html = "<h2 id=\"gallery\">Gallery: held-out items and what goes with them</h2>\n" + missing(report, "gallery")
         guard !report.gallery.isEmpty else { return html }
         html += "<p class=\"muted\">Items of the test split (never trained on); per partner type, the index's top \(Gallery.answersPerType) by cosine. <span class=\"known\">✓</span> marks a known co-purchase.</p>\n"
-        for item in report.gallery {
+        return html + galleryItems(report.gallery)
+    }
+
+    /// Each item with its photo and title, and its answers per partner type.
+    static func galleryItems(_ items: [GalleryItem]) -> String {
+        var html = ""
+        for item in items {
             html += "<div class=\"item\" data-asin=\"\(HTMLText.escape(item.asin))\"><div class=\"answer\">"
             html += item.thumbnail.map { "<img class=\"thumb\" alt=\"\(HTMLText.escape(item.asin))\" src=\"\($0)\">" } ?? ""
             html += "<div><b>\(HTMLText.escape(item.asin))</b> · \(HTMLText.escape(item.type))</div><div class=\"title\">\(HTMLText.escape(item.title))</div></div><div>\n"
@@ -154,6 +179,11 @@ extension RunReportPage {
     /// Writes the page to `path` atomically (a temporary file beside it, synced and renamed), so a
     /// browser that has the last one open never sees half a page.
     public static func write(_ report: RunReport, to path: String) throws {
+        try write(html: html(report), to: path)
+    }
+
+    /// Writes a page of HTML to `path` atomically.
+    public static func write(html page: String, to path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             do {
@@ -163,7 +193,7 @@ extension RunReportPage {
             }
         }
         let temporary = "\(path).tmp-\(ProcessInfo.processInfo.processIdentifier)"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(html(report).utf8)) else {
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(page.utf8)) else {
             throw LoomError.cannotCreateOutput(path: path, reason: "cannot write the report")
         }
         do {

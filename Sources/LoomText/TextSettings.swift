@@ -4,6 +4,7 @@ import LoomFormats
 
 /// Settings of the text stage (`stages.text` in a pipeline file).
 public struct TextSettings: StageSettings {
+    public static let pathKeys: Set<String> = ["vocab"]
     public enum Tokenizer: String, Codable, Sendable, CaseIterable {
         case bert, word
     }

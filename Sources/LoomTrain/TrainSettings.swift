@@ -2,6 +2,7 @@ import LoomCore
 
 /// Settings of the train stage (`stages.train` in a pipeline file).
 public struct TrainSettings: StageSettings {
+    public static let pathKeys: Set<String> = ["model", "out"]
     /// The starting model from Loom's home when it is not found from here (`LoomHome.resolve`).
     public func resolvingBundledPaths() -> Self {
         var resolved = self

@@ -79,6 +79,7 @@ import Testing
         #expect(status.stdout.contains("rejects: duplicate_asin=1 invalid_json=1 invalid_utf8=1"))
 
         try reportShowsTheRun(work: work)
+        try queryWritesAGallery(work: work)
         try queryAnswersFromTheIndex(work.file("out/index.sqlite"))
         try sqliteVecAnswersLikeLoomQuery(work.file("out/index.sqlite"))
         try aKilledIndexRunLeavesAWholeIndex(work: work)

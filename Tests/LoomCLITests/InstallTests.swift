@@ -23,7 +23,9 @@ import Testing
         // as `Models/loomnet-v1` (not there: found in Loom's home) and the default vocabulary.
         let elsewhere = TemporaryDirectory("loom-elsewhere")
         try FileManager.default.copyItem(atPath: CommandLineTests.root + "/SampleData", toPath: elsewhere.file("SampleData"))
+        // Beside its SampleData: the paths in a pipeline file are relative to the file's directory.
         let pipeline = try String(contentsOfFile: CommandLineTests.root + "/Pipelines/sample.yaml", encoding: .utf8)
+            .replacingOccurrences(of: "../SampleData/", with: "SampleData/").replacingOccurrences(of: "../", with: "")
             .replacingOccurrences(of: "epochs: 12", with: "epochs: 1")
         try pipeline.write(toFile: elsewhere.file("sample.yaml"), atomically: true, encoding: .utf8)
         let clean = ["LOOM_HOME": "", "LOOM_WORK": "", "LOOM_OUT": "", "LOOM_MODELS": ""]

@@ -51,6 +51,27 @@ extension CommandLineTests {
         try renderedByChromium(page: page, work: work)
     }
 
+    /// `loom query --html`: the same gallery for any query — the item and its 5 shoes, with
+    /// photos from the work directory; a batch gives one item per query.
+    func queryWritesAGallery(work: TemporaryDirectory) throws {
+        let page = work.file("out/query.html")
+        let one = try loom(["query", "--index", work.file("out/index.sqlite"), "--asin", "B0EU1LAAXS", "--k", "5", "--type", "shoes",
+                            "--html", page, "--work", work.path])
+        #expect(one.status == 0 && one.stdout.contains("gallery: \(page)"), "\(one.stderr)")
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(html.components(separatedBy: "<div class=\"item\" data-asin=\"B0EU1LAAXS\"").count == 2)
+        #expect(html.components(separatedBy: "<div class=\"answers\" data-type=\"shoes\"").count == 2)
+        #expect(html.components(separatedBy: "<div class=\"answer\" data-asin=").count - 1 == 5)
+        #expect(html.components(separatedBy: "<img class=\"thumb\"").count - 1 == 6, "the item's photo and its answers'")
+        try "{\"asin\": \"B0EU1LAAXS\"}\n{\"title\": \"black leather ankle boots\"}\n".write(toFile: work.file("queries.jsonl"), atomically: true, encoding: .utf8)
+        let batch = try loom(["query", "--index", work.file("out/index.sqlite"), "--batch", work.file("queries.jsonl"), "--k", "3",
+                              "--html", page, "--work", work.path])
+        #expect(batch.status == 0, "\(batch.stderr)")
+        let both = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(both.components(separatedBy: "<div class=\"item\" data-asin=").count - 1 == 2)
+        #expect(both.contains("black leather ankle boots"))
+    }
+
     /// Headless Chromium: the page loads with no broken image, and a screenshot of it is a page,
     /// not a blank.
     func renderedByChromium(page: String, work: TemporaryDirectory) throws {

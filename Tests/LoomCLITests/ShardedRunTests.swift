@@ -17,7 +17,9 @@ import Yams
         var models: String { directory.file("models") }
 
         init() throws {
+            // Written elsewhere, so its SampleData paths (relative to Pipelines/) become absolute.
             let sample = try String(contentsOfFile: ShardedRunTests.root + "/Pipelines/sample.yaml", encoding: .utf8)
+                .replacingOccurrences(of: "../SampleData/", with: ShardedRunTests.root + "/SampleData/")
                 .replacingOccurrences(of: "epochs: 12", with: "epochs: 1").replacingOccurrences(of: "patience: 3 ", with: "patience: 1 ")
             try sample.write(toFile: directory.file("whole.yaml"), atomically: true, encoding: .utf8)
             var stage = ""

@@ -92,7 +92,8 @@ import Testing
                 rows: ${ROWS:-5}
             """, environment: ["LOOM_WORK": "/data", "THREADS": "3"])
         #expect(pipeline.work == "/data/nightly")
-        #expect(pipeline.out == "out")
+        // A relative path is the file's directory's: Pipelines/out seen from here.
+        #expect(pipeline.out == "Pipelines/out")
         #expect(pipeline.threads == 3)
         #expect(try pipeline.settings(SquaresStage.Settings.self, forStage: "squares").rows == 5)
     }
@@ -119,5 +120,48 @@ import Testing
         } throws: { error in
             (error as? LoomError)?.exitStatus == .inputMissing
         }
+    }
+
+    /// Settings with paths, as ingest's catalog and a stage's model are.
+    struct PathSettings: StageSettings {
+        static let pathKeys: Set<String> = ["inputs", "model"]
+        static let defaults = PathSettings(inputs: [], model: "none", label: "x")
+        var inputs: [String]
+        var model: String
+        var label: String
+    }
+
+    /// Relative paths of a pipeline file are the file's directory's, from wherever it is read;
+    /// one with nothing behind it that Loom's home has is the bundled one; absolute ones and
+    /// other settings stay as written.
+    @Test func relativePathsResolveAgainstTheFilesDirectory() throws {
+        let directory = TemporaryDirectory("loom-pipeline")
+        try FileManager.default.createDirectory(atPath: directory.file("conf"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory.file("data"), withIntermediateDirectories: true)
+        try """
+            work: ../state/work
+            out: /srv/out
+            stages:
+              paths:
+                inputs: [../data/a.jsonl, /abs/b.jsonl]
+                model: Models/loomnet-v1
+                label: ../not/a/path
+            """.write(toFile: directory.file("conf/p.yaml"), atomically: true, encoding: .utf8)
+        let pipeline = try PipelineFile(path: directory.file("conf/p.yaml"), environment: [:])
+        let root = (directory.path as NSString).standardizingPath
+        #expect(pipeline.directory == root + "/conf")
+        #expect(pipeline.work == root + "/state/work")
+        #expect(pipeline.out == "/srv/out")
+        let settings = try pipeline.settings(PathSettings.self, forStage: "paths")
+        #expect(settings.inputs == [root + "/data/a.jsonl", "/abs/b.jsonl"])
+        #expect(settings.label == "../not/a/path")
+        // Not in conf/: the model bundled in Loom's home (the source tree here), written
+        // relative to the current directory when it lies inside it.
+        let bundled = (LoomHome.current.path as NSString).appendingPathComponent("Models/loomnet-v1")
+        #expect(FileManager.default.fileExists(atPath: settings.model + "/config.json"))
+        #expect(URL(fileURLWithPath: settings.model).standardized.path == URL(fileURLWithPath: bundled).standardized.path)
+        // A model that is there wins over the bundled one.
+        try FileManager.default.createDirectory(atPath: directory.file("conf/Models/loomnet-v1"), withIntermediateDirectories: true)
+        #expect(try pipeline.settings(PathSettings.self, forStage: "paths").model == root + "/conf/Models/loomnet-v1")
     }
 }

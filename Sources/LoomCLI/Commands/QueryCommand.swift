@@ -3,6 +3,7 @@ import Foundation
 import LoomCore
 import LoomIndex
 import LoomInference
+import LoomReport
 
 /// `loom query`: what goes with this item? Exact top-k by cosine over an index.
 struct QueryCommand: ParsableCommand {
@@ -45,6 +46,12 @@ struct QueryCommand: ParsableCommand {
 
     @Flag(help: "JSON lines: one object per query with its answers.")
     var json = false
+
+    @Option(help: "Also write the answers as an HTML gallery with photos to this file.")
+    var html: String?
+
+    @Option(help: "The work directory whose images and catalog give the gallery its photos and co-purchase marks.")
+    var work: String = "work"
 
     func validate() throws {
         let given = [asin != nil, image != nil || title != nil, batch != nil].filter { $0 }.count
@@ -102,6 +109,14 @@ struct QueryCommand: ParsableCommand {
             }
             let answers = VectorSearch.search(vectors, queryCount: queries.count, in: file.matrix, k: k, filter: filter, threads: workers)
             for (query, hits) in zip(queries, answers) { try print(query, hits, file: file) }
+            if let html {
+                let items = try QueryGallery.items(queries.map { QueryGallery.Query(label: $0.label, asin: $0.asin, title: $0.title, image: $0.image) },
+                                                   answers: answers, index: file, workDirectory: work, heading: type ?? "answers")
+                try RunReportPage.write(html: RunReportPage.galleryPage(
+                    title: "Loom query", subtitle: "\(queries.count) quer\(queries.count == 1 ? "y" : "ies") on \(index), top \(k)\(type.map { " of type \($0)" } ?? "")",
+                    items: items), to: html)
+                if !json { Swift.print("gallery: \(html)") }
+            }
         }
     }
 

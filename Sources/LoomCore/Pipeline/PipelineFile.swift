@@ -69,8 +69,8 @@ public struct PipelineFile: Sendable {
             }
             return text
         }
-        work = try string("work", default: "work")
-        out = try string("out", default: "out")
+        work = PipelineFile.resolve(try string("work", default: "work"), in: PipelineFile.directory(of: path))
+        out = PipelineFile.resolve(try string("out", default: "out"), in: PipelineFile.directory(of: path))
         if let raw = top["seed"] {
             guard let number = raw as? Int, number >= 0 else {
                 throw LoomError.usage("expected a non-negative integer at line \(lines["seed"] ?? 0)", file: path, key: "seed")
@@ -110,11 +110,52 @@ public struct PipelineFile: Sendable {
 
     public func line(of keyPath: String) -> Int? { lines[keyPath] }
 
+    /// The directory the file's relative paths are resolved against: the file's own.
+    public var directory: String { PipelineFile.directory(of: path) }
+
+    static func directory(of path: String) -> String {
+        let folder = (path as NSString).deletingLastPathComponent
+        let absolute = folder.hasPrefix("/") ? folder
+            : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(folder)
+        return (absolute as NSString).standardizingPath
+    }
+
+    /// A path written in the file (or put there by a variable): absolute as it is; relative,
+    /// against the file's directory — or, when nothing is there but Loom's home has it (a
+    /// bundled model such as `Models/loomnet-v1`), from the home. A result inside the current
+    /// directory is written relative to it, as outputs record paths (the catalog's image files,
+    /// the settings in `meta`): a run from the repository root records what it always did.
+    public static func resolve(_ value: String, in directory: String) -> String {
+        guard !value.isEmpty, !value.hasPrefix("/") else { return value }
+        var resolved = ((directory as NSString).appendingPathComponent(value) as NSString).standardizingPath
+        if !FileManager.default.fileExists(atPath: resolved) {
+            let bundled = ((LoomHome.current.path as NSString).appendingPathComponent(value) as NSString).standardizingPath
+            if FileManager.default.fileExists(atPath: bundled) { resolved = bundled }
+        }
+        let here = (FileManager.default.currentDirectoryPath as NSString).standardizingPath
+        if resolved.hasPrefix(here + "/") { return String(resolved.dropFirst(here.count + 1)) }
+        return resolved == here ? "." : resolved
+    }
+
+    /// `T`'s path settings (`T.pathKeys`) in a stage's settings object, resolved (`resolve`).
+    func resolvingPaths<T: StageSettings>(_ data: Data, for type: T.Type) throws -> Data {
+        guard !T.pathKeys.isEmpty, var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { return data }
+        for key in T.pathKeys {
+            if let text = object[key] as? String {
+                object[key] = PipelineFile.resolve(text, in: directory)
+            } else if let list = object[key] as? [Any] {
+                object[key] = list.map { ($0 as? String).map { PipelineFile.resolve($0, in: directory) } ?? $0 }
+            }
+        }
+        return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    }
+
     /// Decodes the settings of stage `name` into `T`, filling absent keys from defaults.
     /// A key `T` does not know, or a value of the wrong type, is a usage error.
     public func settings<T: StageSettings>(_ type: T.Type, forStage name: String) throws -> T {
         let prefix = "stages.\(name)"
-        guard let data = try withSharedKeys(T.sharedKeys, of: name) else { return T.defaults.resolvingBundledPaths() }
+        guard let written = try withSharedKeys(T.sharedKeys, of: name) else { return T.defaults.resolvingBundledPaths() }
+        let data = try resolvingPaths(written, for: T.self)
         let decoded: T
         do {
             decoded = try T.decode(fromJSON: data)

@@ -16,12 +16,16 @@ public protocol StageSettings: Codable, Sendable, Equatable {
     /// taken from Loom's home instead (`LoomHome.resolve`): `Models/loomnet-v1` works from any
     /// directory. Applied to the settings of stage commands and of pipeline files.
     func resolvingBundledPaths() -> Self
+    /// The keys whose values are paths (a string or a list of strings): in a pipeline file they
+    /// are resolved against the file's directory (`PipelineFile.resolve`).
+    static var pathKeys: Set<String> { get }
 }
 
 extension StageSettings {
     public var maxRejectRatio: Double { 0.05 }
     public static var sharedKeys: [String: String] { [:] }
     public func resolvingBundledPaths() -> Self { self }
+    public static var pathKeys: Set<String> { [] }
 
     /// Settings from a JSON object in which every key is optional: a key that is absent or null
     /// takes its value from `defaults`, so a settings type states its defaults once (in
