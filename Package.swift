@@ -126,7 +126,7 @@ let package = Package(
         // `loom report`: a run as one HTML page (stages, rejects, training, a gallery of answers).
         .target(
             name: "LoomReport",
-            dependencies: ["LoomCore", "LoomFormats", "LoomIndex", "LoomImaging", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["LoomCore", "LoomFormats", "LoomIndex", "LoomImaging", "LoomTrain", "LoomKernels", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "LoomCLI",
             dependencies: [

@@ -3,6 +3,7 @@ import GRDB
 import LoomCore
 import LoomFormats
 import LoomIndex
+import LoomKernels
 
 /// One held-out item and what the index answers for it, per partner type.
 public struct GalleryItem {
@@ -26,6 +27,10 @@ public struct GalleryItem {
 
 /// The spread of the index's vectors: cosine of random pairs and of co-purchase pairs.
 public struct EmbeddingHealth {
+    /// Principal components that hold 90% of the vectors' variance (of up to 5,000 vectors),
+    /// and the dimension they live in.
+    public var effectiveDimensions: Int
+    public var dimensions: Int
     public var randomPairs: Int
     public var randomMedian: Float
     public var randomP99: Float
@@ -176,7 +181,11 @@ struct Gallery {
             try? catalog.close()
         }
         pairScores.sort()
-        return EmbeddingHealth(randomPairs: scores.count, randomMedian: scores[scores.count / 2],
+        // Every vector up to 5,000; beyond, an even spread of rows.
+        let sample = Swift.min(matrix.count, 5_000)
+        let rows = (0..<sample).flatMap { matrix.vector(row: $0 * matrix.count / sample) }
+        let effective = PrincipalComponents.count(explaining: 0.9, rows: rows, dim: matrix.dim)
+        return EmbeddingHealth(effectiveDimensions: effective, dimensions: matrix.dim, randomPairs: scores.count, randomMedian: scores[scores.count / 2],
                                randomP99: scores[min(scores.count - 1, scores.count * 99 / 100)],
                                coPurchasePairs: pairScores.count, coPurchaseMedian: pairScores.isEmpty ? nil : pairScores[pairScores.count / 2])
     }

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import LoomCore
 import LoomFormats
+import LoomTrain
 
 /// What `loom report` shows of a work directory: each stage's last report with its rejects,
 /// training's epochs, a gallery of held-out items with what the index answers for them, the
@@ -42,6 +43,8 @@ public struct RunReport {
     public var generated: String
     public var stages: [StageSection] = []
     public var epochs: [Epoch] = []
+    /// `loom eval` on the test split: the trained model and the baselines.
+    public var evaluation: [ModelEvaluation.Row] = []
     public var gallery: [GalleryItem] = []
     public var health: EmbeddingHealth?
     public var indexMeta: [(key: String, value: String)] = []
@@ -55,7 +58,8 @@ public struct RunReport {
 
     /// Gathers the report of `workDirectory` and the index at `indexPath`. `ran`: the stages the
     /// current run ran (nil when not known).
-    public static func gather(workDirectory: String, indexPath: String, ran: Set<String>? = nil) throws -> RunReport {
+    public static func gather(workDirectory: String, indexPath: String, ran: Set<String>? = nil, seed: UInt64 = 1,
+                              threads: Int = 0) throws -> RunReport {
         var report = RunReport(workDirectory: workDirectory, indexPath: indexPath, generated: RunClock.timestamp())
         let reports = (workDirectory as NSString).appendingPathComponent("reports")
         for stage in stageOrder {
@@ -72,7 +76,15 @@ public struct RunReport {
         }
         if report.stages.isEmpty { report.missing["stages"] = "no stage has run in \(workDirectory) (no reports/*.json)" }
         report.epochs = try epochs(workDirectory: workDirectory)
-        if report.epochs.isEmpty { report.missing["training"] = "no train.sqlite in \(workDirectory)" }
+        if report.epochs.isEmpty {
+            report.missing["training"] = "no train.sqlite in \(workDirectory)"
+        } else {
+            do {
+                report.evaluation = try ReportEvaluation.rows(workDirectory: workDirectory, seed: seed, threads: threads)
+            } catch let error as LoomError {
+                report.missing["evaluation"] = "no evaluation: \(error.description)"
+            }
+        }
         do {
             let gallery = try Gallery(workDirectory: workDirectory, indexPath: indexPath)
             report.gallery = try gallery.items()

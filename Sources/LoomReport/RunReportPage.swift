@@ -121,7 +121,17 @@ public enum RunReportPage {
         for epoch in report.epochs {
             html += "<tr><td class=\"n\">\(epoch.epoch)</td><td class=\"n\">\(String(format: "%.4f", epoch.loss))</td><td class=\"n\">\(String(format: "%.4f", epoch.validAUC))</td></tr>\n"
         }
-        return html + "</table>\n"
+        html += "</table>\n" + missing(report, "evaluation")
+        guard let first = report.evaluation.first?.metrics else { return html }
+        html += "<h3 id=\"evaluation\">Test split: the model and the baselines</h3>\n"
+        html += "<table><tr><th></th><th class=\"n\">AUC</th><th class=\"n\">MRR</th><th class=\"n\">R@1</th><th class=\"n\">R@5</th><th class=\"n\">R@10</th><th class=\"n\">FITB</th></tr>\n"
+        for row in report.evaluation {
+            let m = row.metrics
+            let cells = [m.auc, m.mrr, m.recallAt1, m.recallAt5, m.recallAt10, m.fitb].map { "<td class=\"n\">\(String(format: "%.3f", $0))</td>" }.joined()
+            html += "<tr class=\"evaluation\" data-name=\"\(HTMLText.escape(row.name))\" data-auc=\"\(m.auc)\"><td>\(HTMLText.escape(row.name))</td>\(cells)</tr>\n"
+        }
+        html += "</table>\n<p class=\"muted\">\(first.triplets) test triplets, \(first.pairs) pairs ranked among all items of the partner's type, \(first.questions) fill-in-the-blank questions (<code>loom eval</code>).</p>\n"
+        return html
     }
 
     static func gallery(_ report: RunReport) -> String {
@@ -156,12 +166,13 @@ public enum RunReportPage {
     static func health(_ report: RunReport) -> String {
         guard let health = report.health else { return "" }
         var html = "<h2 id=\"health\">Embedding health</h2>\n<table>"
+        html += "<tr data-effective-dimensions=\"\(health.effectiveDimensions)\"><td>principal components for 90% of the variance</td><td class=\"n\">\(health.effectiveDimensions) of \(health.dimensions)</td></tr>"
         html += "<tr><td>random pairs (\(HTMLText.grouped(health.randomPairs))): median cosine</td><td class=\"n\">\(String(format: "%.3f", health.randomMedian))</td></tr>"
         html += "<tr><td>random pairs: 99th percentile</td><td class=\"n\">\(String(format: "%.3f", health.randomP99))</td></tr>"
         if let median = health.coPurchaseMedian {
             html += "<tr><td>co-purchase pairs (\(HTMLText.grouped(health.coPurchasePairs))): median cosine</td><td class=\"n\">\(String(format: "%.3f", median))</td></tr>"
         }
-        return html + "</table>\n<p class=\"muted\">A healthy space keeps random pairs well below co-purchase pairs.</p>\n"
+        return html + "</table>\n<p class=\"muted\">A healthy space spreads its variance over many components and keeps random pairs well below co-purchase pairs.</p>\n"
     }
 
     static func indexMeta(_ report: RunReport) -> String {

@@ -36,6 +36,13 @@ extension CommandLineTests {
         #expect(lossPoints.map { Double($0) } == epochs.map(\.loss), "loss points \(lossPoints)")
         #expect(aucPoints.map { Double($0) } == epochs.map(\.auc), "AUC points \(aucPoints)")
 
+        // The evaluation table: `loom eval`'s rows (the test ran it with --json before).
+        let evaluated = try #require((try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: work.file("eval.json"))))
+            as? [String: Any])?["rows"] as? [[String: Any]])
+        let shownAUC = Self.attributes("data-auc", in: html).compactMap(Double.init)
+        #expect(shownAUC == evaluated.compactMap { ($0["metrics"] as? [String: Any])?["auc"] as? Double }, "\(shownAUC)")
+        #expect(shownAUC.count == 6)
+
         // The gallery: 8 items, each with 5 answers for every partner type it shows.
         let items = html.components(separatedBy: "<div class=\"item\" data-asin=\"").dropFirst()
         #expect(items.count == 8)
@@ -47,6 +54,8 @@ extension CommandLineTests {
             }
         }
         #expect(html.contains("data-known=\"1\""), "some answers are known co-purchases")
+        let effective = Self.attributes("data-effective-dimensions", in: html).first.flatMap { Int($0) } ?? 0
+        #expect(effective >= 1 && effective <= 256, "effective dimensionality \(effective)")
 
         try renderedByChromium(page: page, work: work)
     }

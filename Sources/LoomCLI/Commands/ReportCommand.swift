@@ -20,8 +20,8 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         try requiringVectorUnits {
-            _ = try global.context(work: workOptions.work, out: "out")
-            let report = try RunReport.gather(workDirectory: workOptions.work, indexPath: index)
+            let context = try global.context(work: workOptions.work, out: "out")
+            let report = try RunReport.gather(workDirectory: workOptions.work, indexPath: index, seed: context.seed, threads: context.threads)
             try RunReportPage.write(report, to: out)
             print("report: \(out) (\(report.stages.count) stages, \(report.gallery.count) gallery items)")
         }

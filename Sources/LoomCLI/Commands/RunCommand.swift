@@ -91,7 +91,7 @@ struct RunCommand: ParsableCommand {
         do {
             let report = try RunReport.gather(workDirectory: context.workDirectory,
                                               indexPath: (context.outDirectory as NSString).appendingPathComponent(StageOutputFile.index.fileName),
-                                              ran: ran)
+                                              ran: ran, seed: context.seed, threads: context.threads)
             try RunReportPage.write(report, to: page)
             print("report: \(page)")
         } catch {
