@@ -57,6 +57,13 @@ extension CommandLineTests {
         let effective = Self.attributes("data-effective-dimensions", in: html).first.flatMap { Int($0) } ?? 0
         #expect(effective >= 1 && effective <= 256, "effective dimensionality \(effective)")
 
+        // Deterministic but for its timestamps: made again, the same page.
+        let again = try loom(["report", "--work", work.path, "--index", work.file("out/index.sqlite"), "--out", work.file("out/again.html")])
+        #expect(again.status == 0, "\(again.stderr)")
+        let stamp = #"<span class="timestamp">[^<]*</span>"#
+        #expect(try String(contentsOfFile: work.file("out/again.html"), encoding: .utf8).replacingOccurrences(of: stamp, with: "", options: .regularExpression)
+                == html.replacingOccurrences(of: stamp, with: "", options: .regularExpression))
+
         try renderedByChromium(page: page, work: work)
     }
 
