@@ -29,11 +29,13 @@ sample: release
 	$(RELEASE_LOOM) eval --work work --model $${LOOM_MODELS:-models}/loomnet-sample --json out/eval-test.json
 	python3 scripts/example-query.py work/catalog.sqlite
 	$(RELEASE_LOOM) query --index out/index.sqlite --asin $$(python3 scripts/example-query.py --anchor work/catalog.sqlite) --type shoes --k 5
+	@echo "report: out/report.html (the run as one page: open it in a browser)"
 
 ## test: the module graph, unit tests (with a single-node Slurm they start), then check that SampleData regenerates byte for byte
 test: build
 	scripts/install-deps.sh --test
-	python3 -c 'import sqlite_vec' 2>/dev/null || python3 -m pip install --quiet sqlite-vec
+	python3 -c 'import sqlite_vec' 2>/dev/null || python3 -m pip install --quiet sqlite-vec 2>/dev/null \
+		|| python3 -m pip install --quiet --break-system-packages sqlite-vec
 	scripts/check-module-graph.py
 	$(SWIFT) test
 	scripts/check-fixtures.sh $(DEBUG_LOOM)

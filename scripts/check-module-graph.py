@@ -17,8 +17,11 @@ import sys
 CORE = {"LoomCore"}
 LIBRARIES = {"LoomKernels", "LoomImaging", "LoomTokenizers", "LoomFormats", "LoomInference", "LoomSampleData"}
 STAGES = {"LoomIngest", "LoomImages", "LoomText", "LoomTriplets", "LoomFeatures", "LoomTrain", "LoomEmbed", "LoomIndex"}
+# Tools over the finished outputs of several stages (the run report reads the index, runs the
+# evaluation): they may use stages, never the CLI.
+TOOLS = {"LoomReport"}
 TOP = {"LoomCLI"}
-LOOM = CORE | LIBRARIES | STAGES | TOP
+LOOM = CORE | LIBRARIES | STAGES | TOOLS | TOP
 
 
 def forbidden(module):
@@ -26,9 +29,11 @@ def forbidden(module):
     if module in CORE:
         return LOOM - {module}
     if module in LIBRARIES:
-        return STAGES | TOP
+        return STAGES | TOOLS | TOP
     if module in STAGES:
-        return (STAGES - {module}) | TOP
+        return (STAGES - {module}) | TOOLS | TOP
+    if module in TOOLS:
+        return (TOOLS - {module}) | TOP
     return set()
 
 

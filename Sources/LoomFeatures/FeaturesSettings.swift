@@ -3,6 +3,7 @@ import LoomCore
 /// Settings of the features stage (`stages.features` in a pipeline file).
 public struct FeaturesSettings: StageSettings {
     public static let pathKeys: Set<String> = ["model"]
+    public static let bundledPathKeys: Set<String> = ["model"]
     /// The starting model from Loom's home when it is not found from here (`LoomHome.resolve`).
     public func resolvingBundledPaths() -> Self {
         var resolved = self

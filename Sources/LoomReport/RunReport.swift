@@ -60,6 +60,10 @@ public struct RunReport {
     /// current run ran (nil when not known).
     public static func gather(workDirectory: String, indexPath: String, ran: Set<String>? = nil, seed: UInt64 = 1,
                               threads: Int = 0) throws -> RunReport {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: workDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw LoomError.inputMissing(path: workDirectory, reason: "no such work directory")
+        }
         var report = RunReport(workDirectory: workDirectory, indexPath: indexPath, generated: RunClock.timestamp())
         let reports = (workDirectory as NSString).appendingPathComponent("reports")
         for stage in stageOrder {
@@ -71,8 +75,13 @@ public struct RunReport {
             } catch {
                 throw LoomError.badInput(path: path, position: nil, reason: "not a stage report (\(error))")
             }
+            // A stage command run with a relative --work recorded its output relative to where it
+            // ran: look for the file in the work directory then.
+            var output = stageReport.output
+            let inWork = (workDirectory as NSString).appendingPathComponent((output as NSString).lastPathComponent)
+            if !FileManager.default.fileExists(atPath: output), FileManager.default.fileExists(atPath: inWork) { output = inWork }
             report.stages.append(StageSection(report: stageReport, ranNow: ran.map { $0.contains(stage) },
-                                              rejects: try rejectGroups(of: stageReport.output)))
+                                              rejects: try rejectGroups(of: output)))
         }
         if report.stages.isEmpty { report.missing["stages"] = "no stage has run in \(workDirectory) (no reports/*.json)" }
         report.epochs = try epochs(workDirectory: workDirectory)
@@ -81,8 +90,8 @@ public struct RunReport {
         } else {
             do {
                 report.evaluation = try ReportEvaluation.rows(workDirectory: workDirectory, seed: seed, threads: threads)
-            } catch let error as LoomError {
-                report.missing["evaluation"] = "no evaluation: \(error.description)"
+            } catch {
+                report.missing["evaluation"] = "no evaluation: \((error as? LoomError)?.description ?? "\(error)")"
             }
         }
         do {
@@ -91,8 +100,9 @@ public struct RunReport {
             report.health = gallery.health()
             report.indexMeta = gallery.index.meta.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
             if report.gallery.isEmpty { report.missing["gallery"] = "no held-out item with a photo in the index" }
-        } catch let error as LoomError where error.exitStatus == .inputMissing {
-            report.missing["gallery"] = error.description
+        } catch {
+            // The other sections stand without it (no index yet, a stage missing, a damaged file).
+            report.missing["gallery"] = (error as? LoomError)?.description ?? "\(error)"
         }
         return report
     }

@@ -87,7 +87,8 @@ public enum RunReportPage {
             default: state = "<span class=\"failed\">\(HTMLText.escape(r.status))</span>"
             }
             let counts = r.counts.sorted { $0.key < $1.key }.map { "\(HTMLText.escape($0.key)) \(HTMLText.grouped($0.value))" }.joined(separator: ", ")
-            html += "<tr data-stage=\"\(HTMLText.escape(r.stage))\"><td><a href=\"#stage-\(HTMLText.escape(r.stage))\">\(HTMLText.escape(r.stage))</a></td><td>\(state)</td>"
+            let link = section.rejects.isEmpty ? HTMLText.escape(r.stage) : "<a href=\"#stage-\(HTMLText.escape(r.stage))\">\(HTMLText.escape(r.stage))</a>"
+            html += "<tr data-stage=\"\(HTMLText.escape(r.stage))\"><td>\(link)</td><td>\(state)</td>"
             html += "<td>\(HTMLText.escape(r.finished))</td><td class=\"n\">\(String(format: "%.2f", r.seconds))</td>"
             // A stage's real work leads where it is not one unit per record (train's triplets).
             let rate = r.work.map { "\(HTMLText.number($0.perSecond.rounded(), decimals: 0)) \(HTMLText.escape($0.unit))/s" }

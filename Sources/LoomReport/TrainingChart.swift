@@ -1,7 +1,7 @@
 import Foundation
 
 /// Training's loss and validation AUC per epoch as an inline SVG: loss on the left axis, AUC on
-/// the right (0.5-1), one point per epoch (each `circle` carries its epoch and value in data
+/// the right (0.5-1, or from below chance when a run fell there), one point per epoch (each `circle` carries its epoch and value in data
 /// attributes, so a test can read the chart back).
 enum TrainingChart {
     static let width = 640.0, height = 260.0
@@ -15,7 +15,9 @@ enum TrainingChart {
         let span = max(lastEpoch - firstEpoch, 1)
         func x(_ epoch: Int) -> Double { left + (Double(epoch) - firstEpoch) / span * plotWidth }
         func yLoss(_ loss: Double) -> Double { top + (1 - loss / maxLoss) * plotHeight }
-        func yAUC(_ auc: Double) -> Double { top + (1 - (min(max(auc, 0.5), 1) - 0.5) / 0.5) * plotHeight }
+        // AUC from 0.5 (chance) to 1, lower when a run fell below chance.
+        let floorAUC = min(0.5, ((epochs.map(\.validAUC).min() ?? 0.5) * 10).rounded(.down) / 10)
+        func yAUC(_ auc: Double) -> Double { top + (1 - (min(max(auc, floorAUC), 1) - floorAUC) / (1 - floorAUC)) * plotHeight }
         func f(_ value: Double) -> String { String(format: "%.1f", value) }
 
         var svg = """
@@ -28,7 +30,7 @@ enum TrainingChart {
             let y = top + (1 - fraction) * plotHeight
             svg += "<line x1=\"\(f(left))\" x2=\"\(f(left + plotWidth))\" y1=\"\(f(y))\" y2=\"\(f(y))\" stroke=\"#eee\"/>"
             svg += "<text x=\"\(f(left - 6))\" y=\"\(f(y + 4))\" text-anchor=\"end\" class=\"loss\">\(String(format: "%.3f", maxLoss * fraction))</text>"
-            svg += "<text x=\"\(f(left + plotWidth + 6))\" y=\"\(f(y + 4))\" class=\"auc\">\(String(format: "%.2f", 0.5 + 0.5 * fraction))</text>\n"
+            svg += "<text x=\"\(f(left + plotWidth + 6))\" y=\"\(f(y + 4))\" class=\"auc\">\(String(format: "%.2f", floorAUC + (1 - floorAUC) * fraction))</text>\n"
         }
         for epoch in epochs {
             svg += "<text x=\"\(f(x(epoch.epoch)))\" y=\"\(f(top + plotHeight + 16))\" text-anchor=\"middle\">\(epoch.epoch)</text>"

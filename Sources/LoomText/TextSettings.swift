@@ -5,6 +5,7 @@ import LoomFormats
 /// Settings of the text stage (`stages.text` in a pipeline file).
 public struct TextSettings: StageSettings {
     public static let pathKeys: Set<String> = ["vocab"]
+    public static let bundledPathKeys: Set<String> = ["vocab"]
     public enum Tokenizer: String, Codable, Sendable, CaseIterable {
         case bert, word
     }

@@ -3,6 +3,7 @@ import LoomCore
 /// Settings of the train stage (`stages.train` in a pipeline file).
 public struct TrainSettings: StageSettings {
     public static let pathKeys: Set<String> = ["model", "out"]
+    public static let bundledPathKeys: Set<String> = ["model"]
     /// The starting model from Loom's home when it is not found from here (`LoomHome.resolve`).
     public func resolvingBundledPaths() -> Self {
         var resolved = self

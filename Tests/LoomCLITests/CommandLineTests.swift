@@ -198,6 +198,18 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: work.file("catalog.sqlite")))
         #expect(FileManager.default.fileExists(atPath: work.file("catalog.sqlite.failed")))
 
+        // A run that fails writes its report all the same: the rejects are what to look at.
+        try """
+            work: \(work.path)
+            out: \(work.file("out"))
+            stages:
+              ingest: {catalog: [\(CommandLineTests.root)/SampleData/corrupt/meta_corrupt.jsonl], max_reject_ratio: 0.1}
+            """.write(toFile: work.file("failing.yaml"), atomically: true, encoding: .utf8)
+        let failing = try loom(["run", work.file("failing.yaml"), "--no-progress"])
+        #expect(failing.status == ExitStatus.dataRejected.rawValue, "\(failing.stderr)")
+        let failedPage = try String(contentsOfFile: work.file("out/report.html"), encoding: .utf8)
+        #expect(failedPage.contains("<span class=\"failed\">rejected</span>") && failedPage.contains("data-reason=\"invalid_json\""))
+
         // Every stage command takes the flag: images of the corrupt set are all rejects.
         let catalog = try loom(["ingest", "--catalog", "SampleData/corrupt/meta_corrupt.jsonl", "--images", "SampleData/corrupt/images",
                                 "--work", work.path, "--max-reject-ratio", "1"])

@@ -25,6 +25,9 @@ extension CommandLineTests {
             }
         }
         #expect(html.contains("data-reason=\"truncated\"") && html.contains("data-reason=\"invalid_json\""))
+        // The truncated JPEG decodes in part: its thumbnail is shown beside its reject row.
+        let truncated = try #require(html.components(separatedBy: "data-reason=\"truncated\"").dropFirst().first?.components(separatedBy: "</details>").first)
+        #expect(truncated.contains("<img class=\"thumb\" alt=\"rejected image\" src=\"data:image/jpeg;base64,"))
 
         // The chart's points: each epoch's loss and validation AUC as train.sqlite holds them.
         let epochs = try StageOutputReader.open(path: work.file("train.sqlite")).read { db in
@@ -34,6 +37,14 @@ extension CommandLineTests {
         #expect(epochs.count >= 2)
         let lossPoints = Self.attributes("data-loss", in: html), aucPoints = Self.attributes("data-valid-auc", in: html)
         #expect(lossPoints.map { Double($0) } == epochs.map(\.loss), "loss points \(lossPoints)")
+        // Plotted where they belong: a larger loss is drawn higher (smaller y), epochs left to right.
+        let lossCircles = html.components(separatedBy: "<circle class=\"point loss\" ").dropFirst().map { circle in
+            (x: Double(Self.attributes("cx", in: " " + circle).first ?? "") ?? .nan, y: Double(Self.attributes("cy", in: " " + circle).first ?? "") ?? .nan)
+        }
+        #expect(lossCircles.count == epochs.count)
+        for (a, b) in zip(zip(lossCircles, epochs), zip(lossCircles, epochs).dropFirst()) {
+            #expect(a.0.x < b.0.x && (a.1.loss > b.1.loss) == (a.0.y < b.0.y), "epochs \(a.1.epoch), \(b.1.epoch)")
+        }
         #expect(aucPoints.map { Double($0) } == epochs.map(\.auc), "AUC points \(aucPoints)")
 
         // The evaluation table: `loom eval`'s rows (the test ran it with --json before).
@@ -57,7 +68,8 @@ extension CommandLineTests {
         let effective = Self.attributes("data-effective-dimensions", in: html).first.flatMap { Int($0) } ?? 0
         #expect(effective >= 1 && effective <= 256, "effective dimensionality \(effective)")
 
-        // Deterministic but for its timestamps: made again, the same page.
+        // Deterministic but for its timestamps: made again (the evaluation too), the same page.
+        try FileManager.default.removeItem(atPath: work.file("reports/eval-test.json"))
         let again = try loom(["report", "--work", work.path, "--index", work.file("out/index.sqlite"), "--out", work.file("out/again.html")])
         #expect(again.status == 0, "\(again.stderr)")
         let stamp = #"<span class="timestamp">[^<]*</span>"#
@@ -104,8 +116,13 @@ extension CommandLineTests {
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
             try process.run()
+            // A browser that hangs must not hang the suite.
+            let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
+            DispatchQueue.global().asyncAfter(deadline: .now() + 120, execute: watchdog)
             let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             process.waitUntilExit()
+            watchdog.cancel()
+            #expect(process.terminationReason == .exit && process.terminationStatus == 0, "chromium \(arguments): \(process.terminationStatus)")
             return text
         }
         let dom = try run(["--dump-dom"])

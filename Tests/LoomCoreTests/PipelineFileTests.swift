@@ -92,8 +92,8 @@ import Testing
                 rows: ${ROWS:-5}
             """, environment: ["LOOM_WORK": "/data", "THREADS": "3"])
         #expect(pipeline.work == "/data/nightly")
-        // A relative path is the file's directory's: Pipelines/out seen from here.
-        #expect(pipeline.out == "Pipelines/out")
+        // A relative path is the file's directory's, made absolute.
+        #expect(pipeline.out == FileManager.default.currentDirectoryPath + "/Pipelines/out")
         #expect(pipeline.threads == 3)
         #expect(try pipeline.settings(SquaresStage.Settings.self, forStage: "squares").rows == 5)
     }
@@ -125,6 +125,7 @@ import Testing
     /// Settings with paths, as ingest's catalog and a stage's model are.
     struct PathSettings: StageSettings {
         static let pathKeys: Set<String> = ["inputs", "model"]
+        static let bundledPathKeys: Set<String> = ["model"]
         static let defaults = PathSettings(inputs: [], model: "none", label: "x")
         var inputs: [String]
         var model: String
@@ -139,8 +140,8 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory.file("conf"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: directory.file("data"), withIntermediateDirectories: true)
         try """
-            work: ../state/work
-            out: /srv/out
+            work: ../state/./work
+            out: Models
             stages:
               paths:
                 inputs: [../data/a.jsonl, /abs/b.jsonl]
@@ -151,15 +152,21 @@ import Testing
         let root = (directory.path as NSString).standardizingPath
         #expect(pipeline.directory == root + "/conf")
         #expect(pipeline.work == root + "/state/work")
-        #expect(pipeline.out == "/srv/out")
+        // Only models and vocabularies come from Loom's home: an output directory named like a
+        // bundled folder is still the file's directory's.
+        #expect(pipeline.out == root + "/conf/Models")
         let settings = try pipeline.settings(PathSettings.self, forStage: "paths")
         #expect(settings.inputs == [root + "/data/a.jsonl", "/abs/b.jsonl"])
         #expect(settings.label == "../not/a/path")
-        // Not in conf/: the model bundled in Loom's home (the source tree here), written
-        // relative to the current directory when it lies inside it.
-        let bundled = (LoomHome.current.path as NSString).appendingPathComponent("Models/loomnet-v1")
+        // Not in conf/: the model bundled in Loom's home (the source tree here).
+        let bundled = URL(fileURLWithPath: (LoomHome.current.path as NSString).appendingPathComponent("Models/loomnet-v1")).standardized.path
+        #expect(settings.model == bundled)
         #expect(FileManager.default.fileExists(atPath: settings.model + "/config.json"))
-        #expect(URL(fileURLWithPath: settings.model).standardized.path == URL(fileURLWithPath: bundled).standardized.path)
+        // Read through a symbolic link to its folder, `..` is taken as written (as a shell would).
+        try FileManager.default.createDirectory(atPath: directory.file("deep"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: directory.file("deep/alias"), withDestinationPath: directory.file("conf"))
+        let linked = try PipelineFile(path: directory.file("deep/alias/p.yaml"), environment: [:])
+        #expect(linked.work == root + "/deep/state/work")
         // A model that is there wins over the bundled one.
         try FileManager.default.createDirectory(atPath: directory.file("conf/Models/loomnet-v1"), withIntermediateDirectories: true)
         #expect(try pipeline.settings(PathSettings.self, forStage: "paths").model == root + "/conf/Models/loomnet-v1")

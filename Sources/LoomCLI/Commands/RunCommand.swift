@@ -71,8 +71,15 @@ struct RunCommand: ParsableCommand {
                 threads: threads, logDirectory: context.workPath("logs"))
             let options = PipelineRunner.Options(from: from, only: only, force: force, dryRun: dryRun, retrain: retrain,
                                                  shards: shards, executor: executor)
-            let steps = try runner.run(options) { line in
-                print(line)
+            let steps: [PipelineRunner.Step]
+            do {
+                steps = try runner.run(options) { line in
+                    print(line)
+                }
+            } catch {
+                // The failed run is the one whose rejects people need to see.
+                if !dryRun, context.shard.isWhole { writeReport(context, ran: nil) }
+                throw error
             }
             let ran = steps.filter(\.ran).count
             let skipped = steps.filter { !$0.ran && !$0.freshness.mustRun }.count
@@ -86,7 +93,7 @@ struct RunCommand: ParsableCommand {
 
     /// The run's HTML report in the out directory. The outputs are what the run is for: a report
     /// that cannot be written is a warning, not a failed run.
-    func writeReport(_ context: StageContext, ran: Set<String>) {
+    func writeReport(_ context: StageContext, ran: Set<String>?) {
         let page = (context.outDirectory as NSString).appendingPathComponent("report.html")
         do {
             let report = try RunReport.gather(workDirectory: context.workDirectory,

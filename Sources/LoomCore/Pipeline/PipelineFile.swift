@@ -69,8 +69,8 @@ public struct PipelineFile: Sendable {
             }
             return text
         }
-        work = PipelineFile.resolve(try string("work", default: "work"), in: PipelineFile.directory(of: path))
-        out = PipelineFile.resolve(try string("out", default: "out"), in: PipelineFile.directory(of: path))
+        work = PipelineFile.resolve(try string("work", default: "work"), in: PipelineFile.directory(of: path), bundled: false)
+        out = PipelineFile.resolve(try string("out", default: "out"), in: PipelineFile.directory(of: path), bundled: false)
         if let raw = top["seed"] {
             guard let number = raw as? Int, number >= 0 else {
                 throw LoomError.usage("expected a non-negative integer at line \(lines["seed"] ?? 0)", file: path, key: "seed")
@@ -117,34 +117,48 @@ public struct PipelineFile: Sendable {
         let folder = (path as NSString).deletingLastPathComponent
         let absolute = folder.hasPrefix("/") ? folder
             : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(folder)
-        return (absolute as NSString).standardizingPath
+        return lexical(absolute)
     }
 
-    /// A path written in the file (or put there by a variable): absolute as it is; relative,
-    /// against the file's directory — or, when nothing is there but Loom's home has it (a
-    /// bundled model such as `Models/loomnet-v1`), from the home. A result inside the current
-    /// directory is written relative to it, as outputs record paths (the catalog's image files,
-    /// the settings in `meta`): a run from the repository root records what it always did.
-    public static func resolve(_ value: String, in directory: String) -> String {
-        guard !value.isEmpty, !value.hasPrefix("/") else { return value }
-        var resolved = ((directory as NSString).appendingPathComponent(value) as NSString).standardizingPath
-        if !FileManager.default.fileExists(atPath: resolved) {
-            let bundled = ((LoomHome.current.path as NSString).appendingPathComponent(value) as NSString).standardizingPath
-            if FileManager.default.fileExists(atPath: bundled) { resolved = bundled }
+    /// `path` with `.` and `..` taken away as written (a symbolic link is not followed first, so
+    /// `../x` next to a linked folder is where a shell would look).
+    static func lexical(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if part == "." { continue }
+            if part == ".." { _ = parts.popLast(); continue }
+            parts.append(part)
         }
-        let here = (FileManager.default.currentDirectoryPath as NSString).standardizingPath
-        if resolved.hasPrefix(here + "/") { return String(resolved.dropFirst(here.count + 1)) }
-        return resolved == here ? "." : resolved
+        return "/" + parts.joined(separator: "/")
+    }
+
+    /// A path written in the file (or put there by a variable), made absolute: relative ones
+    /// against the file's directory. A `bundled` one (a model or vocabulary) with nothing behind
+    /// it there that Loom's home has (`Models/loomnet-v1`) is the home's. Absolute, so what a run
+    /// records (the settings in `meta`, the catalog's image files) is the same from whatever
+    /// directory cron or a person starts it, and freshness does not depend on it.
+    public static func resolve(_ value: String, in directory: String, bundled: Bool) -> String {
+        guard !value.isEmpty else { return value }
+        guard !value.hasPrefix("/") else { return lexical(value) }
+        let resolved = lexical((directory as NSString).appendingPathComponent(value))
+        if bundled, !FileManager.default.fileExists(atPath: resolved) {
+            let home = lexical(LoomHome.current.path.hasPrefix("/") ? LoomHome.current.path
+                               : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(LoomHome.current.path))
+            let fromHome = lexical((home as NSString).appendingPathComponent(value))
+            if FileManager.default.fileExists(atPath: fromHome) { return fromHome }
+        }
+        return resolved
     }
 
     /// `T`'s path settings (`T.pathKeys`) in a stage's settings object, resolved (`resolve`).
     func resolvingPaths<T: StageSettings>(_ data: Data, for type: T.Type) throws -> Data {
         guard !T.pathKeys.isEmpty, var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { return data }
         for key in T.pathKeys {
+            let bundled = T.bundledPathKeys.contains(key)
             if let text = object[key] as? String {
-                object[key] = PipelineFile.resolve(text, in: directory)
+                object[key] = PipelineFile.resolve(text, in: directory, bundled: bundled)
             } else if let list = object[key] as? [Any] {
-                object[key] = list.map { ($0 as? String).map { PipelineFile.resolve($0, in: directory) } ?? $0 }
+                object[key] = list.map { ($0 as? String).map { PipelineFile.resolve($0, in: directory, bundled: bundled) } ?? $0 }
             }
         }
         return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])

@@ -19,6 +19,9 @@ public protocol StageSettings: Codable, Sendable, Equatable {
     /// The keys whose values are paths (a string or a list of strings): in a pipeline file they
     /// are resolved against the file's directory (`PipelineFile.resolve`).
     static var pathKeys: Set<String> { get }
+    /// The path keys that may name a file bundled with Loom (a model, a vocabulary): one that is
+    /// not found from the pipeline file is taken from Loom's home.
+    static var bundledPathKeys: Set<String> { get }
 }
 
 extension StageSettings {
@@ -26,6 +29,7 @@ extension StageSettings {
     public static var sharedKeys: [String: String] { [:] }
     public func resolvingBundledPaths() -> Self { self }
     public static var pathKeys: Set<String> { [] }
+    public static var bundledPathKeys: Set<String> { [] }
 
     /// Settings from a JSON object in which every key is optional: a key that is absent or null
     /// takes its value from `defaults`, so a settings type states its defaults once (in
