@@ -7,9 +7,10 @@ DEBUG_LOOM := .build/debug/loom
 
 all: build
 
-## deps: install the missing system -dev packages (libjpeg-turbo, libpng, zlib, SQLite, xxHash, pkg-config) and the sqlite3 and xxhsum CLIs
+## deps: install the missing system -dev packages (libjpeg-turbo, libpng, zlib, SQLite, xxHash, pkg-config), the sqlite3 and xxhsum CLIs, and fetch the MiniLM weights once
 deps:
 	@scripts/install-deps.sh
+	@scripts/fetch-minilm.sh
 
 build: deps
 	$(SWIFT) build

@@ -171,6 +171,27 @@ import Testing
         #expect(missing.stderr.contains("no/such.jpg"))
     }
 
+    /// `loom forward --model Models/minilm-l6-v2 --text …`: the sentence encoder from the text,
+    /// tokenised by Loom, gives transformers' ids and embedding for reference texts.
+    @Test func forwardEmbedsTextWithTheSentenceEncoder() throws {
+        let source = try ByteSource(path: CommandLineTests.root + "/Tests/LoomInferenceTests/Resources/minilm_l6_v2_reference.json.gz")
+        var bytes: [UInt8] = []
+        while try source.read(appendingTo: &bytes, maximum: 1 << 20) > 0 {}
+        let cases = try #require((try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])?["cases"] as? [[String: Any]])
+        for reference in cases.prefix(3) {
+            let text = try #require(reference["text"] as? String)
+            let result = try loom(["forward", "--model", "Models/minilm-l6-v2", "--text", text, "--json"])
+            #expect(result.status == 0, "\(result.stderr)")
+            let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+            #expect(object?["token_ids"] as? [Int] == reference["input_ids"] as? [Int], "\(text)")
+            let embedding = try #require(object?["embedding"] as? [Double])
+            let expected = try #require(reference["embedding_l2norm_meanpool"] as? [Double])
+            #expect(zip(embedding, expected).reduce(0.0) { $0 + $1.0 * $1.1 } > 0.9999, "\(text)")
+        }
+        let both = try loom(["forward", "--model", "Models/minilm-l6-v2", "--text", "x", "--image", "a.jpg"])
+        #expect(both.status == 64 && both.stderr.contains("embeds --text only"), "\(both.stderr)")
+    }
+
     @Test func badPipelineIsExit64NamingKeyAndFile() throws {
         let work = TemporaryDirectory("loom-cli")
         let pipeline = work.file("bad.yaml")

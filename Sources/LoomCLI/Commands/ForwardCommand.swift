@@ -3,6 +3,7 @@ import Foundation
 import LoomCore
 import LoomEmbed
 import LoomInference
+import LoomTokenizers
 
 /// `loom forward`: the embedding of one item given by hand, to check a model or an image.
 struct ForwardCommand: ParsableCommand {
@@ -10,7 +11,8 @@ struct ForwardCommand: ParsableCommand {
         commandName: "forward", abstract: "Print the embedding of one item (an image file and/or a title).",
         discussion: """
             The text is tokenised with the model's vocab.txt. An image that already has the model's input size is \
-            used as it is; any other goes through the images stage's resize (shorter side 256) and centre crop.
+            used as it is; any other goes through the images stage's resize (shorter side 256) and centre crop. \
+            A sentence encoder (--model Models/minilm-l6-v2) embeds --text alone: 384 floats, unit length.
             """)
 
     @Option(help: "Model directory.")
@@ -35,6 +37,10 @@ struct ForwardCommand: ParsableCommand {
     func run() throws {
         try requiringVectorUnits {
             let model = LoomHome.resolve(self.model)
+            if SentenceEncoder.isSentenceEncoder(directory: model) {
+                try encodeSentence(model: model)
+                return
+            }
             let network = try LoomNet(directory: model)
             let item = try NewItemInput(config: network.config, modelDirectory: model).input(image: image, text: text)
             let (pixels, tokens) = (item.pixels, item.tokens)
@@ -50,6 +56,26 @@ struct ForwardCommand: ParsableCommand {
             } else {
                 print(output.embedding.map { String(format: "%.6f", $0) }.joined(separator: " "))
             }
+        }
+    }
+
+    /// `--text` through a BERT sentence encoder: WordPiece with the model's vocab.txt, at most
+    /// `SentenceEncoder.maximumTokens` ids, mean-pooled and normalised.
+    func encodeSentence(model: String) throws {
+        guard let text, image == nil else { throw LoomError.usage("a sentence encoder embeds --text only") }
+        let encoder = try SentenceEncoder(directory: model)
+        let vocabulary = try WordPieceVocabulary(path: (model as NSString).appendingPathComponent("vocab.txt"))
+        let tokens = WordPieceTokenizer(vocabulary: vocabulary).encode(text, maxLength: SentenceEncoder.maximumTokens)
+        let embedding = try encoder.encode([tokens.ids], threads: threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount)[0]
+        if json {
+            let object: [String: Any] = [
+                "embedding": embedding.map(Double.init), "token_ids": tokens.ids.map(Int.init), "truncated": tokens.truncated,
+                "text": true, "image": false, "model": model,
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(embedding.map { String(format: "%.6f", $0) }.joined(separator: " "))
         }
     }
 }
