@@ -1,16 +1,7 @@
 import LoomCore
 
 /// Settings of the embed stage (`stages.embed` in a pipeline file).
-public struct EmbedSettings: StageSettings {
-    public static let pathKeys: Set<String> = ["model"]
-    public static let bundledPathKeys: Set<String> = ["model"]
-    /// The starting model from Loom's home when it is not found from here (`LoomHome.resolve`).
-    public func resolvingBundledPaths() -> Self {
-        var resolved = self
-        resolved.model = LoomHome.resolve(model)
-        return resolved
-    }
-
+public struct EmbedSettings: ModelDirectorySettings {
     /// The model directory: config.json plus model.safetensors (a trained model), or the
     /// untrained starting model whose config names its backbone and init seed.
     public var model: String

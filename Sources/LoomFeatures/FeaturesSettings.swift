@@ -1,16 +1,7 @@
 import LoomCore
 
 /// Settings of the features stage (`stages.features` in a pipeline file).
-public struct FeaturesSettings: StageSettings {
-    public static let pathKeys: Set<String> = ["model"]
-    public static let bundledPathKeys: Set<String> = ["model"]
-    /// The starting model from Loom's home when it is not found from here (`LoomHome.resolve`).
-    public func resolvingBundledPaths() -> Self {
-        var resolved = self
-        resolved.model = LoomHome.resolve(model)
-        return resolved
-    }
-
+public struct FeaturesSettings: ModelDirectorySettings {
     /// A model directory whose backbone computes the features: the starting model (its config
     /// names the backbone weights) or a trained one; train and embed check that their model has
     /// the same backbone.

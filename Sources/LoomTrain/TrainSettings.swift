@@ -1,15 +1,9 @@
 import LoomCore
 
 /// Settings of the train stage (`stages.train` in a pipeline file).
-public struct TrainSettings: StageSettings {
+public struct TrainSettings: ModelDirectorySettings {
+    /// The starting model, and where the trained one goes (`out`, which never comes from Loom's home).
     public static let pathKeys: Set<String> = ["model", "out"]
-    public static let bundledPathKeys: Set<String> = ["model"]
-    /// The starting model from Loom's home when it is not found from here (`LoomHome.resolve`).
-    public func resolvingBundledPaths() -> Self {
-        var resolved = self
-        resolved.model = LoomHome.resolve(model)
-        return resolved
-    }
 
     /// The starting model directory (LoomNet v1 config; its backbone stays frozen).
     public var model: String

@@ -46,3 +46,21 @@ extension StageSettings {
         return try JSONDecoder().decode(Self.self, from: JSONSerialization.data(withJSONObject: given))
     }
 }
+
+/// Settings whose `model` names a model directory, which may be one bundled with Loom
+/// (`Models/loomnet-v1`): a path key of a pipeline file, taken from Loom's home when it is not
+/// found from where it is read.
+public protocol ModelDirectorySettings: StageSettings {
+    var model: String { get set }
+}
+
+extension ModelDirectorySettings {
+    public static var pathKeys: Set<String> { ["model"] }
+    public static var bundledPathKeys: Set<String> { ["model"] }
+
+    public func resolvingBundledPaths() -> Self {
+        var resolved = self
+        resolved.model = LoomHome.resolve(model)
+        return resolved
+    }
+}
