@@ -205,6 +205,9 @@ extension RunReportPage {
             }
         }
         let temporary = "\(path).tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        // SIGTERM or SIGINT while the page is written takes the temporary file away too.
+        let cleanup = Interruption.onInterrupt { _ = unlink(temporary) }
+        defer { Interruption.remove(cleanup) }
         guard FileManager.default.createFile(atPath: temporary, contents: Data(page.utf8)) else {
             throw LoomError.cannotCreateOutput(path: path, reason: "cannot write the report")
         }
