@@ -64,7 +64,8 @@ struct Gallery {
         return try StageOutputReader.open(path: path)
     }
 
-    func items() throws -> [GalleryItem] {
+    /// The gallery, and the pass over the catalog's edges it made (the health reads it too).
+    func items() throws -> (items: [GalleryItem], edges: EdgeScan) {
         let triplets = try output(.triplets)
         defer { try? triplets.close() }
         let splits = try TripletsReader.splits(triplets)
@@ -97,9 +98,9 @@ struct Gallery {
             for (row, found) in zip(asking, hits) { answersByRow[row, default: []].append((type, found)) }
         }
 
-        let chosenIDs = Set(chosen.map { index.items[$0].id })
-        let known = try coPurchases(touching: chosenIDs)
-        return try chosen.map { row in
+        let edges = try scanEdges(touching: Set(chosen.map { index.items[$0].id }), sample: Self.healthPairs)
+        let known = edges.touching
+        let items = try chosen.map { row in
             let item = index.items[row]
             let answers = try (answersByRow[row] ?? []).map { type, hits in
                 (type: type, answers: try hits.compactMap { hit -> GalleryItem.Answer? in
@@ -111,6 +112,7 @@ struct Gallery {
             }
             return GalleryItem(asin: item.asin, title: item.title ?? "", type: item.type, thumbnail: thumbnails[item.id], answers: answers)
         }
+        return (items, edges)
     }
 
     /// The pairs of coarse types triplets called compatible (its recorded settings).
@@ -133,15 +135,27 @@ struct Gallery {
         init(_ a: Int64, _ b: Int64) { (low, high) = a < b ? (a, b) : (b, a) }
     }
 
-    /// Co-purchase pairs (any kind, either direction) with an item of `ids`.
-    func coPurchases(touching ids: Set<Int64>) throws -> Set<Pair> {
+    /// What one pass over the catalog's co-purchase edges (tens of millions in a real dump) gives.
+    struct EdgeScan {
+        /// Pairs (any kind, either direction) with an item of the ids asked about.
+        var touching: Set<Pair>
+        /// The first co-purchase pairs of two different indexed items, as index rows.
+        var indexedPairs: [(Int, Int)]
+    }
+
+    static let healthPairs = 2_000
+
+    func scanEdges(touching ids: Set<Int64>, sample: Int) throws -> EdgeScan {
         let catalog = try output(.catalog)
         defer { try? catalog.close() }
-        var pairs = Set<Pair>()
+        var scan = EdgeScan(touching: [], indexedPairs: [])
         try CatalogReader.forEachEdge(catalog) { src, dst, _ in
-            if ids.contains(src) || ids.contains(dst) { pairs.insert(Pair(src, dst)) }
+            if ids.contains(src) || ids.contains(dst) { scan.touching.insert(Pair(src, dst)) }
+            if scan.indexedPairs.count < sample, let a = index.row(id: src), let b = index.row(id: dst), a != b {
+                scan.indexedPairs.append((a, b))
+            }
         }
-        return pairs
+        return scan
     }
 
     func thumbnail(of id: Int64, images: DatabaseQueue) throws -> String? {
@@ -151,8 +165,8 @@ struct Gallery {
     }
 
     /// Cosines of 2,000 seeded random pairs of indexed items, and of the co-purchase pairs
-    /// among indexed items (up to 2,000, in catalog order).
-    func health() -> EmbeddingHealth? {
+    /// among indexed items that `edges` sampled (up to 2,000, in catalog order).
+    func health(edges: EdgeScan) -> EmbeddingHealth? {
         let matrix = index.matrix
         guard matrix.count >= 2 else { return nil }
         func cosine(_ a: Int, _ b: Int) -> Float {
@@ -172,15 +186,7 @@ struct Gallery {
             if a != b { scores.append(cosine(a, b)) }
         }
         scores.sort()
-        var pairScores: [Float] = []
-        if let catalog = try? output(.catalog) {
-            try? CatalogReader.forEachEdge(catalog) { src, dst, _ in
-                guard pairScores.count < 2_000, let a = index.row(id: src), let b = index.row(id: dst), a != b else { return }
-                pairScores.append(cosine(a, b))
-            }
-            try? catalog.close()
-        }
-        pairScores.sort()
+        let pairScores = edges.indexedPairs.map { cosine($0.0, $0.1) }.sorted()
         // Every vector up to 5,000; beyond, an even spread of rows.
         let sample = Swift.min(matrix.count, 5_000)
         let rows = (0..<sample).flatMap { matrix.vector(row: $0 * matrix.count / sample) }

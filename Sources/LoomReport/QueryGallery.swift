@@ -32,7 +32,8 @@ public enum QueryGallery {
         defer { try? images?.close() }
         let ids = Set(queries.compactMap { $0.asin.flatMap(index.row(asin:)).map { index.items[$0].id } })
         let catalogPath = (workDirectory as NSString).appendingPathComponent(StageOutputFile.catalog.fileName)
-        let known = FileManager.default.fileExists(atPath: catalogPath) && !ids.isEmpty ? try gallery.coPurchases(touching: ids) : []
+        let known = FileManager.default.fileExists(atPath: catalogPath) && !ids.isEmpty
+            ? try gallery.scanEdges(touching: ids, sample: 0).touching : []
         func thumbnail(_ id: Int64) throws -> String? { try images.flatMap { try gallery.thumbnail(of: id, images: $0) } }
 
         return try zip(queries, answers).map { query, hits in

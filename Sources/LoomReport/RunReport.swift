@@ -96,8 +96,9 @@ public struct RunReport {
         }
         do {
             let gallery = try Gallery(workDirectory: workDirectory, indexPath: indexPath)
-            report.gallery = try gallery.items()
-            report.health = gallery.health()
+            let (items, edges) = try gallery.items()
+            report.gallery = items
+            report.health = gallery.health(edges: edges)
             report.indexMeta = gallery.index.meta.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
             if report.gallery.isEmpty { report.missing["gallery"] = "no held-out item with a photo in the index" }
         } catch {

@@ -141,11 +141,8 @@ public struct PipelineFile: Sendable {
         guard !value.isEmpty else { return value }
         guard !value.hasPrefix("/") else { return lexical(value) }
         let resolved = lexical((directory as NSString).appendingPathComponent(value))
-        if bundled, !FileManager.default.fileExists(atPath: resolved) {
-            let home = lexical(LoomHome.current.path.hasPrefix("/") ? LoomHome.current.path
-                               : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(LoomHome.current.path))
-            let fromHome = lexical((home as NSString).appendingPathComponent(value))
-            if FileManager.default.fileExists(atPath: fromHome) { return fromHome }
+        if bundled, !FileManager.default.fileExists(atPath: resolved), let fromHome = LoomHome.bundled(value) {
+            return lexical(fromHome.hasPrefix("/") ? fromHome : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(fromHome))
         }
         return resolved
     }

@@ -40,8 +40,13 @@ public enum LoomHome {
     /// as given, for the error that names it.
     public static func resolve(_ path: String, home: Location = current) -> String {
         guard !path.isEmpty, !path.hasPrefix("/"), !FileManager.default.fileExists(atPath: path) else { return path }
-        let bundled = (home.path as NSString).appendingPathComponent(path)
-        return FileManager.default.fileExists(atPath: bundled) ? bundled : path
+        return bundled(path, home: home) ?? path
+    }
+
+    /// The home's file or folder at the relative `path` (`Models/loomnet-v1`), if the home has one.
+    public static func bundled(_ path: String, home: Location = current) -> String? {
+        let candidate = (home.path as NSString).appendingPathComponent(path)
+        return FileManager.default.fileExists(atPath: candidate) ? candidate : nil
     }
 
     /// "0.1.0 (home: /usr/local/share/loom, installed)": what `--version` prints.

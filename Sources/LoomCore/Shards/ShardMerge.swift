@@ -35,13 +35,14 @@ public struct ShardMerge: Sendable {
     /// The rule for `table` in `db` (of schema `schema`).
     func rule(for table: String, in db: Database, schema: String) throws -> Rule? {
         if let rule = rules[table] { return rule }
-        let columns = try Row.fetchAll(db, sql: "PRAGMA \(schema).table_info(\(table.quotedDatabaseIdentifier))")
-        if table.hasPrefix("cache_") || columns.contains(where: { ($0["name"] as String?) == ContentHash.contentHashColumn }) {
+        let columns = try db.columns(in: table, in: schema)
+        if table.hasPrefix("cache_") || columns.contains(where: { $0.name == ContentHash.contentHashColumn }) {
             return .union
         }
-        let keys = columns.filter { ($0["pk"] as Int? ?? 0) > 0 }
-        if keys.count == 1, (keys[0]["type"] as String?)?.uppercased() == "INTEGER" { return .partitioned }
-        return keys.isEmpty ? .appended : nil
+        // A set of rows by the content hash is appended; the two must agree.
+        if ContentHash.isRowSet(columns) { return .appended }
+        let keys = columns.filter { $0.primaryKeyIndex > 0 }
+        return keys.count == 1 && keys[0].type.uppercased() == "INTEGER" ? .partitioned : nil
     }
 }
 

@@ -76,7 +76,8 @@ public enum ContentHash {
             ORDER BY name
             """)
         for table in tables {
-            if try db.columns(in: table).contains(where: { $0.name == contentHashColumn }) {
+            let columns = try db.columns(in: table)
+            if columns.contains(where: { $0.name == contentHashColumn }) {
                 // A set of rows that each carry their own hash: their hashes stand for them.
                 buffer.append(contentsOf: Array("table \(table) by \(contentHashColumn)\n".utf8))
                 let hashes = try String.fetchCursor(db, sql: """
@@ -89,8 +90,7 @@ public enum ContentHash {
                 }
                 continue
             }
-            let keyed = try Row.fetchAll(db, sql: "PRAGMA table_info(\(table.quotedDatabaseIdentifier))").contains { ($0["pk"] as Int? ?? 0) > 0 }
-            if !keyed, table != "rejects" {
+            if isRowSet(columns) {
                 let (rows, sum) = try rowSetHash(db, table: table)
                 buffer.append(contentsOf: Array("table \(table) as a set of \(rows) rows \(sum.high64) \(sum.low64)\n".utf8))
                 continue
@@ -107,6 +107,12 @@ public enum ContentHash {
         }
         drain(&buffer)
         return hex(hasher.finalize())
+    }
+
+    /// Whether a table of these columns is a set of rows whose order is not content: it has no
+    /// primary key (co-purchase edges). `loom merge` appends such a table's rows shard by shard.
+    public static func isRowSet(_ columns: [ColumnInfo]) -> Bool {
+        !columns.contains { $0.primaryKeyIndex > 0 }
     }
 
     /// The number of rows of `table` and the sum of their XXH3-128s (each row as `database`
