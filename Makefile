@@ -50,6 +50,7 @@ fixtures: build
 
 ## bench: throughput figures, release build
 bench: deps
+	@scripts/install-bench-peers.sh
 	$(SWIFT) build -c release --product loom
 	$(SWIFT) build -c release --product loom-bench
 	.build/release/loom-bench

@@ -87,8 +87,8 @@ extension InferenceBenchmark {
 extension InferenceBenchmark {
     /// GFLOP/s of SGEMM on each distinct 1×1 convolution shape of MobileNetV2 at 224² (one image):
     /// where the network's time goes.
-    static func mobileNetShapes(repeats: Int) {
-        let shapes: [(m: Int, k: Int, n: Int)] = [
+    static func mobileNetShapes(repeats: Int, threads: Int = 1, shapes given: [(m: Int, k: Int, n: Int)]? = nil) {
+        let shapes: [(m: Int, k: Int, n: Int)] = given ?? [
             (12544, 32, 16), (12544, 16, 96), (3136, 96, 24), (3136, 24, 144), (3136, 144, 24), (784, 144, 32),
             (784, 32, 192), (784, 192, 32), (196, 192, 64), (196, 64, 384), (196, 384, 64), (196, 384, 96),
             (196, 96, 576), (196, 576, 96), (49, 576, 160), (49, 160, 960), (49, 960, 160), (49, 960, 320), (49, 320, 1280),
@@ -105,10 +105,10 @@ extension InferenceBenchmark {
             let seconds = medianSeconds(repeats: repeats) {
                 for _ in 0..<inner {
                     SGEMM.multiply(m: shape.m, a: a.pointer, lda: shape.k, b: b, c: c.pointer, ldc: shape.n,
-                                   bias: bias.pointer, activation: .relu6)
+                                   bias: bias.pointer, activation: .relu6, threads: threads)
                 }
             } / Double(inner)
-            row("  1×1 conv \(shape.m)×\(shape.k)→\(shape.n)", String(format: "%.1f GFLOP/s", flops / seconds / 1e9),
+            row("  \(given == nil ? "1×1 conv " : "")\(shape.m)×\(shape.k)→\(shape.n), \(threads) thr", String(format: "%.1f GFLOP/s", flops / seconds / 1e9),
                 String(format: "%.3f ms per image", seconds * 1000))
         }
     }

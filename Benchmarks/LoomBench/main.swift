@@ -6,7 +6,7 @@ import LoomSampleData
 // make bench: throughput of Loom's own pieces, beside the peer tool measured in the same run.
 // Every figure is the median of 5 runs on this machine.
 
-// `loom-bench [hash] [ingest] [triplets] [images] [tokenizer] [gemm] [networks] [train] [search] [nightly] [sharded] [sample-data]` runs the named sections; none: all.
+// `loom-bench [hash] [ingest] [triplets] [images] [tokenizer] [gemm] [networks] [minilm] [train] [search] [nightly] [sharded] [sample-data]` runs the named sections; none: all.
 let sections = Set(CommandLine.arguments.dropFirst())
 func wanted(_ section: String) -> Bool { sections.isEmpty || sections.contains(section) }
 
@@ -51,6 +51,9 @@ if wanted("tokenizer") { try TokenizerBenchmark.run(scratch: scratch, repeats: 3
 // Inference: SGEMM, MobileNetV2 and LoomNet beside OpenBLAS / onnxruntime / PyTorch.
 if wanted("gemm") { InferenceBenchmark.gemm(repeats: 3) }
 if wanted("networks") { try InferenceBenchmark.networks(repeats: 5) }
+// The sentence encoder (all-MiniLM-L6-v2) beside onnxruntime on the same ids.
+if wanted("minilm") { try SentenceEncoderBenchmark.run(scratch: scratch) }
+if sections.contains("minilm-small") { try SentenceEncoderBenchmark.run(scratch: scratch, titles: 2_000, descriptions: 400) }
 
 // Training: one step of batch 256 beside the PyTorch figures.
 if wanted("train") { try TrainingBenchmark.run(repeats: 5) }
@@ -60,6 +63,13 @@ if wanted("search") { try SearchBenchmark.run(scratch: scratch) }
 // The same at 400k vectors, where even the 8-bit copy (102 MB) is larger than this machine's L3.
 if sections.contains("search-400k") { try SearchBenchmark.run(scratch: scratch, count: 400_000, batch: 250, single: 100) }
 if sections.contains("mobilenet-shapes") { InferenceBenchmark.mobileNetShapes(repeats: 5) }
+// The encoder's projections for a batch of 32 texts of 127 tokens.
+if sections.contains("minilm-shapes") {
+    for threads in [1, 2] {
+        InferenceBenchmark.mobileNetShapes(repeats: 5, threads: threads,
+                                           shapes: [(4064, 384, 1152), (4064, 384, 384), (4064, 384, 1536), (4064, 1536, 384), (544, 384, 1152), (127, 32, 127), (127, 127, 32)])
+    }
+}
 if sections.contains("depthwise-shapes") { InferenceBenchmark.depthwiseShapes() }
 if sections.contains("mobilenet-profile") { try InferenceBenchmark.mobileNetProfile() }
 

@@ -45,7 +45,7 @@ import Testing
         for reference in cases {
             let ids = (reference["input_ids"] as! [Int]).map(Int32.init)
             var layers: [Int: [Float]] = [:]
-            _ = try encoder.hiddenStates([ids], threads: 1) { layer, states, _ in layers[layer] = states }
+            _ = try encoder.hiddenStates([ids], threads: 1) { layer, states in layers[layer] = states }
             for (layer, key) in [(0, "embedding_output"), (1, "layer1_output"), (6, "last_hidden_state")] {
                 let expected = (reference[key] as! [[Double]]).flatMap { $0 }
                 let found = try #require(layers[layer])

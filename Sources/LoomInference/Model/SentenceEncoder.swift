@@ -74,158 +74,232 @@ public final class SentenceEncoder: @unchecked Sendable {
     }
 
     /// The sentence embeddings of `sequences` (token ids with [CLS] … [SEP]), one per sequence.
+    /// With several threads and sequences, each thread encodes its own contiguous share of the
+    /// sequences (split by token count) on its own: no thread waits on another between the
+    /// layers' steps, and a sequence's vector is the same bits in any share.
     public func encode(_ sequences: [[Int32]], threads: Int = 1) throws -> [[Float]] {
-        let (hidden, length) = try hiddenStates(sequences, threads: threads)
+        let parts = min(threads, sequences.count)
+        guard parts > 1 else { return try encodeShare(sequences, threads: threads) }
+        let tokens = sequences.reduce(0) { $0 + $1.count }
+        var bounds = [0], seen = 0
+        for (index, sequence) in sequences.enumerated() {
+            seen += sequence.count
+            if bounds.count < parts, seen * parts >= tokens * bounds.count { bounds.append(index + 1) }
+        }
+        bounds.append(sequences.count)
+        let shares = zip(bounds, bounds.dropFirst()).map { Array(sequences[$0..<$1]) }
+        return try ParallelMap.map(shares, threads: shares.count) { try self.encodeShare($0, threads: 1) }.flatMap { $0 }
+    }
+
+    func encodeShare(_ sequences: [[Int32]], threads: Int) throws -> [[Float]] {
+        let (hidden, offsets) = try hiddenStates(sequences, threads: threads)
         let h = config.hidden
-        return sequences.enumerated().map { index, sequence in
-            // Mean over the real tokens, in double, then unit length.
+        return sequences.indices.map { index in
+            // Mean over the tokens, in double, then unit length.
             var sum = [Double](repeating: 0, count: h)
-            for token in 0..<sequence.count {
-                let row = (index * length + token) * h
-                for j in 0..<h { sum[j] += Double(hidden[row + j]) }
+            for row in offsets[index]..<offsets[index + 1] {
+                for j in 0..<h { sum[j] += Double(hidden[row * h + j]) }
             }
-            let mean = sum.map { $0 / Double(max(sequence.count, 1)) }
+            let mean = sum.map { $0 / Double(max(sequences[index].count, 1)) }
             let norm = mean.reduce(0) { $0 + $1 * $1 }.squareRoot()
             return mean.map { Float(norm > 0 ? $0 / norm : 0) }
         }
     }
 
-    /// The last layer's hidden states, `sequences.count × length × hidden` (padded to `length`,
-    /// the longest sequence); `layerOutput` sees the embedding output (layer 0) and each layer's.
+    /// The last layer's hidden states, one row of `hidden` floats per token: sequence i's tokens
+    /// are rows `offsets[i]..<offsets[i+1]`, with no padding between sequences (each row's
+    /// projections cost only its own token, and attention looks only within its sequence).
+    /// `layerOutput` sees the embedding output (layer 0) and each layer's.
     public func hiddenStates(_ sequences: [[Int32]], threads: Int = 1,
-                             layerOutput: ((Int, [Float], Int) -> Void)? = nil) throws -> (states: [Float], length: Int) {
+                             layerOutput: ((Int, [Float]) -> Void)? = nil) throws -> (states: [Float], offsets: [Int]) {
         let h = config.hidden
-        let length = sequences.map(\.count).max() ?? 0
-        guard length > 0 else { return ([], 0) }
-        guard length <= config.maxPositions else {
-            throw LoomError.usage("a sequence of \(length) tokens is longer than the encoder's \(config.maxPositions) positions")
+        var offsets = [0]
+        for sequence in sequences {
+            guard sequence.count <= config.maxPositions else {
+                throw LoomError.usage("a sequence of \(sequence.count) tokens is longer than the encoder's \(config.maxPositions) positions")
+            }
+            offsets.append(offsets.last! + sequence.count)
         }
-        let rows = sequences.count * length
+        let rows = offsets.last!
+        guard rows > 0 else { return ([], offsets) }
         var x = [Float](repeating: 0, count: rows * h)
         for (index, sequence) in sequences.enumerated() {
             for (position, token) in sequence.enumerated() {
                 guard token >= 0, Int(token) < config.vocabulary else {
                     throw LoomError.usage("token id \(token) is outside the encoder's vocabulary of \(config.vocabulary)")
                 }
-                let row = (index * length + position) * h
+                let row = (offsets[index] + position) * h
                 for j in 0..<h {
                     x[row + j] = words[Int(token) * h + j] + positions[position * h + j] + tokenType[j]
                 }
             }
         }
-        Self.normalise(&x, rows: rows, width: h, norm: embeddingNorm, epsilon: config.layerNormEpsilon)
-        layerOutput?(0, x, length)
+        let epsilon = config.layerNormEpsilon
+        x.withUnsafeMutableBufferPointer { Self.normalise($0.baseAddress!, adding: nil, rows: rows, width: h, norm: embeddingNorm, epsilon: epsilon, threads: threads) }
+        layerOutput?(0, x)
 
         var qkv = [Float](repeating: 0, count: rows * 3 * h)
         var context = [Float](repeating: 0, count: rows * h)
         var projected = [Float](repeating: 0, count: rows * h)
         var inner = [Float](repeating: 0, count: rows * config.intermediate)
-        let lengths = sequences.map(\.count)
+        let n = config.intermediate
         for (index, layer) in layers.enumerated() {
-            x.withUnsafeBufferPointer { input in
-                qkv.withUnsafeMutableBufferPointer { layer.qkv.apply(input.baseAddress!, rows: rows, into: $0.baseAddress!, threads: threads) }
+            x.withUnsafeMutableBufferPointer { xs in
+                let x = xs.baseAddress!
+                qkv.withUnsafeMutableBufferPointer { layer.qkv.apply(x, rows: rows, into: $0.baseAddress!, threads: threads) }
+                qkv.withUnsafeBufferPointer { qkv in
+                    context.withUnsafeMutableBufferPointer { attend(qkv.baseAddress!, offsets: offsets, into: $0.baseAddress!, threads: threads) }
+                }
+                projected.withUnsafeMutableBufferPointer { projected in
+                    let p = projected.baseAddress!
+                    context.withUnsafeBufferPointer { layer.attentionOutput.apply($0.baseAddress!, rows: rows, into: p, threads: threads) }
+                    Self.normalise(x, adding: p, rows: rows, width: h, norm: layer.attentionNorm, epsilon: epsilon, threads: threads)
+                    inner.withUnsafeMutableBufferPointer { inner in
+                        let u = inner.baseAddress!
+                        layer.up.apply(x, rows: rows, into: u, threads: threads)
+                        let address = Int(bitPattern: u)
+                        RowRanges.forEach(rows: rows, threads: threads) { range in
+                            Self.gelu(UnsafeMutablePointer<Float>(bitPattern: address)! + range.lowerBound * n, count: range.count * n)
+                        }
+                        layer.down.apply(u, rows: rows, into: p, threads: threads)
+                    }
+                    Self.normalise(x, adding: p, rows: rows, width: h, norm: layer.outputNorm, epsilon: epsilon, threads: threads)
+                }
             }
-            attend(qkv, lengths: lengths, length: length, into: &context, threads: threads)
-            context.withUnsafeBufferPointer { input in
-                projected.withUnsafeMutableBufferPointer { layer.attentionOutput.apply(input.baseAddress!, rows: rows, into: $0.baseAddress!, threads: threads) }
-            }
-            for i in 0..<(rows * h) { x[i] += projected[i] }
-            Self.normalise(&x, rows: rows, width: h, norm: layer.attentionNorm, epsilon: config.layerNormEpsilon)
-            x.withUnsafeBufferPointer { input in
-                inner.withUnsafeMutableBufferPointer { layer.up.apply(input.baseAddress!, rows: rows, into: $0.baseAddress!, threads: threads) }
-            }
-            for i in 0..<inner.count { inner[i] = Self.gelu(inner[i]) }
-            inner.withUnsafeBufferPointer { input in
-                projected.withUnsafeMutableBufferPointer { layer.down.apply(input.baseAddress!, rows: rows, into: $0.baseAddress!, threads: threads) }
-            }
-            for i in 0..<(rows * h) { x[i] += projected[i] }
-            Self.normalise(&x, rows: rows, width: h, norm: layer.outputNorm, epsilon: config.layerNormEpsilon)
-            layerOutput?(index + 1, x, length)
+            layerOutput?(index + 1, x)
         }
-        return (x, length)
+        return (x, offsets)
     }
 
-    /// Scaled dot-product attention of every (sequence, head) over the sequence's real tokens:
-    /// `qkv` rows hold query, key and value side by side; `context` gets each head's output in
-    /// its slice of the row. Padded rows get zeros.
-    func attend(_ qkv: [Float], lengths: [Int], length: Int, into context: inout [Float], threads: Int) {
+    /// Scaled dot-product attention of every (sequence, head) over the sequence's tokens: `qkv`
+    /// rows hold query, key and value side by side; `context` gets each head's output in its
+    /// slice of the row. Both products go through SGEMM (keys and values packed per head), the
+    /// softmax a row at a time from its largest score.
+    func attend(_ qkv: UnsafePointer<Float>, offsets: [Int], into context: UnsafeMutablePointer<Float>, threads: Int) {
         let (h, heads, size) = (config.hidden, config.heads, config.headSize)
         let scale = 1 / Float(size).squareRoot()
-        let pairs = lengths.count * heads
-        context.withUnsafeMutableBufferPointer { output in
-            qkv.withUnsafeBufferPointer { input in
-                let (outputAddress, inputAddress) = (Int(bitPattern: output.baseAddress), Int(bitPattern: input.baseAddress))
-                let work: @Sendable (Int) -> Void = { pair in
-                    let q = UnsafePointer<Float>(bitPattern: inputAddress)!
-                    let out = UnsafeMutablePointer<Float>(bitPattern: outputAddress)!
-                    let (sequence, head) = (pair / heads, pair % heads)
-                    let n = lengths[sequence]
-                    let base = sequence * length
-                    var scores = [Float](repeating: 0, count: n)
-                    for i in 0..<length {
-                        let target = out + (base + i) * h + head * size
-                        guard i < n else {
-                            for j in 0..<size { target[j] = 0 }
-                            continue
-                        }
-                        let query = q + (base + i) * 3 * h + head * size
-                        var largest = -Float.infinity
-                        for j in 0..<n {
-                            let key = q + (base + j) * 3 * h + h + head * size
-                            var dot = SIMD8<Float>()
-                            for d in stride(from: 0, to: size, by: 8) {
-                                dot = dot.addingProduct(UnsafeRawPointer(query + d).loadUnaligned(as: SIMD8<Float>.self),
-                                                        UnsafeRawPointer(key + d).loadUnaligned(as: SIMD8<Float>.self))
+        let pairs = (offsets.count - 1) * heads
+        let (outputAddress, inputAddress) = (Int(bitPattern: context), Int(bitPattern: qkv))
+        let work: @Sendable (Int) -> Void = { pair in
+            let (sequence, head) = (pair / heads, pair % heads)
+            let base = offsets[sequence]
+            let n = offsets[sequence + 1] - base
+            guard n > 0 else { return }
+            let query = UnsafePointer<Float>(bitPattern: inputAddress)! + base * 3 * h + head * size
+            let keys = PackedMatrix(depth: size, columns: n, transposing: query + h, ldw: 3 * h)
+            let scores = FloatBuffer(count: n * n, zeroed: false)
+            SGEMM.multiply(m: n, a: query, lda: 3 * h, b: keys, c: scores.pointer, ldc: n)
+            // The rows' normalisation is applied to the 32-wide outputs, not the n-wide weights.
+            let inverses = (0..<n).map { Self.softmaxTerms(scores.pointer + $0 * n, count: n, scale: scale) }
+            let values = PackedMatrix(depth: n, columns: size, rowMajor: query + 2 * h, ldb: 3 * h)
+            let target = UnsafeMutablePointer<Float>(bitPattern: outputAddress)! + base * h + head * size
+            SGEMM.multiply(m: n, a: scores.pointer, lda: n, b: values, c: target, ldc: h)
+            for row in 0..<n {
+                let out = UnsafeMutableRawPointer(target + row * h)
+                for d in stride(from: 0, to: size, by: 8) {
+                    out.storeBytes(of: out.loadUnaligned(fromByteOffset: d * 4, as: SIMD8<Float>.self) * inverses[row], toByteOffset: d * 4, as: SIMD8<Float>.self)
+                }
+            }
+        }
+        if threads > 1 {
+            DispatchQueue.concurrentPerform(iterations: pairs) { work($0) }
+        } else {
+            for pair in 0..<pairs { work(pair) }
+        }
+    }
+
+    /// exp(scale · (x − max x)) over `count` floats in place, the unnormalised softmax (the
+    /// largest term is 1: no overflow); returns the reciprocal of their sum, taken from eight
+    /// lanes in double.
+    static func softmaxTerms(_ x: UnsafeMutablePointer<Float>, count: Int, scale: Float) -> Float {
+        let raw = UnsafeMutableRawPointer(x)
+        var largestLanes = SIMD8<Float>(repeating: -.infinity)
+        var j = 0
+        while j + 8 <= count {
+            let v = raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+            largestLanes.replace(with: v, where: v .> largestLanes)
+            j += 8
+        }
+        var largest = largestLanes.max()
+        while j < count {
+            largest = max(largest, x[j])
+            j += 1
+        }
+        let shift = SIMD8<Float>(repeating: -largest * scale)
+        var lanes = SIMD8<Float>()
+        j = 0
+        while j + 8 <= count {
+            let e = VectorMath.exp(shift.addingProduct(raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self), SIMD8(repeating: scale)))
+            raw.storeBytes(of: e, toByteOffset: j * 4, as: SIMD8<Float>.self)
+            lanes += e
+            j += 8
+        }
+        var total = laneSum(lanes)
+        while j < count {
+            var tail = SIMD8<Float>()
+            tail[0] = (x[j] - largest) * scale
+            x[j] = VectorMath.exp(tail)[0]
+            total += Double(x[j])
+            j += 1
+        }
+        return Float(1 / total)
+    }
+
+    /// LayerNorm of each row of `x` (after adding `residual`'s row to it, when given): mean and
+    /// variance from eight float lanes summed in double, then γ·(x − μ)/√(σ² + ε) + β.
+    static func normalise(_ x: UnsafeMutablePointer<Float>, adding residual: UnsafePointer<Float>?, rows: Int, width: Int,
+                          norm: LayerNorm, epsilon: Float, threads: Int) {
+        norm.gamma.withUnsafeBufferPointer { gamma in
+            norm.beta.withUnsafeBufferPointer { beta in
+                let (g, b) = (Int(bitPattern: gamma.baseAddress), Int(bitPattern: beta.baseAddress))
+                let (xAddress, residualAddress) = (Int(bitPattern: x), Int(bitPattern: residual))
+                RowRanges.forEach(rows: rows, threads: threads) { range in
+                    let gamma = UnsafeRawPointer(bitPattern: g)!, beta = UnsafeRawPointer(bitPattern: b)!
+                    let residual = UnsafeRawPointer(bitPattern: residualAddress)
+                    for row in range {
+                        let start = UnsafeMutableRawPointer(bitPattern: xAddress)!.advanced(by: row * width * 4)
+                        var sum = SIMD8<Float>()
+                        for j in stride(from: 0, to: width, by: 8) {
+                            var v = start.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+                            if let residual {
+                                v += residual.loadUnaligned(fromByteOffset: (row * width + j) * 4, as: SIMD8<Float>.self)
+                                start.storeBytes(of: v, toByteOffset: j * 4, as: SIMD8<Float>.self)
                             }
-                            scores[j] = dot.sum() * scale
-                            largest = max(largest, scores[j])
+                            sum += v
                         }
-                        // Softmax from the largest score down: no overflow, and a sum in double.
-                        var total = 0.0
-                        for j in 0..<n {
-                            scores[j] = Foundation.exp(scores[j] - largest)
-                            total += Double(scores[j])
+                        let mean = Float(Self.laneSum(sum) / Double(width))
+                        var squares = SIMD8<Float>()
+                        for j in stride(from: 0, to: width, by: 8) {
+                            let centred = start.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self) - mean
+                            squares.addProduct(centred, centred)
                         }
-                        let inverse = Float(1 / total)
-                        for d in 0..<size { target[d] = 0 }
-                        for j in 0..<n {
-                            let value = q + (base + j) * 3 * h + 2 * h + head * size
-                            let weight = scores[j] * inverse
-                            for d in 0..<size { target[d] += weight * value[d] }
+                        let inverse = Float(1 / (Self.laneSum(squares) / Double(width) + Double(epsilon)).squareRoot())
+                        for j in stride(from: 0, to: width, by: 8) {
+                            let centred = start.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self) - mean
+                            let scaled = (centred * inverse) * gamma.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+                                + beta.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+                            start.storeBytes(of: scaled, toByteOffset: j * 4, as: SIMD8<Float>.self)
                         }
                     }
                 }
-                if threads > 1 {
-                    DispatchQueue.concurrentPerform(iterations: pairs) { work($0) }
-                } else {
-                    for pair in 0..<pairs { work(pair) }
-                }
             }
         }
     }
 
-    /// LayerNorm of each row: mean and variance in double, then γ·(x − μ)/√(σ² + ε) + β.
-    static func normalise(_ x: inout [Float], rows: Int, width: Int, norm: LayerNorm, epsilon: Float) {
-        for row in 0..<rows {
-            let start = row * width
-            var sum = 0.0
-            for j in 0..<width { sum += Double(x[start + j]) }
-            let mean = sum / Double(width)
-            var squares = 0.0
-            for j in 0..<width {
-                let centred = Double(x[start + j]) - mean
-                squares += centred * centred
-            }
-            let inverse = 1 / (squares / Double(width) + Double(epsilon)).squareRoot()
-            for j in 0..<width {
-                x[start + j] = Float((Double(x[start + j]) - mean) * inverse) * norm.gamma[j] + norm.beta[j]
-            }
-        }
-    }
-
-    /// BERT's GELU: x · Φ(x) with the exact normal CDF (erf), not the tanh approximation.
     @inline(__always)
-    static func gelu(_ x: Float) -> Float {
-        0.5 * x * (1 + Foundation.erf(x * 0.70710678118654752))
+    static func laneSum(_ lanes: SIMD8<Float>) -> Double {
+        var total = 0.0
+        for lane in 0..<8 { total += Double(lanes[lane]) }
+        return total
+    }
+
+    /// BERT's GELU, x · Φ(x) with the normal CDF from erf (not the tanh approximation), over
+    /// `count` floats in place (`count` a multiple of 8).
+    static func gelu(_ values: UnsafeMutablePointer<Float>, count: Int) {
+        let raw = UnsafeMutableRawPointer(values)
+        for offset in stride(from: 0, to: count * 4, by: 32) {
+            let x = raw.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+            raw.storeBytes(of: x * VectorMath.normalCDF(x), toByteOffset: offset, as: SIMD8<Float>.self)
+        }
     }
 }

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Python peers `make bench` measures Loom against, only those that are missing:
+# Pillow, orjson, tokenizers, flash-tokenizer, onnxruntime + onnx, faiss-cpu, numpy, threadpoolctl.
+# A peer that will not install is reported by its bench row, not fatal here.
+set -uo pipefail
+declare -A modules=(
+    [PIL]=Pillow [orjson]=orjson [tokenizers]=tokenizers [flash_tokenizer]=flash-tokenizer
+    [onnxruntime]=onnxruntime [onnx]=onnx [faiss]=faiss-cpu [numpy]=numpy [threadpoolctl]=threadpoolctl
+)
+missing=()
+for module in "${!modules[@]}"; do
+    python3 -c "import $module" 2>/dev/null || missing+=("${modules[$module]}")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "install-bench-peers: pip install ${missing[*]}" >&2
+python3 -m pip install --quiet "${missing[@]}" 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages "${missing[@]}" \
+    || echo "install-bench-peers: some peers did not install; their rows say so" >&2
