@@ -23,13 +23,15 @@ PREFIX ?= /usr/local
 install: release
 	scripts/install.sh $(PREFIX) .build/release
 
-## sample: build, run Pipelines/sample.yaml on SampleData, show what it made and one example query
+## sample: build, run Pipelines/sample.yaml on SampleData, show what it made, an example query and a free-text one
 sample: release
 	$(RELEASE_LOOM) run Pipelines/sample.yaml
 	$(RELEASE_LOOM) status --pipeline Pipelines/sample.yaml
 	$(RELEASE_LOOM) eval --work work --model $${LOOM_MODELS:-models}/loomnet-sample --json out/eval-test.json
 	python3 scripts/example-query.py work/catalog.sqlite
 	$(RELEASE_LOOM) query --index out/index.sqlite --asin $$(python3 scripts/example-query.py --anchor work/catalog.sqlite) --type shoes --k 5
+	$(RELEASE_LOOM) query --index out/index.sqlite --text "navy trench coat" --k 3
+	$(RELEASE_LOOM) query --index out/index.sqlite --text "navy trench coat" --complements --type shoes --k 3
 	@echo "report: out/report.html (the run as one page: open it in a browser)"
 
 ## test: the module graph, unit tests (with a single-node Slurm they start), then check that SampleData regenerates byte for byte

@@ -11,16 +11,7 @@ enum SearchBenchmark {
 
     static func run(scratch: String, count: Int = 100_000, dim: Int = 256, batch: Int = 1000, single: Int = 200) throws {
         var random = SeededRandom(seed: 21)
-        func unit(_ rows: Int) -> [Float] {
-            var values = random.floats(rows * dim)
-            for row in 0..<rows {
-                let slice = (row * dim)..<((row + 1) * dim)
-                let norm = values[slice].reduce(0) { $0 + $1 * $1 }.squareRoot()
-                for i in slice { values[i] /= norm }
-            }
-            return values
-        }
-        let vectors = unit(count), queries = unit(batch)
+        let vectors = unitVectors(&random, rows: count, dim: dim), queries = unitVectors(&random, rows: batch, dim: dim)
         let path = (scratch as NSString).appendingPathComponent("search-index.sqlite")
         try writeIndex(path: path, vectors: vectors, count: count, dim: dim)
         let queriesPath = (scratch as NSString).appendingPathComponent("queries.f32")
@@ -57,6 +48,17 @@ enum SearchBenchmark {
         let peerLoad = (faiss?["load_seconds"] as? Double).map { String(format: "numpy %.2f s here; issue: %@", $0, count == 100_000 ? "0.27 s" : "at 100k only") } ?? "numpy: not measured"
         row("load \(count / 1000)k vectors from index.sqlite", String(format: "%.2f s", load), peerLoad)
         row("  again, packed vectors mapped from the cache", String(format: "%.3f s", cachedLoad), "(items still read from SQLite)")
+    }
+
+    /// `rows` random vectors of unit length, one after another.
+    static func unitVectors(_ random: inout SeededRandom, rows: Int, dim: Int) -> [Float] {
+        var values = random.floats(rows * dim)
+        for row in 0..<rows {
+            let slice = (row * dim)..<((row + 1) * dim)
+            let norm = values[slice].reduce(0) { $0 + $1 * $1 }.squareRoot()
+            for i in slice { values[i] /= norm }
+        }
+        return values
     }
 
     /// An index file with the stage's schema and `count` vectors (types cycling over four).

@@ -1,5 +1,7 @@
 import Foundation
+import GRDB
 import LoomCore
+import LoomIndex
 import LoomInference
 import LoomTokenizers
 
@@ -61,5 +63,46 @@ enum SentenceEncoderBenchmark {
             row(String(format: "MiniLM %@ (%.0f tokens) texts/s, 1 / 2 thr", corpus.label, tokens),
                 String(format: "%.0f / %.0f", ours[0], ours[1]), peerColumn)
         }
+    }
+
+    /// `loom query --text` on an index of 100,000 items (random unit vectors in both spaces): the
+    /// phrase's encoding plus the exact scan on one thread, in process with the index and model
+    /// loaded (median over 30 phrases), and the whole command's wall time (median of 5, the
+    /// packed-vector caches already written).
+    static func textQuery(scratch: String, loom: String, count: Int = 100_000) throws {
+        guard FileManager.default.fileExists(atPath: directory + "/model.safetensors") else { return }
+        var random = SeededRandom(seed: 29)
+        let path = (scratch as NSString).appendingPathComponent("text-index.sqlite")
+        try SearchBenchmark.writeIndex(path: path, vectors: SearchBenchmark.unitVectors(&random, rows: count, dim: 256), count: count, dim: 256)
+        let text = SearchBenchmark.unitVectors(&random, rows: count, dim: 384)
+        let model = FileManager.default.currentDirectoryPath + "/" + directory
+        let database = try DatabaseQueue(path: path)
+        try database.write { db in
+            try db.execute(sql: """
+                CREATE TABLE text_vectors (id INTEGER PRIMARY KEY, vector BLOB NOT NULL);
+                INSERT INTO meta VALUES ('text_dim', '384'), ('text_model', ?), ('text_max_tokens', '128');
+                """, arguments: [model])
+            let insert = try db.makeStatement(sql: "INSERT INTO text_vectors (id, vector) VALUES (?, ?)")
+            for row in 0..<count { try insert.execute(arguments: [row + 1, FloatBlob.encode(Array(text[(row * 384)..<((row + 1) * 384)]))]) }
+        }
+        try database.close()
+
+        let index = try IndexFile(path: path)
+        let space = try TextSpace(index: index)
+        let embedder = try SentenceEmbedder(directory: directory, maximumTokens: 128)
+        let phrases = ["red dress for a wedding", "comfortable shoes for a long walk", "navy trench coat", "striped pumps",
+                       "a warm wool sweater for winter", "black leather ankle boots"]
+        var times: [Double] = []
+        for round in 0..<30 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let vector = try embedder.embed([phrases[round % phrases.count]], threads: 1)[0]
+            _ = VectorSearch.search(vector, queryCount: 1, in: space.matrix, k: 10, threads: 1)
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        let command = [loom, "query", "--index", path, "--text", "red dress for a wedding", "--k", "10", "--threads", "1"]
+        _ = medianSeconds(ofCommand: command, repeats: 1)   // writes the packed-vector caches
+        let whole = medianSeconds(ofCommand: command, repeats: 5)
+        row("query --text, \(count / 1000)k items, 1 thr: encode + scan", String(format: "%.1f ms", median(times)),
+            whole.map { String(format: "whole command %.2f s (load index, caches and model); issue: < 20 ms in process", $0) } ?? "")
     }
 }

@@ -53,6 +53,7 @@ if wanted("gemm") { InferenceBenchmark.gemm(repeats: 3) }
 if wanted("networks") { try InferenceBenchmark.networks(repeats: 5) }
 // The sentence encoder (all-MiniLM-L6-v2) beside onnxruntime on the same ids.
 if wanted("minilm") { try SentenceEncoderBenchmark.run(scratch: scratch) }
+if wanted("minilm") || sections.contains("text-query") { try SentenceEncoderBenchmark.textQuery(scratch: scratch, loom: loom) }
 if sections.contains("minilm-small") { try SentenceEncoderBenchmark.run(scratch: scratch, titles: 2_000, descriptions: 400) }
 
 // Training: one step of batch 256 beside the PyTorch figures.

@@ -11,6 +11,8 @@ import LoomInference
 /// Fallback for a missing tower: an item without an image gets a zero visual vector (and NULL
 /// no visual projection), one without text a zero text vector; the fusion MLP runs on the rest. Both are
 /// counted in the report (`text_only`, `image_only`). An item with neither is a reject.
+///
+/// With a `text_model`, each item's text also gets a sentence vector (`SentenceVectors`).
 public struct EmbedStage: Stage {
     public typealias Settings = EmbedSettings
 
@@ -29,7 +31,9 @@ public struct EmbedStage: Stage {
             StageOutputFile.catalog.input, StageOutputFile.features.input,
             StageOutputFile.text.input,
         ]
+        let textModel = settings.textModel.map(SentenceEmbedder.modelFiles) ?? []
         return stages + ModelInput.modelFiles(settings.model).map { .file(label: "model", path: $0) }
+            + textModel.map { .file(label: "text_model", path: $0) }
     }
 
     public func run(_ settings: Settings, context: StageContext, output: StageOutput) throws -> StageResult {
@@ -117,11 +121,18 @@ public struct EmbedStage: Stage {
             progress.advance(by: chunk.count)
         }
         try runPending()
+        var textMeta: [String: String] = [:]
+        if let textModel = settings.textModel {
+            let sentences = try SentenceVectors(settings: settings, directory: textModel, context: context)
+            let written = try sentences.write(catalog: catalog, output: output, context: context, clock: &clock)
+            counts.merge(written.counts) { $1 }
+            textMeta = written.meta.merging(["text_model": textModel]) { $1 }
+        }
         var result = StageResult(records: counts["items"] ?? 0, counts: counts, unit: "items")
         result.meta = [
             "model": settings.model, "dim": String(network.embeddingDim), "image_size": String(network.config.imageSize),
             "missing_tower": "zero vector", StageOutput.reuseKeyName: reuseKey,
-        ].merging(clock.meta) { $1 }
+        ].merging(clock.meta) { $1 }.merging(textMeta) { $1 }
         return result
     }
 

@@ -81,6 +81,7 @@ import Testing
         try reportShowsTheRun(work: work)
         try queryWritesAGallery(work: work)
         try queryAnswersFromTheIndex(work.file("out/index.sqlite"))
+        try queryTextFindsTheItemsAPhraseDescribes(work.file("out/index.sqlite"))
         try sqliteVecAnswersLikeLoomQuery(work.file("out/index.sqlite"))
         try aKilledIndexRunLeavesAWholeIndex(work: work)
         try aKilledTrainingResumesToTheSameModel(work: work)
@@ -112,6 +113,35 @@ import Testing
         #expect(table.status == 0 && table.stdout.contains("query: black leather ankle boots"), "\(table.stderr)")
         let unknown = try loom(["query", "--index", index, "--asin", "NOSUCHASIN"])
         #expect(unknown.status == 65 && unknown.stderr.contains("not in the index"))
+    }
+
+    /// `loom query --text` on the sample index (sample.yaml sets a text model): each phrase naming
+    /// a colour and a garment kind finds an item of both in its top 3; --complements starts from
+    /// the best match and answers with other items, of the asked type.
+    func queryTextFindsTheItemsAPhraseDescribes(_ index: String) throws {
+        let phrases: [(phrase: String, colour: String, kind: String)] = [
+            ("navy trench coat", "navy", "trench coat"), ("red pumps with stripes", "red", "pumps"),
+            ("emerald ankle boots", "emerald", "ankle boots"), ("a white maxi dress for summer", "white", "maxi dress"),
+            ("grey crossbody bag", "grey", "crossbody bag"), ("black scarf", "black", "scarf"),
+            ("mustard floral shorts", "mustard", "shorts"), ("pink blouse for the office", "pink", "blouse"),
+            ("olive jacket", "olive", "jacket"), ("burgundy sweater", "burgundy", "sweater"),
+        ]
+        for (phrase, colour, kind) in phrases {
+            let result = try loom(["query", "--index", index, "--text", phrase, "--k", "3", "--json"])
+            #expect(result.status == 0, "\(result.stderr)")
+            let answers = (try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]] ?? []
+            let titles = answers.compactMap { ($0["title"] as? String)?.lowercased() }
+            #expect(titles.count == 3 && titles.contains { $0.contains(colour) && $0.contains(kind) }, "\(phrase): \(titles)")
+        }
+        let complements = try loom(["query", "--index", index, "--text", "navy trench coat", "--complements", "--type", "shoes", "--k", "5", "--json"])
+        #expect(complements.status == 0, "\(complements.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(complements.stdout.utf8)) as? [String: Any])
+        let from = try #require((object["from"] as? [[String: Any]])?.first)
+        #expect((from["title"] as? String)?.lowercased().contains("navy") == true)
+        let answers = try #require(object["results"] as? [[String: Any]])
+        #expect(answers.count == 5 && answers.allSatisfy { $0["type"] as? String == "shoes" && $0["asin"] as? String != from["asin"] as? String })
+        let misuse = try loom(["query", "--index", index, "--asin", "B0EU1LAAXS", "--complements"])
+        #expect(misuse.status == 64 && misuse.stderr.contains("--complements goes with --text"), "\(misuse.stderr)")
     }
 
     /// SIGKILL `loom index` at a few moments: the index file is always a whole one, old or new.

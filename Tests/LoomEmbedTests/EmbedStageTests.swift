@@ -58,9 +58,54 @@ import Testing
         return work
     }
 
-    static func embed(_ work: TemporaryDirectory, threads: Int = 2, batch: Int = 32) throws -> StageReport {
+    static let textModel = root.appendingPathComponent("Models/minilm-l6-v2").path
+
+    static func embed(_ work: TemporaryDirectory, threads: Int = 2, batch: Int = 32, textModel: String? = nil,
+                      textMaxTokens: Int = 128) throws -> StageReport {
         try StageRunner(context: context(work, threads: threads))
-            .run(EmbedStage(), settings: EmbedSettings(model: model, batch: batch, maxRejectRatio: 0.05))
+            .run(EmbedStage(), settings: EmbedSettings(model: model, batch: batch, textModel: textModel, textMaxTokens: textMaxTokens,
+                                                       maxRejectRatio: 0.05))
+    }
+
+    /// The sentence vectors of embeddings.sqlite, by asin.
+    static func textRows(_ work: TemporaryDirectory) throws -> [String: [Float]] {
+        let asins = try StageOutputReader.open(path: work.file("catalog.sqlite")).read { db in
+            Dictionary(uniqueKeysWithValues: try GRDB.Row.fetchAll(db, sql: "SELECT id, asin FROM items").map { ($0["id"] as Int64, $0["asin"] as String) })
+        }
+        return try StageOutputReader.open(path: work.file("embeddings.sqlite")).read { db in
+            try GRDB.Row.fetchAll(db, sql: "SELECT id, vector FROM text_embeddings").reduce(into: [:]) { rows, row in
+                rows[asins[row["id"]] ?? "?"] = FloatBlob.decode(row["vector"])!
+            }
+        }
+    }
+
+    /// With a text model: a sentence vector for each item with text, the encoder's own vector of
+    /// its title, the same at 1 and 2 threads; a rerun copies them all, another token limit
+    /// computes them again; without a text model the table is empty.
+    @Test func textVectorsAreTheEncodersAndReusedWhenTheirIdsAreUnchanged() throws {
+        try #require(FileManager.default.fileExists(atPath: Self.textModel + "/model.safetensors"), "make fetches Models/minilm-l6-v2")
+        let work = try Self.workDirectory()
+        let first = try Self.embed(work, threads: 1, textModel: Self.textModel)
+        #expect(first.counts["text_embedded"] == 2 && first.counts["text_computed"] == 2 && first.counts["no_text"] == 2)
+        let rows = try Self.textRows(work)
+        #expect(Set(rows.keys) == ["BOTH", "TEXTONLY"])
+        let embedder = try SentenceEmbedder(directory: Self.textModel, maximumTokens: 128)
+        let direct = try embedder.embed(["Women's Black Leather Ankle Boots"])[0]
+        #expect(rows["BOTH"] == direct)
+        #expect(try StageMeta.read(path: work.file("embeddings.sqlite")).extra["text_dim"] == "384")
+
+        _ = try FileManager.default.removeItem(atPath: work.file("embeddings.sqlite"))
+        let twoThreads = try Self.embed(work, threads: 2, textModel: Self.textModel)
+        #expect(twoThreads.counts["text_computed"] == 2)
+        #expect(try Self.textRows(work) == rows)
+        let again = try Self.embed(work, textModel: Self.textModel)
+        #expect(again.counts["text_reused"] == 2 && again.counts["text_computed"] == 0)
+        #expect(try Self.textRows(work) == rows)
+        let shorter = try Self.embed(work, textModel: Self.textModel, textMaxTokens: 4)
+        #expect(shorter.counts["text_reused"] == 0 && shorter.counts["text_computed"] == 2)
+        #expect(try Self.textRows(work)["BOTH"] != rows["BOTH"], "cut at 4 ids: another vector")
+        _ = try Self.embed(work)
+        #expect(try Self.textRows(work).isEmpty)
     }
 
     struct Row: Equatable {

@@ -11,6 +11,7 @@ import LoomTokenizers
 import LoomText
 import Testing
 @testable import LoomIndex
+import LoomInference
 
 /// The index stage on a small catalog run through ingest, text and embed (text only: no CNN, so
 /// the test is quick): what it writes, what it refuses, and that `sqlite3` reads it.
@@ -18,8 +19,10 @@ import Testing
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
+    static let textModel = root.appendingPathComponent("Models/minilm-l6-v2").path
+
     static func workDirectory(_ existing: TemporaryDirectory? = nil, renamed: Set<Int> = [], removed: Set<Int> = [],
-                              index: Bool = true) throws -> TemporaryDirectory {
+                              index: Bool = true, sentences: Bool = false) throws -> TemporaryDirectory {
         let work = existing ?? TemporaryDirectory("loom-index")
         let types = ["Shoes", "Jeans", "Dresses", "Tops, Tees & Blouses"]
         var lines = (0..<24).filter { !removed.contains($0) }.map { n in
@@ -40,7 +43,7 @@ import Testing
         text.maxRejectRatio = 1
         try runner.run(TextStage(), settings: text)
         try runner.run(EmbedStage(), settings: EmbedSettings(model: root.appendingPathComponent("Models/loomnet-v1").path,
-                                                             batch: 32, maxRejectRatio: 1))
+                                                             batch: 32, textModel: sentences ? textModel : nil, maxRejectRatio: 1))
         if index { try runner.run(IndexStage(), settings: .defaults) }
         return work
     }
@@ -68,17 +71,22 @@ import Testing
 
     static func tables(_ path: String) throws -> [String] {
         try StageOutputReader.open(path: path).read { db in
-            try Row.fetchAll(db, sql: "SELECT i.id, i.asin, i.title, i.type, hex(v.vector) AS v FROM items i JOIN vectors v USING (id) ORDER BY i.id")
-                .map { "\($0["id"] as Int64) \($0["asin"] as String) \($0["title"] as String? ?? "") \($0["type"] as String) \($0["v"] as String)" }
+            try Row.fetchAll(db, sql: """
+                SELECT i.id, i.asin, i.title, i.type, hex(v.vector) AS v, hex(t.vector) AS t
+                FROM items i JOIN vectors v USING (id) LEFT JOIN text_vectors t USING (id) ORDER BY i.id
+                """).map {
+                "\($0["id"] as Int64) \($0["asin"] as String) \($0["title"] as String? ?? "") \($0["type"] as String) \($0["v"] as String) \($0["t"] as String? ?? "-")"
+            }
         }
     }
 
+    /// With sentence vectors too: a row is copied only when both its vectors are unchanged.
     @Test func aRebuildCopiesUnchangedRowsAndWritesOnlyTheChangedOnes() throws {
-        let work = try Self.workDirectory()
+        let work = try Self.workDirectory(sentences: true)
         let path = work.file("out/index.sqlite")
         let context = StageContext(workDirectory: work.path, outDirectory: work.file("out"), threads: 2, showProgress: false)
         // Two titles change: ingest, text and embed rerun; those two vectors change.
-        _ = try Self.workDirectory(work, renamed: [3, 17], index: false)
+        _ = try Self.workDirectory(work, renamed: [3, 17], index: false, sentences: true)
         // Another connection reads the catalog throughout, as the runner's input hashing does
         // beside the stage: copying rows from the attached inputs must not need their locks.
         let reader = try StageOutputReader.open(path: work.file("catalog.sqlite"))
@@ -90,6 +98,7 @@ import Testing
         #expect(incremental.counts["reused"] == 22 && incremental.counts["written"] == 2 && incremental.counts["indexed"] == 24, "\(incremental.counts)")
         let afterIncremental = try Self.tables(path)
         #expect(afterIncremental.contains { $0.contains("Renamed item 3") })
+        #expect(!afterIncremental.contains { $0.hasSuffix(" -") }, "every item has a sentence vector")
         // The same rows as a rebuild from nothing.
         try FileManager.default.removeItem(atPath: path)
         let full = try StageRunner(context: context).run(IndexStage(), settings: .defaults)
@@ -97,13 +106,38 @@ import Testing
         #expect(try Self.tables(path) == afterIncremental)
 
         // The first item gone: every id after it shifts, and the rows are still copied (by asin).
-        _ = try Self.workDirectory(work, renamed: [3, 17], removed: [0], index: false)
+        _ = try Self.workDirectory(work, renamed: [3, 17], removed: [0], index: false, sentences: true)
         let shifted = try StageRunner(context: context).run(IndexStage(), settings: .defaults)
         #expect(shifted.counts["reused"] == 23 && shifted.counts["written"] == 0, "\(shifted.counts)")
         let afterChurn = try Self.tables(path)
         try FileManager.default.removeItem(atPath: path)
         _ = try StageRunner(context: context).run(IndexStage(), settings: .defaults)
         #expect(try Self.tables(path) == afterChurn)
+    }
+
+    /// The sentence space: one text vector per item with text, each its own nearest, `--type`'s
+    /// codes shared with the fused space; an index without them says how to get them.
+    @Test func textVectorsFormASecondSearchableSpace() throws {
+        let work = try Self.workDirectory(sentences: true)
+        let index = try IndexFile(path: work.file("out/index.sqlite"))
+        #expect(index.meta["text_dim"] == "384" && index.meta["text_model"] == Self.textModel)
+        let space = try TextSpace(index: index)
+        #expect(space.matrix.count == 24 && space.matrix.dim == 384 && space.model == Self.textModel)
+        for row in [0, 5, 23] {
+            let hit = VectorSearch.search(space.matrix.vector(row: row), queryCount: 1, in: space.matrix, k: 1)[0]
+            #expect(hit.first?.id == space.matrix.ids[row])
+        }
+        let shoes = UInt8(try #require(index.matrix.typeNames.firstIndex(of: "shoes")))
+        let phrase = try SentenceEmbedder(directory: Self.textModel, maximumTokens: 128).embed(["item 7 in colour 2"])[0]
+        let filtered = VectorSearch.search(phrase, queryCount: 1, in: space.matrix, k: 3,
+                                           filter: SearchFilter(queries: 1, allowedTypes: [shoes]))[0]
+        #expect(filtered.count == 3 && filtered.allSatisfy { index.item(id: $0.id)?.type == "shoes" })
+        // Opened again: from the cache beside the index, the same vectors.
+        #expect(FileManager.default.fileExists(atPath: work.file("out/index.sqlite.text-vectors")))
+        #expect(try TextSpace(index: index).matrix.vector(row: 5) == space.matrix.vector(row: 5))
+
+        let plain = try Self.workDirectory()
+        #expect(throws: LoomError.self) { try TextSpace(index: try IndexFile(path: plain.file("out/index.sqlite"))) }
     }
 
     @Test func packedVectorsAreCachedBesideTheIndexAndRebuiltWhenItChanges() throws {

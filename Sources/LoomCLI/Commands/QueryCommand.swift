@@ -11,7 +11,9 @@ struct QueryCommand: ParsableCommand {
         commandName: "query", abstract: "Find the items that go with an item of the index, or with a new one (image and/or title).",
         discussion: """
             A new item is embedded with the model the index names in its meta (or --model). --batch reads JSON lines, \
-            each {"asin": …} or {"image": …, "title": …}, and answers them all in one pass over the index.
+            each {"asin": …} or {"image": …, "title": …}, and answers them all in one pass over the index. \
+            --text searches the index's second space, the sentence vectors of the items' text: which items a phrase \
+            describes; with --complements, what goes with the best of them (or the mean of the top --from-top).
             """)
 
     @Option(help: "The index file.")
@@ -28,6 +30,18 @@ struct QueryCommand: ParsableCommand {
 
     @Option(help: "A file of queries, one JSON object per line.")
     var batch: String?
+
+    @Option(help: "A phrase (\"navy trench coat\"): the items whose text it describes.")
+    var text: String?
+
+    @Flag(help: "With --text: answer with what goes with the best text match, in the fused space.")
+    var complements = false
+
+    @Option(help: "With --complements: start from the mean of the top m text matches.")
+    var fromTop: Int = 1
+
+    @Option(help: "Sentence encoder for --text (default: the one the index records).")
+    var textModel: String?
 
     @Option(help: "Answers per query.")
     var k: Int = 10
@@ -54,8 +68,10 @@ struct QueryCommand: ParsableCommand {
     var work: String = "work"
 
     func validate() throws {
-        let given = [asin != nil, image != nil || title != nil, batch != nil].filter { $0 }.count
-        guard given == 1 else { throw ValidationError("give exactly one of --asin, --image/--title or --batch") }
+        let given = [asin != nil, image != nil || title != nil, batch != nil, text != nil].filter { $0 }.count
+        guard given == 1 else { throw ValidationError("give exactly one of --asin, --image/--title, --batch or --text") }
+        guard text != nil || !complements else { throw ValidationError("--complements goes with --text") }
+        guard fromTop >= 1, fromTop <= 100 else { throw ValidationError("--from-top must be between 1 and 100") }
         guard k >= 1, k <= 10_000 else { throw ValidationError("--k must be between 1 and 10000") }
     }
 
@@ -71,15 +87,12 @@ struct QueryCommand: ParsableCommand {
         try requiringVectorUnits {
             let workers = threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount
             let file = try IndexFile(path: index)
-            let queries = try readQueries()
-            var allowed: Set<UInt8>?
-            if let type {
-                guard let code = file.matrix.typeNames.firstIndex(of: type) else {
-                    throw LoomError.usage("no item of type '\(type)' in \(index) (types: \(file.matrix.typeNames.sorted().joined(separator: ", ")))")
-                }
-                allowed = [UInt8(code)]
+            if let text {
+                try runText(text, file: file, threads: workers)
+                return
             }
-            var filter = SearchFilter(queries: queries.count, allowedTypes: allowed)
+            let queries = try readQueries()
+            var filter = SearchFilter(queries: queries.count, allowedTypes: try allowedTypes(file))
             // The model, for new items only: loaded once, with its vocabulary read once.
             let network = try queries.contains { $0.asin == nil } ? LoomNet(directory: try modelDirectory(file)) : nil
             if let network, network.embeddingDim != file.matrix.dim {
@@ -120,6 +133,15 @@ struct QueryCommand: ParsableCommand {
         }
     }
 
+    /// The type code `--type` names, if given.
+    func allowedTypes(_ file: IndexFile) throws -> Set<UInt8>? {
+        guard let type else { return nil }
+        guard let code = file.matrix.typeNames.firstIndex(of: type) else {
+            throw LoomError.usage("no item of type '\(type)' in \(index) (types: \(file.matrix.typeNames.sorted().joined(separator: ", ")))")
+        }
+        return [UInt8(code)]
+    }
+
     func readQueries() throws -> [Query] {
         if let asin { return [Query(label: asin, asin: asin)] }
         guard let batch else { return [Query(label: image ?? title ?? "", image: image, title: title)] }
@@ -150,22 +172,25 @@ struct QueryCommand: ParsableCommand {
         return recorded
     }
 
-    func print(_ query: Query, _ hits: [SearchHit], file: IndexFile) throws {
-        let rows = hits.compactMap { hit in file.item(id: hit.id).map { ($0, hit.score) } }
+    /// One query's answers; `from`: the text matches a --complements answer started from.
+    func print(_ query: Query, _ hits: [SearchHit], file: IndexFile, from: [SearchHit] = []) throws {
+        func rows(_ hits: [SearchHit]) -> [(IndexFile.Item, Float)] { hits.compactMap { hit in file.item(id: hit.id).map { ($0, hit.score) } } }
+        func objects(_ hits: [SearchHit]) -> [[String: Any]] {
+            rows(hits).map { item, score in ["id": item.id, "asin": item.asin, "type": item.type, "score": Double(score), "title": item.title ?? ""] }
+        }
         if json {
-            let object: [String: Any] = [
-                "query": query.label,
-                "results": rows.map { item, score in
-                    ["id": item.id, "asin": item.asin, "type": item.type, "score": Double(score), "title": item.title ?? ""] as [String: Any]
-                },
-            ]
+            var object: [String: Any] = ["query": query.label, "results": objects(hits)]
+            if !from.isEmpty { object["from"] = objects(from) }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             Swift.print(String(decoding: data, as: UTF8.self))
             return
         }
         Swift.print("query: \(query.label)")
+        for (item, score) in rows(from) {
+            Swift.print(String(format: "from: %@ %@ %.3f  %@", item.asin, item.type, score, String((item.title ?? "").prefix(60))))
+        }
         Swift.print("  #  asin        type        score  title")
-        for (rank, (item, score)) in rows.enumerated() {
+        for (rank, (item, score)) in rows(hits).enumerated() {
             let title = (item.title ?? "").prefix(60)
             Swift.print(String(format: "%3d  %@ %@ %6.3f  %@", rank + 1, item.asin.padding(toLength: 11, withPad: " ", startingAt: 0),
                                item.type.padding(toLength: 10, withPad: " ", startingAt: 0), score, String(title)))

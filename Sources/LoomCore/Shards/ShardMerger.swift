@@ -22,7 +22,9 @@ public struct ShardMerger: Sendable {
     public static let timingKeys: Set<String> = ["started", "finished", "computed_seconds", "created"]
     /// Counts of how the work was done rather than what it made: shards sharing an image each
     /// compute it, so their sum can exceed a whole run's.
-    public static let workCountKeys: Set<String> = ["reused", "computed", "files_read", "written"]
+    public static let workCountKeys: Set<String> = [
+        "reused", "computed", "files_read", "written", "text_reused", "text_computed", "text_tokens",
+    ]
 
     /// One shard's output file.
     public struct ShardFile: Sendable, Equatable {

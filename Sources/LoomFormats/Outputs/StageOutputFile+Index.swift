@@ -2,9 +2,13 @@ extension StageOutputFile {
     /// `index.sqlite`, written by stage index.
     /// The product, written to the out directory: the items a query can return and their unit
     /// vectors (float32 little-endian; cosine is the dot product). Any SQLite client reads it.
+    /// Two spaces: `vectors` is the fused compatibility space (what goes with an item),
+    /// `text_vectors` the sentence space of the items' text (what an item is; only items with
+    /// text, and only when the embed stage had a `text_model`; `meta.text_model`, `text_dim`).
     public static let index = StageOutputFile(stage: "index", fileName: "index.sqlite", schema: """
         CREATE TABLE items (id INTEGER PRIMARY KEY, asin TEXT NOT NULL UNIQUE, category TEXT, title TEXT, image TEXT,
             type TEXT NOT NULL);
         CREATE TABLE vectors (id INTEGER PRIMARY KEY, vector BLOB NOT NULL);
+        CREATE TABLE text_vectors (id INTEGER PRIMARY KEY, vector BLOB NOT NULL);
         """)
 }

@@ -94,15 +94,16 @@ public struct IndexFile: Sendable {
         return (meta, items, codes, names, dim)
     }
 
-    /// The vectors of `ids`, in that order (every item of an index has one).
-    private static func loadVectors(_ db: Database, path: String, ids: [Int64], dim: Int) throws -> FloatBuffer {
+    /// The vectors of `ids` in `table` (`vectors`, or `text_vectors`), in that order: the table
+    /// must hold exactly those ids.
+    static func loadVectors(_ db: Database, path: String, table: String = "vectors", ids: [Int64], dim: Int) throws -> FloatBuffer {
         let vectors = FloatBuffer(count: max(1, ids.count * dim), zeroed: false)
-        let rows = try Row.fetchCursor(db, sql: "SELECT id, vector FROM vectors ORDER BY id")
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, vector FROM \(table) ORDER BY id")
         var row = 0
         while let record = try rows.next() {
             let id: Int64 = try record.stored("id")
             guard row < ids.count, ids[row] == id else {
-                throw LoomError.badInput(path: path, position: "vectors.id \(id)", reason: "vectors and items do not match one to one")
+                throw LoomError.badInput(path: path, position: "\(table).id \(id)", reason: "\(table) and items do not match one to one")
             }
             let copied = try record.withUnsafeData(atIndex: 1) { data -> Bool in
                 guard let data, data.count == dim * 4 else { return false }
@@ -112,11 +113,11 @@ public struct IndexFile: Sendable {
                 }
                 return true
             }
-            guard copied else { throw LoomError.badInput(path: path, position: "vectors.id \(id)", reason: "not \(dim) float32 values") }
+            guard copied else { throw LoomError.badInput(path: path, position: "\(table).id \(id)", reason: "not \(dim) float32 values") }
             row += 1
         }
         guard row == ids.count else {
-            throw LoomError.badInput(path: path, position: "vectors", reason: "\(ids.count) items but \(row) vectors")
+            throw LoomError.badInput(path: path, position: table, reason: "\(ids.count) items but \(row) vectors")
         }
         return vectors
     }

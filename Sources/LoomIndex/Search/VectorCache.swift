@@ -16,14 +16,15 @@ enum VectorCache {
     static let version: UInt32 = 2
     static let headerBytes = 128
 
-    static func path(forIndex index: String) -> String { index + ".vectors" }
+    /// `suffix`: `.vectors` for the fused space, `.text-vectors` for the sentence space.
+    static func path(forIndex index: String, suffix: String = ".vectors") -> String { index + suffix }
 
     /// The packed matrix (mapped) and the rounded vectors (copied) from a valid cache, or nil.
-    static func load(index: String, contentHash: String, dim: Int, count: Int) -> (PackedMatrix, QuantizedVectors)? {
+    static func load(index: String, suffix: String = ".vectors", contentHash: String, dim: Int, count: Int) -> (PackedMatrix, QuantizedVectors)? {
         let floatCount = PackedMatrix.storageCount(depth: dim, columns: count)
         let pairs = (dim + 1) / 2, codeCount = (count + 7) / 8 * pairs * 16
         let expected = headerBytes + floatCount * 4 + codeCount + 3 * count * 4
-        guard let file = try? MappedFile(path: path(forIndex: index)), file.length == expected else { return nil }
+        guard let file = try? MappedFile(path: path(forIndex: index, suffix: suffix)), file.length == expected else { return nil }
         guard header(dim: dim, count: count, contentHash: contentHash) == Array(UnsafeRawBufferPointer(start: file.base, count: headerBytes)) else {
             return nil
         }
@@ -44,8 +45,8 @@ enum VectorCache {
 
     /// Writes the cache beside the index (to a temporary name, then renamed); a directory that
     /// cannot be written to just means no cache.
-    static func save(_ packed: PackedMatrix, _ quantized: QuantizedVectors, index: String, contentHash: String) {
-        let target = path(forIndex: index)
+    static func save(_ packed: PackedMatrix, _ quantized: QuantizedVectors, index: String, suffix: String = ".vectors", contentHash: String) {
+        let target = path(forIndex: index, suffix: suffix)
         let temporary = "\(target).tmp-\(getpid())"
         var data = Data(header(dim: packed.depth, count: packed.columns, contentHash: contentHash))
         data.append(UnsafeBufferPointer(start: packed.packedValues.baseAddress, count: packed.packedValues.count))

@@ -5,7 +5,9 @@ import LoomFormats
 
 /// Stage index: the product. Every catalog item that has an embedding → `out/index.sqlite`:
 /// `items(id, asin, category, title, image, type)` and `vectors(id, vector)` (float32 LE, unit
-/// length; cosine = dot product), with `meta` naming the model, the dimension and the metric.
+/// length; cosine = dot product), with `meta` naming the model, the dimension and the metric;
+/// and `text_vectors(id, vector)`, the items' sentence vectors when embed had a text model
+/// (`meta.text_model`, `text_dim`).
 /// Items without an embedding are listed as rejects (`no_embedding`), not written. Before the
 /// file is renamed into place it is checked: counts, dimensions, norms, `PRAGMA integrity_check`.
 public struct IndexStage: Stage {
@@ -38,21 +40,24 @@ public struct IndexStage: Stage {
         try output.database.write { db in
             try db.execute(sql: StageOutputFile.index.schema)
         }
+        let textDim = embedMeta["text_dim"].flatMap(Int.init) ?? 0
         let reused = try Self.reuseUnchangedRows(output: output, context: context, embeddingsPath: embeddingsPath,
                                                  model: embedMeta["model"] ?? "", dim: dim)
         let total = try CatalogReader.itemCount(catalog)
         let progress = context.progress("index items", total: total)
         defer { progress.finish() }
-        var counts = ["items": 0, "indexed": 0, "reused": reused.count, "written": 0]
+        var counts = ["items": 0, "indexed": 0, "reused": reused.count, "written": 0, "text_vectors": 0]
         var after = Int64.min
         while true {
             let items = try CatalogReader.listings(catalog, after: after, limit: Self.chunkItems)
             guard let first = items.first, let last = items.last else { break }
             after = last.id
             let vectors = try EmbeddingsReader.vectors(embeddings, ids: first.id...last.id)
+            let textVectors = textDim > 0 ? try EmbeddingsReader.textVectors(embeddings, ids: first.id...last.id) : [:]
             try output.database.write { db in
                 let insertItem = try db.makeStatement(sql: "INSERT INTO items (id, asin, category, title, image, type) VALUES (?, ?, ?, ?, ?, ?)")
                 let insertVector = try db.makeStatement(sql: "INSERT INTO vectors (id, vector) VALUES (?, ?)")
+                let insertText = try db.makeStatement(sql: "INSERT INTO text_vectors (id, vector) VALUES (?, ?)")
                 for item in items where context.shard.contains(key: item.asin) {
                     counts["items", default: 0] += 1
                     let id = item.id
@@ -68,18 +73,28 @@ public struct IndexStage: Stage {
                     try Self.check(vector, dim: dim, tolerance: settings.normTolerance, id: id, path: embeddingsPath)
                     try insertItem.execute(arguments: [id, item.asin, item.category, item.title, item.image, item.type])
                     try insertVector.execute(arguments: [id, vector])
+                    if let text = textVectors[id] {
+                        try Self.check(text, dim: textDim, tolerance: settings.normTolerance, id: id, path: embeddingsPath)
+                        try insertText.execute(arguments: [id, text])
+                    }
                     counts["indexed", default: 0] += 1
                     counts["written", default: 0] += 1
                 }
             }
             progress.advance(by: items.count)
         }
-        try Self.verify(output.database, indexed: counts["indexed"] ?? 0, dim: dim, path: output.temporaryPath)
+        try Self.verify(output.database, indexed: counts["indexed"] ?? 0, dim: dim, textDim: textDim, path: output.temporaryPath)
+        counts["text_vectors"] = try output.database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM text_vectors") ?? 0 }
         var result = StageResult(records: counts["items"] ?? 0, counts: counts, unit: "items")
         result.meta = [
             "model": embedMeta["model"] ?? "", "dim": String(dim), "metric": "cosine",
             "created": RunClock.timestamp(),
         ].merging(try output.database.read(Self.vectorsSummary).meta) { $1 }
+        if textDim > 0 {
+            result.meta["text_model"] = embedMeta["text_model"] ?? ""
+            result.meta["text_dim"] = String(textDim)
+            result.meta["text_max_tokens"] = embedMeta["text_max_tokens"] ?? ""
+        }
         return result
     }
 
@@ -87,13 +102,15 @@ public struct IndexStage: Stage {
     /// the same model and dimension, every row whose item (by asin), fields and vector bytes are
     /// unchanged is copied from it under the item's id of today in one SQL statement per table, and only new or changed rows go through
     /// the per-row checks and inserts; a shard copies its own items' rows, from its previous
-    /// output or the whole one. Returns the ids copied (none without a usable previous index).
+    /// output or the whole one. An item's sentence vector must be unchanged too (or absent in
+    /// both). Returns the ids copied (none without a usable previous index).
     static func reuseUnchangedRows(output: StageOutput, context: StageContext, embeddingsPath: String,
                                    model: String, dim: Int) throws -> Set<Int64> {
         let previous = output.previousPath
         guard FileManager.default.fileExists(atPath: previous),
               let meta = try? StageMeta.read(path: previous), meta.stage == name,
-              meta.extra["model"] == model, meta.extra["dim"] == String(dim)
+              meta.extra["model"] == model, meta.extra["dim"] == String(dim),
+              (try? StageOutputReader.open(path: previous).read { db in try db.tableExists("text_vectors") }) == true
         else { return [] }
         return try output.database.writeWithoutTransaction { db in
             try db.execute(sql: "ATTACH DATABASE ? AS previous", arguments: [previous])
@@ -122,12 +139,16 @@ public struct IndexStage: Stage {
                         AND c.title IS p.title AND c.image IS p.image AND c.type = p.type
                     JOIN previous.vectors pv ON pv.id = p.id
                     JOIN embedded.embeddings e ON e.id = c.id AND e.vector = pv.vector
-                    WHERE loom_in_shard(c.asin);
+                    LEFT JOIN previous.text_vectors pt ON pt.id = p.id
+                    LEFT JOIN embedded.text_embeddings et ON et.id = c.id
+                    WHERE loom_in_shard(c.asin) AND pt.vector IS et.vector;
                     INSERT INTO main.items (id, asin, category, title, image, type)
                     SELECT r.id, p.asin, p.category, p.title, p.image, p.type FROM temp.reused r JOIN previous.items p ON p.id = r.previous
                     ORDER BY r.id;
                     INSERT INTO main.vectors (id, vector)
                     SELECT r.id, pv.vector FROM temp.reused r JOIN previous.vectors pv ON pv.id = r.previous ORDER BY r.id;
+                    INSERT INTO main.text_vectors (id, vector)
+                    SELECT r.id, pt.vector FROM temp.reused r JOIN previous.text_vectors pt ON pt.id = r.previous ORDER BY r.id;
                     DROP TABLE temp.reused;
                     """)
                 return .commit
@@ -154,16 +175,19 @@ public struct IndexStage: Stage {
 
     /// The written file, read back: the counts agree, every vector has `dim` floats, and SQLite
     /// finds nothing wrong with it.
-    static func verify(_ database: DatabaseQueue, indexed: Int, dim: Int, path: String) throws {
+    static func verify(_ database: DatabaseQueue, indexed: Int, dim: Int, textDim: Int, path: String) throws {
         try database.read { db in
             let items = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items") ?? -1
             let vectors = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM vectors") ?? -1
             let wrongLength = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM vectors WHERE length(vector) != ?", arguments: [dim * 4]) ?? -1
             let orphans = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM vectors v LEFT JOIN items i ON i.id = v.id WHERE i.id IS NULL") ?? -1
+            let textWrong = try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM text_vectors t LEFT JOIN items i ON i.id = t.id WHERE i.id IS NULL OR length(t.vector) != ?
+                """, arguments: [textDim * 4]) ?? -1
             let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
-            guard items == indexed, vectors == indexed, wrongLength == 0, orphans == 0, integrity == ["ok"] else {
+            guard items == indexed, vectors == indexed, wrongLength == 0, orphans == 0, textWrong == 0, integrity == ["ok"] else {
                 throw LoomError.internalError(
-                    "\(path) failed its check: \(items) items, \(vectors) vectors (expected \(indexed)), \(wrongLength) of the wrong length, \(orphans) without an item, integrity: \(integrity.prefix(3).joined(separator: "; "))")
+                    "\(path) failed its check: \(items) items, \(vectors) vectors (expected \(indexed)), \(wrongLength) of the wrong length, \(orphans) without an item, \(textWrong) text vectors without an item or of the wrong length, integrity: \(integrity.prefix(3).joined(separator: "; "))")
             }
         }
     }

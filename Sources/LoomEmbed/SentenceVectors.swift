@@ -1,0 +1,111 @@
+import Foundation
+import GRDB
+import LoomCore
+import LoomFormats
+import LoomInference
+
+/// The embed stage's second space: each item's title and description through a sentence
+/// encoder (`text_model`) into `text_embeddings`. The ids are the encoder's own WordPiece
+/// tokenisation of the text (its vocab.txt, cut at `text_max_tokens`), not text.sqlite's, whose
+/// length and vocabulary are LoomNet's settings. At about 21 MFLOP a token the encoder is the
+/// costliest step of a night, so a row is copied from the previous output whenever the same
+/// model files read the same ids (`text_reuse_key` in meta, the ids' hash in each row).
+struct SentenceVectors {
+    static let algorithm = "sentence/1"
+    static let reuseKeyName = "text_reuse_key"
+    /// Catalog rows read at a time, and texts per call of the encoder (each thread takes its share).
+    static let chunkItems = 2048
+    static let batchPerThread = 32
+
+    let embedder: SentenceEmbedder
+    let reuseKey: String
+
+    init(settings: EmbedSettings, directory: String, context: StageContext) throws {
+        embedder = try SentenceEmbedder(directory: directory, maximumTokens: settings.textMaxTokens)
+        let hashes = try SentenceEmbedder.modelFiles(directory).map { try context.inputHashes.hash(of: $0, using: ContentHash.file(atPath:)) }
+        reuseKey = "\(Self.algorithm) max \(settings.textMaxTokens) model \(hashes.joined(separator: " "))"
+    }
+
+    /// Writes every item's sentence vector (of this shard) to `text_embeddings`; returns the counts
+    /// and meta the stage reports.
+    func write(catalog: DatabaseQueue, output: StageOutput, context: StageContext, clock: inout ComputeClock) throws
+        -> (counts: [String: Int], meta: [String: String]) {
+        let previous = try previousOutput(output)
+        defer { try? previous?.close() }
+        let progress = context.progress("embed texts", total: try CatalogReader.itemCount(catalog))
+        defer { progress.finish() }
+        var counts = ["text_embedded": 0, "text_reused": 0, "text_computed": 0, "text_tokens": 0, "no_text": 0]
+        var after = Int64.min
+        while true {
+            let items = try CatalogReader.items(catalog, after: after, limit: Self.chunkItems)
+            guard let last = items.last else { break }
+            after = last.id
+            var rows: [(id: Int64, ids: [Int32], key: String)] = []
+            for item in items where context.shard.contains(key: item.asin) {
+                let text = item.text([.title, .description])
+                guard !text.isEmpty else {
+                    counts["no_text", default: 0] += 1
+                    continue
+                }
+                let ids = embedder.ids(text)
+                rows.append((item.id, ids, Self.inputsHash(ids)))
+            }
+            let stored = try previous.map { try Self.storedVectors($0, keys: rows.map(\.key), bytes: 4 * embedder.dimension) } ?? [:]
+            let open = rows.filter { stored[$0.key] == nil }
+            var fresh: [String: Data] = [:]
+            let batch = Self.batchPerThread * max(1, context.threads)
+            for start in stride(from: 0, to: open.count, by: batch) {
+                let part = open[start..<min(start + batch, open.count)]
+                let vectors = try clock.time { try embedder.encoder.encode(part.map(\.ids), threads: context.threads) }
+                for (row, vector) in zip(part, vectors) { fresh[row.key] = FloatBlob.encode(vector) }
+            }
+            try output.database.write { db in
+                let insert = try BoundStatement(db, sql: "INSERT INTO text_embeddings (id, vector, inputs_hash) VALUES (?, ?, ?)")
+                for row in rows {
+                    insert.bind(1, row.id)
+                    insert.bind(2, stored[row.key] ?? fresh[row.key]!)
+                    insert.bind(3, row.key)
+                    try insert.run()
+                }
+            }
+            counts["text_embedded", default: 0] += rows.count
+            counts["text_reused", default: 0] += rows.count - open.count
+            counts["text_computed", default: 0] += open.count
+            counts["text_tokens", default: 0] += open.reduce(0) { $0 + $1.ids.count }
+            progress.advance(by: items.count)
+        }
+        let meta = [
+            "text_dim": String(embedder.dimension), "text_max_tokens": String(embedder.maximumTokens),
+            "text_token_ids": "the text model's WordPiece (its vocab.txt) of title and description", Self.reuseKeyName: reuseKey,
+        ]
+        return (counts, meta)
+    }
+
+    /// The output this run replaces, when its text vectors came from the same model and length.
+    func previousOutput(_ output: StageOutput) throws -> DatabaseQueue? {
+        guard FileManager.default.fileExists(atPath: output.previousPath),
+              let meta = try? StageMeta.read(path: output.previousPath), meta.extra[Self.reuseKeyName] == reuseKey else { return nil }
+        return try? StageOutputReader.open(path: output.previousPath)
+    }
+
+    /// What a row depends on besides the model: the ids it read.
+    static func inputsHash(_ ids: [Int32]) -> String {
+        var bytes = Array("sentence ids \(ids.count)\n".utf8)
+        for id in ids { withUnsafeBytes(of: id.littleEndian) { bytes.append(contentsOf: $0) } }
+        return bytes.withUnsafeBytes { FileContentHasher.hash($0) }
+    }
+
+    /// The previous output's vectors for the ids hashes in `keys` that it has; a vector of another
+    /// size than `bytes` (a damaged file) is not reused.
+    static func storedVectors(_ previous: DatabaseQueue, keys: [String], bytes: Int) throws -> [String: Data] {
+        try previous.readStored("text_embeddings") { db in
+            let lookup = try BoundStatement(db, sql: "SELECT vector FROM text_embeddings WHERE inputs_hash = ? LIMIT 1")
+            var found: [String: Data] = [:]
+            for key in keys where found[key] == nil {
+                lookup.bind(1, key)
+                if let vector = try lookup.firstRow({ $0.blob(0) }), vector.count == bytes { found[key] = vector }
+            }
+            return found
+        }
+    }
+}
