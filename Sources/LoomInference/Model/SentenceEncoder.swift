@@ -12,7 +12,7 @@ import LoomKernels
 /// is computed per (sequence, head) on its own: a sequence's embedding is the same bits alone,
 /// in any batch and at any thread count.
 public final class SentenceEncoder: @unchecked Sendable {
-    // @unchecked: every stored property is immutable after init.
+    // @unchecked: every stored property is immutable after init (the scratch pool locks itself).
     public let config: SentenceEncoderConfig
     /// The longest input sentence-transformers gives all-MiniLM-L6-v2 (`max_seq_length`), in
     /// tokens with [CLS] and [SEP]; longer texts are cut there.
@@ -22,6 +22,7 @@ public final class SentenceEncoder: @unchecked Sendable {
     let tokenType: [Float]
     let embeddingNorm: LayerNorm
     let layers: [Layer]
+    let scratch = BufferPool()
 
     struct LayerNorm {
         let gamma: [Float]
@@ -138,35 +139,28 @@ public final class SentenceEncoder: @unchecked Sendable {
         x.withUnsafeMutableBufferPointer { Self.normalise($0.baseAddress!, adding: nil, rows: rows, width: h, norm: embeddingNorm, epsilon: epsilon, threads: threads) }
         layerOutput?(0, x)
 
-        var qkv = [Float](repeating: 0, count: rows * 3 * h)
-        var context = [Float](repeating: 0, count: rows * h)
-        var projected = [Float](repeating: 0, count: rows * h)
-        var inner = [Float](repeating: 0, count: rows * config.intermediate)
+        // Scratch for the layers, from a pool: a batch's activations are tens of megabytes, and
+        // fresh zeroed arrays each call cost page faults. Every part is written before it is read.
         let n = config.intermediate
-        for (index, layer) in layers.enumerated() {
-            x.withUnsafeMutableBufferPointer { xs in
-                let x = xs.baseAddress!
-                qkv.withUnsafeMutableBufferPointer { layer.qkv.apply(x, rows: rows, into: $0.baseAddress!, threads: threads) }
-                qkv.withUnsafeBufferPointer { qkv in
-                    context.withUnsafeMutableBufferPointer { attend(qkv.baseAddress!, offsets: offsets, into: $0.baseAddress!, threads: threads) }
-                }
-                projected.withUnsafeMutableBufferPointer { projected in
-                    let p = projected.baseAddress!
-                    context.withUnsafeBufferPointer { layer.attentionOutput.apply($0.baseAddress!, rows: rows, into: p, threads: threads) }
+        scratch.with(count: rows * (5 * h + n)) { base in
+            let (qkv, context, p, u) = (base, base + rows * 3 * h, base + rows * 4 * h, base + rows * 5 * h)
+            for (index, layer) in layers.enumerated() {
+                x.withUnsafeMutableBufferPointer { xs in
+                    let x = xs.baseAddress!
+                    layer.qkv.apply(x, rows: rows, into: qkv, threads: threads)
+                    attend(qkv, offsets: offsets, into: context, threads: threads)
+                    layer.attentionOutput.apply(context, rows: rows, into: p, threads: threads)
                     Self.normalise(x, adding: p, rows: rows, width: h, norm: layer.attentionNorm, epsilon: epsilon, threads: threads)
-                    inner.withUnsafeMutableBufferPointer { inner in
-                        let u = inner.baseAddress!
-                        layer.up.apply(x, rows: rows, into: u, threads: threads)
-                        let address = Int(bitPattern: u)
-                        RowRanges.forEach(rows: rows, threads: threads) { range in
-                            Self.gelu(UnsafeMutablePointer<Float>(bitPattern: address)! + range.lowerBound * n, count: range.count * n)
-                        }
-                        layer.down.apply(u, rows: rows, into: p, threads: threads)
+                    layer.up.apply(x, rows: rows, into: u, threads: threads)
+                    let address = Int(bitPattern: u)
+                    RowRanges.forEach(rows: rows, threads: threads) { range in
+                        Self.gelu(UnsafeMutablePointer<Float>(bitPattern: address)! + range.lowerBound * n, count: range.count * n)
                     }
+                    layer.down.apply(u, rows: rows, into: p, threads: threads)
                     Self.normalise(x, adding: p, rows: rows, width: h, norm: layer.outputNorm, epsilon: epsilon, threads: threads)
                 }
+                layerOutput?(index + 1, x)
             }
-            layerOutput?(index + 1, x)
         }
         return (x, offsets)
     }
