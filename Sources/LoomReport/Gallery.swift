@@ -4,6 +4,7 @@ import LoomCore
 import LoomFormats
 import LoomIndex
 import LoomKernels
+import LoomTrain
 
 /// One held-out item and what the index answers for it, per partner type.
 public struct GalleryItem {
@@ -26,18 +27,6 @@ public struct GalleryItem {
 }
 
 /// The spread of the index's vectors: cosine of random pairs and of co-purchase pairs.
-public struct EmbeddingHealth {
-    /// Principal components that hold 90% of the vectors' variance (of up to 5,000 vectors),
-    /// and the dimension they live in.
-    public var effectiveDimensions: Int
-    public var dimensions: Int
-    public var randomPairs: Int
-    public var randomMedian: Float
-    public var randomP99: Float
-    public var coPurchasePairs: Int
-    public var coPurchaseMedian: Float?
-}
-
 /// Picks the gallery's held-out items (test split, in the index, with a photo) and asks the
 /// index for each one's top answers per partner type (the type pairs triplets called compatible).
 struct Gallery {
@@ -168,31 +157,6 @@ struct Gallery {
     /// among indexed items that `edges` sampled (up to 2,000, in catalog order).
     func health(edges: EdgeScan) -> EmbeddingHealth? {
         let matrix = index.matrix
-        guard matrix.count >= 2 else { return nil }
-        func cosine(_ a: Int, _ b: Int) -> Float {
-            let x = matrix.vector(row: a), y = matrix.vector(row: b)
-            var dot: Float = 0, xx: Float = 0, yy: Float = 0
-            for i in 0..<x.count {
-                dot += x[i] * y[i]
-                xx += x[i] * x[i]
-                yy += y[i] * y[i]
-            }
-            return xx > 0 && yy > 0 ? dot / (xx.squareRoot() * yy.squareRoot()) : 0
-        }
-        var random = SeededRandom(seed: 1)
-        var scores: [Float] = []
-        while scores.count < 2_000 {
-            let a = Int(random.next() % UInt64(matrix.count)), b = Int(random.next() % UInt64(matrix.count))
-            if a != b { scores.append(cosine(a, b)) }
-        }
-        scores.sort()
-        let pairScores = edges.indexedPairs.map { cosine($0.0, $0.1) }.sorted()
-        // Every vector up to 5,000; beyond, an even spread of rows.
-        let sample = Swift.min(matrix.count, 5_000)
-        let rows = (0..<sample).flatMap { matrix.vector(row: $0 * matrix.count / sample) }
-        let effective = PrincipalComponents.count(explaining: 0.9, rows: rows, dim: matrix.dim)
-        return EmbeddingHealth(effectiveDimensions: effective, dimensions: matrix.dim, randomPairs: scores.count, randomMedian: scores[scores.count / 2],
-                               randomP99: scores[min(scores.count - 1, scores.count * 99 / 100)],
-                               coPurchasePairs: pairScores.count, coPurchaseMedian: pairScores.isEmpty ? nil : pairScores[pairScores.count / 2])
+        return EmbeddingHealth.measure(count: matrix.count, dim: matrix.dim, pairs: edges.indexedPairs, vector: matrix.vector(row:))
     }
 }

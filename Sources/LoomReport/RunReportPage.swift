@@ -170,8 +170,8 @@ public enum RunReportPage {
         html += "<tr data-effective-dimensions=\"\(health.effectiveDimensions)\"><td>principal components for 90% of the variance</td><td class=\"n\">\(health.effectiveDimensions) of \(health.dimensions)</td></tr>"
         html += "<tr><td>random pairs (\(HTMLText.grouped(health.randomPairs))): median cosine</td><td class=\"n\">\(String(format: "%.3f", health.randomMedian))</td></tr>"
         html += "<tr><td>random pairs: 99th percentile</td><td class=\"n\">\(String(format: "%.3f", health.randomP99))</td></tr>"
-        if let median = health.coPurchaseMedian {
-            html += "<tr><td>co-purchase pairs (\(HTMLText.grouped(health.coPurchasePairs))): median cosine</td><td class=\"n\">\(String(format: "%.3f", median))</td></tr>"
+        if let median = health.trueMedian {
+            html += "<tr><td>co-purchase pairs (\(HTMLText.grouped(health.truePairs))): median cosine</td><td class=\"n\">\(String(format: "%.3f", median))</td></tr>"
         }
         return html + "</table>\n<p class=\"muted\">A healthy space spreads its variance over many components and keeps random pairs well below co-purchase pairs.</p>\n"
     }

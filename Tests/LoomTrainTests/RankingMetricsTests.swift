@@ -1,3 +1,4 @@
+import LoomCore
 import LoomFormats
 import Testing
 @testable import LoomTrain
@@ -59,5 +60,45 @@ import Testing
         let tfidf = Scorers.tfidf(data)
         #expect(abs(tfidf(0, 0) - 1) < 1e-12)
         #expect(tfidf(0, 1) > tfidf(0, 2) && tfidf(0, 2) > 0 && tfidf(0, 3) == 0)
+    }
+
+    /// Intervals come from resampled anchors: a scorer right for anchor 1 and wrong for anchor 0
+    /// has every metric's point estimate inside its interval, which spans from anchor 0's value
+    /// to anchor 1's; weights that pick anchor 1 alone give anchor 1's metrics; same seed, same
+    /// intervals; a perfect scorer's intervals are the single point 1.
+    @Test func bootstrapIntervalsResampleTheAnchors() {
+        let data = Self.data()
+        let rightForOne: (Int, Int) -> Double = { a, b in a == 1 ? (Self.truth.contains([a, b]) ? 1 : 0) : (Self.truth.contains([a, b]) ? 0 : 1) }
+        let metrics = RankingMetrics.compute(data, split: .test, bootstrap: 400, seed: 3, score: rightForOne)
+        let intervals = try! #require(metrics.intervals)
+        for (name, value) in metrics.named {
+            let interval = try! #require(intervals[name], "\(name)")
+            #expect(interval[0] <= value + 1e-12 && value <= interval[1] + 1e-12, "\(name): \(value) outside \(interval)")
+        }
+        #expect(intervals["auc"] == [0, 1], "all anchor 0 (AUC 0) to all anchor 1 (AUC 1) among 400 draws of two anchors")
+        let parts = RankingMetrics.Contributions(data, split: .test, score: rightForOne)
+        let onlyOne = parts.metrics(weights: [1: 2])
+        #expect(onlyOne.auc == 1 && onlyOne.mrr == 1 && onlyOne.recallAt1 == 1)
+        #expect(parts.metrics(weights: nil).auc == metrics.auc)
+        #expect(RankingMetrics.compute(data, split: .test, bootstrap: 400, seed: 3, score: rightForOne).intervals == intervals)
+        let perfect = RankingMetrics.compute(data, split: .test, bootstrap: 100, seed: 3) { a, b in Self.truth.contains([a, b]) ? 1 : 0 }
+        #expect(perfect.intervals?["auc"] == [1, 1] && perfect.intervals?["fitb"] == [1, 1])
+    }
+
+    /// Health tells a space that uses its dimensions from one squeezed along a line.
+    @Test func healthSeparatesASpreadSpaceFromASqueezedOne() {
+        var random = SeededRandom(seed: 5)
+        let dim = 32, count = 400
+        let spread = (0..<(count * dim)).map { _ in Float(random.unit() * 2 - 1) }
+        let squeezed = (0..<count).flatMap { _ in
+            let t = Float(random.unit())
+            return (0..<dim).map { $0 == 0 ? 1 : Float(0.01) * t }
+        }
+        let pairs = [(0, 1), (2, 3), (4, 5)]
+        let wide = try! #require(EmbeddingHealth.measure(count: count, dim: dim, pairs: pairs) { Array(spread[($0 * dim)..<(($0 + 1) * dim)]) })
+        let narrow = try! #require(EmbeddingHealth.measure(count: count, dim: dim, pairs: pairs) { Array(squeezed[($0 * dim)..<(($0 + 1) * dim)]) })
+        #expect(wide.effectiveDimensions >= 20 && abs(wide.randomMedian) < 0.1, "\(wide)")
+        #expect(narrow.effectiveDimensions == 1 && narrow.randomMedian > 0.99, "\(narrow)")
+        #expect(wide.truePairs == 3 && wide.trueMedian != nil && wide.randomPairs == 2_000)
     }
 }
