@@ -2,6 +2,11 @@ import LoomCore
 
 /// Settings of the train stage (`stages.train` in a pipeline file).
 public struct TrainSettings: ModelDirectorySettings {
+    public enum Loss: String, NamedChoice {
+        case triplet, infonce
+        public static let kind = "loss"
+    }
+
     /// The starting model, and where the trained one goes (`out`, which never comes from Loom's home).
     public static let pathKeys: Set<String> = ["model", "out"]
 
@@ -14,7 +19,12 @@ public struct TrainSettings: ModelDirectorySettings {
     /// Triplets per optimiser step.
     public var batch: Int
     public var learningRate: Double
+    /// The loss: `triplet` (the margin ranking loss of Sun et al.) or `infonce` (in-batch
+    /// softmax over every positive of the batch, at a learned temperature starting at `temperature`).
+    public var loss: Loss = .triplet
     public var margin: Double
+    /// `infonce`: the starting temperature τ (learned from there, within 0.01–1).
+    public var temperature: Double = 0.07
     /// Epochs without a better validation AUC before training stops (0: never stop early).
     public var patience: Int
     /// Global gradient norm above which gradients are scaled down (0: no clipping).
@@ -47,7 +57,7 @@ public struct TrainSettings: ModelDirectorySettings {
         maxRejectRatio: 0.05)
 
     enum CodingKeys: String, CodingKey {
-        case model, out, epochs, batch, margin, patience, dropout
+        case model, out, epochs, batch, margin, patience, dropout, loss, temperature
         case learningRate = "lr", clipNorm = "clip_norm", maxRejectRatio = "max_reject_ratio"
         case maxTripletsPerEpoch = "max_triplets_per_epoch", warmStart = "warm_start", acceptTolerance = "accept_tolerance"
         case retrainEveryDays = "retrain_every_days"
@@ -55,7 +65,7 @@ public struct TrainSettings: ModelDirectorySettings {
 
     public static func == (a: TrainSettings, b: TrainSettings) -> Bool {
         a.model == b.model && a.out == b.out && a.epochs == b.epochs && a.batch == b.batch && a.learningRate == b.learningRate
-            && a.margin == b.margin && a.patience == b.patience && a.clipNorm == b.clipNorm && a.dropout == b.dropout
+            && a.loss == b.loss && a.temperature == b.temperature && a.margin == b.margin && a.patience == b.patience && a.clipNorm == b.clipNorm && a.dropout == b.dropout
             && a.maxTripletsPerEpoch == b.maxTripletsPerEpoch && a.warmStart == b.warmStart && a.acceptTolerance == b.acceptTolerance
             && a.retrainEveryDays == b.retrainEveryDays && a.maxRejectRatio == b.maxRejectRatio
     }
@@ -64,6 +74,9 @@ public struct TrainSettings: ModelDirectorySettings {
         guard (1...10_000).contains(epochs) else { throw LoomError.usage("epochs must be between 1 and 10000, got \(epochs)", key: "epochs") }
         guard (1...65_536).contains(batch) else { throw LoomError.usage("batch must be between 1 and 65536, got \(batch)", key: "batch") }
         guard learningRate > 0, learningRate < 1 else { throw LoomError.usage("lr must be in (0, 1), got \(learningRate)", key: "lr") }
+        guard temperature >= 0.01, temperature <= 1 else {
+            throw LoomError.usage("temperature must be in [0.01, 1], got \(temperature)", key: "temperature")
+        }
         guard margin > 0, margin <= 2 else { throw LoomError.usage("margin must be in (0, 2], got \(margin)", key: "margin") }
         guard patience >= 0 else { throw LoomError.usage("patience must be 0 or more", key: "patience") }
         guard dropout >= 0, dropout < 1 else { throw LoomError.usage("dropout must be in [0, 1), got \(dropout)", key: "dropout") }

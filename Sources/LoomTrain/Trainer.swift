@@ -28,8 +28,12 @@ public final class Trainer: @unchecked Sendable {
         public var epochsSinceBest = 0
         public var history: [Epoch] = []
         public var stopped = false
+        /// `infonce`: log τ and its Adam moments (nil until the first step).
+        public var logTemperature: Double?
+        public var temperatureMoments: [Double]?
         enum CodingKeys: String, CodingKey {
             case history, stopped
+            case logTemperature = "log_temperature", temperatureMoments = "temperature_moments"
             case completedEpochs = "completed_epochs", bestEpoch = "best_epoch", bestAUC = "best_auc"
             case epochsSinceBest = "epochs_since_best"
         }
@@ -106,11 +110,50 @@ public final class Trainer: @unchecked Sendable {
         let pass = network.forward(items.map(data.item), dropout: dropout)
         let dim = parameters.config.embeddingDim
         let gradient = FloatBuffer(count: items.count * dim, zeroed: false)
-        let loss = TripletLoss.evaluate(triplets, embeddings: pass.embeddings.pointer, rows: items.count, dim: dim,
+        let loss: Double
+        switch settings.loss {
+        case .triplet:
+            loss = TripletLoss.evaluate(triplets, embeddings: pass.embeddings.pointer, rows: items.count, dim: dim,
                                         margin: Float(settings.margin), gradient: gradient.pointer)
+        case .infonce:
+            let t = state.logTemperature ?? log(settings.temperature)
+            let result = InfoNCELoss.evaluate(Self.pairs(triplets), embeddings: pass.embeddings.pointer, rows: items.count, dim: dim,
+                                              logTemperature: t, gradient: gradient.pointer)
+            loss = result.loss
+            updateTemperature(t, gradient: result.temperatureGradient)
+        }
         network.backward(pass, gradient: gradient.pointer)
         optimizer.update(parameters)
         return (loss, triplets.reduce(0.0) { $0 + Double($1.weight) })
+    }
+
+    /// The batch's triplets grouped into training pairs, each with its negatives, in order.
+    static func pairs(_ triplets: [TripletLoss.Triplet]) -> [InfoNCELoss.Pair] {
+        var pairs: [InfoNCELoss.Pair] = []
+        var slot: [[Int]: Int] = [:]
+        for triplet in triplets {
+            let key = [triplet.anchor, triplet.positive]
+            if let index = slot[key] {
+                pairs[index].negatives.append(triplet.negative)
+            } else {
+                slot[key] = pairs.count
+                pairs.append(InfoNCELoss.Pair(anchor: triplet.anchor, positive: triplet.positive, negatives: [triplet.negative],
+                                              weight: triplet.weight))
+            }
+        }
+        return pairs
+    }
+
+    /// One Adam step of log τ (the optimiser's rate and betas), kept within `temperatureRange`.
+    func updateTemperature(_ t: Double, gradient: Double) {
+        var moments = state.temperatureMoments ?? [0, 0, 0]   // first, second, steps
+        moments[2] += 1
+        moments[0] = 0.9 * moments[0] + 0.1 * gradient
+        moments[1] = 0.999 * moments[1] + 0.001 * gradient * gradient
+        let first = moments[0] / (1 - pow(0.9, moments[2])), second = moments[1] / (1 - pow(0.999, moments[2]))
+        let next = t - settings.learningRate * first / (second.squareRoot() + 1e-8)
+        state.logTemperature = min(max(next, InfoNCELoss.temperatureRange.lowerBound), InfoNCELoss.temperatureRange.upperBound)
+        state.temperatureMoments = moments
     }
 
     /// Runs the next epoch and updates the state (best weights, early stopping).

@@ -18,7 +18,8 @@ import Testing
         return data
     }
 
-    static func trainer(_ data: TrainingData, threads: Int, epochs: Int = 2, maxTriplets: Int = 0) throws -> Trainer {
+    static func trainer(_ data: TrainingData, threads: Int, epochs: Int = 2, maxTriplets: Int = 0,
+                        loss: TrainSettings.Loss = .triplet) throws -> Trainer {
         let (config, weights) = try LoomNet.source(directory: SampleWork.startModel)
         let parameters = try HeadParameters(config: config, source: weights)
         var settings = TrainSettings.defaults
@@ -26,6 +27,7 @@ import Testing
         settings.batch = 64
         settings.patience = 0
         settings.maxTripletsPerEpoch = maxTriplets
+        settings.loss = loss
         return Trainer(data: data, parameters: parameters, settings: settings, seed: 5, threads: threads)
     }
 
@@ -116,5 +118,32 @@ import Testing
         try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: path))
         let fresh = try Self.trainer(data, threads: 2)
         #expect(throws: LoomError.self) { try TrainingCheckpoint.restore(fresh, fingerprint: "same inputs", from: path) }
+    }
+
+    /// The in-batch softmax loss: falls, learns its temperature, gives the same weights at 1 and
+    /// 2 threads, and a resumed run (temperature and its moments restored) ends where a whole one does.
+    @Test func infoNCETrainsDeterministicallyAndResumes() throws {
+        let data = try Self.data()
+        let one = try Self.trainer(data, threads: 1, epochs: 3, loss: .infonce)
+        let epochs = (0..<3).map { _ in one.runEpoch() }
+        #expect(epochs.last!.loss < epochs.first!.loss, "loss \(epochs.map(\.loss))")
+        let temperature = try #require(one.state.logTemperature)
+        #expect(temperature != log(TrainSettings.defaults.temperature), "the temperature is learned")
+        let two = try Self.trainer(data, threads: 2, epochs: 3, loss: .infonce)
+        for _ in 0..<3 { two.runEpoch() }
+        #expect(two.state == one.state)
+        for (x, y) in zip(one.parameters.tensors, two.parameters.tensors) { #expect(x.values == y.values, "\(x.name)") }
+
+        let work = TemporaryDirectory("loom-infonce")
+        let path = work.file("checkpoint.safetensors")
+        let first = try Self.trainer(data, threads: 2, epochs: 3, loss: .infonce)
+        first.runEpoch()
+        try TrainingCheckpoint.write(first, fingerprint: "same", to: path)
+        let resumed = try Self.trainer(data, threads: 2, epochs: 3, loss: .infonce)
+        try TrainingCheckpoint.restore(resumed, fingerprint: "same", from: path)
+        resumed.runEpoch()
+        resumed.runEpoch()
+        #expect(resumed.state == one.state)
+        #expect(resumed.best == one.best)
     }
 }

@@ -90,6 +90,50 @@ import Testing
         }
     }
 
+    /// InfoNCE against finite differences of an independent reference, for the embeddings and the
+    /// log-temperature: anchor 0 has two partners (1 and 3: neither is the other's candidate),
+    /// positives are shared across pairs, negatives repeat a positive of the batch.
+    @Test func infoNCEGradientMatchesFiniteDifferences() throws {
+        var random = SeededRandom(seed: 4)
+        let rows = 6, dim = 3
+        let embeddings = (0..<(rows * dim)).map { _ in Float(random.unit() * 2 - 1) }
+        let pairs: [InfoNCELoss.Pair] = [
+            .init(anchor: 0, positive: 1, negatives: [2, 4], weight: 1),
+            .init(anchor: 0, positive: 3, negatives: [5], weight: 0.5),
+            .init(anchor: 2, positive: 4, negatives: [1, 0], weight: 2),
+            .init(anchor: 5, positive: 1, negatives: [3], weight: 1.5),
+        ]
+        let t = log(0.3)
+        var gradient = [Float](repeating: 0, count: rows * dim)
+        let (_, dt) = InfoNCELoss.evaluate(pairs, embeddings: embeddings, rows: rows, dim: dim, logTemperature: t, gradient: &gradient)
+        func reference(_ e: [Double], _ t: Double) -> Double {
+            func dot(_ x: Int, _ y: Int) -> Double { (0..<dim).reduce(0.0) { $0 + e[x * dim + $1] * e[y * dim + $1] } }
+            let positives = [1, 3, 4]   // in first-appearance order
+            let total = pairs.reduce(0.0) { $0 + Double($1.weight) }
+            return pairs.reduce(0.0) { sum, pair in
+                let partners = Set(pairs.filter { $0.anchor == pair.anchor }.map(\.positive))
+                var candidates = [pair.positive]
+                for item in positives + pair.negatives where item != pair.anchor && !partners.contains(item) && !candidates.contains(item) {
+                    candidates.append(item)
+                }
+                let logits = candidates.map { dot(pair.anchor, $0) / exp(t) }
+                return sum + Double(pair.weight) / total * (log(logits.map(exp).reduce(0, +)) - logits[0])
+            }
+        }
+        let h = 1e-6
+        let base = embeddings.map(Double.init)
+        for i in embeddings.indices {
+            var plus = base, minus = base
+            plus[i] += h
+            minus[i] -= h
+            let numeric = (reference(plus, t) - reference(minus, t)) / (2 * h)
+            #expect(abs(numeric - Double(gradient[i])) < 1e-5, "dL/de[\(i)]: \(gradient[i]) vs \(numeric)")
+        }
+        let numericT = (reference(base, t + h) - reference(base, t - h)) / (2 * h)
+        #expect(abs(numericT - dt) < 1e-6, "dL/dt: \(dt) vs \(numericT)")
+        #expect(gradient.contains { $0 != 0 })
+    }
+
     @Test(arguments: [false, true])
     func everyHeadGradientMatchesFiniteDifferences(dropout: Bool) throws {
         let parameters = try Self.tinyParameters(seed: 11)
