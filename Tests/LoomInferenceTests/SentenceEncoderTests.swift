@@ -36,6 +36,11 @@ import Testing
         // Padded into one batch, on two threads: the same bits.
         let batched = try encoder.encode(sequences, threads: 2)
         #expect(batched == alone)
+        // Batches of 7 on three threads (shares of two or three texts): the same bits again.
+        let sevens = try stride(from: 0, to: sequences.count, by: 7).flatMap {
+            try encoder.encode(Array(sequences[$0..<min($0 + 7, sequences.count)]), threads: 3)
+        }
+        #expect(sevens == alone)
     }
 
     @Test func tokenActivationsMatchTransformers() throws {

@@ -5,7 +5,7 @@ import LoomTrain
 /// `loom train` / `loom-train`: learn LoomNet's heads from the triplets into a model directory.
 public struct TrainCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
-        commandName: "train", abstract: "Train LoomNet's heads on the co-purchase triplets (weighted triplet ranking loss).",
+        commandName: "train", abstract: "Train LoomNet's heads on the co-purchase triplets (triplet ranking loss or in-batch softmax).",
         discussion: """
             The backbone stays frozen and runs once per image. Writes the model directory given by --out (config.json, \
             model.safetensors, vocab.txt, metrics.json) and work/train.sqlite; a checkpoint after every epoch lets \
@@ -29,6 +29,12 @@ public struct TrainCommand: ParsableCommand {
 
     @Option(help: "Adam learning rate.")
     var lr: Double = TrainSettings.defaults.learningRate
+
+    @Option(help: "The loss: triplet (margin ranking) or infonce (in-batch softmax, learned temperature).")
+    var loss: TrainSettings.Loss = TrainSettings.defaults.loss
+
+    @Option(help: "infonce: the starting temperature (learned from there, within 0.01-1).")
+    var temperature: Double = TrainSettings.defaults.temperature
 
     @Option(help: "Triplet margin (cosine).")
     var margin: Double = TrainSettings.defaults.margin
@@ -66,6 +72,7 @@ public struct TrainCommand: ParsableCommand {
         (settings.learningRate, settings.margin, settings.patience) = (lr, margin, patience)
         (settings.clipNorm, settings.dropout, settings.resume) = (clipNorm, dropout, resume)
         (settings.maxTripletsPerEpoch, settings.warmStart, settings.acceptTolerance) = (maxTripletsPerEpoch, warmStart, acceptTolerance)
+        (settings.loss, settings.temperature) = (loss, temperature)
         settings.maxRejectRatio = rejectRatio.ratio(or: settings.maxRejectRatio)
         try StageCommandRunner.run(TrainStage(), settings: settings, work: workOptions.work, global: global)
     }
