@@ -15,7 +15,6 @@ IDS.json: {"titles": [[ids…]…], "descriptions": [[ids…]…]}. Prints one J
 """
 import json
 import os
-import struct
 import sys
 import tempfile
 import time
@@ -23,41 +22,9 @@ import time
 import numpy as np
 import onnx
 import onnxruntime as ort
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
 
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        length = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(length))
-        data = f.read()
-    tensors = {}
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = entry["data_offsets"]
-        dtype = {"F32": np.float32, "I64": np.int64}[entry["dtype"]]
-        tensors[name] = np.frombuffer(data[begin:end], dtype=dtype).reshape(entry["shape"])
-    return tensors
-
-
-class Graph:
-    def __init__(self):
-        self.nodes, self.initializers, self.count = [], [], 0
-
-    def name(self, prefix):
-        self.count += 1
-        return f"{prefix}_{self.count}"
-
-    def constant(self, array, prefix="w"):
-        name = self.name(prefix)
-        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
-        return name
-
-    def node(self, op, inputs, outputs=1, **attributes):
-        names = [self.name(op.lower()) for _ in range(outputs)]
-        self.nodes.append(helper.make_node(op, inputs, names, **attributes))
-        return names[0] if outputs == 1 else names
+from onnx_graph import Graph, read_safetensors
 
 
 def build(t, heads=12, hidden=384):

@@ -9,53 +9,21 @@ values of the right shapes (speed does not depend on them). Prints one JSON obje
 usage: onnx_networks.py MODEL.safetensors [batch] [repeats]
 """
 import json
-import struct
 import sys
 import time
 
 import numpy as np
 import onnx
 import onnxruntime as ort
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
+
+from onnx_graph import Graph, read_safetensors
 
 SETTINGS = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]
 
 
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        length = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(length))
-        data = f.read()
-    tensors = {}
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = entry["data_offsets"]
-        dtype = {"F32": np.float32, "I64": np.int64, "F16": np.float16}[entry["dtype"]]
-        tensors[name] = np.frombuffer(data[begin:end], dtype=dtype).reshape(entry["shape"]).astype(np.float32)
-    return tensors
-
-
-class Graph:
-    def __init__(self):
-        self.nodes, self.initializers, self.count = [], [], 0
-
-    def name(self, prefix):
-        self.count += 1
-        return f"{prefix}_{self.count}"
-
-    def constant(self, array, prefix="w"):
-        name = self.name(prefix)
-        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
-        return name
-
-    def node(self, op, inputs, **attributes):
-        output = self.name(op.lower())
-        self.nodes.append(helper.make_node(op, inputs, [output], **attributes))
-        return output
-
-    def relu6(self, x):
-        return self.node("Clip", [x, self.constant(np.array(0, np.float32)), self.constant(np.array(6, np.float32))])
+def relu6_of(g, x):
+    return g.node("Clip", [x, g.constant(np.array(0, np.float32)), g.constant(np.array(6, np.float32))])
 
 
 def folded(t, conv, bn, eps=1e-5):
@@ -69,7 +37,7 @@ def conv(g, x, weight, bias, stride=1, group=1, relu6=True):
     k = weight.shape[-1]
     y = g.node("Conv", [x, g.constant(weight), g.constant(bias)], kernel_shape=[k, k], strides=[stride, stride],
                pads=[k // 2] * 4, group=group)
-    return g.relu6(y) if relu6 else y
+    return relu6_of(g, y) if relu6 else y
 
 
 def mobilenet(g, t, image):
