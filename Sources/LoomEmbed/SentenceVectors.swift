@@ -10,8 +10,10 @@ import LoomInference
 /// length and vocabulary are LoomNet's settings. At about 21 MFLOP a token the encoder is the
 /// costliest step of a night, so a row is copied from the previous output whenever the same
 /// model files read the same ids (`text_reuse_key` in meta, the ids' hash in each row).
-struct SentenceVectors {
-    static let algorithm = "sentence/1"
+public struct SentenceVectors {
+    /// Bump when the encoder's numerics change (kernels, GELU, softmax): stored vectors must not
+    /// be reused across a change of what the same model computes.
+    static let algorithm = "sentence/2"
     static let reuseKeyName = "text_reuse_key"
     /// Catalog rows read at a time, and texts per call of the encoder (each thread takes its share).
     static let chunkItems = 2048
@@ -22,8 +24,16 @@ struct SentenceVectors {
 
     init(settings: EmbedSettings, directory: String, context: StageContext) throws {
         embedder = try SentenceEmbedder(directory: directory, maximumTokens: settings.textMaxTokens)
-        let hashes = try SentenceEmbedder.modelFiles(directory).map { try context.inputHashes.hash(of: $0, using: ContentHash.file(atPath:)) }
-        reuseKey = "\(Self.algorithm) max \(settings.textMaxTokens) model \(hashes.joined(separator: " "))"
+        reuseKey = try Self.key(directory: directory, maximumTokens: settings.textMaxTokens) {
+            try context.inputHashes.hash(of: $0, using: ContentHash.file(atPath:))
+        }
+    }
+
+    /// What the vectors depend on besides the ids: this computation, the token limit and the
+    /// model files' content. The index records it; `loom query --text` checks its model against it.
+    public static func key(directory: String, maximumTokens: Int, hash: (String) throws -> String = ContentHash.file(atPath:)) throws -> String {
+        let hashes = try SentenceEmbedder.modelFiles(directory).map(hash)
+        return "\(algorithm) max \(maximumTokens) model \(hashes.joined(separator: " "))"
     }
 
     /// Writes every item's sentence vector (of this shard) to `text_embeddings`; returns the counts
@@ -42,12 +52,13 @@ struct SentenceVectors {
             after = last.id
             var rows: [(id: Int64, ids: [Int32], key: String)] = []
             for item in items where context.shard.contains(key: item.asin) {
-                let text = item.text([.title, .description])
-                guard !text.isEmpty else {
+                // Text that tokenises to nothing ([CLS] [SEP] alone: spaces, control characters)
+                // would get one vector that every phrase finds; it gets none.
+                let ids = embedder.ids(item.text([.title, .description]))
+                guard ids.count > 2 else {
                     counts["no_text", default: 0] += 1
                     continue
                 }
-                let ids = embedder.ids(text)
                 rows.append((item.id, ids, Self.inputsHash(ids)))
             }
             let stored = try previous.map { try Self.storedVectors($0, keys: rows.map(\.key), bytes: 4 * embedder.dimension) } ?? [:]

@@ -36,8 +36,8 @@ public enum VectorMath {
     }
 
     /// Φ(x), the standard normal CDF, from erfc(|x|/√2) by Abramowitz & Stegun 7.1.26 (absolute
-    /// error < 1.5·10⁻⁷): taken as the tail for x < 0 and 1 − tail above, so that the small values
-    /// of the left tail keep their relative precision.
+    /// error < 1.5·10⁻⁷, about 10⁻⁷ in Φ): taken as the tail for x < 0 and 1 − tail above, so the
+    /// left tail is not computed as a difference of two numbers near 1.
     @inlinable @inline(__always)
     public static func normalCDF(_ x: SIMD8<Float>) -> SIMD8<Float> {
         let z = x * 0.707_106_781

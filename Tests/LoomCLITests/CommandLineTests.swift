@@ -142,6 +142,8 @@ import Testing
         #expect(answers.count == 5 && answers.allSatisfy { $0["type"] as? String == "shoes" && $0["asin"] as? String != from["asin"] as? String })
         let misuse = try loom(["query", "--index", index, "--asin", "B0EU1LAAXS", "--complements"])
         #expect(misuse.status == 64 && misuse.stderr.contains("--complements goes with --text"), "\(misuse.stderr)")
+        let blank = try loom(["query", "--index", index, "--text", "  "])
+        #expect(blank.status == 64 && blank.stderr.contains("--text needs words"), "\(blank.stderr)")
     }
 
     /// SIGKILL `loom index` at a few moments: the index file is always a whole one, old or new.

@@ -136,6 +136,16 @@ import LoomInference
         #expect(FileManager.default.fileExists(atPath: work.file("out/index.sqlite.text-vectors")))
         #expect(try TextSpace(index: index).matrix.vector(row: 5) == space.matrix.vector(row: 5))
 
+        // Only the text vectors change (a shorter token limit): no row is copied, each is written anew.
+        let context = StageContext(workDirectory: work.path, outDirectory: work.file("out"), threads: 2, showProgress: false)
+        try StageRunner(context: context).run(EmbedStage(), settings: EmbedSettings(
+            model: Self.root.appendingPathComponent("Models/loomnet-v1").path, batch: 32, textModel: Self.textModel, textMaxTokens: 4,
+            maxRejectRatio: 1))
+        let rebuilt = try StageRunner(context: context).run(IndexStage(), settings: .defaults)
+        #expect(rebuilt.counts["reused"] == 0 && rebuilt.counts["written"] == 24, "\(rebuilt.counts)")
+        let shorter = try TextSpace(index: try IndexFile(path: work.file("out/index.sqlite")))
+        #expect(shorter.maximumTokens == 4 && shorter.matrix.vector(row: 5) != space.matrix.vector(row: 5))
+
         let plain = try Self.workDirectory()
         #expect(throws: LoomError.self) { try TextSpace(index: try IndexFile(path: plain.file("out/index.sqlite"))) }
     }

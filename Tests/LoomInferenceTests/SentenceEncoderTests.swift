@@ -33,7 +33,7 @@ import Testing
             worst = min(worst, cosine)
         }
         #expect(worst > 0.9999, "lowest cosine \(worst)")
-        // Padded into one batch, on two threads: the same bits.
+        // Packed into one batch, on two threads: the same bits.
         let batched = try encoder.encode(sequences, threads: 2)
         #expect(batched == alone)
         // Batches of 7 on three threads (shares of two or three texts): the same bits again.
@@ -41,6 +41,8 @@ import Testing
             try encoder.encode(Array(sequences[$0..<min($0 + 7, sequences.count)]), threads: 3)
         }
         #expect(sevens == alone)
+        // One text with its work split over four threads (as a query embeds its phrase).
+        #expect(try encoder.encode([sequences[3]], threads: 4)[0] == alone[3])
     }
 
     @Test func tokenActivationsMatchTransformers() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import LoomCore
+import LoomEmbed
 import LoomIndex
 import LoomInference
 import LoomReport
@@ -12,9 +13,14 @@ extension QueryCommand {
         guard let directory = textModel ?? space.model else {
             throw LoomError.usage("\(index) records no text model; give --text-model")
         }
-        let embedder = try SentenceEmbedder(directory: directory, maximumTokens: space.maximumTokens ?? 128)
+        let maximumTokens = space.maximumTokens ?? 128
+        let embedder = try SentenceEmbedder(directory: directory, maximumTokens: maximumTokens)
         guard embedder.dimension == space.matrix.dim else {
             throw LoomError.usage("the text model makes \(embedder.dimension)-d vectors; \(index) holds \(space.matrix.dim)-d text vectors")
+        }
+        // The phrase must land in the space the items' vectors are in: the same model files.
+        if let recorded = space.modelKey, try SentenceVectors.key(directory: directory, maximumTokens: maximumTokens) != recorded {
+            throw LoomError.usage("the text model in \(directory) is not the one \(index)'s text vectors were made with; run embed and index again, or give --text-model with that model")
         }
         let vector = try embedder.embed([phrase], threads: threads)[0]
         let allowed = try allowedTypes(file)

@@ -71,6 +71,12 @@ struct QueryCommand: ParsableCommand {
         let given = [asin != nil, image != nil || title != nil, batch != nil, text != nil].filter { $0 }.count
         guard given == 1 else { throw ValidationError("give exactly one of --asin, --image/--title, --batch or --text") }
         guard text != nil || !complements else { throw ValidationError("--complements goes with --text") }
+        guard complements || fromTop == 1 else { throw ValidationError("--from-top goes with --text … --complements") }
+        guard text != nil || textModel == nil else { throw ValidationError("--text-model goes with --text") }
+        if let text {
+            guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw ValidationError("--text needs words") }
+            guard !excludeSameType, model == nil else { throw ValidationError("--exclude-same-type and --model do not apply to --text") }
+        }
         guard fromTop >= 1, fromTop <= 100 else { throw ValidationError("--from-top must be between 1 and 100") }
         guard k >= 1, k <= 10_000 else { throw ValidationError("--k must be between 1 and 10000") }
     }

@@ -12,6 +12,8 @@ public struct TextSpace: Sendable {
     /// The sentence encoder's directory and token limit the index records.
     public let model: String?
     public let maximumTokens: Int?
+    /// What the vectors were computed under (algorithm, token limit, model files' hashes).
+    public let modelKey: String?
 
     public init(index: IndexFile) throws {
         let path = index.path
@@ -20,9 +22,13 @@ public struct TextSpace: Sendable {
         }
         model = index.meta["text_model"].flatMap { $0.isEmpty ? nil : $0 }
         maximumTokens = index.meta["text_max_tokens"].flatMap(Int.init)
+        modelKey = index.meta["text_reuse_key"].flatMap { $0.isEmpty ? nil : $0 }
         let database = try StageOutputReader.open(path: path)
         defer { try? database.close() }
         let ids = try database.readStored("text_vectors") { db in try Int64.fetchAll(db, sql: "SELECT id FROM text_vectors ORDER BY id") }
+        guard !ids.isEmpty else {
+            throw LoomError.usage("\(path) has no text vectors (no item had a title or description)")
+        }
         let codes = try ids.map { id -> UInt8 in
             guard let row = index.row(id: id) else {
                 throw LoomError.badInput(path: path, position: "text_vectors.id \(id)", reason: "no such item")

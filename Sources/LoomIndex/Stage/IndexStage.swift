@@ -74,7 +74,8 @@ public struct IndexStage: Stage {
                     try insertItem.execute(arguments: [id, item.asin, item.category, item.title, item.image, item.type])
                     try insertVector.execute(arguments: [id, vector])
                     if let text = textVectors[id] {
-                        try Self.check(text, dim: textDim, tolerance: settings.normTolerance, id: id, path: embeddingsPath)
+                        try Self.check(text, dim: textDim, tolerance: settings.normTolerance, id: id, path: embeddingsPath,
+                                       table: "text_embeddings")
                         try insertText.execute(arguments: [id, text])
                     }
                     counts["indexed", default: 0] += 1
@@ -94,6 +95,7 @@ public struct IndexStage: Stage {
             result.meta["text_model"] = embedMeta["text_model"] ?? ""
             result.meta["text_dim"] = String(textDim)
             result.meta["text_max_tokens"] = embedMeta["text_max_tokens"] ?? ""
+            result.meta["text_reuse_key"] = embedMeta["text_reuse_key"] ?? ""
         }
         return result
     }
@@ -110,7 +112,7 @@ public struct IndexStage: Stage {
         guard FileManager.default.fileExists(atPath: previous),
               let meta = try? StageMeta.read(path: previous), meta.stage == name,
               meta.extra["model"] == model, meta.extra["dim"] == String(dim),
-              (try? StageOutputReader.open(path: previous).read { db in try db.tableExists("text_vectors") }) == true
+              Self.hasTable("text_vectors", path: previous), Self.hasTable("text_embeddings", path: embeddingsPath)
         else { return [] }
         return try output.database.writeWithoutTransaction { db in
             try db.execute(sql: "ATTACH DATABASE ? AS previous", arguments: [previous])
@@ -157,19 +159,27 @@ public struct IndexStage: Stage {
         }
     }
 
+    /// Whether the output at `path` has `table` (outputs from before the sentence vectors lack it:
+    /// then nothing is copied and every row is written again).
+    static func hasTable(_ table: String, path: String) -> Bool {
+        guard let database = try? StageOutputReader.open(path: path) else { return false }
+        defer { try? database.close() }
+        return (try? database.read { db in try db.tableExists(table) }) == true
+    }
+
     /// The number of vectors: of the whole index, not a sum over shards.
     @Sendable static func vectorsSummary(_ db: Database) throws -> OutputSummary {
         OutputSummary(meta: ["vectors": String(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM vectors") ?? 0)])
     }
 
     /// A vector must have `dim` floats and unit length (an embed output that is not is corrupt).
-    static func check(_ blob: Data, dim: Int, tolerance: Double, id: Int64, path: String) throws {
+    static func check(_ blob: Data, dim: Int, tolerance: Double, id: Int64, path: String, table: String = "embeddings") throws {
         guard blob.count == dim * 4, let values = FloatBlob.decode(blob) else {
-            throw LoomError.badInput(path: path, position: "embeddings.id \(id)", reason: "\(blob.count) bytes, expected \(dim) float32")
+            throw LoomError.badInput(path: path, position: "\(table).id \(id)", reason: "\(blob.count) bytes, expected \(dim) float32")
         }
         let norm = values.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
         guard abs(norm - 1) <= tolerance else {
-            throw LoomError.badInput(path: path, position: "embeddings.id \(id)", reason: "vector norm \(norm), expected 1 ± \(tolerance)")
+            throw LoomError.badInput(path: path, position: "\(table).id \(id)", reason: "vector norm \(norm), expected 1 ± \(tolerance)")
         }
     }
 

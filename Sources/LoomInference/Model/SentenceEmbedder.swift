@@ -22,6 +22,10 @@ public struct SentenceEmbedder: Sendable {
                                   key: "text_max_tokens")
         }
         encoder = try SentenceEncoder(directory: directory)
+        guard maximumTokens <= encoder.config.maxPositions else {
+            throw LoomError.usage("text_max_tokens \(maximumTokens) is more than the \(encoder.config.maxPositions) positions of the model in \(directory)",
+                                  key: "text_max_tokens")
+        }
         let vocabulary = try WordPieceVocabulary(path: (directory as NSString).appendingPathComponent("vocab.txt"))
         guard vocabulary.tokens.count == encoder.config.vocabulary else {
             throw LoomError.badInput(path: directory, position: "vocab.txt",

@@ -6,11 +6,11 @@ import LoomKernels
 /// A BERT sentence encoder — all-MiniLM-L6-v2 (6 layers, hidden 384, 12 heads, GELU, LayerNorm
 /// ε 1e-12) — from token ids to the mean-pooled, L2-normalised sentence embedding.
 ///
-/// A batch of sequences is padded to its longest; padded keys are left out of every attention
-/// (as BERT's mask does), padded rows out of the pooling. The projections run through SGEMM,
-/// whose every element is summed in one order whatever the row count or threads, and attention
-/// is computed per (sequence, head) on its own: a sequence's embedding is the same bits alone,
-/// in any batch and at any thread count.
+/// The tokens of a batch are packed one after another without padding (a projection costs only
+/// real tokens; attention looks only within its own sequence). The projections run through
+/// SGEMM, whose every element is summed in one order whatever the row count or threads, and
+/// attention is computed per (sequence, head) on its own: a sequence's embedding is the same bits
+/// alone, in any batch and at any thread count.
 public final class SentenceEncoder: @unchecked Sendable {
     // @unchecked: every stored property is immutable after init (the scratch pool locks itself).
     public let config: SentenceEncoderConfig
@@ -195,8 +195,12 @@ public final class SentenceEncoder: @unchecked Sendable {
                 }
             }
         }
-        if threads > 1 {
-            DispatchQueue.concurrentPerform(iterations: pairs) { work($0) }
+        // At most `threads` workers, each a contiguous run of (sequence, head) pairs.
+        let workers = max(1, min(threads, pairs))
+        if workers > 1 {
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                for pair in (pairs * worker / workers)..<(pairs * (worker + 1) / workers) { work(pair) }
+            }
         } else {
             for pair in 0..<pairs { work(pair) }
         }

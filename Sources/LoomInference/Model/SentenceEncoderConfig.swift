@@ -40,8 +40,11 @@ public struct SentenceEncoderConfig: Sendable, Equatable {
         maxPositions = try integer("max_position_embeddings")
         typeVocabulary = try integer("type_vocab_size")
         layerNormEpsilon = Float((object["layer_norm_eps"] as? Double) ?? 1e-12)
-        guard hidden % heads == 0, hidden % 8 == 0, intermediate % 8 == 0, (hidden / heads) % 8 == 0 else {
+        guard hidden % heads == 0, hidden % 8 == 0, (hidden / heads) % 8 == 0 else {
             throw LoomError.badInput(path: path, position: "hidden_size", reason: "\(hidden) is not \(heads) heads of a multiple of 8")
+        }
+        guard intermediate % 8 == 0 else {
+            throw LoomError.badInput(path: path, position: "intermediate_size", reason: "\(intermediate) is not a multiple of 8")
         }
     }
 }
