@@ -40,7 +40,9 @@ public struct SentenceVectors {
     /// and meta the stage reports.
     func write(catalog: DatabaseQueue, output: StageOutput, context: StageContext, clock: inout ComputeClock) throws
         -> (counts: [String: Int], meta: [String: String]) {
-        let previous = try previousOutput(output)
+        // The output this run replaces, when its text vectors came from the same model and length
+        // (whatever LoomNet model made its fused rows).
+        let previous = output.previous(reuseKey: reuseKey, keyName: Self.reuseKeyName)
         defer { try? previous?.close() }
         let progress = context.progress("embed texts", total: try CatalogReader.itemCount(catalog))
         defer { progress.finish() }
@@ -90,13 +92,6 @@ public struct SentenceVectors {
             "text_token_ids": "the text model's WordPiece (its vocab.txt) of title and description", Self.reuseKeyName: reuseKey,
         ]
         return (counts, meta)
-    }
-
-    /// The output this run replaces, when its text vectors came from the same model and length.
-    func previousOutput(_ output: StageOutput) throws -> DatabaseQueue? {
-        guard FileManager.default.fileExists(atPath: output.previousPath),
-              let meta = try? StageMeta.read(path: output.previousPath), meta.extra[Self.reuseKeyName] == reuseKey else { return nil }
-        return try? StageOutputReader.open(path: output.previousPath)
     }
 
     /// What a row depends on besides the model: the ids it read.

@@ -61,16 +61,17 @@ public final class StageOutput: @unchecked Sendable {
     /// `reuseKey` (recorded in its meta as `reuse_key`: the version of the stage's computation
     /// and whatever else shapes its rows — settings, model hashes — but not Loom's version, so
     /// an upgrade that keeps the computation keeps the rows). Nil when there is none, it cannot
-    /// be read, or it was made otherwise: then every row is computed.
-    public func previous(reuseKey: String) -> DatabaseQueue? {
-        guard madePrevious(under: reuseKey) else { return nil }
+    /// be read, or it was made otherwise: then every row is computed. A stage with rows of two
+    /// kinds, reused under different keys, records the second under its own `keyName`.
+    public func previous(reuseKey: String, keyName: String = StageOutput.reuseKeyName) -> DatabaseQueue? {
+        guard madePrevious(under: reuseKey, keyName: keyName) else { return nil }
         return try? StageOutputReader.open(path: previousPath)
     }
 
-    /// Whether there is a previous output whose meta records `reuseKey`.
-    private func madePrevious(under reuseKey: String) -> Bool {
+    /// Whether there is a previous output whose meta records `reuseKey` under `keyName`.
+    private func madePrevious(under reuseKey: String, keyName: String = StageOutput.reuseKeyName) -> Bool {
         guard FileManager.default.fileExists(atPath: previousPath), let meta = try? StageMeta.read(path: previousPath) else { return false }
-        return meta.extra[StageOutput.reuseKeyName] == reuseKey
+        return meta.extra[keyName] == reuseKey
     }
 
     /// The page cache of an output being built, in KiB: part of every stage's peak memory.
