@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "loom", targets: ["loom"]),
         .executable(name: "loom-ingest", targets: ["loom-ingest"]),
+        .executable(name: "loom-fetch", targets: ["loom-fetch"]),
         .executable(name: "loom-images", targets: ["loom-images"]),
         .executable(name: "loom-text", targets: ["loom-text"]),
         .executable(name: "loom-triplets", targets: ["loom-triplets"]),
@@ -27,6 +28,10 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // The fetch stage's HTTP client (and SwiftNIO under it): only LoomFetch, its tests' server
+        // and the benchmark depend on them, as they add minutes to a first build.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // System C libraries, installed by `make deps` (apt) when missing.
@@ -69,6 +74,18 @@ let package = Package(
         .target(
             name: "LoomIngest",
             dependencies: ["LoomCore", "LoomFormats", "CLoomKernels", "CXXHash", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Stage fetch: the catalog's image URLs → a content-addressed photo store, over HTTP.
+        .target(
+            name: "LoomFetch",
+            dependencies: [
+                "LoomCore", "LoomFormats",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
         // Image decoding and normalisation (libjpeg-turbo, libpng, EXIF orientation, the resize):
         // the images stage, query-time embedding and the sample generator use it.
         .target(
@@ -130,13 +147,14 @@ let package = Package(
         .target(
             name: "LoomCLI",
             dependencies: [
-                "LoomCore", "LoomFormats", "LoomSampleData", "LoomIngest", "LoomImaging", "LoomImages", "LoomTokenizers", "LoomText", "LoomTriplets", "LoomInference", "LoomFeatures", "LoomEmbed", "LoomIndex",
+                "LoomCore", "LoomFormats", "LoomSampleData", "LoomIngest", "LoomImaging", "LoomFetch", "LoomImages", "LoomTokenizers", "LoomText", "LoomTriplets", "LoomInference", "LoomFeatures", "LoomEmbed", "LoomIndex",
                 "LoomTrain", "LoomReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(name: "loom", dependencies: ["LoomCLI"]),
         .executableTarget(name: "loom-ingest", dependencies: ["LoomCLI"]),
+        .executableTarget(name: "loom-fetch", dependencies: ["LoomCLI"]),
         .executableTarget(name: "loom-images", dependencies: ["LoomCLI"]),
         .executableTarget(name: "loom-text", dependencies: ["LoomCLI"]),
         .executableTarget(name: "loom-triplets", dependencies: ["LoomCLI"]),
@@ -146,7 +164,7 @@ let package = Package(
         .executableTarget(name: "loom-index", dependencies: ["LoomCLI"]),
         .executableTarget(
             name: "loom-bench",
-            dependencies: ["LoomCore", "LoomFormats", "LoomSampleData", "LoomImaging", "LoomTokenizers", "LoomKernels", "LoomInference", "LoomIndex", "LoomTrain",
+            dependencies: ["LoomCore", "LoomFormats", "LoomSampleData", "LoomImaging", "LoomTokenizers", "LoomKernels", "LoomInference", "LoomIndex", "LoomTrain", "LoomPhotoServer",
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/LoomBench",
             swiftSettings: cpuFlags),
@@ -154,6 +172,17 @@ let package = Package(
         // A small real stage for testing the runner, and an executable that runs it in a child
         // process, which the tests SIGKILL half-way through.
         .target(name: "LoomTestSupport", dependencies: ["LoomCore"], path: "Tests/Support"),
+        // A loopback HTTP server that serves photos and every fault a fetch meets (404, 5xx, 429,
+        // redirects and loops, truncation, a slow drip, huge bodies, opt-out headers), counting
+        // requests: the fetch tests and the fetch benchmark run against it.
+        .target(
+            name: "LoomPhotoServer",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/PhotoServer"),
         // `make fuzz`: libFuzzer harnesses (with -D LOOM_FUZZ), else a replayer of inputs.
         .executableTarget(
             name: "loom-fuzz",
@@ -203,13 +232,18 @@ let package = Package(
                            .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "LoomIndexTests",
-            dependencies: ["LoomIndex", "LoomFeatures", "LoomKernels", "LoomInference", "LoomEmbed", "LoomIngest", "LoomImaging", "LoomImages", "LoomTokenizers", "LoomText", "LoomCore", "LoomTestSupport",
+            dependencies: ["LoomIndex", "LoomFeatures", "LoomKernels", "LoomInference", "LoomEmbed", "LoomIngest", "LoomImaging", "LoomFetch", "LoomImages", "LoomTokenizers", "LoomText", "LoomCore", "LoomTestSupport",
                            .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: cpuFlags),
         .testTarget(
             name: "LoomCLITests",
             dependencies: ["LoomCore", "LoomImaging", "LoomTokenizers", "LoomTestSupport", "loom", "loom-ingest", .product(name: "Yams", package: "Yams"),
                            .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(
+            name: "LoomFetchTests",
+            dependencies: ["LoomFetch", "LoomFormats", "LoomCore", "LoomIngest", "LoomImages", "LoomTestSupport", "LoomPhotoServer", "loom",
+                           .product(name: "GRDB", package: "GRDB.swift")],
+            resources: [.copy("Resources")]),
         .testTarget(
             name: "LoomFormatsTests",
             dependencies: ["LoomFormats", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -16,7 +16,7 @@ import sys
 # Layers, lowest first: a module may use modules of its own layer's rules and below only.
 CORE = {"LoomCore"}
 LIBRARIES = {"LoomKernels", "LoomImaging", "LoomTokenizers", "LoomFormats", "LoomInference", "LoomSampleData"}
-STAGES = {"LoomIngest", "LoomImages", "LoomText", "LoomTriplets", "LoomFeatures", "LoomTrain", "LoomEmbed", "LoomIndex"}
+STAGES = {"LoomIngest", "LoomFetch", "LoomImages", "LoomText", "LoomTriplets", "LoomFeatures", "LoomTrain", "LoomEmbed", "LoomIndex"}
 # Tools over the finished outputs of several stages (the run report reads the index, runs the
 # evaluation): they may use stages, never the CLI.
 TOOLS = {"LoomReport"}

@@ -8,7 +8,7 @@ public struct LoomCommand: ParsableCommand {
         abstract: "Build a fashion-compatibility embedding index from a product catalog.",
         discussion: "Exit codes: 0 ok, 64 usage, 65 data rejected, 66 input missing, 70 internal, 73 cannot create output, 75 locked.",
         version: LoomHome.versionLine,
-        subcommands: [RunCommand.self, MergeCommand.self, StatusCommand.self, IngestCommand.self, ImagesCommand.self, TextCommand.self, TripletsCommand.self, FeaturesCommand.self, TrainCommand.self, EvalCommand.self, EmbedCommand.self, IndexCommand.self, QueryCommand.self, ReportCommand.self, ForwardCommand.self, TokenizeCommand.self, DecodeCommand.self, SampleDataCommand.self])
+        subcommands: [RunCommand.self, MergeCommand.self, StatusCommand.self, IngestCommand.self, FetchCommand.self, ImagesCommand.self, TextCommand.self, TripletsCommand.self, FeaturesCommand.self, TrainCommand.self, EvalCommand.self, EmbedCommand.self, IndexCommand.self, QueryCommand.self, ReportCommand.self, ForwardCommand.self, TokenizeCommand.self, DecodeCommand.self, SampleDataCommand.self])
 
     public init() {}
 }

@@ -4,8 +4,9 @@ import LoomCore
 import LoomFormats
 import LoomImaging
 
-/// Stage images: every item's image file → normalised RGB8 (raw or JPEG) in `work/images.sqlite`;
-/// each file that cannot be used is a reject with its reason, and the run goes on.
+/// Stage images: every item's image file (its own, or the photo stage fetch downloaded from its
+/// URL) → normalised RGB8 (raw or JPEG) in `work/images.sqlite`; each file that cannot be used is
+/// a reject with its reason, and the run goes on.
 public struct ImagesStage: Stage {
     public typealias Settings = ImagesSettings
 
@@ -29,7 +30,9 @@ public struct ImagesStage: Stage {
         let path = context.workPath(.catalog)
         guard FileManager.default.fileExists(atPath: path) else { return [ImagesStage.catalog] }
         let folders = try CatalogReader.imageFolders(try StageOutputReader.open(path: path))
-        return [ImagesStage.catalog] + folders.filter { FileManager.default.fileExists(atPath: $0) }
+        // Photos fetched from the items' URLs (stage fetch), when the work directory has them.
+        let fetch = FileManager.default.fileExists(atPath: context.workPath(.fetch)) ? [StageOutputFile.fetch.input] : []
+        return [ImagesStage.catalog] + fetch + folders.filter { FileManager.default.fileExists(atPath: $0) }
             .map { .directory(label: "images", path: $0) }
     }
 
@@ -56,8 +59,9 @@ public struct ImagesStage: Stage {
         try settings.validate()
         let catalog = try StageOutputReader.open(path: context.workPath(.catalog))
         defer { try? catalog.close() }
-        let items = try CatalogReader.itemImages(catalog).filter { context.shard.contains(key: $0.asin) }
-        let withoutImage = try CatalogReader.countWithoutImage(catalog, shard: context.shard)
+        let fetched = try FetchReader.fetchedPhotos(fetchPath: context.workPath(.fetch), catalogPath: context.workPath(.catalog))
+        let items = try CatalogReader.itemImages(catalog, fetched: fetched).filter { context.shard.contains(key: $0.asin) }
+        let withoutImage = try CatalogReader.countWithoutImage(catalog, shard: context.shard) - items.count { fetched[$0.id] != nil }
         let reuseKey = try settings.reuseKey()
         // A rerun updates the previous output in place: its stored images stay where they are;
         // the items' rows are written again (ids follow today's catalog), and what each file's

@@ -21,7 +21,8 @@ public final class TerminalProgress: @unchecked Sendable {
         self.enabled = enabled
     }
 
-    public func advance(by count: Int = 1) {
+    /// Counts `count` more done; `note` (failures so far, say) follows the rate.
+    public func advance(by count: Int = 1, note: String = "") {
         guard enabled else { return }
         lock.lock()
         defer { lock.unlock() }
@@ -31,7 +32,7 @@ public final class TerminalProgress: @unchecked Sendable {
         lastDraw = now
         let rate = Double(done) / max(now.timeIntervalSince(started), 1e-9)
         let of = total.map { "/\($0)" } ?? ""
-        FileHandle.standardError.write(Data(String(format: "\r%@: %d%@ (%.0f/s)\u{1B}[K", label, done, of, rate).utf8))
+        FileHandle.standardError.write(Data(String(format: "\r%@: %d%@ (%.0f/s)%@\u{1B}[K", label, done, of, rate, note.isEmpty ? "" : ", " + note).utf8))
     }
 
     public func finish() {

@@ -47,6 +47,11 @@ public final class BoundStatement {
         sqlite3_bind_int64(handle, index, number)
     }
 
+    /// An integer, or NULL.
+    public func bind(_ index: Int32, _ number: Int64?) {
+        if let number { sqlite3_bind_int64(handle, index, number) } else { sqlite3_bind_null(handle, index) }
+    }
+
     public func bind(_ index: Int32, _ data: Data) {
         data.withUnsafeBytes { bytes in
             _ = sqlite3_bind_blob(handle, index, bytes.baseAddress, Int32(bytes.count), BoundStatement.transient)
@@ -154,6 +159,11 @@ public final class BoundStatement {
     public func blob(_ index: Int32) -> Data {
         guard let bytes = sqlite3_column_blob(handle, index) else { return Data() }
         return Data(bytes: bytes, count: Int(sqlite3_column_bytes(handle, index)))
+    }
+
+    /// Whether column `index` of the current row is NULL.
+    public func isNull(_ index: Int32) -> Bool {
+        sqlite3_column_type(handle, index) == SQLITE_NULL
     }
 
     /// Column `index` of the current row as an integer.

@@ -55,14 +55,41 @@ public enum CatalogReader {
         public var path: String
     }
 
-    /// The items that have an image file, in id order.
-    public static func itemImages(_ catalog: DatabaseQueue) throws -> [ItemImage] {
+    /// The items that have an image file, in id order: their own, or for an item without one, the
+    /// photo fetched from its URL (`fetched`, by id: `FetchReader.fetchedPhotos`).
+    public static func itemImages(_ catalog: DatabaseQueue, fetched: [Int64: String] = [:]) throws -> [ItemImage] {
         try catalog.readStored("items") { db in
-            let rows = try BoundStatement(db, sql: "SELECT id, asin, image FROM items WHERE image IS NOT NULL ORDER BY id")
+            let rows = try BoundStatement(db, sql: "SELECT id, asin, image FROM items \(fetched.isEmpty ? "WHERE image IS NOT NULL " : "")ORDER BY id")
             var items: [ItemImage] = []
             while try rows.step() {
-                items.append(ItemImage(id: try rows.storedInteger(0, column: "id"), asin: try rows.storedText(1, column: "asin"),
-                                       path: try rows.storedText(2, column: "image")))
+                let id = try rows.storedInteger(0, column: "id")
+                guard let path = try rows.storedTextIfPresent(2, column: "image") ?? fetched[id] else { continue }
+                items.append(ItemImage(id: id, asin: try rows.storedText(1, column: "asin"), path: path))
+            }
+            return items
+        }
+    }
+
+    /// An item without an image file whose record names a photo URL (stage fetch's work).
+    public struct ItemPhotoURL: Sendable {
+        public var id: Int64
+        public var asin: String
+        public var url: String
+    }
+
+    /// The items after `after` in id order (at most `limit`) that have an image URL and no image
+    /// file; empty at the end.
+    public static func photoURLs(_ catalog: DatabaseQueue, after: Int64, limit: Int) throws -> [ItemPhotoURL] {
+        try catalog.readStored("items") { db in
+            let rows = try BoundStatement(db, sql: """
+                SELECT id, asin, image_url FROM items WHERE id > ? AND image IS NULL AND image_url IS NOT NULL ORDER BY id LIMIT ?
+                """)
+            rows.bind(1, after)
+            rows.bind(2, Int64(limit))
+            var items: [ItemPhotoURL] = []
+            while try rows.step() {
+                items.append(ItemPhotoURL(id: try rows.storedInteger(0, column: "id"), asin: try rows.storedText(1, column: "asin"),
+                                          url: try rows.storedText(2, column: "image_url")))
             }
             return items
         }

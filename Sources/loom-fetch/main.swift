@@ -1,0 +1,3 @@
+import LoomCLI
+
+LoomEntry.main(FetchCommand.self)
