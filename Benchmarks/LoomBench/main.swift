@@ -6,7 +6,7 @@ import LoomSampleData
 // make bench: throughput of Loom's own pieces, beside the peer tool measured in the same run.
 // Every figure is the median of 5 runs on this machine.
 
-// `loom-bench [hash] [ingest] [triplets] [images] [tokenizer] [gemm] [networks] [minilm] [train] [search] [nightly] [sharded] [sample-data]` runs the named sections; none: all.
+// `loom-bench [hash] [ingest] [triplets] [fetch] [images] [tokenizer] [gemm] [networks] [minilm] [train] [search] [nightly] [sharded] [sample-data]` runs the named sections; none: all.
 let sections = Set(CommandLine.arguments.dropFirst())
 func wanted(_ section: String) -> Bool { sections.isEmpty || sections.contains(section) }
 
@@ -41,6 +41,10 @@ if wanted("ingest") { try IngestBenchmark.run(scratch: scratch, loom: loom, repe
 // Triplets: a power-law graph of 1M items and 20M edges.
 if wanted("triplets") { try TripletBenchmark.run(scratch: scratch, loom: loom, items: 1_000_000, edges: 20_000_000) }
 if sections.contains("triplets-small") { try TripletBenchmark.run(scratch: scratch, loom: loom, items: 200_000, edges: 4_000_000) }
+
+// Fetch: 20,000 photos from a loopback server beside img2dataset.
+if wanted("fetch") { try FetchBenchmark.run(scratch: scratch, loom: loom) }
+if sections.contains("fetch-small") { try FetchBenchmark.run(scratch: scratch, loom: loom, photos: 2_000, rounds: 1) }
 
 // Images: decode → orient → resize → crop beside Pillow.
 if wanted("images") { try ImageBenchmark.run(scratch: scratch, repeats: 7) }

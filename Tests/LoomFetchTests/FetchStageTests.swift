@@ -188,3 +188,45 @@ import Testing
         #expect(server.allRequests.values.reduce(0, +) == 3)
     }
 }
+
+/// The stage in a pipeline file, between ingest and images, as `loom run` runs it.
+@Suite struct FetchPipelineTests {
+    @Test func loomRunFetchesBetweenIngestAndImagesAndSkipsAFreshFetch() throws {
+        let server = try PhotoServer(routes: ["/a.jpg": .ok(FetchStageTests.jpeg), "/b.png": .ok(FetchStageTests.png)])
+        defer { server.stop() }
+        let fixture = FetchFixture()
+        let records = [server.url("/a.jpg"), server.url("/b.png"), server.url("/gone.jpg")].enumerated().map { index, url in
+            #"{"asin": "\#(FetchFixture.asin(index))", "title": "Dress \#(index)", "category": ["Clothing, Shoes & Jewelry", "Women", "Clothing", "Dresses"], "imageURLHighRes": ["\#(url)"]}"#
+        }
+        try (records.joined(separator: "\n") + "\n").write(toFile: fixture.work.file("catalog.jsonl"), atomically: true, encoding: .utf8)
+        try """
+            work: work
+            out: out
+            stages:
+              ingest:
+                catalog: [catalog.jsonl]
+                images: []
+              fetch:
+                images_dir: photos
+                contact: https://example.com/loom-tests
+                max_reject_ratio: 0.5
+              images:
+                size: 64
+                resize_shorter: 64
+            """.write(toFile: fixture.work.file("pipeline.yaml"), atomically: true, encoding: .utf8)
+        let (status, log) = try ProbeProcess("loom", arguments: ["run", fixture.work.file("pipeline.yaml")]).runToEnd()
+        #expect(status == 0, "\(log)")
+        let images = try StageMeta.read(path: fixture.work.file("work/images.sqlite"))
+        #expect(images.counts["images"] == 2 && images.counts["items_without_image"] == 1)
+        let fetch = try StageMeta.read(path: fixture.work.file("work/fetch.sqlite"))
+        #expect(fetch.counts["fetched"] == 2 && fetch.rejects == 1)
+        // The store sits where the pipeline file says, relative to the file.
+        let photos = try FileManager.default.subpathsOfDirectory(atPath: fixture.work.file("photos")).filter { $0.contains(".") && !$0.hasPrefix(".") }
+        #expect(photos.count == 2)
+
+        let rerun = try ProbeProcess("loom", arguments: ["run", fixture.work.file("pipeline.yaml")]).runCapturingOutput()
+        #expect(rerun.status == 0)
+        #expect((rerun.stdout + rerun.stderr).contains("fetch: skipped"), "\(rerun)")
+        #expect(server.allRequests == ["/a.jpg": 1, "/b.png": 1, "/gone.jpg": 1])
+    }
+}

@@ -36,6 +36,9 @@ public final class PhotoServer: @unchecked Sendable {
     private let channel: Channel
     private let lock = NSLock()
     private var counts: [String: Int] = [:]
+    private var agents: Set<String> = []
+    private var open = 0
+    private var mostOpen = 0
 
     /// Starts the server on 127.0.0.1 at a free port. `fallback` answers paths not in `routes`
     /// (nil: 404).
@@ -78,6 +81,34 @@ public final class PhotoServer: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return counts
+    }
+
+    /// The User-Agent headers requests came with.
+    public var userAgents: Set<String> {
+        lock.lock()
+        defer { lock.unlock() }
+        return agents
+    }
+
+    /// The most requests the server was answering at one moment.
+    public var mostConcurrentRequests: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return mostOpen
+    }
+
+    func began(userAgent: String?) {
+        lock.lock()
+        if let userAgent { agents.insert(userAgent) }
+        open += 1
+        mostOpen = max(mostOpen, open)
+        lock.unlock()
+    }
+
+    func ended() {
+        lock.lock()
+        open -= 1
+        lock.unlock()
     }
 
     public func stop() {

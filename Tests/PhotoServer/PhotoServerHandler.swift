@@ -9,6 +9,8 @@ final class PhotoServerHandler: ChannelInboundHandler {
     private let server: PhotoServer
     private var path = ""
     private var keepAlive = true
+    /// A request is being answered (counted in the server's concurrency until it ends or the connection closes).
+    private var answering = false
 
     init(server: PhotoServer) {
         self.server = server
@@ -19,6 +21,8 @@ final class PhotoServerHandler: ChannelInboundHandler {
         case .head(let head):
             path = String(head.uri.prefix { $0 != "?" })
             keepAlive = head.isKeepAlive
+            server.began(userAgent: head.headers.first(name: "user-agent"))
+            answering = true
         case .body:
             break
         case .end:
@@ -72,7 +76,18 @@ final class PhotoServerHandler: ChannelInboundHandler {
         end(context: context)
     }
 
+    func channelInactive(context: ChannelHandlerContext) {
+        finishAnswer()
+        context.fireChannelInactive()
+    }
+
+    private func finishAnswer() {
+        if answering { server.ended() }
+        answering = false
+    }
+
     private func end(context: ChannelHandlerContext) {
+        finishAnswer()
         let keepAlive = keepAlive
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
             if !keepAlive { context.close(promise: nil) }
