@@ -4,13 +4,19 @@ import LoomPhotoServer
 /// `loom fetch` against img2dataset: the same photos (SampleData's, each made distinct by a JPEG
 /// comment naming its number: about 17 KB) from the same loopback server, the same concurrency.
 enum FetchBenchmark {
-    static func run(scratch: String, loom: String, photos: Int = 20_000, rounds: Int = 3) throws {
+    static func run(loom: String, photos: Int = 20_000, rounds: Int = 3, peerRounds: Int = 1) throws {
         // The package's SampleData: `make bench` runs from the package root, the binary is under .build.
         var root = URL(fileURLWithPath: loom).deletingLastPathComponent()
         while !FileManager.default.fileExists(atPath: root.appendingPathComponent("SampleData/images").path) && root.path != "/" {
             root = root.deletingLastPathComponent()
         }
         let sample = root.appendingPathComponent("SampleData/images").path
+        // The stores go on the package's disk, not the temporary folder: on this machine a file
+        // created under /tmp cost 0.7 ms against 20 µs under /work (ext4 inode allocation in a
+        // block group crowded by deleted files), which is what a crawl's store would not see.
+        let scratch = root.appendingPathComponent(".build/loom-bench-fetch-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
         let names = try FileManager.default.contentsOfDirectory(atPath: sample).filter { $0.hasSuffix(".jpg") }.sorted()
         let bases = names.compactMap { FileManager.default.contents(atPath: (sample as NSString).appendingPathComponent($0)).map(Array.init) }
         guard !bases.isEmpty else { throw NSError(domain: "loom-bench", code: 1, userInfo: [NSLocalizedDescriptionKey: "no photos in \(sample)"]) }
@@ -52,7 +58,7 @@ enum FetchBenchmark {
                 results["loom-\(threads)", default: []].append(run)
                 try? FileManager.default.removeItem(atPath: work)
             }
-            guard img2dataset else { continue }
+            guard img2dataset, round < peerRounds else { continue }
             // img2dataset with one process per thread of Loom's and 64 threads each; as the issue
             // asks (resize_mode=no: it still decodes every photo with OpenCV and encodes it again)
             // and at its fastest (disable_all_reencoding: bytes kept as downloaded, as Loom keeps them).
@@ -74,7 +80,8 @@ enum FetchBenchmark {
         func rate(_ key: String) -> Double? { results[key].map { median($0.map { Double(photos) / $0.seconds }) } }
         func perCPU(_ key: String) -> Double? { results[key].map { median($0.map { Double(photos) / $0.cpuSeconds }) } }
         func rss(_ key: String) -> Double? { results[key].map { median($0.map(\.peakRSSMegabytes)) } }
-        print("fetch: \(photos) photos of \(averageBytes / 1000) kB on average from a loopback server (SwiftNIO, 1 thread); concurrency 64; medians of \(rounds) rounds")
+        print("fetch: \(photos) photos of \(averageBytes / 1000) kB on average from a loopback server (SwiftNIO, 1 thread); concurrency 64; "
+              + "Loom: medians of \(rounds) rounds, img2dataset: \(peerRounds) (its runs take minutes); whole commands, start-up included")
         for threads in [1, 2] {
             let loomRate = rate("loom-\(threads)")!
             var peers: [String] = []

@@ -43,8 +43,8 @@ if wanted("triplets") { try TripletBenchmark.run(scratch: scratch, loom: loom, i
 if sections.contains("triplets-small") { try TripletBenchmark.run(scratch: scratch, loom: loom, items: 200_000, edges: 4_000_000) }
 
 // Fetch: 20,000 photos from a loopback server beside img2dataset.
-if wanted("fetch") { try FetchBenchmark.run(scratch: scratch, loom: loom) }
-if sections.contains("fetch-small") { try FetchBenchmark.run(scratch: scratch, loom: loom, photos: 2_000, rounds: 1) }
+if wanted("fetch") { try FetchBenchmark.run(loom: loom) }
+if sections.contains("fetch-small") { try FetchBenchmark.run(loom: loom, photos: 2_000, rounds: 1) }
 
 // Images: decode → orient → resize → crop beside Pillow.
 if wanted("images") { try ImageBenchmark.run(scratch: scratch, repeats: 7) }

@@ -3,7 +3,7 @@ import ArgumentParser
 /// `--max-reject-ratio` of every stage command: an engineer rerunning one stage on a bad batch
 /// can allow more rejects than the stage's default (or fewer) without a pipeline file.
 struct RejectRatioOption: ParsableArguments {
-    @Option(help: "Fail (exit 65) when more than this fraction of records is rejected (default: the stage's, 0.05).")
+    @Option(help: "Fail (exit 65) when more than this fraction of records is rejected (default: the stage's own: 0.05, fetch 0.5).")
     var maxRejectRatio: Double?
 
     func validate() throws {

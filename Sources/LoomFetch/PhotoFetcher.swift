@@ -55,6 +55,8 @@ final class PhotoFetcher: @unchecked Sendable {
     private var queued = 0
     private var finished: [FetchRecord] = []
     private var wakeAt: NIODeadline?
+    /// Why the store could not take a photo, which ends the run.
+    private var storeError: LoomError?
     /// Bytes of photos downloaded (successes only).
     private(set) var bytesDownloaded = 0
 
@@ -101,14 +103,19 @@ final class PhotoFetcher: @unchecked Sendable {
             condition.lock()
             for url in fresh { enqueue(Job(url)) }
             var starts = dispatch()
-            if starts.isEmpty && finished.isEmpty && (inFlight + queued > 0 || !exhausted) && !(fresh.isEmpty && !exhausted && room > inFlight + queued) {
+            // Nothing to hand over and no room for more URLs: wait for a request to end.
+            let hasRoom = !exhausted && inFlight + queued < room
+            if starts.isEmpty && finished.isEmpty && storeError == nil && !hasRoom && inFlight + queued > 0 {
                 _ = condition.wait(until: Date().addingTimeInterval(0.2))
                 starts += dispatch()
             }
             let records = finished
             finished.removeAll(keepingCapacity: true)
             let done = exhausted && inFlight == 0 && queued == 0
+            let failure = storeError
             condition.unlock()
+            // A store that cannot be written (a full disk) stops the stage: no photo is taken for lost.
+            if let failure { throw failure }
             for job in starts { start(job) }
             if !records.isEmpty { try deliver(records) }
             if done { return }
@@ -221,17 +228,21 @@ final class PhotoFetcher: @unchecked Sendable {
         job.lastStatus = status
         switch status {
         case 200..<300:
-            let result = body.withUnsafeReadableBytes { bytes -> Result<FetchRecord.Photo, FetchFailure> in
-                PhotoFormat.sniff(bytes).flatMap { format in
-                    do {
+            let result: Result<FetchRecord.Photo, FetchFailure>
+            do {
+                result = try body.withUnsafeReadableBytes { bytes -> Result<FetchRecord.Photo, FetchFailure> in
+                    switch PhotoFormat.sniff(bytes) {
+                    case .failure(let failure):
+                        return .failure(failure)
+                    case .success(let format):
                         let stored = try store.store(bytes, format: format)
                         return .success(FetchRecord.Photo(bytes: bytes.count, contentHash: stored.contentHash, format: format))
-                    } catch {
-                        return .failure(FetchFailure(.connection, "storing the photo: \(error)"))
                     }
                 }
+            } catch {
+                return storeFailed(error, host: host)
             }
-            complete(job, with: result.mapError { $0 }, host: host)
+            complete(job, with: result, host: host)
         case 301, 302, 303, 307, 308:
             guard let location = head.headers.first(name: "location") else {
                 return complete(job, with: .failure(FetchFailure(.httpOther, "HTTP \(status) without a Location")), host: host)
@@ -277,6 +288,16 @@ final class PhotoFetcher: @unchecked Sendable {
             return dispatch()
         }
         for job in starts { start(job) }
+    }
+
+    private func storeFailed(_ error: Error, host: String) {
+        locked {
+            release(host)
+            if storeError == nil {
+                storeError = error as? LoomError ?? .cannotCreateOutput(path: store.root, reason: "\(error)")
+            }
+            condition.signal()
+        }
     }
 
     private func requeue(_ job: Job, host: String) {

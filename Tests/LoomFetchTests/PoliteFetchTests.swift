@@ -89,3 +89,21 @@ import Testing
         #expect(optOut(["nofollow", "noarchive"]) == nil)
     }
 }
+
+/// A store that cannot be written stops the stage with exit 73 rather than losing photos.
+@Suite struct FetchStoreTests {
+    @Test func aStoreThatCannotBeMadeIsExit73AndNothingIsAsked() throws {
+        let server = try PhotoServer(routes: ["/a.jpg": .ok(FetchStageTests.jpeg)])
+        defer { server.stop() }
+        let fixture = FetchFixture()
+        try fixture.ingest([server.url("/a.jpg")])
+        try "not a folder".write(toFile: fixture.work.file("blocked"), atomically: true, encoding: .utf8)
+        var settings = FetchFixture.settings
+        settings.imagesDir = fixture.work.file("blocked")
+        #expect { _ = try fixture.fetch(settings) } throws: { error in
+            (error as? LoomError).map { $0.exitStatus == .cannotCreateOutput } ?? false
+        }
+        #expect(server.allRequests.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: fixture.work.file("fetch.sqlite")))
+    }
+}
