@@ -80,7 +80,7 @@ enum FetchBenchmark {
         func rate(_ key: String) -> Double? { results[key].map { median($0.map { Double(photos) / $0.seconds }) } }
         func perCPU(_ key: String) -> Double? { results[key].map { median($0.map { Double(photos) / $0.cpuSeconds }) } }
         func rss(_ key: String) -> Double? { results[key].map { median($0.map(\.peakRSSMegabytes)) } }
-        print("fetch: \(photos) photos of \(averageBytes / 1000) kB on average from a loopback server (SwiftNIO, 1 thread); concurrency 64; "
+        print("fetch: \(photos) photos of \(averageBytes / 1000) kB on average from a loopback server (SwiftNIO, 1 thread); concurrency 64 (Loom per_host 64); "
               + "Loom: medians of \(rounds) rounds, img2dataset: \(peerRounds) (its runs take minutes); whole commands, start-up included")
         for threads in [1, 2] {
             let loomRate = rate("loom-\(threads)")!

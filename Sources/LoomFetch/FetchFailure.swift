@@ -59,6 +59,7 @@ public struct FetchFailure: Error, Sendable, Equatable {
     static func status(_ code: Int) -> FetchFailure {
         switch code {
         case 404: FetchFailure(.http404, "HTTP 404 Not Found")
+        case 408: FetchFailure(.timeout, "HTTP 408 Request Timeout")
         case 429: FetchFailure(.http429, "HTTP 429 Too Many Requests")
         case 400..<500: FetchFailure(.http4xx, "HTTP \(code)")
         case 500..<600: FetchFailure(.http5xx, "HTTP \(code)")

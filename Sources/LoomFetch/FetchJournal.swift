@@ -84,6 +84,18 @@ final class FetchJournal {
         return FetchRecord(url: url, httpStatus: httpStatus, result: result, attempts: Int(row.integer(7)), run: row.integer(8))
     }
 
+    /// The URLs of the journal at `path` whose last failure can heal (`FetchFailure.Reason.canHeal`),
+    /// read without writing (`loom status` asks).
+    static func countHealableFailures(path: String) throws -> Int {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(30)
+        let journal = try DatabaseQueue(path: path, configuration: configuration)
+        defer { try? journal.close() }
+        let codes = FetchFailure.Reason.allCases.filter(\.canHeal).map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        return try journal.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM results WHERE status = 'failed' AND error IN (\(codes))") ?? 0 }
+    }
+
     /// Commits `records` in one transaction.
     func record(_ records: [FetchRecord]) throws {
         guard !records.isEmpty else { return }

@@ -25,8 +25,22 @@ public struct FetchStage: Stage {
         return [StageOutputFile.catalog.input]
     }
 
+    /// `loom run` reruns a fetch whose catalog is unchanged when its store is gone, or, with
+    /// `retry_failed`, while earlier runs left failures that can heal.
+    public func missingProducts(_ settings: Settings, context: StageContext) -> [String] {
+        let root = FetchStage.absolute(settings.storeDirectory(work: context.workDirectory))
+        guard FileManager.default.fileExists(atPath: root) else { return ["the photo store \(root)"] }
+        let journal = context.workPath(FetchJournal.fileName)
+        guard settings.retryFailed, FileManager.default.fileExists(atPath: journal) else { return [] }
+        let healable = (try? FetchJournal.countHealableFailures(path: journal)) ?? 0
+        return healable > 0 ? ["a retry (retry_failed) of \(healable) fetches whose failure can heal"] : []
+    }
+
     public func run(_ settings: Settings, context: StageContext, output: StageOutput) throws -> StageResult {
         try settings.validate()
+        if settings.contact.isEmpty {
+            context.logger.warning("fetch: no contact set: the User-Agent gives site operators no way to reach you (--contact, contact:)")
+        }
         guard context.shard.isWhole else {
             throw LoomError.usage("stage fetch runs whole (one machine keeps \(settings.concurrency) requests in flight); drop --shard", key: "--shard")
         }
@@ -102,20 +116,27 @@ public struct FetchStage: Stage {
             }
         }
 
-        try fetcher.run(next: {
-            if queueIndex == queue.count { try refill() }
-            guard queueIndex < queue.count else { return nil }
-            queueIndex += 1
-            return queue[queueIndex - 1]
-        }, deliver: { records in
-            uncommitted += records
-            requested += records.count
-            failed += records.count { $0.failure != nil }
-            progress.advance(by: records.count, note: failed > 0 ? "\(failed) failed" : "")
-            if uncommitted.count >= FetchStage.commitRecords || Date().timeIntervalSince(lastCommit) >= FetchStage.commitSeconds {
-                try commit()
-            }
-        })
+        do {
+            try fetcher.run(next: {
+                if queueIndex == queue.count { try refill() }
+                guard queueIndex < queue.count else { return nil }
+                queueIndex += 1
+                return queue[queueIndex - 1]
+            }, deliver: { records in
+                uncommitted += records
+                requested += records.count
+                failed += records.count { $0.failure != nil }
+                if !records.isEmpty { progress.advance(by: records.count, note: failed > 0 ? "\(failed) failed" : "") }
+                if uncommitted.count >= FetchStage.commitRecords
+                    || (!uncommitted.isEmpty && Date().timeIntervalSince(lastCommit) >= FetchStage.commitSeconds) {
+                    try commit()
+                }
+            })
+        } catch {
+            // What finished before the error is kept for the next run.
+            try? commit()
+            throw error
+        }
         try commit()
         return (requested, fetcher.bytesDownloaded)
     }
@@ -126,7 +147,7 @@ public struct FetchStage: Stage {
         guard let record else { return true }
         switch record.result {
         case .success(let photo):
-            return !store.contains(store.path(contentHash: photo.contentHash, format: photo.format))
+            return !store.contains(store.path(contentHash: photo.contentHash, format: photo.format), bytes: photo.bytes)
         case .failure(let failure):
             return settings.retryFailed && failure.reason.canHeal && record.run != journal.run
         }

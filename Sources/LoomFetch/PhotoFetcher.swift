@@ -55,6 +55,7 @@ final class PhotoFetcher: @unchecked Sendable {
     private var queued = 0
     private var finished: [FetchRecord] = []
     private var wakeAt: NIODeadline?
+    private var released = 0
     /// Why the store could not take a photo, which ends the run.
     private var storeError: LoomError?
     /// Bytes of photos downloaded (successes only).
@@ -70,13 +71,17 @@ final class PhotoFetcher: @unchecked Sendable {
             connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: settings.perHost),
             decompression: .disabled)
         configuration.httpVersion = .automatic
+        // A refused, unreachable or unresolvable host fails at once (and is retried here, with
+        // backoff), instead of AsyncHTTPClient trying to connect again until the request's deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
         client = HTTPClient(eventLoopGroup: group, configuration: configuration)
         headers = ["User-Agent": settings.userAgent, "Accept": "image/jpeg, image/png;q=0.9, */*;q=0.1"]
         optOutTags = Set(settings.optOutTags.map { $0.lowercased() })
         startInterval = settings.maxRequestsPerSecondPerHost > 0 ? PhotoFetcher.amount(1 / settings.maxRequestsPerSecondPerHost) : .zero
     }
 
-    static func amount(_ seconds: Double) -> TimeAmount { .nanoseconds(Int64((seconds * 1e9).rounded())) }
+    /// Seconds as a TimeAmount, at most a year (settings may say `.inf`).
+    static func amount(_ seconds: Double) -> TimeAmount { .nanoseconds(Int64((min(max(seconds, 0), 31_536_000) * 1e9).rounded())) }
 
     func shutdown() {
         try? client.syncShutdown()
@@ -84,7 +89,8 @@ final class PhotoFetcher: @unchecked Sendable {
     }
 
     /// Fetches every URL `next` gives (nil: no more), handing finished records to `deliver` in
-    /// batches on the calling thread; returns when all are done.
+    /// batches on the calling thread (at least every 0.2 s, empty when none finished); returns
+    /// when all are done.
     func run(next: () throws -> PhotoURL?, deliver: ([FetchRecord]) throws -> Void) throws {
         let room = max(2 * settings.concurrency, 64)
         var exhausted = false
@@ -117,7 +123,8 @@ final class PhotoFetcher: @unchecked Sendable {
             // A store that cannot be written (a full disk) stops the stage: no photo is taken for lost.
             if let failure { throw failure }
             for job in starts { start(job) }
-            if !records.isEmpty { try deliver(records) }
+            // Called on every wake-up, with or without records: the caller commits on time.
+            try deliver(records)
             if done { return }
         }
     }
@@ -277,7 +284,8 @@ final class PhotoFetcher: @unchecked Sendable {
             retry.current = job.url
             retry.visited = [job.url.string]
             retry.notBefore = .now() + delay
-            return requeue(retry, host: host)
+            // A server that says when to come back (Retry-After) gets no request before then.
+            return requeue(retry, host: host, holdHostUntil: retryAfter == nil ? nil : retry.notBefore)
         }
         let record = FetchRecord(url: job.url.string, httpStatus: job.lastStatus, result: result, attempts: job.attempts)
         let starts = locked {
@@ -300,8 +308,9 @@ final class PhotoFetcher: @unchecked Sendable {
         }
     }
 
-    private func requeue(_ job: Job, host: String) {
+    private func requeue(_ job: Job, host: String, holdHostUntil: NIODeadline? = nil) {
         let starts = locked {
+            if let holdHostUntil { hosts[host]!.nextStart = max(hosts[host]!.nextStart, holdHostUntil) }
             release(host)
             enqueue(job)
             condition.signal()
@@ -310,11 +319,20 @@ final class PhotoFetcher: @unchecked Sendable {
         for job in starts { start(job) }
     }
 
-    /// Under the lock: a request to `host` ended.
+    /// Under the lock: a request to `host` ended. A host with nothing in flight or queued is
+    /// forgotten once its next start is due (so its rate holds for a redirect or retry that comes
+    /// back later).
     private func release(_ host: String) {
         inFlight -= 1
         hosts[host]!.inFlight -= 1
-        if hosts[host]!.inFlight == 0 && hosts[host]!.ready.isEmpty && !turn.contains(host) { hosts[host] = nil }
+        let now = NIODeadline.now()
+        if hosts[host]!.inFlight == 0 && hosts[host]!.ready.isEmpty && !turn.contains(host) && hosts[host]!.nextStart <= now {
+            hosts[host] = nil
+        }
+        released += 1
+        if released % 4096 == 0 {
+            hosts = hosts.filter { $0.value.inFlight > 0 || !$0.value.ready.isEmpty || $0.value.nextStart > now }
+        }
     }
 
     /// How long to wait before retry `job.retries + 1`: the server's `Retry-After` (seconds or an

@@ -59,5 +59,10 @@ struct PhotoStore: Sendable {
         return Stored(contentHash: hash, path: path)
     }
 
-    func contains(_ path: String) -> Bool { access(path, F_OK) == 0 }
+    /// Whether the store holds the whole photo at `path`: a file cut short (a power loss after
+    /// the rename, before its data reached the disk) is fetched again.
+    func contains(_ path: String, bytes: Int) -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0 && Int(status.st_size) == bytes
+    }
 }

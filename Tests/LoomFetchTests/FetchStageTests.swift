@@ -228,5 +228,30 @@ import Testing
         #expect(rerun.status == 0)
         #expect((rerun.stdout + rerun.stderr).contains("fetch: skipped"), "\(rerun)")
         #expect(server.allRequests == ["/a.jpg": 1, "/b.png": 1, "/gone.jpg": 1])
+
+        // A store deleted by hand: the next run fetches again although the catalog is the same.
+        try FileManager.default.removeItem(atPath: fixture.work.file("photos"))
+        let third = try ProbeProcess("loom", arguments: ["run", fixture.work.file("pipeline.yaml")]).runCapturingOutput()
+        #expect(third.status == 0)
+        #expect((third.stdout + third.stderr).contains("fetch: running (stale: the photo store"), "\(third)")
+        #expect(server.allRequests == ["/a.jpg": 2, "/b.png": 2, "/gone.jpg": 1])
+    }
+
+    @Test func retryFailedMakesAFreshFetchStaleWhileFailuresCanHeal() throws {
+        let server = try PhotoServer(routes: ["/a.jpg": .ok(FetchStageTests.jpeg), "/down.jpg": .failFirst(1, with: .status(503), then: .ok(FetchStageTests.png))])
+        defer { server.stop() }
+        let fixture = FetchFixture()
+        try fixture.ingest([server.url("/a.jpg"), server.url("/down.jpg")])
+        var settings = FetchFixture.settings
+        settings.retries = 0
+        settings.retryFailed = true
+        _ = try fixture.fetch(settings)
+        let runner = StageRunner(context: fixture.context())
+        let before = try runner.freshness(FetchStage(), settings: settings)
+        #expect(before.mustRun && before.explanation.contains("1 fetches whose failure can heal"), "\(before)")
+        _ = try fixture.fetch(settings)
+        let after = try runner.freshness(FetchStage(), settings: settings)
+        #expect(!after.mustRun, "\(after)")
+        #expect(server.allRequests == ["/a.jpg": 1, "/down.jpg": 2])
     }
 }

@@ -41,6 +41,55 @@ import Testing
         #expect(seconds >= 0.45, "10 requests at 20/s took \(seconds) s")
     }
 
+    @Test func theRateHoldsForRedirectsThatComeBackOneByOne() throws {
+        let server = try PhotoServer(routes: ["/r1": .redirect(to: "/r2"), "/r2": .redirect(to: "/r3"), "/r3": .ok(FetchStageTests.jpeg)])
+        defer { server.stop() }
+        let fixture = FetchFixture()
+        try fixture.ingest([server.url("/r1")])
+        var settings = FetchFixture.settings
+        settings.maxRequestsPerSecondPerHost = 5
+        let started = Date()
+        let report = try fixture.fetch(settings)
+        let seconds = Date().timeIntervalSince(started)
+        #expect(report.counts["fetched"] == 1)
+        #expect(try fixture.rows()[0]["attempts"] as Int == 3)
+        // Three requests to one host, 200 ms apart although each came only after the last ended.
+        #expect(seconds >= 0.38, "3 requests at 5/s took \(seconds) s")
+    }
+
+    @Test func aRefusedConnectionFailsAtOnceNotAtTheTimeout() throws {
+        let fixture = FetchFixture()
+        try fixture.ingest(["http://127.0.0.1:1/refused.jpg"])
+        var settings = FetchFixture.settings
+        settings.timeout = 30
+        settings.retries = 0
+        let started = Date()
+        let report = try fixture.fetch(settings)
+        #expect(report.rejectsByReason == ["connection": 1])
+        #expect(Date().timeIntervalSince(started) < 10)
+    }
+
+    @Test func retryAfterAsADateHoldsTheHost() throws {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        let later = formatter.string(from: Date().addingTimeInterval(3))
+        let server = try PhotoServer(routes: [
+            "/busy.jpg": .failFirst(1, with: .status(429, headers: [("Retry-After", later)]), then: .ok(FetchStageTests.jpeg)),
+            "/other.jpg": .delayed(0.2, then: .ok(FetchStageTests.png)),
+        ])
+        defer { server.stop() }
+        let fixture = FetchFixture()
+        try fixture.ingest([server.url("/busy.jpg"), server.url("/other.jpg")])
+        let started = Date()
+        let report = try fixture.fetch()
+        #expect(report.counts["fetched"] == 2)
+        // The date is whole seconds: at least 2 s from now when the 429 came.
+        #expect(Date().timeIntervalSince(started) >= 1.9)
+        #expect(server.allRequests == ["/busy.jpg": 2, "/other.jpg": 1])
+    }
+
     @Test(arguments: [
         ("HTTP://Images.Example.COM:80/a/b.jpg#top", "http://images.example.com/a/b.jpg"),
         ("https://example.com", "https://example.com/"),
