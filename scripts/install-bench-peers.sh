@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Python peers `make bench` measures Loom against, only those that are missing:
-# Pillow, orjson, tokenizers, flash-tokenizer, onnxruntime + onnx, faiss-cpu, numpy, threadpoolctl.
+# Pillow, orjson, tokenizers, flash-tokenizer, onnxruntime + onnx, faiss-cpu, numpy, threadpoolctl, img2dataset.
 # A peer that will not install is reported by its bench row, not fatal here.
 set -uo pipefail
 declare -A modules=(
     [PIL]=Pillow [orjson]=orjson [tokenizers]=tokenizers [flash_tokenizer]=flash-tokenizer
-    [onnxruntime]=onnxruntime [onnx]=onnx [faiss]=faiss-cpu [numpy]=numpy [threadpoolctl]=threadpoolctl
+    [onnxruntime]=onnxruntime [onnx]=onnx [faiss]=faiss-cpu [numpy]=numpy [threadpoolctl]=threadpoolctl [img2dataset]=img2dataset
 )
 missing=()
 for module in "${!modules[@]}"; do

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 prefix=${1:?usage: scripts/install.sh PREFIX [BUILD_DIR]}
 build=${2:-.build/release}
-tools=(loom loom-ingest loom-images loom-text loom-triplets loom-features loom-train loom-embed loom-index)
+tools=(loom loom-ingest loom-fetch loom-images loom-text loom-triplets loom-features loom-train loom-embed loom-index)
 for tool in "${tools[@]}"; do
     [ -x "$build/$tool" ] || { echo "install: $build/$tool is missing; build first (make release)" >&2; exit 66; }
 done

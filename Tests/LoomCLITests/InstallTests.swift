@@ -14,7 +14,7 @@ import Testing
                                        directory: CommandLineTests.root).runCapturingOutput()
         try #require(install.status == 0, "\(install.stdout)\(install.stderr)")
         let loom = prefix.file("bin/loom")
-        for tool in ["loom-ingest", "loom-images", "loom-text", "loom-triplets", "loom-features", "loom-train", "loom-embed", "loom-index"] {
+        for tool in ["loom-ingest", "loom-fetch", "loom-images", "loom-text", "loom-triplets", "loom-features", "loom-train", "loom-embed", "loom-index"] {
             #expect(FileManager.default.isExecutableFile(atPath: prefix.file("bin/\(tool)")), "\(tool)")
         }
         #expect(FileManager.default.fileExists(atPath: prefix.file("share/loom/Models/loomnet-v1/config.json")))
