@@ -5,17 +5,10 @@ import LoomPhotoServer
 /// comment naming its number: about 17 KB) from the same loopback server, the same concurrency.
 enum FetchBenchmark {
     static func run(loom: String, photos: Int = 20_000, rounds: Int = 3, peerRounds: Int = 1) throws {
-        // The package's SampleData: `make bench` runs from the package root, the binary is under .build.
-        var root = URL(fileURLWithPath: loom).deletingLastPathComponent()
-        while !FileManager.default.fileExists(atPath: root.appendingPathComponent("SampleData/images").path) && root.path != "/" {
-            root = root.deletingLastPathComponent()
-        }
+        // The package's SampleData (`make bench` runs from the package root, the binary is under .build),
+        // and the stores on the package's disk (`packageScratch`).
+        let (root, scratch) = try packageScratch("fetch", near: loom)
         let sample = root.appendingPathComponent("SampleData/images").path
-        // The stores go on the package's disk, not the temporary folder: on this machine a file
-        // created under /tmp cost 0.7 ms against 20 µs under /work (ext4 inode allocation in a
-        // block group crowded by deleted files), which is what a crawl's store would not see.
-        let scratch = root.appendingPathComponent(".build/loom-bench-fetch-\(getpid())").path
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let names = try FileManager.default.contentsOfDirectory(atPath: sample).filter { $0.hasSuffix(".jpg") }.sorted()
         let bases = names.compactMap { FileManager.default.contents(atPath: (sample as NSString).appendingPathComponent($0)).map(Array.init) }

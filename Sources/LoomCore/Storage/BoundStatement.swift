@@ -161,6 +161,15 @@ public final class BoundStatement {
         return Data(bytes: bytes, count: Int(sqlite3_column_bytes(handle, index)))
     }
 
+    /// Copies column `index` of the current row, a blob of exactly `byteCount` bytes, to
+    /// `destination`; false when it is not a blob of that size.
+    public func copyBlob(_ index: Int32, to destination: UnsafeMutableRawPointer, byteCount: Int) -> Bool {
+        guard sqlite3_column_type(handle, index) == SQLITE_BLOB, let bytes = sqlite3_column_blob(handle, index),
+              Int(sqlite3_column_bytes(handle, index)) == byteCount else { return false }
+        destination.copyMemory(from: bytes, byteCount: byteCount)
+        return true
+    }
+
     /// Whether column `index` of the current row is NULL.
     public func isNull(_ index: Int32) -> Bool {
         sqlite3_column_type(handle, index) == SQLITE_NULL

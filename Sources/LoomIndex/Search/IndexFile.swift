@@ -48,8 +48,14 @@ public struct IndexFile: Sendable {
             let ids = items.map(\.id)
             self.meta = meta
             self.items = items
-            rowByAsin = Dictionary(items.enumerated().map { ($1.asin, $0) }, uniquingKeysWith: { first, _ in first })
-            rowById = Dictionary(ids.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+            // Filled in place, sized once (the first row of a repeated key wins).
+            var byAsin = [String: Int](minimumCapacity: items.count), byId = [Int64: Int](minimumCapacity: items.count)
+            for (row, item) in items.enumerated() {
+                if byAsin[item.asin] == nil { byAsin[item.asin] = row }
+                if byId[item.id] == nil { byId[item.id] = row }
+            }
+            rowByAsin = byAsin
+            rowById = byId
             let contentHash = meta["content_hash"] ?? ""
             if let (packed, quantized) = VectorCache.load(index: path, contentHash: contentHash, dim: dim, count: ids.count) {
                 matrix = VectorMatrix(dim: dim, ids: ids, packed: packed, quantized: quantized, typeCodes: codes, typeNames: names)
@@ -75,21 +81,28 @@ public struct IndexFile: Sendable {
         }
         var items: [Item] = [], codes: [UInt8] = [], names: [String] = []
         var codeByName: [String: UInt8] = [:]
-        let rows = try Row.fetchCursor(db, sql: "SELECT id, asin, type, title, category FROM items ORDER BY id")
-        while let record = try rows.next() {
-            let type: String = try record.stored("type")
-            guard codeByName[type] != nil || names.count < 256 else {
-                throw LoomError.badInput(path: path, position: "items.type", reason: "more than 256 coarse types")
+        // Through the SQLite statement itself: a GRDB row per item, read by column name, cost more
+        // than the read (loading an index is what every `loom query` waits on).
+        let rows = try BoundStatement(db, sql: "SELECT id, asin, type, title, category FROM items ORDER BY id")
+        do {
+            while try rows.step() {
+                let type = try rows.storedText(2, column: "type")
+                guard codeByName[type] != nil || names.count < 256 else {
+                    throw LoomError.badInput(path: path, position: "items.type", reason: "more than 256 coarse types")
+                }
+                let code = codeByName[type] ?? {
+                    let next = UInt8(names.count)
+                    codeByName[type] = next
+                    names.append(type)
+                    return next
+                }()
+                codes.append(code)
+                items.append(Item(id: try rows.storedInteger(0, column: "id"), asin: try rows.storedText(1, column: "asin"), type: type,
+                                  title: try rows.storedTextIfPresent(3, column: "title"),
+                                  category: try rows.storedTextIfPresent(4, column: "category")))
             }
-            let code = codeByName[type] ?? {
-                let next = UInt8(names.count)
-                codeByName[type] = next
-                names.append(type)
-                return next
-            }()
-            codes.append(code)
-            items.append(Item(id: try record.stored("id"), asin: try record.stored("asin"), type: type,
-                              title: try record.storedIfPresent("title"), category: try record.storedIfPresent("category")))
+        } catch let error as StoredValueError {
+            throw LoomError.badInput(path: path, position: "table items, \(error.column)", reason: "\(error.found) where \(error.expected) is expected")
         }
         return (meta, items, codes, names, dim)
     }
@@ -98,22 +111,17 @@ public struct IndexFile: Sendable {
     /// must hold exactly those ids.
     static func loadVectors(_ db: Database, path: String, table: String = "vectors", ids: [Int64], dim: Int) throws -> FloatBuffer {
         let vectors = FloatBuffer(count: max(1, ids.count * dim), zeroed: false)
-        let rows = try Row.fetchCursor(db, sql: "SELECT id, vector FROM \(table) ORDER BY id")
+        let rows = try BoundStatement(db, sql: "SELECT id, vector FROM \(table) ORDER BY id")
         var row = 0
-        while let record = try rows.next() {
-            let id: Int64 = try record.stored("id")
-            guard row < ids.count, ids[row] == id else {
+        while try rows.step() {
+            let id = rows.integer(0)
+            guard row < ids.count, ids[row] == id, !rows.isNull(0) else {
                 throw LoomError.badInput(path: path, position: "\(table).id \(id)", reason: "\(table) and items do not match one to one")
             }
-            let copied = try record.withUnsafeData(atIndex: 1) { data -> Bool in
-                guard let data, data.count == dim * 4 else { return false }
-                data.withUnsafeBytes { raw in
-                    // Stored little-endian, as is this machine: a straight copy.
-                    UnsafeMutableRawPointer(vectors.pointer + row * dim).copyMemory(from: raw.baseAddress!, byteCount: dim * 4)
-                }
-                return true
+            // Stored little-endian, as is this machine: a straight copy.
+            guard rows.copyBlob(1, to: UnsafeMutableRawPointer(vectors.pointer + row * dim), byteCount: dim * 4) else {
+                throw LoomError.badInput(path: path, position: "\(table).id \(id)", reason: "not \(dim) float32 values")
             }
-            guard copied else { throw LoomError.badInput(path: path, position: "\(table).id \(id)", reason: "not \(dim) float32 values") }
             row += 1
         }
         guard row == ids.count else {

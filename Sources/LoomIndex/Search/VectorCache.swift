@@ -48,14 +48,28 @@ enum VectorCache {
     static func save(_ packed: PackedMatrix, _ quantized: QuantizedVectors, index: String, suffix: String = ".vectors", contentHash: String) {
         let target = path(forIndex: index, suffix: suffix)
         let temporary = "\(target).tmp-\(getpid())"
-        var data = Data(header(dim: packed.depth, count: packed.columns, contentHash: contentHash))
-        data.append(UnsafeBufferPointer(start: packed.packedValues.baseAddress, count: packed.packedValues.count))
-        quantized.codes.withUnsafeBytes { data.append(contentsOf: $0) }
-        for values in [quantized.scales, quantized.roundedNorms, quantized.residualNorms] {
-            values.withUnsafeBytes { data.append(contentsOf: $0) }
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return }
+        // Straight from the buffers, part by part: gathering 100 MB into one Data first doubled
+        // the time of an index's first load.
+        func put(_ bytes: UnsafeRawBufferPointer) -> Bool {
+            var written = 0
+            while written < bytes.count {
+                let count = write(fd, bytes.baseAddress! + written, bytes.count - written)
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { return false }
+                written += count
+            }
+            return true
         }
-        guard FileManager.default.createFile(atPath: temporary, contents: data) else { return }
-        if rename(temporary, target) != 0 { unlink(temporary) }
+        let header = header(dim: packed.depth, count: packed.columns, contentHash: contentHash)
+        var complete = header.withUnsafeBytes(put) && put(UnsafeRawBufferPointer(packed.packedValues))
+        complete = complete && quantized.codes.withUnsafeBytes(put)
+        for values in [quantized.scales, quantized.roundedNorms, quantized.residualNorms] where complete {
+            complete = values.withUnsafeBytes(put)
+        }
+        close(fd)
+        if !complete || rename(temporary, target) != 0 { unlink(temporary) }
     }
 
     static func header(dim: Int, count: Int, contentHash: String) -> [UInt8] {
