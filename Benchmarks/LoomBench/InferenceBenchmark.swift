@@ -10,6 +10,12 @@ enum InferenceBenchmark {
         let shapes: [(Int, Int, Int, String)] = [
             (512, 512, 512, "91-94"), (1024, 1024, 1024, "91-94"), (2048, 2048, 2048, "91-94"), (64, 1024, 1024, "84"),
         ]
+        // OpenBLAS through numpy in the same run, with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset
+        // for that command only (OpenBLAS then picks its kernel for this CPU, which it names).
+        let peerRun = try? runChild(["env", "-u", "OPENBLAS_CORETYPE", "-u", "OPENBLAS_L2_SIZE", "python3", "Benchmarks/peers/numpy_gemm.py"]
+                                    + shapes.map { "\($0.0),\($0.1),\($0.2)" })
+        let peer = peerRun.flatMap { $0.status == 0 ? try? JSONSerialization.jsonObject(with: Data($0.output.utf8)) as? [String: Any] : nil }
+        if let peer { print("OpenBLAS \(peer["version"] ?? "?") through numpy, kernel \(peer["kernel"] ?? "?") (threadpoolctl)") }
         for (m, n, k, reference) in shapes {
             var random = SeededRandom(seed: 7)
             let a = FloatBuffer(random.floats(m * k))
@@ -27,9 +33,12 @@ enum InferenceBenchmark {
                 } / Double(inner)
                 rates.append(flops / seconds / 1e9)
             }
+            let measured = (peer?["shapes"] as? [String: [Double]])?["\(m),\(n),\(k)"]
             row(m == k ? "SGEMM \(m)³ GFLOP/s, 1 / 2 thr" : "SGEMM \(m)×\(k)·\(k)×\(n) GFLOP/s, 1 / 2 thr",
                 String(format: "%.1f / %.1f", rates[0], rates[1]),
-                "OpenBLAS: \(reference) / 180-185")
+                measured.map { String(format: "OpenBLAS %.1f / %.1f here (Loom %.0f%% / %.0f%%); earlier: %@ / 180-185", $0[0], $0[1],
+                                      100 * rates[0] / $0[0], 100 * rates[1] / $0[1], reference) }
+                    ?? "OpenBLAS (recorded earlier): \(reference) / 180-185; numpy peer not run")
         }
     }
 }

@@ -145,6 +145,13 @@ public enum SGEMM {
         // C beyond its last column.
         let tile = UnsafeMutablePointer<Float>.allocate(capacity: rowTile * 16)
         defer { tile.deallocate() }
+        // Where A's rows lie a multiple of 4 KB apart (1024, 2048 … floats), each row tile's slice
+        // of A for the depth block is copied side by side once per column block: such rows share
+        // L1 sets and evict one another and B's strip (4K aliasing), contiguous rows do not. The
+        // same values in the same order: C is bitwise unchanged.
+        let copiesA = lda % 1024 == 0
+        let aSlice = UnsafeMutablePointer<Float>.allocate(capacity: copiesA ? rowTile * b.blockDepth : 1)
+        defer { aSlice.deallocate() }
         let strips = stripRange.upperBound
         var k0 = 0
         while k0 < b.depth {
@@ -157,6 +164,10 @@ public enum SGEMM {
                 var row = rowStart
                 while row < rowEnd {
                     let rows = min(rowTile, rowEnd - row)
+                    let (tileA, tileLDA) = copiesA ? (UnsafePointer(aSlice), blockDepth) : (a + row * lda + k0, lda)
+                    if copiesA {
+                        for r in 0..<rows { (aSlice + r * blockDepth).update(from: a + (row + r) * lda + k0, count: blockDepth) }
+                    }
                     for strip in stripStart..<stripEnd {
                         let column = strip * 16
                         let columns = min(16, b.columns - column)
@@ -164,11 +175,11 @@ public enum SGEMM {
                         let packed = b.strip(k0: k0, blockDepth: blockDepth, strip: strip)
                         let target = c + row * ldc + column
                         if columns == 16 {
-                            microKernel(a: a + row * lda + k0, lda: lda, rows: rows, b: packed, depth: blockDepth,
+                            microKernel(a: tileA, lda: tileLDA, rows: rows, b: packed, depth: blockDepth,
                                         start: start, out: target, ldo: ldc, activation: blockActivation)
                         } else if columns == 8 {
                             // A last strip of exactly eight columns (N = 24, 40, …): half the work.
-                            halfKernel(a: a + row * lda + k0, lda: lda, rows: rows, b: packed, depth: blockDepth,
+                            halfKernel(a: tileA, lda: tileLDA, rows: rows, b: packed, depth: blockDepth,
                                        start: start, out: target, ldo: ldc, activation: blockActivation)
                         } else {
                             for r in 0..<rows {
@@ -180,7 +191,7 @@ public enum SGEMM {
                                     }
                                 }
                             }
-                            microKernel(a: a + row * lda + k0, lda: lda, rows: rows, b: packed, depth: blockDepth,
+                            microKernel(a: tileA, lda: tileLDA, rows: rows, b: packed, depth: blockDepth,
                                         start: .output, out: tile, ldo: 16, activation: blockActivation)
                             for r in 0..<rows { (target + r * ldc).update(from: tile + r * 16, count: columns) }
                         }
