@@ -38,7 +38,10 @@ struct CoPurchaseGraph {
 
     init(catalog: DatabaseQueue, positiveKinds: [EdgeKind], split: ItemSplit) throws {
         let exclusionKinds = Set(positiveKinds + [.alsoBought, .boughtTogether])
+        // Sized once from the edges' largest rowid (no more entries than edges): growing by
+        // doubling held up to twice 20M words, and copied them, at the graph's peak.
         var entries: [UInt64] = []
+        entries.reserveCapacity(try CatalogReader.edgeCountBound(catalog))
         var typeIndex: [String: UInt8] = [:]
         try CatalogReader.forEachItemType(catalog) { id, asin, type in
             itemIDs.append(id)
@@ -81,39 +84,55 @@ struct CoPurchaseGraph {
     }
 
     private mutating func buildPairsAndAdjacency(_ entries: [UInt64]) {
+        // Pass 1: each item's degree and the number of positive pairs, so that `pairs` and
+        // `neighbors` are allocated once at their size (the graph's peak memory at 20M edges).
         var degree = [Int32](repeating: 0, count: itemIDs.count)
-        var index = 0
-        var unique: [(Int32, Int32)] = []
-        while index < entries.count {
-            let key = entries[index] >> 3
+        var positivePairs = 0
+        Self.forEachPair(entries) { key, range in
+            if entries[range].contains(where: { $0 & 1 == 1 }) { positivePairs += 1 }
+            degree[Int(key >> 31)] += 1
+            degree[Int(key & 0x7FFF_FFFF)] += 1
+        }
+        // Pass 2: the positive pairs, with their directions and mentions.
+        pairs.reserveCapacity(positivePairs)
+        Self.forEachPair(entries) { key, range in
             var pair = Pair(a: Int32(key >> 31), b: Int32(key & 0x7FFF_FFFF), forward: false, backward: false, mentions: 0)
-            while index < entries.count, entries[index] >> 3 == key {
-                let entry = entries[index]
-                if entry & 1 == 1 {
-                    pair.mentions += 1
-                    if (entry >> 1) & 3 == 1 { pair.forward = true } else { pair.backward = true }
-                }
-                index += 1
+            for entry in entries[range] where entry & 1 == 1 {
+                pair.mentions += 1
+                if (entry >> 1) & 3 == 1 { pair.forward = true } else { pair.backward = true }
             }
             if pair.mentions > 0 { pairs.append(pair) }
-            unique.append((pair.a, pair.b))
-            degree[Int(pair.a)] += 1
-            degree[Int(pair.b)] += 1
         }
         offsets = [0]
         offsets.reserveCapacity(itemIDs.count + 1)
         for count in degree { offsets.append(offsets.last! + count) }
         neighbors = [Int32](repeating: 0, count: Int(offsets.last!))
         var fill = Array(offsets.dropLast())
-        // `unique` is sorted by (a, b) with a < b: an item's smaller neighbours (where it is b) go
-        // in first, in order, then its larger ones (where it is a), so every row comes out sorted.
-        for (a, b) in unique {
-            neighbors[Int(fill[Int(b)])] = a
-            fill[Int(b)] += 1
+        // The distinct pairs come sorted by (a, b) with a < b: an item's smaller neighbours (where
+        // it is b) go in first, in order, then its larger ones (where it is a), so every row comes
+        // out sorted.
+        Self.forEachPair(entries) { key, _ in
+            let (a, b) = (Int32(key >> 31), Int(key & 0x7FFF_FFFF))
+            neighbors[Int(fill[b])] = a
+            fill[b] += 1
         }
-        for (a, b) in unique {
-            neighbors[Int(fill[Int(a)])] = b
-            fill[Int(a)] += 1
+        Self.forEachPair(entries) { key, _ in
+            let (a, b) = (Int(key >> 31), Int32(key & 0x7FFF_FFFF))
+            neighbors[Int(fill[a])] = b
+            fill[a] += 1
+        }
+    }
+
+    /// Each distinct pair of the sorted entries: its key (low index << 31 | high index) and the
+    /// range of its entries.
+    @inline(__always)
+    private static func forEachPair(_ entries: [UInt64], _ body: (UInt64, Range<Int>) -> Void) {
+        var index = 0
+        while index < entries.count {
+            let key = entries[index] >> 3
+            let start = index
+            while index < entries.count, entries[index] >> 3 == key { index += 1 }
+            body(key, start..<index)
         }
     }
 

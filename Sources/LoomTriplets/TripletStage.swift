@@ -45,32 +45,38 @@ public struct TripletStage: Stage {
             context.logger.debug("triplets: \(name) took \(ContinuousClock.now - clock)")
             clock = ContinuousClock.now
         }
-        let graph = try CoPurchaseGraph(catalog: catalog, positiveKinds: settings.kinds, split: split)
-        phase("loading the graph (\(graph.itemIDs.count) items, \(graph.pairs.count) pairs)")
+        var loaded = try CoPurchaseGraph(catalog: catalog, positiveKinds: settings.kinds, split: split)
+        phase("loading the graph (\(loaded.itemIDs.count) items, \(loaded.pairs.count) pairs)")
         let compatibleNames = Set(settings.compatible.map { $0.sorted().joined(separator: "|") })
-        let typeCount = graph.typeNames.count
+        let typeCount = loaded.typeNames.count
         // Which pairs of type indices make an outfit, as a flat matrix.
         var compatible = [Bool](repeating: false, count: typeCount * typeCount)
         for a in 0..<typeCount {
             for b in 0..<typeCount {
-                compatible[a * typeCount + b] = compatibleNames.contains([graph.typeNames[a], graph.typeNames[b]].sorted().joined(separator: "|"))
+                compatible[a * typeCount + b] = compatibleNames.contains([loaded.typeNames[a], loaded.typeNames[b]].sorted().joined(separator: "|"))
             }
         }
-        let idf = graph.listedIn.map { PairWeighting.idf(lists: graph.lists, listedIn: Int($0)) }
+        let idf = loaded.listedIn.map { PairWeighting.idf(lists: loaded.lists, listedIn: Int($0)) }
 
         // Classify every pair; keep the complementary ones inside one split, both ways round.
         var reciprocalPairs = 0, sameType = 0, incompatible = 0, crossSplit = 0, kept = 0
         var positives: [Positive] = []
         let weighting = PairWeighting(factors: settings.weights)
-        for pair in graph.pairs {
+        func keeps(_ pair: CoPurchaseGraph.Pair) -> Bool {
+            let (ta, tb) = (Int(loaded.types[Int(pair.a)]), Int(loaded.types[Int(pair.b)]))
+            return ta != tb && compatible[ta * typeCount + tb] && loaded.splits[Int(pair.a)] == loaded.splits[Int(pair.b)]
+        }
+        // Sized once: tens of millions of positives grown by doubling held and copied up to twice that.
+        positives.reserveCapacity(2 * loaded.pairs.count { keeps($0) })
+        for pair in loaded.pairs {
             let reciprocal = pair.forward && pair.backward
             if reciprocal { reciprocalPairs += 1 }
-            let (ta, tb) = (Int(graph.types[Int(pair.a)]), Int(graph.types[Int(pair.b)]))
+            let (ta, tb) = (Int(loaded.types[Int(pair.a)]), Int(loaded.types[Int(pair.b)]))
             if ta == tb {
                 sameType += 1
             } else if !compatible[ta * typeCount + tb] {
                 incompatible += 1
-            } else if graph.splits[Int(pair.a)] != graph.splits[Int(pair.b)] {
+            } else if loaded.splits[Int(pair.a)] != loaded.splits[Int(pair.b)] {
                 crossSplit += 1
             } else {
                 kept += 1
@@ -83,15 +89,19 @@ public struct TripletStage: Stage {
             }
         }
         var counts: [String: Int] = [
-            "edges_read": graph.edgesRead, "pairs": graph.pairs.count, "pairs_reciprocal": reciprocalPairs,
-            "pairs_one_way": graph.pairs.count - reciprocalPairs, "kept_pairs": kept, "dropped_same_type": sameType,
+            "edges_read": loaded.edgesRead, "pairs": loaded.pairs.count, "pairs_reciprocal": reciprocalPairs,
+            "pairs_one_way": loaded.pairs.count - reciprocalPairs, "kept_pairs": kept, "dropped_same_type": sameType,
             "dropped_incompatible_types": incompatible, "dropped_cross_split": crossSplit,
         ]
+        // The pairs are all in `positives` now: their memory goes back before the drawing starts.
+        loaded.pairs = []
+        let graph = loaded
         // Mean 1 over all positives of the catalog (not of a shard), so shards agree.
         let mean = positives.isEmpty ? 1 : positives.reduce(0) { $0 + $1.weight } / Double(positives.count)
         for index in positives.indices { positives[index].weight /= mean }
         positives.sort { $0.order < $1.order }
-        let mine = positives.filter { context.shard.contains(key: graph.asins[Int($0.anchor)]) }
+        // The whole catalog's positives are shared, not copied, when the stage runs whole.
+        let mine = context.shard.isWhole ? positives : positives.filter { context.shard.contains(key: graph.asins[Int($0.anchor)]) }
         phase("weighing \(positives.count) positives")
 
         // Negatives and questions, drawn in parallel, each from its own keyed generator.

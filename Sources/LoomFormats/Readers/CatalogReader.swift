@@ -131,6 +131,12 @@ public enum CatalogReader {
         }
     }
 
+    /// At least the number of edges, read in constant time (the largest rowid: edges are only
+    /// ever appended), for sizing arrays of millions of them once.
+    public static func edgeCountBound(_ catalog: DatabaseQueue) throws -> Int {
+        try catalog.readStored("edges") { db in try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(rowid), 0) FROM edges") ?? 0 }
+    }
+
     /// Every edge in storage order, with its kind (nil for a kind this Loom does not know): tens of
     /// millions in a real dump, read without making a String per edge.
     public static func forEachEdge(_ catalog: DatabaseQueue, _ body: (_ src: Int64, _ dst: Int64, _ kind: EdgeKind?) throws -> Void) throws {
