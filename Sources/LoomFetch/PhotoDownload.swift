@@ -75,19 +75,29 @@ final class PhotoDownload: HTTPClientResponseDelegate, @unchecked Sendable {
         return Response(head: head, body: body)
     }
 
-    /// The first `X-Robots-Tag` directive among `tags` that applies to Loom: a bare directive, or
-    /// one addressed to every robot (`*:`) or to Loom (`loom:`); not one addressed to another robot
-    /// (`googlebot: noindex`).
+    /// The first `X-Robots-Tag` directive among `tags` that applies to Loom: one in a header
+    /// value for every robot, or one addressed to every robot (`*:`) or to Loom (`loom:`); not one
+    /// addressed to another robot (`googlebot: noindex, noimageindex` names Google's crawler for
+    /// both). Each header line is read whole: the robot it names holds for all its directives.
     static func optOut(_ headers: HTTPHeaders, tags: Set<String>) -> String? {
-        for value in headers[canonicalForm: "x-robots-tag"] {
-            var directive = value.trimmingCharacters(in: .whitespaces).lowercased()
-            if let colon = directive.firstIndex(of: ":") {
-                let robot = directive[..<colon].trimmingCharacters(in: .whitespaces)
-                guard robot == "*" || robot == "loom" else { continue }
-                directive = directive[directive.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        for line in headers["x-robots-tag"] {
+            var value = line.trimmingCharacters(in: .whitespaces).lowercased()
+            if let colon = value.firstIndex(of: ":") {
+                let robot = value[..<colon].trimmingCharacters(in: .whitespaces)
+                // A robot's name is one word, and not a directive that takes a value itself.
+                if !robot.contains(",") && !robot.contains(" ") && !PhotoDownload.valuedDirectives.contains(robot) {
+                    guard robot == "*" || robot == "loom" else { continue }
+                    value = String(value[value.index(after: colon)...])
+                }
             }
-            if tags.contains(directive) { return directive }
+            for directive in value.split(separator: ",") {
+                let name = directive.trimmingCharacters(in: .whitespaces)
+                if tags.contains(name) { return name }
+            }
         }
         return nil
     }
+
+    /// Directives written `name: value`, which are not robot names.
+    private static let valuedDirectives: Set<String> = ["unavailable_after", "max-snippet", "max-image-preview", "max-video-preview"]
 }

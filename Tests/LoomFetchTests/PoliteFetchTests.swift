@@ -134,6 +134,10 @@ import Testing
         #expect(optOut(["noai"]) == "noai")
         #expect(optOut(["nofollow, NoImageAI"]) == "noimageai")
         #expect(optOut(["googlebot: noindex"]) == nil)
+        #expect(optOut(["googlebot: noindex, noimageindex"]) == nil)
+        #expect(optOut(["googlebot: noindex", "noimageai"]) == "noimageai")
+        #expect(optOut(["nofollow, unavailable_after: 25 Jun 2010 15:00:00 PST, noindex"]) == "noindex")
+        #expect(optOut(["*: noai"]) == "noai")
         #expect(optOut(["loom: noindex"]) == "noindex")
         #expect(optOut(["nofollow", "noarchive"]) == nil)
     }
