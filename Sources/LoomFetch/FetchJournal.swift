@@ -7,7 +7,6 @@ import LoomCore
 /// The stage's output (`fetch.sqlite`, written whole at the end like every output) is made from
 /// it. Write-ahead log, synced at checkpoints: a killed process keeps every committed batch.
 final class FetchJournal {
-    let path: String
     private let database: DatabaseQueue
     /// This run's number: a URL retried by `retry_failed` is retried once per run.
     private(set) var run: Int64 = 0
@@ -31,7 +30,6 @@ final class FetchJournal {
         """
 
     init(path: String) throws {
-        self.path = path
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
         configuration.prepareDatabase { db in
@@ -46,14 +44,13 @@ final class FetchJournal {
         }
     }
 
-    /// Starts a new run and returns its number.
-    func beginRun() throws -> Int64 {
+    /// Starts a new run (`run`).
+    func beginRun() throws {
         run = try database.write { db in
             let next = (try Int64.fetchOne(db, sql: "SELECT MAX(run) FROM runs") ?? 0) + 1
             try db.execute(sql: "INSERT INTO runs (run, started) VALUES (?, ?)", arguments: [next, ISO8601DateFormatter().string(from: Date())])
             return next
         }
-        return run
     }
 
     /// The recorded result of each URL (nil where there is none).
@@ -107,22 +104,12 @@ final class FetchJournal {
             for record in records {
                 insert.bind(1, record.url)
                 insert.bind(2, record.httpStatus.map { Int64($0) })
-                switch record.result {
-                case .success(let photo):
-                    insert.bind(3, "ok")
-                    insert.bind(4, Int64(photo.bytes))
-                    insert.bind(5, photo.contentHash)
-                    insert.bind(6, photo.format.rawValue)
-                    insert.bind(7, nil as String?)
-                    insert.bind(8, nil as String?)
-                case .failure(let failure):
-                    insert.bind(3, "failed")
-                    insert.bind(4, nil as Int64?)
-                    insert.bind(5, nil as String?)
-                    insert.bind(6, nil as String?)
-                    insert.bind(7, failure.reason.rawValue)
-                    insert.bind(8, failure.detail)
-                }
+                insert.bind(3, record.status)
+                insert.bind(4, record.photo.map { Int64($0.bytes) })
+                insert.bind(5, record.photo?.contentHash)
+                insert.bind(6, record.photo?.format.rawValue)
+                insert.bind(7, record.failure?.reason.rawValue)
+                insert.bind(8, record.failure?.detail)
                 insert.bind(9, Int64(record.attempts))
                 insert.bind(10, run)
                 try insert.run()

@@ -16,6 +16,11 @@ struct FetchRecord: Sendable, Equatable {
         var format: PhotoFormat
     }
 
+    /// `ok` or `failed`, as both the journal and `fetches.status` store it.
+    var status: String { photo == nil ? "failed" : "ok" }
+
+    var photo: Photo? { try? result.get() }
+
     var failure: FetchFailure? {
         if case .failure(let failure) = result { return failure }
         return nil

@@ -55,7 +55,7 @@ public struct FetchStage: Stage {
         let store = PhotoStore(root: root)
         let journal = try FetchJournal(path: context.workPath(FetchJournal.fileName))
         defer { try? journal.close() }
-        _ = try journal.beginRun()
+        try journal.beginRun()
 
         var clock = ComputeClock()
         let fetched = try clock.time { try fetchMissing(catalog: catalog, journal: journal, store: store, settings: settings, context: context) }
@@ -183,24 +183,18 @@ public struct FetchStage: Stage {
                     }
                     insert.bind(1, item.id)
                     insert.bind(2, item.url)
+                    insert.bind(3, record.status)
                     insert.bind(4, record.httpStatus.map { Int64($0) })
+                    insert.bind(5, record.photo.map { Int64($0.bytes) })
+                    insert.bind(6, record.photo?.contentHash)
+                    insert.bind(7, record.photo.map { store.path(contentHash: $0.contentHash, format: $0.format) })
+                    insert.bind(8, record.failure?.reason.rawValue)
                     insert.bind(9, Int64(record.attempts))
-                    switch record.result {
-                    case .success(let photo):
-                        insert.bind(3, "ok")
-                        insert.bind(5, Int64(photo.bytes))
-                        insert.bind(6, photo.contentHash)
-                        insert.bind(7, store.path(contentHash: photo.contentHash, format: photo.format))
-                        insert.bind(8, nil as String?)
-                        counts["fetched", default: 0] += 1
-                    case .failure(let failure):
-                        insert.bind(3, "failed")
-                        insert.bind(5, nil as Int64?)
-                        insert.bind(6, nil as String?)
-                        insert.bind(7, nil as String?)
-                        insert.bind(8, failure.reason.rawValue)
+                    if let failure = record.failure {
                         counts["failed", default: 0] += 1
                         output.rejects.record(source: item.asin, position: item.url, reason: failure.reason.rejectReason, detail: failure.detail)
+                    } else {
+                        counts["fetched", default: 0] += 1
                     }
                     try insert.run()
                 }

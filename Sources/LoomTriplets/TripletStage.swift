@@ -62,23 +62,23 @@ public struct TripletStage: Stage {
         var reciprocalPairs = 0, sameType = 0, incompatible = 0, crossSplit = 0, kept = 0
         var positives: [Positive] = []
         let weighting = PairWeighting(factors: settings.weights)
-        func keeps(_ pair: CoPurchaseGraph.Pair) -> Bool {
+        enum Verdict { case sameType, incompatible, crossSplit, kept }
+        func verdict(_ pair: CoPurchaseGraph.Pair) -> Verdict {
             let (ta, tb) = (Int(loaded.types[Int(pair.a)]), Int(loaded.types[Int(pair.b)]))
-            return ta != tb && compatible[ta * typeCount + tb] && loaded.splits[Int(pair.a)] == loaded.splits[Int(pair.b)]
+            if ta == tb { return .sameType }
+            if !compatible[ta * typeCount + tb] { return .incompatible }
+            return loaded.splits[Int(pair.a)] != loaded.splits[Int(pair.b)] ? .crossSplit : .kept
         }
         // Sized once: tens of millions of positives grown by doubling held and copied up to twice that.
-        positives.reserveCapacity(2 * loaded.pairs.count { keeps($0) })
+        positives.reserveCapacity(2 * loaded.pairs.count { verdict($0) == .kept })
         for pair in loaded.pairs {
             let reciprocal = pair.forward && pair.backward
             if reciprocal { reciprocalPairs += 1 }
-            let (ta, tb) = (Int(loaded.types[Int(pair.a)]), Int(loaded.types[Int(pair.b)]))
-            if ta == tb {
-                sameType += 1
-            } else if !compatible[ta * typeCount + tb] {
-                incompatible += 1
-            } else if loaded.splits[Int(pair.a)] != loaded.splits[Int(pair.b)] {
-                crossSplit += 1
-            } else {
+            switch verdict(pair) {
+            case .sameType: sameType += 1
+            case .incompatible: incompatible += 1
+            case .crossSplit: crossSplit += 1
+            case .kept:
                 kept += 1
                 for (anchor, positive) in [(pair.a, pair.b), (pair.b, pair.a)] {
                     positives.append(Positive(anchor: anchor, positive: positive,
