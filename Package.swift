@@ -138,7 +138,7 @@ let package = Package(
         // Training: the loop, the backward passes, checkpoints and evaluation.
         .target(
             name: "LoomTrain",
-            dependencies: ["LoomCore", "LoomFormats", "LoomKernels", "LoomInference", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["LoomCore", "LoomFormats", "LoomKernels", "LoomInference", "CLoomKernels", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: cpuFlags + [.unsafeFlags(["-O"])]),
         // `loom report`: a run as one HTML page (stages, rejects, training, a gallery of answers).
         .target(

@@ -45,6 +45,25 @@ enum TrainingBenchmark {
         }
     }
 
+    /// `steps` steps of the 768-item batch on `threads` threads and nothing else, for a profiler
+    /// (`perf record .build/release/loom-bench train-profile`); prints the step time.
+    static func profile(steps: Int, threads: Int) throws {
+        let config = try LoomNetConfig.load(path: "Models/loomnet-v1/config.json")
+        let parameters = try HeadParameters(config: config, source: TensorSet(HeadInitialiser.heads(config, seed: 3), origin: "bench"))
+        var settings = TrainSettings.defaults
+        settings.batch = 256
+        let trainer = Trainer(data: syntheticBatch(config: config, negativesPerPositive: 1), parameters: parameters, settings: settings,
+                              seed: 1, threads: threads)
+        let triplets = trainer.epochTriplets(1)
+        trainer.step(triplets[...], key: "warm-up")
+        var step = 0
+        let seconds = medianSeconds(repeats: steps) {
+            step += 1
+            trainer.step(triplets[...], key: "step \(step)")
+        }
+        row("train step (768 items), \(threads) thr, median of \(steps)", String(format: "%.0f ms", seconds * 1000), "")
+    }
+
     /// 256 triplets over distinct items with random features and 24-token titles.
     static func syntheticBatch(config: LoomNetConfig, negativesPerPositive: Int) -> TrainingData {
         var random = SeededRandom(seed: 11)

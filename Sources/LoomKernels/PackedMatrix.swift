@@ -30,9 +30,19 @@ public struct PackedMatrix: Sendable {
             for strip in 0..<(paddedColumns / 16) {
                 let base = out + blockOffset(k0: k0) + strip * blockDepth * 16
                 let width = min(16, columns - strip * 16)
-                for k in 0..<blockDepth {
-                    (base + k * 16).update(from: b + (k0 + k) * ldb + strip * 16, count: width)
-                    if width < 16 { (base + k * 16 + width).update(repeating: 0, count: 16 - width) }
+                let source = b + k0 * ldb + strip * 16
+                if width == 16 {
+                    // Two vector moves per strip row: a 64-byte memmove call each costs more than the copy.
+                    for k in 0..<blockDepth {
+                        let from = UnsafeRawPointer(source + k * ldb), to = UnsafeMutableRawPointer(base + k * 16)
+                        to.storeBytes(of: from.loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+                        to.storeBytes(of: from.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), toByteOffset: 32, as: SIMD8<Float>.self)
+                    }
+                } else {
+                    for k in 0..<blockDepth {
+                        (base + k * 16).update(from: source + k * ldb, count: width)
+                        (base + k * 16 + width).update(repeating: 0, count: 16 - width)
+                    }
                 }
             }
             k0 += blockDepth

@@ -185,6 +185,59 @@ import Testing
             #expect(largest > 1e-4, "\(tensor.name): the test exercises this tensor (largest |dL/dθ| \(largest))")
         }
     }
+
+    /// With 256 LSTM units the gate rows are 1024 floats: the backward pass lays its gate
+    /// gradient rows out with padding then (against 4 KB aliasing). Directional derivatives,
+    /// one random direction per tensor, against the float64 reference (two evaluations each:
+    /// finite differences of every weight would take minutes at this width).
+    @Test func gradientsHoldAtAWidthWhoseGateRowsArePadded() throws {
+        let json = """
+            {"architecture": "loomnet-v1", "image_size": 224, "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225],
+             "visual": {"backbone": "mobilenet_v2", "features": 5, "batchnorm_eps": 1e-05},
+             "text": {"tokenizer": "bert-base-uncased-wordpiece", "vocab_size": 11, "embedding_dim": 3, "lstm_hidden": 256,
+                      "lstm_layers": 2, "max_len": 64, "pad_id": 0, "pooling": "last"},
+             "fusion_hidden": 6, "embedding_dim": 4}
+            """
+        let config = try JSONDecoder().decode(LoomNetConfig.self, from: Data(json.utf8))
+        let parameters = try HeadParameters(config: config, source: TensorSet(HeadInitialiser.heads(config, seed: 5), origin: "test"))
+        for tensor in parameters.tensors where !tensor.name.hasPrefix("text.lstm") {
+            for i in 0..<tensor.count { tensor.value.pointer[i] *= 1.5 }
+        }
+        var random = SeededRandom(seed: 9)
+        func features() -> [Float] { (0..<5).map { _ in Float(random.unit() * 2 - 1) } }
+        let items: [HeadsTraining.Item] = [
+            .init(visual: features(), tokens: [1, 4, 9]), .init(visual: nil, tokens: [1, 7]),
+            .init(visual: features(), tokens: [1, 3, 5, 2]),
+        ]
+        let triplets: [TripletLoss.Triplet] = [
+            .init(anchor: 0, positive: 1, negative: 2, weight: 1), .init(anchor: 1, positive: 2, negative: 0, weight: 0.5),
+            .init(anchor: 2, positive: 0, negative: 1, weight: 2),
+        ]
+        let network = HeadsTraining(parameters: parameters, threads: 2)
+        let pass = network.forward(items)
+        let dim = config.embeddingDim
+        var dE = [Float](repeating: 0, count: items.count * dim)
+        _ = TripletLoss.evaluate(triplets, embeddings: pass.embeddings.pointer, rows: items.count, dim: dim, margin: Self.margin,
+                                 gradient: &dE)
+        network.backward(pass, gradient: dE)
+
+        let values = parameters.tensors.map { $0.values.map(Double.init) }
+        let reference = ReferenceHeads(config: config, names: parameters.tensors.map(\.name))
+        let h = 1e-4
+        for (index, tensor) in parameters.tensors.enumerated() where tensor.name.hasPrefix("text.") {
+            let direction = (0..<tensor.count).map { _ in random.unit() * 2 - 1 }
+            var plus = values, minus = values
+            for i in 0..<tensor.count {
+                plus[index][i] += h * direction[i]
+                minus[index][i] -= h * direction[i]
+            }
+            let numeric = (reference.loss(plus, items: items, triplets: triplets, margin: Double(Self.margin))
+                - reference.loss(minus, items: items, triplets: triplets, margin: Double(Self.margin))) / (2 * h)
+            let analytic = (0..<tensor.count).reduce(0.0) { $0 + Double(tensor.gradient[$1]) * direction[$1] }
+            #expect(abs(numeric) > 1e-5, "\(tensor.name): the direction moves the loss")
+            #expect(abs(numeric - analytic) <= 2e-3 * abs(numeric) + 1e-7, "\(tensor.name): \(analytic) vs \(numeric)")
+        }
+    }
 }
 
 /// LoomNet's heads in float64, written as plain loops straight from the definitions (PyTorch's

@@ -29,4 +29,9 @@ size_t loom_json_string_end(const uint8_t *text, size_t count, int *control);
 /// descriptions are cleaned at catalog scale.
 size_t loom_plain_text_run(const uint8_t *text, size_t count);
 
+/// `dst` (columns rows, `ldd` ≥ rows floats apart) = transpose of `src` (rows × columns, dense). 8×8 blocks through
+/// AVX registers: training transposes activations of tens of thousands of rows every step, and
+/// an element at a time that was a few percent of a step.
+void loom_transpose_f32(const float *src, size_t rows, size_t columns, float *dst, size_t ldd);
+
 #endif

@@ -118,7 +118,11 @@ struct LSTMTraining {
             let w = weights[layer]
             let inputs = layer == 0 ? inputSize : hidden
             let gates = tape.gates[layer], cells = tape.cells[layer], outputs = tape.outputs[layer]
-            let gateGradient = arena.take(total * gatesWidth)
+            // Gate gradient rows are `gateStride` floats apart: 4·hidden = 1024 would put them 4 KB
+            // apart, and as the A of three products they would alias in L1 (SGEMM then copies
+            // every tile of them); 16 floats of padding avoid both.
+            let gateStride = gatesWidth % 1024 == 0 ? gatesWidth + 16 : gatesWidth
+            let gateGradient = arena.take(total * gateStride)
             let packed = LinearAlgebra.pack(w.recurrentWeight, depth: gatesWidth, columns: hidden, arena: arena)
             recurrentGradient.pointer.initialize(repeating: 0, count: count * hidden)
             cellGradient.pointer.initialize(repeating: 0, count: count * hidden)
@@ -133,11 +137,11 @@ struct LSTMTraining {
                             outputGradient: upRows.value + (start + r) * hidden, recurrent: back.value + r * hidden,
                             gates: gateRows.value + (start + r) * gatesWidth, cell: cellRows.value + (start + r) * hidden,
                             previousCell: step > 0 ? UnsafePointer(cellRows.value + (previous + r) * hidden) : nil,
-                            cellGradient: cellBack.value + r * hidden, gateGradient: gateGradientRows.value + (start + r) * gatesWidth,
+                            cellGradient: cellBack.value + r * hidden, gateGradient: gateGradientRows.value + (start + r) * gateStride,
                             hidden: hidden)
                     }
                     if step > 0 {
-                        SGEMM.multiply(m: rows.count, a: gateGradientRows.value + (start + rows.lowerBound) * gatesWidth, lda: gatesWidth,
+                        SGEMM.multiply(m: rows.count, a: gateGradientRows.value + (start + rows.lowerBound) * gateStride, lda: gateStride,
                                        b: packed, c: back.value + rows.lowerBound * hidden, ldc: hidden)
                     }
                 }
@@ -149,15 +153,15 @@ struct LSTMTraining {
                 (previousOutputs.pointer + tape.stepStart[step] * hidden)
                     .update(from: outputs.pointer + tape.stepStart[step - 1] * hidden, count: tape.active[step] * hidden)
             }
-            let packedGradient = LinearAlgebra.pack(gateGradient.pointer, depth: total, columns: gatesWidth, arena: arena)
+            let packedGradient = LinearAlgebra.pack(gateGradient.pointer, depth: total, columns: gatesWidth, ld: gateStride, arena: arena)
             LinearAlgebra.transposedWeightGradient(x: previousOutputs.pointer, rows: total, inputs: hidden, packedGradient: packedGradient,
                                                    weight: w.recurrentGradient, threads: threads, arena: arena)
             LinearAlgebra.transposedWeightGradient(x: tape.inputs[layer].pointer, rows: total, inputs: inputs,
                                                    packedGradient: packedGradient, weight: w.inputGradient, threads: threads, arena: arena)
-            LinearAlgebra.columnSums(gateGradient.pointer, rows: total, columns: gatesWidth, into: w.inputBiasGradient)
+            LinearAlgebra.columnSums(gateGradient.pointer, rows: total, columns: gatesWidth, ld: gateStride, into: w.inputBiasGradient)
             w.recurrentBiasGradient.update(from: w.inputBiasGradient, count: gatesWidth)
             let below = arena.take(total * inputs)
-            LinearAlgebra.inputGradient(gateGradient.pointer, rows: total, weight: w.inputWeight, inputs: inputs,
+            LinearAlgebra.inputGradient(gateGradient.pointer, rows: total, ldy: gateStride, weight: w.inputWeight, inputs: inputs,
                                         outputs: gatesWidth, into: below.pointer, threads: threads, arena: arena)
             // This layer's gate gradients and packed copies are spent: the layer below takes them over.
             arena.release(gateGradient, previousOutputs, packedGradient.storage, packed.storage)

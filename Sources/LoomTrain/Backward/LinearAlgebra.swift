@@ -1,3 +1,4 @@
+import CLoomKernels
 import LoomInference
 import LoomKernels
 /// The matrix products of a linear layer's forward and backward passes, on the packed SGEMM:
@@ -13,12 +14,12 @@ enum LinearAlgebra {
         SGEMM.multiply(m: rows, a: x, lda: inputs, b: packed, c: y, ldc: outputs, bias: bias, activation: activation, threads: threads)
     }
 
-    /// dX (`rows` × `inputs`) = dY · W.
-    static func inputGradient(_ dy: UnsafePointer<Float>, rows: Int, weight: UnsafePointer<Float>, inputs: Int, outputs: Int,
-                              into dx: UnsafeMutablePointer<Float>, threads: Int, arena: TrainingArena) {
+    /// dX (`rows` × `inputs`) = dY · W; dY's rows are `ldy` floats apart (by default `outputs`).
+    static func inputGradient(_ dy: UnsafePointer<Float>, rows: Int, ldy: Int? = nil, weight: UnsafePointer<Float>, inputs: Int,
+                              outputs: Int, into dx: UnsafeMutablePointer<Float>, threads: Int, arena: TrainingArena) {
         guard rows > 0 else { return }
         let packed = pack(weight, depth: outputs, columns: inputs, arena: arena)
-        SGEMM.multiply(m: rows, a: dy, lda: outputs, b: packed, c: dx, ldc: inputs, threads: threads)
+        SGEMM.multiply(m: rows, a: dy, lda: ldy ?? outputs, b: packed, c: dx, ldc: inputs, threads: threads)
     }
 
     /// dW (`outputs` × `inputs`) = dYᵀ · X and db = Σ rows of dY, written over what was there.
@@ -51,15 +52,18 @@ enum LinearAlgebra {
     static func transposedWeightGradient(x: UnsafePointer<Float>, rows: Int, inputs: Int, packedGradient: PackedMatrix,
                                          weight dw: UnsafeMutablePointer<Float>, threads: Int, arena: TrainingArena) {
         let outputs = packedGradient.columns
-        let xT = arena.take(inputs * rows), result = arena.take(inputs * outputs)
-        transpose(x, rows: rows, columns: inputs, into: xT.pointer)
-        SGEMM.multiply(m: inputs, a: xT.pointer, lda: rows, b: packedGradient, c: result.pointer, ldc: outputs, threads: threads)
+        // Xᵀ's rows are `rows` floats long: a multiple of 1024 would put them 4 KB apart, where
+        // they evict one another in L1 and SGEMM copies each tile's slice; a pad avoids both.
+        let ldxT = rows % 1024 == 0 ? rows + 16 : rows
+        let xT = arena.take(inputs * ldxT), result = arena.take(inputs * outputs)
+        transpose(x, rows: rows, columns: inputs, into: xT.pointer, ldt: ldxT)
+        SGEMM.multiply(m: inputs, a: xT.pointer, lda: ldxT, b: packedGradient, c: result.pointer, ldc: outputs, threads: threads)
         transpose(result.pointer, rows: inputs, columns: outputs, into: dw)
     }
 
-    /// B = M (`depth` rows of `columns`) packed into arena memory.
-    static func pack(_ m: UnsafePointer<Float>, depth: Int, columns: Int, arena: TrainingArena) -> PackedMatrix {
-        PackedMatrix(depth: depth, columns: columns, rowMajor: m, ldb: columns,
+    /// B = M (`depth` rows of `columns`, `ld` floats apart: by default `columns`) packed into arena memory.
+    static func pack(_ m: UnsafePointer<Float>, depth: Int, columns: Int, ld: Int? = nil, arena: TrainingArena) -> PackedMatrix {
+        PackedMatrix(depth: depth, columns: columns, rowMajor: m, ldb: ld ?? columns,
                      storage: arena.take(PackedMatrix.storageCount(depth: depth, columns: columns)))
     }
 
@@ -69,13 +73,13 @@ enum LinearAlgebra {
                      storage: arena.take(PackedMatrix.storageCount(depth: depth, columns: columns)))
     }
 
-    /// Σ over rows, row by row in order (the same bits at any thread count); rows are read front
+    /// Σ over rows (`ld` floats apart, by default `columns`), row by row in order (the same bits at any thread count); rows are read front
     /// to back, eight columns at a time.
-    static func columnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>) {
+    static func columnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, ld: Int? = nil, into sums: UnsafeMutablePointer<Float>) {
         sums.initialize(repeating: 0, count: columns)
         let out = UnsafeMutableRawPointer(sums)
         for row in 0..<rows {
-            let source = UnsafeRawPointer(m + row * columns)
+            let source = UnsafeRawPointer(m + row * (ld ?? columns))
             var column = 0
             while column < columns {
                 let lanes = columns - column
@@ -86,21 +90,9 @@ enum LinearAlgebra {
         }
     }
 
-    /// Out-of-place transpose in 8×8 tiles (both sides stay in cache lines).
-    static func transpose(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into t: UnsafeMutablePointer<Float>) {
-        let tile = 8
-        var r0 = 0
-        while r0 < rows {
-            let r1 = min(r0 + tile, rows)
-            var c0 = 0
-            while c0 < columns {
-                let c1 = min(c0 + tile, columns)
-                for r in r0..<r1 {
-                    for c in c0..<c1 { t[c * rows + r] = m[r * columns + c] }
-                }
-                c0 = c1
-            }
-            r0 = r1
-        }
+    /// Out-of-place transpose (`rows` × `columns` → `columns` rows `ldt` floats apart, by default
+    /// `rows`), 8×8 blocks in registers.
+    static func transpose(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into t: UnsafeMutablePointer<Float>, ldt: Int? = nil) {
+        loom_transpose_f32(m, rows, columns, t, ldt ?? rows)
     }
 }
