@@ -105,7 +105,7 @@ let package = Package(
         // runs the reference networks in seconds rather than minutes.
         .target(
             name: "LoomKernels",
-            dependencies: ["LoomCore"],
+            dependencies: ["LoomCore", "CLoomKernels"],
             swiftSettings: cpuFlags + [.unsafeFlags(["-O"])]),
         // The networks (MobileNetV2, the text LSTM, LoomNet), optimised in debug builds too.
         .target(

@@ -24,21 +24,29 @@ enum InferenceBenchmark {
             let c = FloatBuffer(count: m * n)
             let flops = 2.0 * Double(m) * Double(n) * Double(k)
             let inner = max(1, Int(4e9 / flops))
-            var rates: [Double] = []
-            for threads in [1, 2] {
-                let seconds = medianSeconds(repeats: repeats) {
-                    for _ in 0..<inner {
-                        SGEMM.multiply(m: m, a: a.pointer, lda: k, b: b, c: c.pointer, ldc: n, threads: threads)
-                    }
-                } / Double(inner)
-                rates.append(flops / seconds / 1e9)
+            // Each instruction set this CPU has: the default (widest) first, then the AVX2 fallback.
+            let isas: [VectorISA] = CPUFeatures.isa == .avx512 ? [.avx512, .avx2] : [.avx2]
+            var rates: [VectorISA: [Double]] = [:]
+            for isa in isas {
+                for threads in [1, 2] {
+                    let seconds = medianSeconds(repeats: repeats) {
+                        for _ in 0..<inner {
+                            SGEMM.multiply(m: m, a: a.pointer, lda: k, b: b, c: c.pointer, ldc: n, threads: threads, isa: isa)
+                        }
+                    } / Double(inner)
+                    rates[isa, default: []].append(flops / seconds / 1e9)
+                }
             }
             let measured = (peer?["shapes"] as? [String: [Double]])?["\(m),\(n),\(k)"]
-            row(m == k ? "SGEMM \(m)³ GFLOP/s, 1 / 2 thr" : "SGEMM \(m)×\(k)·\(k)×\(n) GFLOP/s, 1 / 2 thr",
-                String(format: "%.1f / %.1f", rates[0], rates[1]),
-                measured.map { String(format: "OpenBLAS %.1f / %.1f here (Loom %.0f%% / %.0f%%); earlier: %@ / 180-185", $0[0], $0[1],
-                                      100 * rates[0] / $0[0], 100 * rates[1] / $0[1], reference) }
-                    ?? "OpenBLAS (recorded earlier): \(reference) / 180-185; numpy peer not run")
+            let label = m == k ? "SGEMM \(m)³ GFLOP/s, 1 / 2 thr" : "SGEMM \(m)×\(k)·\(k)×\(n) GFLOP/s, 1 / 2 thr"
+            for isa in isas {
+                let loom = rates[isa]!
+                row(isa == isas[0] ? label : "  the same, LOOM_ISA=\(isa.rawValue)", String(format: "%.1f / %.1f", loom[0], loom[1]),
+                    measured.map { String(format: "OpenBLAS %.1f / %.1f here (Loom %.0f%% / %.0f%%)", $0[0], $0[1],
+                                          100 * loom[0] / $0[0], 100 * loom[1] / $0[1])
+                                   + (isa == isas[0] ? " [\(isa.rawValue)]; earlier: \(reference) / 180-185" : "") }
+                        ?? "OpenBLAS (recorded earlier): \(reference) / 180-185; numpy peer not run")
+            }
         }
     }
 }

@@ -1,4 +1,6 @@
+import CLoomKernels
 import Dispatch
+import LoomCore
 
 /// Single-precision matrix product C = A · B (+ bias, activation), with B packed ahead of time.
 ///
@@ -11,6 +13,11 @@ import Dispatch
 /// Every element of C is summed in the same order — bias (or zero), then each depth block in
 /// turn, k ascending inside — whatever the thread count (threads only split rows or column
 /// strips), and whether its column lies in a full strip or in the last, partial one.
+///
+/// With `isa` `.avx512` (the default where the CPU has it, see `CPUFeatures.isa`) full strips go
+/// four at a time through `loom_sgemm_tile_avx512` (6×64 tiles, 24 zmm accumulators): the same
+/// fused multiply-adds in the same order, so the same bits. The one-row path and partial strips
+/// stay on the AVX2 kernels.
 public enum SGEMM {
     /// The deepest depth block: a 6-row slice of A and a 16-column strip of B (22 KB) stay in L1.
     public static let maxDepthBlock = 256
@@ -24,7 +31,7 @@ public enum SGEMM {
     public static func multiply(
         m: Int, a: UnsafePointer<Float>, lda: Int, b: PackedMatrix,
         c: UnsafeMutablePointer<Float>, ldc: Int,
-        bias: UnsafePointer<Float>? = nil, activation: Activation = .none, threads: Int = 1
+        bias: UnsafePointer<Float>? = nil, activation: Activation = .none, threads: Int = 1, isa: VectorISA = CPUFeatures.isa
     ) {
         guard m > 0, b.columns > 0 else { return }
         let tiles = (m + rowTile - 1) / rowTile
@@ -32,7 +39,7 @@ public enum SGEMM {
         let byColumns = tiles < 8 * threads && strips >= 2 * threads
         let chunks = max(1, min(threads, byColumns ? strips : tiles))
         if chunks == 1 {
-            multiplyRows(0, m, strips: 0..<strips, a: a, lda: lda, b: b, c: c, ldc: ldc, bias: bias, activation: activation)
+            multiplyRows(0, m, strips: 0..<strips, a: a, lda: lda, b: b, c: c, ldc: ldc, bias: bias, activation: activation, isa: isa)
             return
         }
         // Raw addresses cross into the worker closures; each worker writes only its own part of C.
@@ -45,7 +52,7 @@ public enum SGEMM {
                 strips: byColumns ? part : 0..<strips,
                 a: UnsafePointer(bitPattern: aAddress)!, lda: lda, b: b,
                 c: UnsafeMutablePointer(bitPattern: cAddress)!, ldc: ldc,
-                bias: UnsafePointer(bitPattern: biasAddress), activation: activation)
+                bias: UnsafePointer(bitPattern: biasAddress), activation: activation, isa: isa)
         }
     }
 
@@ -54,7 +61,8 @@ public enum SGEMM {
     /// (A search scores a block of the database at a time.)
     public static func multiply(
         m: Int, a: UnsafePointer<Float>, lda: Int, b: PackedMatrix, columns: Range<Int>,
-        c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil, activation: Activation = .none
+        c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>? = nil, activation: Activation = .none,
+        isa: VectorISA = CPUFeatures.isa
     ) {
         precondition(columns.lowerBound % 16 == 0 && (columns.upperBound % 16 == 0 || columns.upperBound == b.columns)
                      && columns.upperBound <= b.columns, "column range \(columns) is not strip-aligned")
@@ -67,7 +75,7 @@ public enum SGEMM {
         // multiplyRows addresses C by absolute column; shift the base so that it lands on `c`.
         let base = UnsafeMutablePointer<Float>(bitPattern: Int(bitPattern: c) - columns.lowerBound * MemoryLayout<Float>.stride)!
         multiplyRows(0, m, strips: strips, a: a, lda: lda, b: b, c: base, ldc: ldc, bias: bias,
-                     activation: activation)
+                     activation: activation, isa: isa)
     }
 
     /// One row of A times the strips `strips` of B, into C from the first strip's column on:
@@ -139,7 +147,7 @@ public enum SGEMM {
     /// Rows `rowStart..<rowEnd` of C, in the column strips `stripRange`.
     static func multiplyRows(
         _ rowStart: Int, _ rowEnd: Int, strips stripRange: Range<Int>, a: UnsafePointer<Float>, lda: Int, b: PackedMatrix,
-        c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?, activation: Activation
+        c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?, activation: Activation, isa: VectorISA
     ) {
         // Columns past the last full strip go through a 6×16 tile, so the kernel never touches
         // C beyond its last column.
@@ -168,12 +176,27 @@ public enum SGEMM {
                     if copiesA {
                         for r in 0..<rows { (aSlice + r * blockDepth).update(from: a + (row + r) * lda + k0, count: blockDepth) }
                     }
-                    for strip in stripStart..<stripEnd {
+                    var strip = stripStart
+                    while strip < stripEnd {
                         let column = strip * 16
                         let columns = min(16, b.columns - column)
                         let start: Start = !first ? .output : bias.map { .bias($0 + column) } ?? .zero
                         let packed = b.strip(k0: k0, blockDepth: blockDepth, strip: strip)
                         let target = c + row * ldc + column
+                        let fullStrips = min(4, stripEnd - strip, b.columns / 16 - strip)
+                        if isa == .avx512, fullStrips > 0 {
+                            let bounds = blockActivation.bounds
+                            let (mode, biasStart): (Int32, UnsafePointer<Float>?) = switch start {
+                            case .zero: (Int32(LOOM_START_ZERO), nil)
+                            case .bias(let values): (Int32(LOOM_START_BIAS), values)
+                            case .output: (Int32(LOOM_START_OUTPUT), nil)
+                            }
+                            loom_sgemm_tile_avx512(tileA, tileLDA, rows, packed, blockDepth * 16, fullStrips, blockDepth, mode, biasStart,
+                                                   target, ldc, bounds.lower[0], bounds.upper[0])
+                            strip += fullStrips
+                            continue
+                        }
+                        defer { strip += 1 }
                         if columns == 16 {
                             microKernel(a: tileA, lda: tileLDA, rows: rows, b: packed, depth: blockDepth,
                                         start: start, out: target, ldo: ldc, activation: blockActivation)

@@ -8,6 +8,9 @@ import Testing
 /// of the kernels' tiles (1, 3, 17, 255 …) and that cross the depth and column blocks.
 @Suite struct KernelTests {
     static let sizes = [1, 3, 17, 255]
+    /// The instruction sets this CPU runs: every kernel with an AVX-512 variant must give the
+    /// AVX2 kernel's bits (the fallback alone is tested on a CPU without AVX-512).
+    static let isas: [VectorISA] = CPUFeatures.hasAVX512 ? [.avx2, .avx512] : [.avx2]
 
     /// Largest |a − b| relative to the reference's magnitude.
     static func relativeError(_ actual: [Float], _ expected: [Double]) -> Double {
@@ -43,22 +46,22 @@ import Testing
             }
             let scaledBias = bias.map { $0 * 4 }
             var outputs: [[Float]] = []
-            for threads in [1, 2] {
+            for isa in Self.isas { for threads in [1, 2] {
                 let c = FloatBuffer([Float](repeating: -7, count: m * ldc))   // sentinel in the row padding
                 a.withUnsafeBufferPointer { a in
                     scaledBias.withUnsafeBufferPointer { bias in
                         SGEMM.multiply(m: m, a: a.baseAddress!, lda: lda, b: packed, c: c.pointer, ldc: ldc,
-                                       bias: bias.baseAddress!, activation: activation, threads: threads)
+                                       bias: bias.baseAddress!, activation: activation, threads: threads, isa: isa)
                     }
                 }
                 let values = c.array
                 #expect((0..<m).allSatisfy { i in (n..<ldc).allSatisfy { values[i * ldc + $0] == -7 } },
                         "\(m)×\(k)·\(k)×\(n): wrote past the row's last column")
                 outputs.append((0..<m).flatMap { i in values[(i * ldc)..<(i * ldc + n)] })
-            }
+            } }
             let error = Self.relativeError(outputs[0], expected)
             #expect(error < 1e-5, "\(m)×\(k)·\(k)×\(n) \(activation): relative error \(error)")
-            #expect(outputs[0] == outputs[1], "\(m)×\(k)·\(k)×\(n): 1 and 2 threads differ")
+            #expect(outputs.allSatisfy { $0 == outputs[0] }, "\(m)×\(k)·\(k)×\(n): threads or instruction sets \(Self.isas) differ")
         }
     }
 
@@ -74,11 +77,11 @@ import Testing
         for lda in [1024, 1031] {
             var a = [Float](repeating: .nan, count: m * lda)
             for i in 0..<m { for p in 0..<k { a[i * lda + p] = values[i * k + p] } }
-            for threads in [1, 2] {
+            for isa in Self.isas { for threads in [1, 2] {
                 let c = FloatBuffer(count: m * n)
-                SGEMM.multiply(m: m, a: a, lda: lda, b: b, c: c.pointer, ldc: n, activation: .none, threads: threads)
+                SGEMM.multiply(m: m, a: a, lda: lda, b: b, c: c.pointer, ldc: n, activation: .none, threads: threads, isa: isa)
                 outputs.append(c.array)
-            }
+            } }
         }
         let first = outputs[0]
         let same = outputs.allSatisfy { $0 == first }, finite = first.allSatisfy { $0.isFinite }

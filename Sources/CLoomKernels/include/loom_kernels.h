@@ -34,4 +34,14 @@ size_t loom_plain_text_run(const uint8_t *text, size_t count);
 /// an element at a time that was a few percent of a step.
 void loom_transpose_f32(const float *src, size_t rows, size_t columns, float *dst, size_t ldd);
 
+/// Where SGEMM's accumulators start: zero, the bias, or what the output holds (later depth blocks).
+enum { LOOM_START_ZERO = 0, LOOM_START_BIAS = 1, LOOM_START_OUTPUT = 2 };
+
+/// SGEMM's AVX-512 micro-kernel (call only where the CPU has AVX-512 F/BW/VL/VNNI): a tile of
+/// `rows` ≤ 6 rows of A (`lda` apart) times `strips` (1-4) consecutive full 16-column strips of
+/// packed B (`strip_floats` apart, 64-byte aligned) over `depth` k, into `out` (rows `ldo` apart),
+/// each result clamped to [lower, upper]. The same bits as the AVX2 kernel.
+void loom_sgemm_tile_avx512(const float *a, size_t lda, size_t rows, const float *b, size_t strip_floats, size_t strips,
+                            size_t depth, int start, const float *bias, float *out, size_t ldo, float lower, float upper);
+
 #endif

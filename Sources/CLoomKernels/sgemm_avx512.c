@@ -1,0 +1,57 @@
+#include "loom_kernels.h"
+
+#include <immintrin.h>
+
+// SGEMM's AVX-512 tile: six rows of A against up to four consecutive 16-column strips of packed B
+// (24 accumulators, one zmm per strip row). Each output element gets the same start value and the
+// same fused multiply-adds, k ascending, as the AVX2 kernel in SGEMM.swift: the same bits.
+
+#define TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
+
+// The clamp of SGEMM's activation, as Swift's compare-and-select writes it (a NaN stays NaN).
+TARGET static inline __m512 clamp(__m512 x, __m512 lower, __m512 upper) {
+    x = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, lower, _CMP_LT_OQ), x, lower);
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, upper, _CMP_GT_OQ), x, upper);
+}
+
+TARGET static inline void tile(const float *a, size_t lda, size_t rows, const float *b, size_t strip_floats, const int strips,
+                               size_t depth, int start, const float *bias, float *out, size_t ldo, float lower, float upper) {
+    // Missing rows repeat the last one (same values, same stores), as in the AVX2 kernel.
+    const float *ar[6];
+    float *orow[6];
+    for (int r = 0; r < 6; r++) {
+        size_t row = (size_t)r < rows ? (size_t)r : rows - 1;
+        ar[r] = a + row * lda;
+        orow[r] = out + row * ldo;
+    }
+    __m512 c[6][4];
+    for (int s = 0; s < strips; s++) {
+        for (int r = 0; r < 6; r++) {
+            c[r][s] = start == LOOM_START_ZERO ? _mm512_setzero_ps()
+                    : start == LOOM_START_BIAS ? _mm512_loadu_ps(bias + 16 * s)
+                    : _mm512_loadu_ps(orow[r] + 16 * s);
+        }
+    }
+    for (size_t k = 0; k < depth; k++) {
+        __m512 bv[4];
+        for (int s = 0; s < strips; s++) bv[s] = _mm512_load_ps(b + s * strip_floats + 16 * k);
+        for (int r = 0; r < 6; r++) {
+            __m512 x = _mm512_set1_ps(ar[r][k]);
+            for (int s = 0; s < strips; s++) c[r][s] = _mm512_fmadd_ps(x, bv[s], c[r][s]);
+        }
+    }
+    const __m512 lo = _mm512_set1_ps(lower), hi = _mm512_set1_ps(upper);
+    for (int r = 0; r < 6; r++)
+        for (int s = 0; s < strips; s++) _mm512_storeu_ps(orow[r] + 16 * s, clamp(c[r][s], lo, hi));
+}
+
+TARGET void loom_sgemm_tile_avx512(const float *a, size_t lda, size_t rows, const float *b, size_t strip_floats, size_t strips,
+                                   size_t depth, int start, const float *bias, float *out, size_t ldo, float lower, float upper) {
+    // One instance per strip count, so each keeps its accumulators in registers.
+    switch (strips) {
+    case 1: tile(a, lda, rows, b, strip_floats, 1, depth, start, bias, out, ldo, lower, upper); break;
+    case 2: tile(a, lda, rows, b, strip_floats, 2, depth, start, bias, out, ldo, lower, upper); break;
+    case 3: tile(a, lda, rows, b, strip_floats, 3, depth, start, bias, out, ldo, lower, upper); break;
+    default: tile(a, lda, rows, b, strip_floats, 4, depth, start, bias, out, ldo, lower, upper); break;
+    }
+}
