@@ -14,7 +14,7 @@ let scratch = (NSTemporaryDirectory() as NSString).appendingPathComponent("loom-
 try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: scratch) }
 
-print("Loom \(LoomVersion.current) benchmarks, \(ProcessInfo.processInfo.activeProcessorCount) cores; medians of 5 runs (hash), 7 rounds (images), 7 rounds (ingest 200 MB), 3 runs (sample-data), 1 run (ingest 1 GB)")
+print("Loom \(LoomVersion.current) benchmarks, \(ProcessInfo.processInfo.activeProcessorCount) cores, kernels \(CPUFeatures.isa.rawValue) (LOOM_ISA); medians of 5 runs (hash), 7 rounds (images), 7 rounds (ingest 200 MB), 3 runs (sample-data), 1 run (ingest 1 GB)")
 print(String(repeating: "-", count: 110))
 
 // Content hashing: decides freshness, so `loom run` rereads every input file each night.

@@ -40,6 +40,31 @@ import Testing
         return scores
     }
 
+    /// The 8-bit pass's integer dot products against the definition (codes × query codes), from
+    /// every instruction set this CPU runs (AVX2; AVX-512 VNNI where present): the same integers.
+    /// Odd pair counts (dim 5, 255) and an odd group count take each kernel's tail paths.
+    @Test(arguments: [(5, 17), (64, 3001), (255, 517), (3, 40), (256, 8)])
+    func integerDotsMatchTheDefinitionOnEveryInstructionSet(dim: Int, count: Int) {
+        let vectors = Self.awkwardVectors(count, dim: dim, seed: 21)
+        let quantized = vectors.withUnsafeBufferPointer { QuantizedVectors(vectors: $0.baseAddress!, count: count, dim: dim) }
+        let query = VectorSearchTests.unitVectors(1, dim: dim, seed: 22)
+        let rounded = query.withUnsafeBufferPointer { QuantizedVectors.Query($0.baseAddress!, dim: dim, pairs: quantized.pairs) }
+        var expected = [Int32](repeating: 0, count: count)
+        for row in 0..<count {
+            let base = row / 8 * quantized.pairs * 16 + row % 8 * 2
+            for i in 0..<(2 * quantized.pairs) {
+                expected[row] += Int32(quantized.codes[base + i / 2 * 16 + i % 2]) * Int32(rounded.codes[i])
+            }
+        }
+        #expect(expected.contains { $0 != 0 })
+        let isas: [VectorISA] = CPUFeatures.hasAVX512 ? [.avx2, .avx512] : [.avx2]
+        for isa in isas {
+            var dots = [Int32](repeating: 0, count: (count + 7) / 8 * 8)
+            dots.withUnsafeMutableBufferPointer { quantized.dots(rounded, rows: 0..<count, into: $0.baseAddress!, isa: isa) }
+            #expect(Array(dots.prefix(count)) == expected, "dim \(dim), \(count) rows, \(isa)")
+        }
+    }
+
     @Test(arguments: [(64, 3001), (255, 517), (3, 40)])
     func intervalsHoldEveryExactScore(dim: Int, count: Int) {
         let vectors = Self.awkwardVectors(count, dim: dim, seed: 11)

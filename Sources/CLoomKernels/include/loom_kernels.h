@@ -14,6 +14,10 @@
 /// generic conversions between them compile to calls.
 void loom_int8_group_dots(const int8_t *codes, size_t pairs, size_t groups, const int16_t *query, int32_t *out);
 
+/// The same with AVX-512 VNNI (`vpdpwssd` in 256-bit lanes; call only where the CPU has
+/// AVX-512 F/BW/VL/VNNI). Integer sums: the same results.
+void loom_int8_group_dots_avx512(const int8_t *codes, size_t pairs, size_t groups, const int16_t *query, int32_t *out);
+
 /// Where a JSON string's closing quote is: `text` starts right after the opening quote; the
 /// result is the quote's offset, or `count` when the string does not end within `count` bytes.
 /// A backslash escapes the byte after it. 64 bytes at a time, without a branch per backslash:

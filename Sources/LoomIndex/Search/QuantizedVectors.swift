@@ -1,4 +1,5 @@
 import CLoomKernels
+import LoomCore
 
 /// The index's vectors rounded to 8 bits, for the first pass of a query that comes alone: one query
 /// against the database is limited by memory bandwidth, and these codes are a quarter of the
@@ -86,13 +87,17 @@ struct QuantizedVectors: Sendable, Equatable {
     }
 
     /// The integer dot products of `query`'s codes with rows `rows` (starting at a multiple of 8),
-    /// into `dots` (room for `rows.count` rounded up to 8).
-    func dots(_ query: Query, rows: Range<Int>, into dots: UnsafeMutablePointer<Int32>) {
+    /// into `dots` (room for `rows.count` rounded up to 8). AVX-512 VNNI where `isa` says so:
+    /// integer sums, the same results.
+    func dots(_ query: Query, rows: Range<Int>, into dots: UnsafeMutablePointer<Int32>, isa: VectorISA = CPUFeatures.isa) {
         precondition(rows.lowerBound % 8 == 0 && rows.upperBound <= count)
         codes.withUnsafeBufferPointer { codes in
             query.codes.withUnsafeBufferPointer { queryCodes in
-                loom_int8_group_dots(codes.baseAddress! + rows.lowerBound / 8 * pairs * 16, pairs, (rows.count + 7) / 8,
-                                     queryCodes.baseAddress!, dots)
+                let first = codes.baseAddress! + rows.lowerBound / 8 * pairs * 16, groups = (rows.count + 7) / 8
+                switch isa {
+                case .avx512: loom_int8_group_dots_avx512(first, pairs, groups, queryCodes.baseAddress!, dots)
+                case .avx2: loom_int8_group_dots(first, pairs, groups, queryCodes.baseAddress!, dots)
+                }
             }
         }
     }
