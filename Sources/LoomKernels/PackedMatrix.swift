@@ -1,3 +1,5 @@
+import Dispatch
+
 /// The right-hand operand of a matrix product (K×N), packed once for the micro-kernel: split
 /// into depth blocks of `blockDepth` rows (the fewest blocks of at most `SGEMM.maxDepthBlock`, as
 /// even as possible), each stored as strips of 16 columns, row after
@@ -21,13 +23,34 @@ public struct PackedMatrix: Sendable {
     /// activations of thousands of rows every step and reuses the memory.
     public init(depth: Int, columns: Int, rowMajor b: UnsafePointer<Float>, ldb: Int, storage: FloatBuffer) {
         self.init(depth: depth, columns: columns, packed: storage)
+        packRowMajor(b, ldb: ldb, strips: 0..<(paddedColumns / 16))
+    }
+
+    /// The same on `threads` threads, each packing its own strips (a gradient of tens of
+    /// thousands of rows, packed every training step).
+    public init(depth: Int, columns: Int, rowMajor b: UnsafePointer<Float>, ldb: Int, storage: FloatBuffer, threads: Int) {
+        self.init(depth: depth, columns: columns, packed: storage)
+        let strips = paddedColumns / 16
+        let parts = max(1, min(threads, strips, depth * columns / 65_536))
+        guard parts > 1 else {
+            packRowMajor(b, ldb: ldb, strips: 0..<strips)
+            return
+        }
+        let (packed, source) = (self, Int(bitPattern: b))
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            packed.packRowMajor(UnsafePointer(bitPattern: source)!, ldb: ldb, strips: (strips * part / parts)..<(strips * (part + 1) / parts))
+        }
+    }
+
+    /// Copies the strips `strips` of B (row-major, `ldb` apart) into this matrix's storage.
+    func packRowMajor(_ b: UnsafePointer<Float>, ldb: Int, strips: Range<Int>) {
         // Strip rows are 16 contiguous floats of a source row, copied as runs; the padding
         // lanes of a last, partial strip are zeroed.
         let out = storage.pointer
         var k0 = 0
         while k0 < depth {
             let blockDepth = min(self.blockDepth, depth - k0)
-            for strip in 0..<(paddedColumns / 16) {
+            for strip in strips {
                 let base = out + blockOffset(k0: k0) + strip * blockDepth * 16
                 let width = min(16, columns - strip * 16)
                 let source = b + k0 * ldb + strip * 16

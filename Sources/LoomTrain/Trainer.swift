@@ -54,6 +54,7 @@ public final class Trainer: @unchecked Sendable {
         self.seed = seed
         network = HeadsTraining(parameters: parameters, threads: threads)
         optimizer = AdamOptimizer(parameters: parameters, learningRate: Float(settings.learningRate), maxGradientNorm: Float(settings.clipNorm))
+        optimizer.threads = max(1, threads)
         best = parameters.snapshot()
     }
 

@@ -12,6 +12,8 @@ public final class AdamOptimizer: @unchecked Sendable {
     public let beta2: Float = 0.999
     public let epsilon: Float = 1e-8
     public let maxGradientNorm: Float
+    /// Threads the update runs on: each value's update is the same arithmetic wherever it runs.
+    public var threads = 1
     public private(set) var step: Int = 0
     let first: [FloatBuffer]
     let second: [FloatBuffer]
@@ -73,9 +75,12 @@ public final class AdamOptimizer: @unchecked Sendable {
                     liveRows[index]!.append(row)
                 }
                 liveRows[index]!.sort()
-                for row in liveRows[index]! { updateRange((row * width)..<((row + 1) * width)) }
+                let rows = liveRows[index]!
+                WorkSplit.forEach(rows.count, threads: threads, minimum: 512) { part in
+                    for row in rows[part] { updateRange((row * width)..<((row + 1) * width)) }
+                }
             } else {
-                updateRange(0..<tensor.count)
+                WorkSplit.forEach(tensor.count, grain: 16, threads: threads, minimum: 65_536) { updateRange($0) }
             }
         }
         return norm

@@ -153,12 +153,14 @@ struct LSTMTraining {
                 (previousOutputs.pointer + tape.stepStart[step] * hidden)
                     .update(from: outputs.pointer + tape.stepStart[step - 1] * hidden, count: tape.active[step] * hidden)
             }
-            let packedGradient = LinearAlgebra.pack(gateGradient.pointer, depth: total, columns: gatesWidth, ld: gateStride, arena: arena)
+            let packedGradient = LinearAlgebra.pack(gateGradient.pointer, depth: total, columns: gatesWidth, ld: gateStride, arena: arena,
+                                                     threads: threads)
             LinearAlgebra.transposedWeightGradient(x: previousOutputs.pointer, rows: total, inputs: hidden, packedGradient: packedGradient,
                                                    weight: w.recurrentGradient, threads: threads, arena: arena)
             LinearAlgebra.transposedWeightGradient(x: tape.inputs[layer].pointer, rows: total, inputs: inputs,
                                                    packedGradient: packedGradient, weight: w.inputGradient, threads: threads, arena: arena)
-            LinearAlgebra.columnSums(gateGradient.pointer, rows: total, columns: gatesWidth, ld: gateStride, into: w.inputBiasGradient)
+            LinearAlgebra.columnSums(gateGradient.pointer, rows: total, columns: gatesWidth, ld: gateStride, into: w.inputBiasGradient,
+                                     threads: threads)
             w.recurrentBiasGradient.update(from: w.inputBiasGradient, count: gatesWidth)
             let below = arena.take(total * inputs)
             LinearAlgebra.inputGradient(gateGradient.pointer, rows: total, ldy: gateStride, weight: w.inputWeight, inputs: inputs,
@@ -179,24 +181,7 @@ struct LSTMTraining {
     /// Runs `body` over rows 0..<count split into `threads` blocks (whole 6-row tiles), in
     /// parallel. A row's result does not depend on its block.
     static func inRowBlocks(_ count: Int, threads: Int, _ body: (Range<Int>) -> Void) {
-        let tiles = (count + 5) / 6
-        let blocks = min(threads, tiles)
-        guard blocks > 1 else {
-            if count > 0 { body(0..<count) }
-            return
-        }
-        withoutActuallyEscaping(body) { body in
-            let shared = SharedBody(body)
-            DispatchQueue.concurrentPerform(iterations: blocks) { block in
-                let first = tiles * block / blocks * 6, last = min(count, tiles * (block + 1) / blocks * 6)
-                if first < last { shared.body(first..<last) }
-            }
-        }
-    }
-
-    struct SharedBody: @unchecked Sendable {
-        let body: (Range<Int>) -> Void
-        init(_ body: @escaping (Range<Int>) -> Void) { self.body = body }
+        WorkSplit.forEach(count, grain: 6, threads: threads, body)
     }
 
     /// Adds the recurrent part to the gate row (which holds the input projection), activates it

@@ -32,17 +32,17 @@ enum LinearAlgebra {
             return
         }
         let transposed = arena.take(outputs * rows)
-        transpose(dy, rows: rows, columns: outputs, into: transposed.pointer)
+        transpose(dy, rows: rows, columns: outputs, into: transposed.pointer, threads: threads)
         weightGradient(transposed: transposed.pointer, x: x, rows: rows, inputs: inputs, outputs: outputs, weight: dw, threads: threads,
                        arena: arena)
-        if let db { columnSums(dy, rows: rows, columns: outputs, into: db) }
+        if let db { columnSums(dy, rows: rows, columns: outputs, into: db, threads: threads) }
     }
 
     /// dW = dYᵀ · X with dYᵀ given (`outputs` × `rows`): the LSTM uses one transposed gate
     /// gradient for both of its weights.
     static func weightGradient(transposed dyT: UnsafePointer<Float>, x: UnsafePointer<Float>, rows: Int, inputs: Int,
                                outputs: Int, weight dw: UnsafeMutablePointer<Float>, threads: Int, arena: TrainingArena) {
-        let packed = pack(x, depth: rows, columns: inputs, arena: arena)
+        let packed = pack(x, depth: rows, columns: inputs, arena: arena, threads: threads)
         SGEMM.multiply(m: outputs, a: dyT, lda: rows, b: packed, c: dw, ldc: inputs, threads: threads)
     }
 
@@ -56,15 +56,16 @@ enum LinearAlgebra {
         // they evict one another in L1 and SGEMM copies each tile's slice; a pad avoids both.
         let ldxT = rows % 1024 == 0 ? rows + 16 : rows
         let xT = arena.take(inputs * ldxT), result = arena.take(inputs * outputs)
-        transpose(x, rows: rows, columns: inputs, into: xT.pointer, ldt: ldxT)
+        transpose(x, rows: rows, columns: inputs, into: xT.pointer, ldt: ldxT, threads: threads)
         SGEMM.multiply(m: inputs, a: xT.pointer, lda: ldxT, b: packedGradient, c: result.pointer, ldc: outputs, threads: threads)
-        transpose(result.pointer, rows: inputs, columns: outputs, into: dw)
+        transpose(result.pointer, rows: inputs, columns: outputs, into: dw, threads: threads)
     }
 
     /// B = M (`depth` rows of `columns`, `ld` floats apart: by default `columns`) packed into arena memory.
-    static func pack(_ m: UnsafePointer<Float>, depth: Int, columns: Int, ld: Int? = nil, arena: TrainingArena) -> PackedMatrix {
+    static func pack(_ m: UnsafePointer<Float>, depth: Int, columns: Int, ld: Int? = nil, arena: TrainingArena,
+                     threads: Int = 1) -> PackedMatrix {
         PackedMatrix(depth: depth, columns: columns, rowMajor: m, ldb: ld ?? columns,
-                     storage: arena.take(PackedMatrix.storageCount(depth: depth, columns: columns)))
+                     storage: arena.take(PackedMatrix.storageCount(depth: depth, columns: columns)), threads: threads)
     }
 
     /// B = Wᵀ for W of `columns` rows of `depth`, packed into arena memory.
@@ -75,24 +76,33 @@ enum LinearAlgebra {
 
     /// Σ over rows (`ld` floats apart, by default `columns`), row by row in order (the same bits at any thread count); rows are read front
     /// to back, eight columns at a time.
-    static func columnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, ld: Int? = nil, into sums: UnsafeMutablePointer<Float>) {
+    /// `threads` > 1 splits the columns (eight at a time): each column is still summed row by row.
+    static func columnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, ld: Int? = nil, into sums: UnsafeMutablePointer<Float>,
+                           threads: Int = 1) {
         sums.initialize(repeating: 0, count: columns)
-        let out = UnsafeMutableRawPointer(sums)
-        for row in 0..<rows {
-            let source = UnsafeRawPointer(m + row * (ld ?? columns))
-            var column = 0
-            while column < columns {
-                let lanes = columns - column
-                Lanes.store(Lanes.load(out, floatOffset: column, count: lanes) + Lanes.load(source, floatOffset: column, count: lanes),
-                            out, floatOffset: column, count: lanes)
-                column += 8
+        let (source, out) = (UnsafeRawPointer(m), UnsafeMutableRawPointer(sums))
+        WorkSplit.forEach(columns, grain: 8, threads: threads, minimum: rows > 256 ? 8 : columns + 1) { part in
+            for row in 0..<rows {
+                let line = source + row * (ld ?? columns) * 4
+                var column = part.lowerBound
+                while column < part.upperBound {
+                    let lanes = part.upperBound - column
+                    Lanes.store(Lanes.load(out, floatOffset: column, count: lanes) + Lanes.load(line, floatOffset: column, count: lanes),
+                                out, floatOffset: column, count: lanes)
+                    column += 8
+                }
             }
         }
     }
 
     /// Out-of-place transpose (`rows` × `columns` → `columns` rows `ldt` floats apart, by default
     /// `rows`), 8×8 blocks in registers.
-    static func transpose(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into t: UnsafeMutablePointer<Float>, ldt: Int? = nil) {
-        loom_transpose_f32(m, rows, columns, t, ldt ?? rows)
+    /// `threads` > 1 splits the source rows into bands of whole 8×8 blocks.
+    static func transpose(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into t: UnsafeMutablePointer<Float>, ldt: Int? = nil,
+                          threads: Int = 1) {
+        let ld = ldt ?? rows
+        WorkSplit.forEach(rows, grain: 8, threads: threads, minimum: max(8, 65_536 / max(1, columns))) { band in
+            loom_transpose_f32(m + band.lowerBound * columns, band.count, columns, t + band.lowerBound, ld)
+        }
     }
 }
