@@ -5,7 +5,8 @@ import LoomCore
 /// Single-precision matrix product C = A · B (+ bias, activation), with B packed ahead of time.
 ///
 /// Blocking: B is walked in depth blocks of at most 256 (as even as possible: K = 320 is two of
-/// 160, not 256 + 64, so no short block pays a pass for a few k) and column blocks of 256 (in L2);
+/// 160, not 256 + 64, so no short block pays a pass for a few k) and column blocks of half the L2
+/// (`columnBlock`: 512 columns on a 1 MB L2);
 /// for each 6-row tile of A (6 KB per depth block, held in L1) the 6×16 register-tiled
 /// micro-kernel runs over the block's strips of 16 columns. Twelve SIMD8 accumulators, two B
 /// vectors and one broadcast fill 15 of the 16 AVX registers.
@@ -21,7 +22,10 @@ import LoomCore
 public enum SGEMM {
     /// The deepest depth block: a 6-row slice of A and a 16-column strip of B (22 KB) stay in L1.
     public static let maxDepthBlock = 256
-    static let columnBlock = 256
+    /// Columns of B per block: a depth block of them fills half the L2 (512 columns, 512 KB, on a
+    /// 1 MB L2), so each row tile of A is read once per block while B stays in cache. Blocks do not
+    /// change any sum's order: the same bits whatever the cache.
+    static let columnBlock = min(1024, max(256, CPUFeatures.l2CacheBytes / 2 / (maxDepthBlock * 4) / 16 * 16))
     static let rowTile = 6
 
     /// C[m×N] = A[m×K] · B[K×N] (+ bias[N]) then `activation`. A is row-major with stride `lda`,

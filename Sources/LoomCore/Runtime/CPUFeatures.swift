@@ -24,6 +24,21 @@ public enum CPUFeatures {
         #endif
     }()
 
+    /// The per-core L2 cache, from sysfs (512 KB, the smallest of the x86-64-v3 cores Loom meets,
+    /// when it cannot be read): SGEMM sizes its column blocks of B to half of it.
+    public static let l2CacheBytes: Int = {
+        let base = "/sys/devices/system/cpu/cpu0/cache"
+        for index in 0..<8 {
+            guard let level = try? String(contentsOfFile: "\(base)/index\(index)/level", encoding: .utf8),
+                  level.trimmingCharacters(in: .whitespacesAndNewlines) == "2",
+                  let size = try? String(contentsOfFile: "\(base)/index\(index)/size", encoding: .utf8) else { continue }
+            let text = size.trimmingCharacters(in: .whitespacesAndNewlines)
+            let scale = text.hasSuffix("K") ? 1 << 10 : text.hasSuffix("M") ? 1 << 20 : 1
+            if let value = Int(text.trimmingCharacters(in: CharacterSet.letters)), value > 0 { return value * scale }
+        }
+        return 512 << 10
+    }()
+
     public static var hasAVX2AndFMA: Bool {
         #if arch(x86_64)
         return flags.isEmpty || (flags.contains("avx2") && flags.contains("fma"))   // no cpuinfo: assume the build target
