@@ -110,7 +110,7 @@ let package = Package(
         // The networks (MobileNetV2, the text LSTM, LoomNet), optimised in debug builds too.
         .target(
             name: "LoomInference",
-            dependencies: ["LoomCore", "LoomKernels", "LoomFormats", "LoomImaging", "LoomTokenizers", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["LoomCore", "LoomKernels", "CLoomKernels", "LoomFormats", "LoomImaging", "LoomTokenizers", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: cpuFlags + [.unsafeFlags(["-O"])]),
         .target(
             name: "LoomTriplets",

@@ -149,7 +149,7 @@ import Testing
         return out
     }
 
-    @Test(arguments: [1, 3, 17], [1, 3, 17, 24])
+    @Test(arguments: [1, 3, 17], [1, 3, 17, 24, 40])
     func depthwiseConvolutionMatchesTheNaiveOne(size: Int, channels: Int) {
         for (stride, width) in [(1, size), (2, size), (2, size + 4)] {
             var random = SeededRandom(seed: UInt64(size * 100 + channels * 10 + stride))
@@ -160,17 +160,22 @@ import Testing
                 input: input, height: size, width: width, inChannels: channels, outChannels: channels, stride: stride,
                 depthwise: true, weight: { ky, kx, c, _ in Double(weights[(ky * 3 + kx) * channels + c]) },
                 bias: bias, activation: .relu6)
-            let output = FloatBuffer(count: expected.count + 1)
-            output[expected.count] = -7
-            let (weightBuffer, biasBuffer, inputBuffer) = (FloatBuffer(weights), FloatBuffer(bias), FloatBuffer(input))
-            DepthwiseConvolution.apply(input: inputBuffer.pointer, height: size, width: width, channels: channels,
-                                       stride: stride, weights: weightBuffer.pointer, bias: biasBuffer.pointer,
-                                       activation: .relu6, output: output.pointer)
-            withExtendedLifetime((weightBuffer, biasBuffer, inputBuffer)) {}
-            let actual = Array(output.array.prefix(expected.count))
-            let error = Self.relativeError(actual, expected)
-            #expect(error < 1e-5, "\(size)×\(width)×\(channels) stride \(stride): relative error \(error)")
-            #expect(output[expected.count] == -7, "\(size)×\(width)×\(channels) stride \(stride): wrote past the end")
+            var outputs: [[Float]] = []
+            for isa in Self.isas {
+                let output = FloatBuffer(count: expected.count + 1)
+                output[expected.count] = -7
+                let (weightBuffer, biasBuffer, inputBuffer) = (FloatBuffer(weights), FloatBuffer(bias), FloatBuffer(input))
+                DepthwiseConvolution.apply(input: inputBuffer.pointer, height: size, width: width, channels: channels,
+                                           stride: stride, weights: weightBuffer.pointer, bias: biasBuffer.pointer,
+                                           activation: .relu6, output: output.pointer, isa: isa)
+                withExtendedLifetime((weightBuffer, biasBuffer, inputBuffer)) {}
+                let actual = Array(output.array.prefix(expected.count))
+                let error = Self.relativeError(actual, expected)
+                #expect(error < 1e-5, "\(size)×\(width)×\(channels) stride \(stride) \(isa): relative error \(error)")
+                #expect(output[expected.count] == -7, "\(size)×\(width)×\(channels) stride \(stride) \(isa): wrote past the end")
+                outputs.append(actual)
+            }
+            #expect(outputs.allSatisfy { $0 == outputs[0] }, "\(size)×\(width)×\(channels) stride \(stride): \(Self.isas) differ")
         }
     }
 

@@ -48,4 +48,13 @@ enum { LOOM_START_ZERO = 0, LOOM_START_BIAS = 1, LOOM_START_OUTPUT = 2 };
 void loom_sgemm_tile_avx512(const float *a, size_t lda, size_t rows, const float *b, size_t strip_floats, size_t strips,
                             size_t depth, int start, const float *bias, float *out, size_t ldo, float lower, float upper);
 
+/// One output row of the 3×3 depthwise convolution (padding 1), sixteen channels, AVX-512 (call
+/// only where the CPU has it). `above`, `middle`, `below`: the window rows' first pixel at the
+/// group's first channel (`above` read only when `top`, `below` only when `bottom`); pixels
+/// `in_stride` / `out_stride` floats apart; tap t's weights at `weights + t * channels`. The same
+/// bits as DepthwiseConvolution's eight-channel code.
+void loom_depthwise_row16_avx512(const float *above, const float *middle, const float *below, int top, int bottom,
+                                 size_t width, size_t in_stride, size_t out_width, size_t stride, const float *weights,
+                                 size_t channels, const float *bias, float *out, size_t out_stride, float lower, float upper);
+
 #endif

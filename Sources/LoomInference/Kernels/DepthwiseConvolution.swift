@@ -1,3 +1,5 @@
+import CLoomKernels
+import LoomCore
 import LoomKernels
 /// 3×3 depthwise convolution, padding 1, stride 1 or 2, on NHWC activations, with the (folded)
 /// bias and the activation applied before the store.
@@ -9,7 +11,8 @@ import LoomKernels
 /// output value is the same sum in the same order on all paths: one partial sum per window row
 /// (three short dependency chains instead of one of nine) — the top row's starts from the bias,
 /// the others from their first product; taps left to right, padding skipped — then
-/// (top + middle) + bottom.
+/// (top + middle) + bottom. With `isa` `.avx512`, sixteen channels at a time go through
+/// `loom_depthwise_row16_avx512`, which does the same operations in the same order: the same bits.
 public enum DepthwiseConvolution {
     /// `weights` is [3·3][channels] (tap-major, so a tap's eight channels are one vector load).
     /// Pixels are `inputPixelStride` / `outputPixelStride` floats apart (default: `channels`).
@@ -19,7 +22,7 @@ public enum DepthwiseConvolution {
         input: UnsafePointer<Float>, height: Int, width: Int, channels: Int, stride: Int,
         weights: UnsafePointer<Float>, bias: UnsafePointer<Float>, activation: Activation,
         output: UnsafeMutablePointer<Float>, firstInputRow: Int = 0, outputRows: Range<Int>? = nil,
-        inputPixelStride: Int? = nil, outputPixelStride: Int? = nil
+        inputPixelStride: Int? = nil, outputPixelStride: Int? = nil, isa: VectorISA = CPUFeatures.isa
     ) {
         let outHeight = (height - 1) / stride + 1
         let outWidth = (width - 1) / stride + 1
@@ -28,6 +31,13 @@ public enum DepthwiseConvolution {
                         inStride: inputPixelStride ?? channels, outStride: outputPixelStride ?? channels)
         let wholeGroups = channels / 8 * 8
         var channel = 0
+        if isa == .avx512 {
+            while channel + 16 <= wholeGroups {
+                wideGroup(band, stride: stride, rows: rows, outWidth: outWidth, channel: channel, weights: weights, bias: bias,
+                          activation: activation, output: output)
+                channel &+= 16
+            }
+        }
         while channel < wholeGroups {
             group(band, stride: stride, rows: rows, outWidth: outWidth, channel: channel, weights: weights, bias: bias,
                   activation: activation, output: output)
@@ -54,6 +64,28 @@ public enum DepthwiseConvolution {
         /// rows keep pixels of wide layers off the same few cache sets).
         let inStride: Int
         let outStride: Int
+    }
+
+    /// Sixteen channels (from `channel`) of every output pixel of the rows `rows`, a row per call
+    /// of the AVX-512 kernel; `output` points at the first of those rows.
+    static func wideGroup(
+        _ band: Band, stride: Int, rows: Range<Int>, outWidth: Int, channel: Int,
+        weights: UnsafePointer<Float>, bias: UnsafePointer<Float>, activation: Activation,
+        output: UnsafeMutablePointer<Float>
+    ) {
+        let bounds = activation.bounds
+        let rowFloats = band.width &* band.inStride
+        for oy in rows {
+            let iy0 = oy &* stride &- 1
+            let middle = band.input + ((iy0 &+ 1 &- band.firstRow) &* rowFloats &+ channel)
+            let top = iy0 >= 0, bottom = iy0 &+ 2 < band.height
+            // Rows in the padding are passed as the middle one and never read.
+            loom_depthwise_row16_avx512(top ? middle - rowFloats : middle, middle, bottom ? middle + rowFloats : middle,
+                                        top ? 1 : 0, bottom ? 1 : 0, band.width, band.inStride, outWidth, stride,
+                                        weights + channel, band.channels, bias + channel,
+                                        output + ((oy &- rows.lowerBound) &* outWidth &* band.outStride &+ channel), band.outStride,
+                                        bounds.lower[0], bounds.upper[0])
+        }
     }
 
     /// Eight channels (from `channel`) of every output pixel of the rows `rows`; `output` points
