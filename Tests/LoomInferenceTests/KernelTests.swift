@@ -179,7 +179,7 @@ import Testing
         }
     }
 
-    @Test(arguments: [1, 3, 17], [1, 3, 17, 32, 64])
+    @Test(arguments: [1, 3, 17, 23], [1, 3, 17, 32, 64])
     func directConvolutionMatchesTheNaiveOne(size: Int, outChannels: Int) {
         for (inChannels, stride) in [(1, 1), (3, 2), (3, 1), (5, 2)] {
             var random = SeededRandom(seed: UInt64(size * 1000 + outChannels * 10 + inChannels + stride))
@@ -190,16 +190,22 @@ import Testing
                 input: input, height: size, width: size, inChannels: inChannels, outChannels: outChannels, stride: stride,
                 depthwise: false, weight: { ky, kx, ci, co in Double(weights[((ky * 3 + kx) * inChannels + ci) * outChannels + co]) },
                 bias: bias, activation: .relu)
-            let output = FloatBuffer(count: expected.count + 1)
-            output[expected.count] = -7
-            let (weightBuffer, biasBuffer, inputBuffer) = (FloatBuffer(weights), FloatBuffer(bias), FloatBuffer(input))
-            DirectConvolution.apply(input: inputBuffer.pointer, height: size, width: size, inChannels: inChannels,
-                                    stride: stride, weights: weightBuffer.pointer, bias: biasBuffer.pointer,
-                                    outChannels: outChannels, activation: .relu, output: output.pointer)
-            withExtendedLifetime((weightBuffer, biasBuffer, inputBuffer)) {}
-            let error = Self.relativeError(Array(output.array.prefix(expected.count)), expected)
-            #expect(error < 1e-5, "\(size)² × \(inChannels) → \(outChannels) stride \(stride): relative error \(error)")
-            #expect(output[expected.count] == -7, "\(size)² → \(outChannels) stride \(stride): wrote past the end")
+            var outputs: [[Float]] = []
+            for isa in Self.isas {
+                let output = FloatBuffer(count: expected.count + 1)
+                output[expected.count] = -7
+                let (weightBuffer, biasBuffer, inputBuffer) = (FloatBuffer(weights), FloatBuffer(bias), FloatBuffer(input))
+                DirectConvolution.apply(input: inputBuffer.pointer, height: size, width: size, inChannels: inChannels,
+                                        stride: stride, weights: weightBuffer.pointer, bias: biasBuffer.pointer,
+                                        outChannels: outChannels, activation: .relu, output: output.pointer, isa: isa)
+                withExtendedLifetime((weightBuffer, biasBuffer, inputBuffer)) {}
+                let actual = Array(output.array.prefix(expected.count))
+                let error = Self.relativeError(actual, expected)
+                #expect(error < 1e-5, "\(size)² × \(inChannels) → \(outChannels) stride \(stride) \(isa): relative error \(error)")
+                #expect(output[expected.count] == -7, "\(size)² → \(outChannels) stride \(stride) \(isa): wrote past the end")
+                outputs.append(actual)
+            }
+            #expect(outputs.allSatisfy { $0 == outputs[0] }, "\(size)² × \(inChannels) → \(outChannels) stride \(stride): \(Self.isas) differ")
         }
     }
 

@@ -57,4 +57,12 @@ void loom_depthwise_row16_avx512(const float *above, const float *middle, const 
                                  size_t width, size_t in_stride, size_t out_width, size_t stride, const float *weights,
                                  size_t channels, const float *bias, float *out, size_t out_stride, float lower, float upper);
 
+/// Four neighbouring output pixels × 32 output channels of a full 3×3 convolution whose windows
+/// are inside the image, AVX-512 (call only where the CPU has it): `input` at the first window's
+/// corner (NHWC, `width` pixels a row), `weights` [tap][in][out] and `bias` at the 32-channel
+/// group, `out` at the first pixel's group; results clamped to [lower, upper]. The same bits as
+/// DirectConvolution's AVX2 code.
+void loom_direct3x3_quad_avx512(const float *input, size_t width, size_t in_channels, size_t stride, const float *weights,
+                                const float *bias, size_t out_channels, float *out, float lower, float upper);
+
 #endif

@@ -1,3 +1,5 @@
+import CLoomKernels
+import LoomCore
 import LoomKernels
 /// A full 3×3 convolution, padding 1, on NHWC activations with few input channels (the
 /// network's first layer: RGB → 32). Direct rather than im2col + GEMM: with 3 input channels a
@@ -6,13 +8,14 @@ import LoomKernels
 /// Pixels whose window is inside the image are done two at a time, 32 output channels at once
 /// (eight accumulators; each weight vector loaded once serves both pixels); the border, odd
 /// leftovers and other channel counts take the general path. Both sum bias, then taps row by
-/// row, left to right, input channel by channel: the same value either way.
+/// row, left to right, input channel by channel: the same value either way. With `isa` `.avx512`
+/// interior pixels go four at a time through `loom_direct3x3_quad_avx512` (the same sums).
 enum DirectConvolution {
     /// `weights` is [3·3·inChannels][outChannels] (tap, then input channel, then output).
     static func apply(
         input: UnsafePointer<Float>, height: Int, width: Int, inChannels: Int, stride: Int,
         weights: UnsafePointer<Float>, bias: UnsafePointer<Float>, outChannels: Int, activation: Activation,
-        output: UnsafeMutablePointer<Float>
+        output: UnsafeMutablePointer<Float>, isa: VectorISA = CPUFeatures.isa
     ) {
         let outHeight = (height - 1) / stride + 1
         let outWidth = (width - 1) / stride + 1
@@ -26,10 +29,23 @@ enum DirectConvolution {
                         columns: 0..<outWidth, weights: weights, bias: bias, outChannels: outChannels, activation: activation, row: row)
                 continue
             }
-            let pairsEnd = firstInterior + (endInterior - firstInterior) / 2 * 2
             general(input: input, height: height, width: width, inChannels: inChannels, stride: stride, iy0: iy0,
                     columns: 0..<firstInterior, weights: weights, bias: bias, outChannels: outChannels, activation: activation, row: row)
             var ox = firstInterior
+            if isa == .avx512 {
+                let bounds = activation.bounds
+                while ox + 4 <= endInterior {
+                    var group = 0
+                    while group < outChannels {
+                        loom_direct3x3_quad_avx512(input + (iy0 * width + ox * stride - 1) * inChannels, width, inChannels, stride,
+                                                   weights + group, bias + group, outChannels, row + ox * outChannels + group,
+                                                   bounds.lower[0], bounds.upper[0])
+                        group += 32
+                    }
+                    ox += 4
+                }
+            }
+            let pairsEnd = ox + (endInterior - ox) / 2 * 2
             while ox < pairsEnd {
                 var group = 0
                 while group < outChannels {
