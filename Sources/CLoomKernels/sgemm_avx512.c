@@ -14,9 +14,10 @@ TARGET static inline __m512 clamp(__m512 x, __m512 lower, __m512 upper) {
     return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, upper, _CMP_GT_OQ), x, upper);
 }
 
-TARGET __attribute__((always_inline)) static inline void tile(const float *a, size_t lda, size_t rows, const float *b, size_t strip_floats, const int strips,
-                               size_t depth, int start, const float *bias, float *out, size_t ldo, const int clamped,
-                               float lower, float upper) {
+TARGET __attribute__((always_inline)) static inline void tile(const float *a, size_t lda, size_t rows, const float *b,
+                                                              size_t strip_floats, const int strips, size_t depth, int start,
+                                                              const float *bias, float *out, size_t ldo, const int clamped,
+                                                              float lower, float upper) {
     // Missing rows repeat the last one (same values, same stores), as in the AVX2 kernel.
     const float *ar[6];
     float *orow[6];
