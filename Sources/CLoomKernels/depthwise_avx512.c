@@ -1,23 +1,16 @@
 #include "loom_kernels.h"
 
-#include <immintrin.h>
+#include "avx512_common.h"
 
 // The depthwise convolution's AVX-512 row: sixteen channels per register, each output value the
 // same operations in the same order as DepthwiseConvolution.swift's eight-channel code — one
 // partial sum per window row (the top one from the bias, the others from their first product;
 // taps left to right, padding skipped), then (top + middle) + bottom, then the clamp.
 
-#define TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
-
-TARGET static inline __m512 clamp(__m512 x, __m512 lower, __m512 upper) {
-    x = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, lower, _CMP_LT_OQ), x, lower);
-    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, upper, _CMP_GT_OQ), x, upper);
-}
-
 // A lower window row's sum, from its first tap inside the image; `row` is the window's middle
 // column, `step` floats from its neighbours.
-TARGET static inline __m512 row_sum(const float *row, size_t step, int left, int right, __m512 w_left, __m512 w_middle,
-                                    __m512 w_right) {
+LOOM_AVX512 static inline __m512 row_sum(const float *row, size_t step, int left, int right, __m512 w_left, __m512 w_middle,
+                                         __m512 w_right) {
     __m512 sum;
     if (left) {
         sum = _mm512_mul_ps(_mm512_loadu_ps(row - step), w_left);
@@ -29,9 +22,9 @@ TARGET static inline __m512 row_sum(const float *row, size_t step, int left, int
     return sum;
 }
 
-TARGET void loom_depthwise_row16_avx512(const float *above, const float *middle, const float *below, int top, int bottom,
-                                        size_t width, size_t in_stride, size_t out_width, size_t stride, const float *weights,
-                                        size_t channels, const float *bias, float *out, size_t out_stride, float lower, float upper) {
+LOOM_AVX512 void loom_depthwise_row16_avx512(const float *above, const float *middle, const float *below, int top, int bottom,
+                                             size_t width, size_t in_stride, size_t out_width, size_t stride, const float *weights,
+                                             size_t channels, const float *bias, float *out, size_t out_stride, float lower, float upper) {
     __m512 w[9];
     for (int tap = 0; tap < 9; tap++) w[tap] = _mm512_loadu_ps(weights + (size_t)tap * channels);
     const __m512 b = _mm512_loadu_ps(bias), lo = _mm512_set1_ps(lower), hi = _mm512_set1_ps(upper);
@@ -65,6 +58,6 @@ TARGET void loom_depthwise_row16_avx512(const float *above, const float *middle,
             if (bottom) down = row_sum(below + at, s, left, right, w[6], w[7], w[8]);
             result = _mm512_add_ps(_mm512_add_ps(up, centre), down);
         }
-        _mm512_storeu_ps(out + ox * out_stride, clamp(result, lo, hi));
+        _mm512_storeu_ps(out + ox * out_stride, loom_clamp512(result, lo, hi));
     }
 }

@@ -1,6 +1,6 @@
 #include "loom_kernels.h"
 
-#include <immintrin.h>
+#include "avx512_common.h"
 #include <string.h>
 
 // The AVX-512 VNNI form of loom_int8_group_dots: one vpdpwssd (AVX512-VL, 256-bit lanes) in place
@@ -8,21 +8,19 @@
 // registers (two pairs each) measured 1.6× slower on Zen 4, where widening 32 codes at a time
 // costs more than the wider multiply-add saves; at 256 bits the pass runs at memory speed.
 
-#define TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
-
 enum { prefetch_distance = 4 };
 
-TARGET static inline __m256i pair_codes(const int8_t *group, size_t p) {
+LOOM_AVX512 static inline __m256i pair_codes(const int8_t *group, size_t p) {
     return _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(group + 16 * p)));
 }
 
-TARGET static inline __m256i query_pair(const int16_t *query, size_t p) {
+LOOM_AVX512 static inline __m256i query_pair(const int16_t *query, size_t p) {
     int32_t both;
     memcpy(&both, query + 2 * p, sizeof both);
     return _mm256_set1_epi32(both);
 }
 
-TARGET void loom_int8_group_dots_avx512(const int8_t *codes, size_t pairs, size_t groups, const int16_t *query, int32_t *out) {
+LOOM_AVX512 void loom_int8_group_dots_avx512(const int8_t *codes, size_t pairs, size_t groups, const int16_t *query, int32_t *out) {
     const size_t group_bytes = pairs * 16;
     size_t g = 0;
     // As the AVX2 kernel (two groups share each query broadcast, two chains per group), with one

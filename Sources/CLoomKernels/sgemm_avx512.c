@@ -1,23 +1,15 @@
 #include "loom_kernels.h"
 
-#include <immintrin.h>
+#include "avx512_common.h"
 
 // SGEMM's AVX-512 tile: six rows of A against up to four consecutive 16-column strips of packed B
 // (24 accumulators, one zmm per strip row). Each output element gets the same start value and the
 // same fused multiply-adds, k ascending, as the AVX2 kernel in SGEMM.swift: the same bits.
 
-#define TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
-
-// The clamp of SGEMM's activation, as Swift's compare-and-select writes it (a NaN stays NaN).
-TARGET static inline __m512 clamp(__m512 x, __m512 lower, __m512 upper) {
-    x = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, lower, _CMP_LT_OQ), x, lower);
-    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, upper, _CMP_GT_OQ), x, upper);
-}
-
-TARGET __attribute__((always_inline)) static inline void tile(const float *a, size_t lda, size_t rows, const float *b,
-                                                              size_t strip_floats, const int strips, size_t depth, int start,
-                                                              const float *bias, float *out, size_t ldo, const int clamped,
-                                                              float lower, float upper) {
+LOOM_AVX512 __attribute__((always_inline)) static inline void tile(const float *a, size_t lda, size_t rows, const float *b,
+                                                                   size_t strip_floats, const int strips, size_t depth, int start,
+                                                                   const float *bias, float *out, size_t ldo, const int clamped,
+                                                                   float lower, float upper) {
     // Missing rows repeat the last one (same values, same stores), as in the AVX2 kernel.
     const float *ar[6];
     float *orow[6];
@@ -44,11 +36,11 @@ TARGET __attribute__((always_inline)) static inline void tile(const float *a, si
     }
     const __m512 lo = _mm512_set1_ps(lower), hi = _mm512_set1_ps(upper);
     for (int r = 0; r < 6; r++)
-        for (int s = 0; s < strips; s++) _mm512_storeu_ps(orow[r] + 16 * s, clamped ? clamp(c[r][s], lo, hi) : c[r][s]);
+        for (int s = 0; s < strips; s++) _mm512_storeu_ps(orow[r] + 16 * s, clamped ? loom_clamp512(c[r][s], lo, hi) : c[r][s]);
 }
 
-TARGET void loom_sgemm_tile_avx512(const float *a, size_t lda, size_t rows, const float *b, size_t strip_floats, size_t strips,
-                                   size_t depth, int start, const float *bias, float *out, size_t ldo, float lower, float upper) {
+LOOM_AVX512 void loom_sgemm_tile_avx512(const float *a, size_t lda, size_t rows, const float *b, size_t strip_floats, size_t strips,
+                                        size_t depth, int start, const float *bias, float *out, size_t ldo, float lower, float upper) {
     // One instance per strip count and clamp (always inlined), so each keeps its accumulators in
     // registers: a shared, non-inlined body spilled them to the stack at half the speed.
     const int clamped = !(lower == -__builtin_inff() && upper == __builtin_inff());
