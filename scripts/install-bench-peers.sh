@@ -20,6 +20,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 if ! python3 -c "import torch" 2>/dev/null; then
     echo "install-bench-peers: pip install torch==2.13.0+cpu" >&2
+    # The +cpu build comes from the configured package index where it has one, else from PyTorch's own CPU index.
     python3 -m pip install --quiet "torch==2.13.0+cpu" 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages "torch==2.13.0+cpu" 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages --index-url https://download.pytorch.org/whl/cpu torch 2>/dev/null \
         || echo "install-bench-peers: PyTorch's CPU build did not install; the train rows print the recorded figures" >&2
 fi

@@ -5,9 +5,10 @@ usage: torch_train_step.py REPEATS
 The same shapes as Loom's bench: 256 triplets per step over 384 distinct items (64 anchor/positive
 pairs, 4 negatives each) or 768 (every item distinct); cached 1280-float visual features and
 24-token titles; visual.proj 1280→256, embedding 30522×128, 2-layer LSTM 128→256 (last step),
-text.proj 256→256, fusion 512→512 ReLU →256, L2 normalisation, dropout 0.5, the weighted
-cosine triplet loss with margin 0.2, gradient norm clipped at 5, Adam lr 1e-3 (PyTorch's dense
-default: the whole embedding table's moments are updated each step).
+text.proj 256→256, fusion 512→512 ReLU →256, L2 normalisation, dropout 0.5, the cosine triplet
+loss with margin 0.2 (every weight 1, as in Loom's bench: the weighted mean is the mean), gradient
+norm clipped at 5, Adam lr 1e-3 (PyTorch's dense default: the whole embedding table's moments are
+updated each step).
 Prints one JSON object: torch version, the CPU capability it uses, and per shape the triplets/s
 at 1 and 2 threads (median of REPEATS steps after one warm-up step).
 """

@@ -4,8 +4,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// Kernels that Swift's SIMD types cannot express well (widening multiply-adds, byte masks):
-// compiled with AVX2 in every build configuration.
+// Kernels that Swift's SIMD types cannot express well (widening multiply-adds, byte masks, 512-bit
+// registers): compiled for AVX2 in every build configuration; the `_avx512` variants carry their
+// own target attribute (avx512_common.h) and are called only where `CPUFeatures.isa == .avx512`.
 
 /// Integer dot products of one query with groups of 8 rows of 8-bit codes (the layout of
 /// `QuantizedVectors`: per group, per pair of dimensions, 16 codes — rows 0-7, two each).
