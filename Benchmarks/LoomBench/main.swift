@@ -9,7 +9,12 @@ import LoomSampleData
 // `loom-bench [hash] [ingest] [triplets] [fetch] [images] [tokenizer] [gemm] [networks] [minilm] [train] [search] [nightly] [sharded] [sample-data]` runs the named sections; none: all.
 let sections = Set(CommandLine.arguments.dropFirst())
 // The CPU check every `loom` command makes, LOOM_ISA included: a bad value stops the bench too.
-try CPUFeatures.requireVectorUnits()
+do {
+    try CPUFeatures.requireVectorUnits()
+} catch {
+    FileHandle.standardError.write(Data("loom-bench: \(error)\n".utf8))
+    exit(64)
+}
 func wanted(_ section: String) -> Bool { sections.isEmpty || sections.contains(section) }
 
 let scratch = (NSTemporaryDirectory() as NSString).appendingPathComponent("loom-bench-\(getpid())")
