@@ -1,5 +1,3 @@
-import Dispatch
-
 /// The right-hand operand of a matrix product (K×N), packed once for the micro-kernel: split
 /// into depth blocks of `blockDepth` rows (the fewest blocks of at most `SGEMM.maxDepthBlock`, as
 /// even as possible), each stored as strips of 16 columns, row after
@@ -30,15 +28,9 @@ public struct PackedMatrix: Sendable {
     /// thousands of rows, packed every training step).
     public init(depth: Int, columns: Int, rowMajor b: UnsafePointer<Float>, ldb: Int, storage: FloatBuffer, threads: Int) {
         self.init(depth: depth, columns: columns, packed: storage)
-        let strips = paddedColumns / 16
-        let parts = max(1, min(threads, strips, depth * columns / 65_536))
-        guard parts > 1 else {
-            packRowMajor(b, ldb: ldb, strips: 0..<strips)
-            return
-        }
-        let (packed, source) = (self, Int(bitPattern: b))
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            packed.packRowMajor(UnsafePointer(bitPattern: source)!, ldb: ldb, strips: (strips * part / parts)..<(strips * (part + 1) / parts))
+        // A thread per 64k floats at most: smaller matrices pack faster than threads start.
+        WorkSplit.forEach(paddedColumns / 16, threads: max(1, min(threads, depth * columns / 65_536))) { strips in
+            packRowMajor(b, ldb: ldb, strips: strips)
         }
     }
 

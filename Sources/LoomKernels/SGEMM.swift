@@ -22,6 +22,14 @@ import LoomCore
 public enum SGEMM {
     /// The deepest depth block: a 6-row slice of A and a 16-column strip of B (22 KB) stay in L1.
     public static let maxDepthBlock = 256
+    /// Whether rows of A `lda` floats apart alias in L1: a multiple of 4 KB puts them in the same
+    /// sets, where they evict one another and B's strip.
+    static func aliases(lda: Int) -> Bool { lda % 1024 == 0 }
+
+    /// A row stride for a matrix that will be read as A: `floats`, or 16 more where that would
+    /// alias (such an A is then read in place instead of copied tile by tile).
+    public static func unaliasedStride(_ floats: Int) -> Int { aliases(lda: floats) ? floats + 16 : floats }
+
     /// Columns of B per block: a depth block of them fills half the L2 (512 columns, 512 KB, on a
     /// 1 MB L2), so each row tile of A is read once per block while B stays in cache. Blocks do not
     /// change any sum's order: the same bits whatever the cache.
@@ -161,7 +169,7 @@ public enum SGEMM {
         // of A for the depth block is copied side by side once per column block: such rows share
         // L1 sets and evict one another and B's strip (4K aliasing), contiguous rows do not. The
         // same values in the same order: C is bitwise unchanged.
-        let copiesA = lda % 1024 == 0
+        let copiesA = aliases(lda: lda)
         let aSlice = UnsafeMutablePointer<Float>.allocate(capacity: copiesA ? rowTile * b.blockDepth : 1)
         defer { aSlice.deallocate() }
         let strips = stripRange.upperBound

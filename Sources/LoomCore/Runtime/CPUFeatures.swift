@@ -50,11 +50,13 @@ public enum CPUFeatures {
     /// AVX-512 with what Loom's variants use: F, BW, VL (16-bit lanes, masks) and VNNI (the int8 dot products).
     public static var hasAVX512: Bool { ["avx512f", "avx512bw", "avx512vl", "avx512_vnni"].allSatisfy(flags.contains) }
 
+    /// The widest instruction set this CPU runs.
+    public static var widestISA: VectorISA { hasAVX512 ? .avx512 : .avx2 }
+
     /// The instruction set chosen by `LOOM_ISA` (`avx2`, `avx512`, or `auto`/unset: the widest
     /// the CPU has).
     public static func selectedISA(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> VectorISA {
-        let widest: VectorISA = hasAVX512 ? .avx512 : .avx2
-        guard let value = environment["LOOM_ISA"], !value.isEmpty, value != "auto" else { return widest }
+        guard let value = environment["LOOM_ISA"], !value.isEmpty, value != "auto" else { return widestISA }
         guard let isa = VectorISA(rawValue: value) else {
             throw LoomError.usage("LOOM_ISA must be avx2, avx512 or auto, got '\(value)'", key: "LOOM_ISA")
         }
@@ -66,7 +68,7 @@ public enum CPUFeatures {
 
     /// What the kernels run by default in this process (an invalid `LOOM_ISA` falls back to the
     /// widest here; commands have refused it already in `requireVectorUnits`).
-    public static let isa: VectorISA = (try? selectedISA()) ?? (hasAVX512 ? .avx512 : .avx2)
+    public static let isa: VectorISA = (try? selectedISA()) ?? widestISA
 
     public static func requireVectorUnits() throws {
         #if arch(x86_64)

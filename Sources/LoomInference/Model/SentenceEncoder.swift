@@ -153,7 +153,7 @@ public final class SentenceEncoder: @unchecked Sendable {
                     Self.normalise(x, adding: p, rows: rows, width: h, norm: layer.attentionNorm, epsilon: epsilon, threads: threads)
                     layer.up.apply(x, rows: rows, into: u, threads: threads)
                     let address = Int(bitPattern: u)
-                    RowRanges.forEach(rows: rows, threads: threads) { range in
+                    WorkSplit.forEach(rows, threads: threads, minimum: 16) { range in
                         Self.gelu(UnsafeMutablePointer<Float>(bitPattern: address)! + range.lowerBound * n, count: range.count * n)
                     }
                     layer.down.apply(u, rows: rows, into: p, threads: threads)
@@ -251,7 +251,7 @@ public final class SentenceEncoder: @unchecked Sendable {
             norm.beta.withUnsafeBufferPointer { beta in
                 let (g, b) = (Int(bitPattern: gamma.baseAddress), Int(bitPattern: beta.baseAddress))
                 let (xAddress, residualAddress) = (Int(bitPattern: x), Int(bitPattern: residual))
-                RowRanges.forEach(rows: rows, threads: threads) { range in
+                WorkSplit.forEach(rows, threads: threads, minimum: 16) { range in
                     let gamma = UnsafeRawPointer(bitPattern: g)!, beta = UnsafeRawPointer(bitPattern: b)!
                     let residual = UnsafeRawPointer(bitPattern: residualAddress)
                     for row in range {

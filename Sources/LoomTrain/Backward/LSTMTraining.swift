@@ -118,10 +118,9 @@ struct LSTMTraining {
             let w = weights[layer]
             let inputs = layer == 0 ? inputSize : hidden
             let gates = tape.gates[layer], cells = tape.cells[layer], outputs = tape.outputs[layer]
-            // Gate gradient rows are `gateStride` floats apart: 4·hidden = 1024 would put them 4 KB
-            // apart, and as the A of three products they would alias in L1 (SGEMM then copies
-            // every tile of them); 16 floats of padding avoid both.
-            let gateStride = gatesWidth % 1024 == 0 ? gatesWidth + 16 : gatesWidth
+            // Gate gradient rows are the A of three products: 4·hidden = 1024 floats would put them
+            // 4 KB apart, where SGEMM copies every tile of them; padded rows are read in place.
+            let gateStride = SGEMM.unaliasedStride(gatesWidth)
             let gateGradient = arena.take(total * gateStride)
             let packed = LinearAlgebra.pack(w.recurrentWeight, depth: gatesWidth, columns: hidden, arena: arena)
             recurrentGradient.pointer.initialize(repeating: 0, count: count * hidden)

@@ -52,9 +52,8 @@ enum LinearAlgebra {
     static func transposedWeightGradient(x: UnsafePointer<Float>, rows: Int, inputs: Int, packedGradient: PackedMatrix,
                                          weight dw: UnsafeMutablePointer<Float>, threads: Int, arena: TrainingArena) {
         let outputs = packedGradient.columns
-        // Xᵀ's rows are `rows` floats long: a multiple of 1024 would put them 4 KB apart, where
-        // they evict one another in L1 and SGEMM copies each tile's slice; a pad avoids both.
-        let ldxT = rows % 1024 == 0 ? rows + 16 : rows
+        // Xᵀ's rows are `rows` floats long: padded where that would alias, so SGEMM reads them in place.
+        let ldxT = SGEMM.unaliasedStride(rows)
         let xT = arena.take(inputs * ldxT), result = arena.take(inputs * outputs)
         transpose(x, rows: rows, columns: inputs, into: xT.pointer, ldt: ldxT, threads: threads)
         SGEMM.multiply(m: inputs, a: xT.pointer, lda: ldxT, b: packedGradient, c: result.pointer, ldc: outputs, threads: threads)
@@ -74,9 +73,9 @@ enum LinearAlgebra {
                      storage: arena.take(PackedMatrix.storageCount(depth: depth, columns: columns)))
     }
 
-    /// Σ over rows (`ld` floats apart, by default `columns`), row by row in order (the same bits at any thread count); rows are read front
-    /// to back, eight columns at a time.
-    /// `threads` > 1 splits the columns (eight at a time): each column is still summed row by row.
+    /// Σ over rows (`ld` floats apart, by default `columns`), row by row in order; rows are read
+    /// front to back, eight columns at a time. `threads` > 1 splits the columns (eight at a time):
+    /// each column is still summed row by row, so the same bits at any thread count.
     static func columnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, ld: Int? = nil, into sums: UnsafeMutablePointer<Float>,
                            threads: Int = 1) {
         sums.initialize(repeating: 0, count: columns)

@@ -2,10 +2,11 @@ import Dispatch
 
 /// Splits `0..<count` into one contiguous part per thread, each a whole number of `grain`s, and
 /// runs the parts in parallel. Callers give each index work that does not depend on its part, so
-/// results are the same at any thread count.
-enum WorkSplit {
+/// results are the same at any thread count. (Training's passes, the sentence encoder's row-wise
+/// steps, packing.)
+public enum WorkSplit {
     /// `minimum`: indices below which a part is not worth a thread (the whole runs on this one).
-    static func forEach(_ count: Int, grain: Int = 1, threads: Int, minimum: Int = 0, _ body: (Range<Int>) -> Void) {
+    public static func forEach(_ count: Int, grain: Int = 1, threads: Int, minimum: Int = 0, _ body: (Range<Int>) -> Void) {
         let grains = (count + grain - 1) / grain
         let parts = min(threads, grains, minimum > 0 ? max(1, count / minimum) : grains)
         guard parts > 1 else {
