@@ -3,6 +3,7 @@ import Logging
 import LoomCore
 import LoomFormats
 import LoomImages
+import LoomInference
 import LoomText
 import LoomTrain
 import LoomTriplets
@@ -11,6 +12,7 @@ import LoomTriplets
 // `--help`, and refused with that list when misspelt.
 extension TextSettings.Tokenizer: ExpressibleByArgument {}
 extension TrainSettings.Loss: ExpressibleByArgument {}
+extension TextPooling: ExpressibleByArgument {}
 extension ImagesSettings.Encoding: ExpressibleByArgument {}
 extension TripletSettings.NegativeStrategy: ExpressibleByArgument {}
 extension ItemSplit.Part: ExpressibleByArgument {}

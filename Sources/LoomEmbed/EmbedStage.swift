@@ -19,7 +19,7 @@ public struct EmbedStage: Stage {
     public static let name = StageOutputFile.embeddings.stage
     public static let outputFileName = StageOutputFile.embeddings.fileName
     /// One row per item: shards add up.
-    public static let shardMerge: ShardMerge? = ShardMerge()
+    public static let shardMerge: ShardMerge? = ShardMerge(rules: ["type_pairs": .shared])
 
     public init() {}
 
@@ -49,6 +49,14 @@ public struct EmbedStage: Stage {
 
         try output.database.write { db in
             try db.execute(sql: StageOutputFile.embeddings.schema)
+            if let typePairs = network.typePairs {   // what `loom query --type` needs, in both orders
+                let insert = try db.makeStatement(sql: "INSERT INTO type_pairs (query_type, partner_type, weights) VALUES (?, ?, ?)")
+                for query in typePairs.types {
+                    for partner in typePairs.types {
+                        try insert.execute(arguments: [query, partner, FloatBlob.encode(Array(typePairs.row(query, partner)!))])
+                    }
+                }
+            }
         }
         let reuseKey = try Self.reuseKey(model: settings.model, context: context)
         let previous = output.previous(reuseKey: reuseKey)

@@ -1,4 +1,5 @@
 import LoomCore
+import LoomInference
 
 /// Settings of the train stage (`stages.train` in a pipeline file).
 public struct TrainSettings: ModelDirectorySettings {
@@ -25,6 +26,12 @@ public struct TrainSettings: ModelDirectorySettings {
     public var margin: Double
     /// `infonce`: the starting temperature τ (learned from there, within 0.01–1).
     public var temperature: Double = 0.07
+    /// How the trained model pools the LSTM's outputs (`last` token or `mean` over tokens); nil:
+    /// as the starting model's config says. Written into the trained model's config.json.
+    public var textPooling: TextPooling?
+    /// Learn a weight per dimension for each pair of coarse types (`TypePairWeights`): the loss
+    /// adds the triplet loss on those scores, and a query for partners of a type ranks by them.
+    public var typeAware = false
     /// Epochs without a better validation AUC before training stops (0: never stop early).
     public var patience: Int
     /// Global gradient norm above which gradients are scaled down (0: no clipping).
@@ -58,6 +65,7 @@ public struct TrainSettings: ModelDirectorySettings {
 
     enum CodingKeys: String, CodingKey {
         case model, out, epochs, batch, margin, patience, dropout, loss, temperature
+        case textPooling = "text_pooling", typeAware = "type_aware"
         case learningRate = "lr", clipNorm = "clip_norm", maxRejectRatio = "max_reject_ratio"
         case maxTripletsPerEpoch = "max_triplets_per_epoch", warmStart = "warm_start", acceptTolerance = "accept_tolerance"
         case retrainEveryDays = "retrain_every_days"
@@ -65,7 +73,7 @@ public struct TrainSettings: ModelDirectorySettings {
 
     public static func == (a: TrainSettings, b: TrainSettings) -> Bool {
         a.model == b.model && a.out == b.out && a.epochs == b.epochs && a.batch == b.batch && a.learningRate == b.learningRate
-            && a.loss == b.loss && a.temperature == b.temperature && a.margin == b.margin && a.patience == b.patience && a.clipNorm == b.clipNorm && a.dropout == b.dropout
+            && a.loss == b.loss && a.temperature == b.temperature && a.textPooling == b.textPooling && a.typeAware == b.typeAware && a.margin == b.margin && a.patience == b.patience && a.clipNorm == b.clipNorm && a.dropout == b.dropout
             && a.maxTripletsPerEpoch == b.maxTripletsPerEpoch && a.warmStart == b.warmStart && a.acceptTolerance == b.acceptTolerance
             && a.retrainEveryDays == b.retrainEveryDays && a.maxRejectRatio == b.maxRejectRatio
     }

@@ -35,8 +35,11 @@ public struct TrainStage: Stage {
         try settings.validate()
         guard context.shard.isWhole else { throw LoomError.usage("train reads every triplet: run it whole, not as a shard") }
         // The backbone ran in stage features: only the heads' weights are read here.
-        let (config, weights) = try LoomNet.source(directory: settings.model)
+        var (config, weights) = try LoomNet.source(directory: settings.model)
+        if let pooling = settings.textPooling { config.text.pooling = pooling }
         let data = try TrainingData.load(work: context.workDirectory, config: config, modelDirectory: settings.model)
+        let startTypes = config.types
+        config.types = settings.typeAware ? Array(Set(data.types)).sorted() : nil
         context.logger.debug("training data: \(data.count) items; \(ProcessMemory.summary)")
         for problem in data.problems {
             output.rejects.record(source: problem.asin, position: "item \(problem.id)", reason: problem.reason, detail: problem.detail)
@@ -46,7 +49,9 @@ public struct TrainStage: Stage {
         }
         // The model training would replace: the warm start's weights and the acceptance's yardstick.
         let current = try Self.currentModel(settings)
-        let parameters = try HeadParameters(config: config, source: settings.warmStart ? current?.weights ?? weights : weights)
+        let warm = settings.warmStart ? current : nil
+        let parameters = try HeadParameters(config: config, source: Self.withTypePairs(
+            config, over: warm?.weights ?? weights, whoseTypesAre: warm.map { $0.config.types } ?? startTypes))
         // Hashed now: the file is replaced when training is done.
         let warmStartHash = try current.flatMap { settings.warmStart ? try ContentHash.file(atPath: $0.weightsPath) : nil }
         if settings.warmStart, let current { context.logger.notice("warm start from \(current.path)") }
@@ -167,6 +172,17 @@ public struct TrainStage: Stage {
     }
 
     /// What a checkpoint must match to be resumed: settings, seed and the inputs' content.
+    /// `source` with type-pair weights of ones (the plain cosine) where it has none for
+    /// `config`'s types: the starting model has none, and a warm start's may cover other types.
+    static func withTypePairs(_ config: LoomNetConfig, over source: any TensorSource, whoseTypesAre sourceTypes: [String]?) -> any TensorSource {
+        guard let types = config.types else { return source }
+        if sourceTypes == types { return source }
+        let shape = [TypePairWeights.pairCount(types.count), config.embeddingDim]
+        let ones = SafetensorsWriter.Tensor(name: TypePairWeights.tensorName, shape: shape,
+                                           values: [Float](repeating: 1, count: shape[0] * shape[1]))
+        return TensorSet([ones], origin: "type-pair weights of ones", over: source)
+    }
+
     static func fingerprint(_ settings: Settings, context: StageContext) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys   // key order is otherwise free to change from run to run

@@ -47,6 +47,9 @@ public final class Trainer: @unchecked Sendable {
     public var state = State()
     /// The weights of the best epoch so far (validation AUC).
     public var best: [[Float]]
+    /// With type-aware scores: each item's index in the config's `types`, −1 for a type it does
+    /// not know (empty without them).
+    let typeIndex: [Int]
 
     public init(data: TrainingData, parameters: HeadParameters, settings: TrainSettings, seed: UInt64, threads: Int) {
         self.data = data
@@ -56,6 +59,12 @@ public final class Trainer: @unchecked Sendable {
         optimizer = AdamOptimizer(parameters: parameters, learningRate: Float(settings.learningRate), maxGradientNorm: Float(settings.clipNorm))
         optimizer.threads = max(1, threads)
         best = parameters.snapshot()
+        if let types = parameters.config.types {
+            let position = Dictionary(uniqueKeysWithValues: types.enumerated().map { ($1, $0) })
+            typeIndex = data.types.map { position[$0] ?? -1 }   // a type the model has not seen: plain cosine
+        } else {
+            typeIndex = []
+        }
     }
 
     public var parameters: HeadParameters { network.parameters }
@@ -111,7 +120,11 @@ public final class Trainer: @unchecked Sendable {
         let pass = network.forward(items.map(data.item), dropout: dropout)
         let dim = parameters.config.embeddingDim
         let gradient = FloatBuffer(count: items.count * dim, zeroed: false)
-        let loss: Double
+        // With type-aware scores the loss is the mean of the general one (the plain cosine space
+        // the index serves) and the triplet loss on the type-pair scores.
+        let typePairs = parameters.config.types.map { (count: $0.count, tensor: parameters[TypePairWeights.tensorName]) }
+        let share: Double = typePairs == nil ? 1 : 0.5
+        var loss: Double
         switch settings.loss {
         case .triplet:
             loss = TripletLoss.evaluate(triplets, embeddings: pass.embeddings.pointer, rows: items.count, dim: dim,
@@ -121,11 +134,36 @@ public final class Trainer: @unchecked Sendable {
             let result = InfoNCELoss.evaluate(Self.pairs(triplets), embeddings: pass.embeddings.pointer, rows: items.count, dim: dim,
                                               logTemperature: t, gradient: gradient.pointer)
             loss = result.loss
-            updateTemperature(t, gradient: result.temperatureGradient)
+            updateTemperature(t, gradient: share * result.temperatureGradient)
+        }
+        var weightGradient: [Float] = []
+        if let typePairs {
+            for i in 0..<gradient.count { gradient[i] *= Float(share) }
+            weightGradient = [Float](repeating: 0, count: typePairs.tensor.count)
+            let typed = weightGradient.withUnsafeMutableBufferPointer {
+                TypedTripletLoss.evaluate(triplets, embeddings: pass.embeddings.pointer, types: items.map { typeIndex[$0] },
+                                          typeCount: typePairs.count, dim: dim, margin: Float(settings.margin),
+                                          weights: typePairs.tensor.value.pointer, share: Float(share), gradient: gradient.pointer,
+                                          weightGradient: $0.baseAddress!)
+            }
+            loss = share * (loss + typed)
         }
         network.backward(pass, gradient: gradient.pointer)
+        if let typePairs { typePairs.tensor.gradient.pointer.update(from: weightGradient, count: weightGradient.count) }
         optimizer.update(parameters)
+        if let typePairs {
+            TypedTripletLoss.project(typePairs.tensor.value.pointer, rows: typePairs.tensor.shape[0], dim: dim)
+        }
         return (loss, triplets.reduce(0.0) { $0 + Double($1.weight) })
+    }
+
+    /// How the model scores a pair of items from their unit vectors: the type-pair score when it
+    /// has type-pair weights, else the cosine.
+    public func scorer(_ vectors: [Float]) -> (Int, Int) -> Double {
+        let dim = parameters.config.embeddingDim
+        guard let types = parameters.config.types else { return Scorers.cosine(vectors, dim: dim) }
+        let weights = parameters[TypePairWeights.tensorName].values
+        return Scorers.typePairs(vectors, dim: dim, types: typeIndex, typeCount: types.count, weights: weights)
     }
 
     /// The batch's triplets grouped into training pairs, each with its negatives, in order.
@@ -213,15 +251,23 @@ public final class Trainer: @unchecked Sendable {
         }
         let items = needed.sorted()
         let slot = Dictionary(uniqueKeysWithValues: items.enumerated().map { ($1, $0) })
+        // Rows of the needed items only: the scorer's items are their slots.
+        let vectors = embeddings(of: items)
         let dim = parameters.config.embeddingDim
-        let cosine = Scorers.cosine(embeddings(of: items), dim: dim)
-        return RankingMetrics.auc(positives) { cosine(slot[$0]!, slot[$1]!) }
+        let score: (Int, Int) -> Double
+        if let types = parameters.config.types {
+            score = Scorers.typePairs(vectors, dim: dim, types: items.map { typeIndex[$0] }, typeCount: types.count,
+                                      weights: parameters[TypePairWeights.tensorName].values)
+        } else {
+            score = Scorers.cosine(vectors, dim: dim)
+        }
+        return RankingMetrics.auc(positives) { score(slot[$0]!, slot[$1]!) }
     }
 
     /// The metrics of the current weights on each of `splits`, ranking against every item
     /// (every item is embedded once for all of them).
     public func evaluate(splits: [ItemSplit.Part]) -> [RankingMetrics] {
-        let score = Scorers.cosine(embeddings(of: Array(0..<data.count)), dim: parameters.config.embeddingDim)
+        let score = scorer(embeddings(of: Array(0..<data.count)))
         return splits.map { RankingMetrics.compute(data, split: $0, score: score) }
     }
 }

@@ -66,7 +66,7 @@ import Testing
         let lengths = [3, 0, 17, 1, 3]
         let steps = random.floats(lengths.reduce(0, +) * inputSize).map { $0 * 2 }
         let output = FloatBuffer(count: lengths.count * hidden)
-        steps.withUnsafeBufferPointer { lstm.lastHidden(inputs: $0.baseAddress!, lengths: lengths, into: output.pointer) }
+        steps.withUnsafeBufferPointer { lstm.pooledHidden(inputs: $0.baseAddress!, lengths: lengths, into: output.pointer) }
 
         var start = 0
         for (s, length) in lengths.enumerated() {
@@ -81,7 +81,7 @@ import Testing
         // A sequence's result does not depend on its batch-mates.
         let alone = FloatBuffer(count: hidden)
         let third = Array(steps[(3 * inputSize)..<(20 * inputSize)])
-        third.withUnsafeBufferPointer { lstm.lastHidden(inputs: $0.baseAddress!, lengths: [17], into: alone.pointer) }
+        third.withUnsafeBufferPointer { lstm.pooledHidden(inputs: $0.baseAddress!, lengths: [17], into: alone.pointer) }
         #expect(alone.array == Array(output.array[(2 * hidden)..<(3 * hidden)]))
     }
 

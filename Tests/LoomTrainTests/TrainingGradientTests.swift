@@ -10,12 +10,12 @@ import Testing
 @Suite struct TrainingGradientTests {
     /// A LoomNet small enough for finite differences: 5 visual features, vocabulary 11,
     /// embedding 3, two LSTM layers of 4, fusion 6, output 4.
-    static func tinyConfig() throws -> LoomNetConfig {
+    static func tinyConfig(pooling: TextPooling = .last) throws -> LoomNetConfig {
         let json = """
             {"architecture": "loomnet-v1", "image_size": 224, "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225],
              "visual": {"backbone": "mobilenet_v2", "features": 5, "batchnorm_eps": 1e-05},
              "text": {"tokenizer": "bert-base-uncased-wordpiece", "vocab_size": 11, "embedding_dim": 3, "lstm_hidden": 4,
-                      "lstm_layers": 2, "max_len": 64, "pad_id": 0, "pooling": "last"},
+                      "lstm_layers": 2, "max_len": 64, "pad_id": 0, "pooling": "\(pooling.rawValue)"},
              "fusion_hidden": 6, "embedding_dim": 4}
             """
         return try JSONDecoder().decode(LoomNetConfig.self, from: Data(json.utf8))
@@ -23,8 +23,8 @@ import Testing
 
     /// Parameters from the PyTorch-style initialiser, scaled up so that the ReLU and gates are
     /// exercised away from zero.
-    static func tinyParameters(seed: UInt64) throws -> HeadParameters {
-        let config = try tinyConfig()
+    static func tinyParameters(seed: UInt64, pooling: TextPooling = .last) throws -> HeadParameters {
+        let config = try tinyConfig(pooling: pooling)
         let parameters = try HeadParameters(config: config, source: TensorSet(HeadInitialiser.heads(config, seed: seed), origin: "test"))
         for tensor in parameters.tensors {
             for i in 0..<tensor.count { tensor.value.pointer[i] *= 1.5 }
@@ -134,9 +134,9 @@ import Testing
         #expect(gradient.contains { $0 != 0 })
     }
 
-    @Test(arguments: [false, true])
-    func everyHeadGradientMatchesFiniteDifferences(dropout: Bool) throws {
-        let parameters = try Self.tinyParameters(seed: 11)
+    @Test(arguments: [false, true], [TextPooling.last, .mean])
+    func everyHeadGradientMatchesFiniteDifferences(dropout: Bool, pooling: TextPooling) throws {
+        let parameters = try Self.tinyParameters(seed: 11, pooling: pooling)
         let items = Self.tinyItems()
         let network = HeadsTraining(parameters: parameters, threads: 1)
         let pass = network.forward(items, dropout: dropout ? Dropout(rate: 0.3, seed: 4, key: "test step") : nil)
@@ -167,8 +167,7 @@ import Testing
 
         let h = 1e-5
         for (index, tensor) in parameters.tensors.enumerated() {
-            var worst = 0.0
-            var largest = 0.0
+            var numerics: [Double] = []
             for i in 0..<tensor.count {
                 let saved = values[index][i]
                 values[index][i] = saved + h
@@ -176,13 +175,15 @@ import Testing
                 values[index][i] = saved - h
                 let minus = reference.loss(values, items: items, triplets: Self.triplets, margin: Double(Self.margin), masks: masks)
                 values[index][i] = saved
-                let numeric = (plus - minus) / (2 * h)
-                let analytic = Double(tensor.gradient[i])
-                worst = max(worst, abs(numeric - analytic) / max(1e-3, abs(numeric)))
-                largest = max(largest, abs(numeric))
+                numerics.append((plus - minus) / (2 * h))
             }
+            // Errors relative to each value, floored at 1% of the tensor's largest (the tensors'
+            // scales differ: the first layer's recurrent weights move the pooled mean little).
+            let largest = numerics.map(abs).max() ?? 0
+            let worst = numerics.indices.map { abs(numerics[$0] - Double(tensor.gradient[$0])) / max(1e-2 * largest, abs(numerics[$0])) }
+                .max() ?? 0
             #expect(worst < 2e-3, "\(tensor.name): worst relative error \(worst)")
-            #expect(largest > 1e-4, "\(tensor.name): the test exercises this tensor (largest |dL/dθ| \(largest))")
+            #expect(largest > 1e-5, "\(tensor.name): the test exercises this tensor (largest |dL/dθ| \(largest))")
         }
     }
 
@@ -306,7 +307,11 @@ struct ReferenceHeads {
                 }
                 sequence = outputs
             }
-            textVector = linear(masked(sequence.last!, masks.textLast), "text.proj", t)
+            let pooled = switch text.pooling {
+            case .last: sequence.last!
+            case .mean: (0..<H).map { u in sequence.reduce(0.0) { $0 + $1[u] } / Double(sequence.count) }
+            }
+            textVector = linear(masked(pooled, masks.textLast), "text.proj", t)
         }
         let hidden = linear(masked(visual + textVector, masks.fused), "fusion.0", t).map { max(0, $0) }
         let y = linear(hidden, "fusion.2", t)

@@ -46,7 +46,7 @@ struct QueryCommand: ParsableCommand {
     @Option(help: "Answers per query.")
     var k: Int = 10
 
-    @Option(name: .customLong("type"), help: "Only answers of this coarse type (shoes, bottom, …).")
+    @Option(name: .customLong("type"), help: "Only answers of this coarse type (shoes, bottom, …); a type-aware model ranks them by that pair's weights.")
     var type: String?
 
     @Flag(help: "Leave out answers of the query item's own type.")
@@ -112,7 +112,7 @@ struct QueryCommand: ParsableCommand {
                     guard let row = file.row(asin: asin) else {
                         throw LoomError.badInput(path: index, position: "asin \(asin)", reason: "not in the index")
                     }
-                    vectors += file.matrix.vector(row: row)
+                    vectors += file.queryVector(row: row, partnerType: type)   // type-aware models weigh by (its type, --type)
                     filter.excludedRow[slot] = row
                     if excludeSameType { filter.excludedType[slot] = file.matrix.typeCodes[row] }
                 } else {

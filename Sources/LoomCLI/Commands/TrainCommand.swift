@@ -1,5 +1,6 @@
 import ArgumentParser
 import LoomCore
+import LoomInference
 import LoomTrain
 
 /// `loom train` / `loom-train`: learn LoomNet's heads from the triplets into a model directory.
@@ -35,6 +36,12 @@ public struct TrainCommand: ParsableCommand {
 
     @Option(help: "infonce: the starting temperature (learned from there, within 0.01-1).")
     var temperature: Double = TrainSettings.defaults.temperature
+
+    @Option(help: "How the text tower pools the LSTM's outputs: last (token) or mean (over tokens); default: the starting model's.")
+    var textPooling: TextPooling?
+
+    @Flag(help: "Learn a weight per dimension for each pair of coarse types; partner queries rank by those scores.")
+    var typeAware = false
 
     @Option(help: "Triplet margin (cosine).")
     var margin: Double = TrainSettings.defaults.margin
@@ -72,7 +79,7 @@ public struct TrainCommand: ParsableCommand {
         (settings.learningRate, settings.margin, settings.patience) = (lr, margin, patience)
         (settings.clipNorm, settings.dropout, settings.resume) = (clipNorm, dropout, resume)
         (settings.maxTripletsPerEpoch, settings.warmStart, settings.acceptTolerance) = (maxTripletsPerEpoch, warmStart, acceptTolerance)
-        (settings.loss, settings.temperature) = (loss, temperature)
+        (settings.loss, settings.temperature, settings.textPooling, settings.typeAware) = (loss, temperature, textPooling, typeAware)
         settings.maxRejectRatio = rejectRatio.ratio(or: settings.maxRejectRatio)
         try StageCommandRunner.run(TrainStage(), settings: settings, work: workOptions.work, global: global)
     }

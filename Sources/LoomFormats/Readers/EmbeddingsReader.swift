@@ -17,6 +17,16 @@ public enum EmbeddingsReader {
         return present ? try blobs(embeddings, table: "text_embeddings", ids: ids) : [:]
     }
 
+    /// The type-pair weight rows (query type, partner type, float32 LE blob) in key order; none
+    /// from a plain cosine model or an output written before the table existed.
+    public static func typePairs(_ database: DatabaseQueue) throws -> [(query: String, partner: String, weights: Data)] {
+        try database.read { db in
+            guard try db.tableExists("type_pairs") else { return [] }
+            return try Row.fetchAll(db, sql: "SELECT query_type, partner_type, weights FROM type_pairs ORDER BY query_type, partner_type")
+                .map { (query: $0["query_type"], partner: $0["partner_type"], weights: $0["weights"]) }
+        }
+    }
+
     static func blobs(_ embeddings: DatabaseQueue, table: String, ids: ClosedRange<Int64>) throws -> [Int64: Data] {
         try embeddings.readStored(table) { db in
             var found: [Int64: Data] = [:]

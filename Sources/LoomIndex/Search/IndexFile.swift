@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LoomCore
+import LoomFormats
 import LoomKernels
 
 /// An `index.sqlite` opened for queries: its vectors in a `VectorMatrix` and what is needed to
@@ -24,6 +25,21 @@ public struct IndexFile: Sendable {
     let rowById: [Int64: Int]
     /// Whether the vectors came from the `.vectors` cache beside the index (mapped, not read).
     public let loadedFromCache: Bool
+    /// A type-aware model's weights by query type, then partner type (empty for a plain model).
+    let typePairs: [String: [String: [Float]]]
+
+    /// The weights that score partners of type `partner` for a query of type `query` (nil: the
+    /// plain cosine).
+    public func typePairWeights(query: String, partner: String) -> [Float]? { typePairs[query]?[partner] }
+
+    /// The vector that searches for partners of the item at `row`: its own, or, when the model is
+    /// type-aware and `partnerType` is given, its own times the (its type, `partnerType`)
+    /// weights, whose dot product with a partner's vector is the type-aware score.
+    public func queryVector(row: Int, partnerType: String?) -> [Float] {
+        let vector = matrix.vector(row: row)
+        guard let partnerType, let weights = typePairWeights(query: items[row].type, partner: partnerType) else { return vector }
+        return zip(vector, weights).map { $0 * $1 }
+    }
 
     public var model: String? { meta["model"].flatMap { $0.isEmpty ? nil : $0 } }
 
@@ -45,6 +61,15 @@ public struct IndexFile: Sendable {
         defer { try? database.close() }
         do {
             let (meta, items, codes, names, dim) = try database.read { db in try Self.loadItems(db, path: path) }
+            var pairs: [String: [String: [Float]]] = [:]
+            for pair in try EmbeddingsReader.typePairs(database) {
+                guard let weights = FloatBlob.decode(pair.weights), weights.count == dim else {
+                    throw LoomError.badInput(path: path, position: "type_pairs (\(pair.query), \(pair.partner))",
+                                             reason: "\(pair.weights.count) bytes of weights, expected \(4 * dim)")
+                }
+                pairs[pair.query, default: [:]][pair.partner] = weights
+            }
+            typePairs = pairs
             let ids = items.map(\.id)
             self.meta = meta
             self.items = items

@@ -16,7 +16,7 @@ public struct IndexStage: Stage {
     public static let name = StageOutputFile.index.stage
     public static let outputFileName = StageOutputFile.index.fileName
     /// Items and vectors by id; `meta.vectors` counts the whole index.
-    public static let shardMerge: ShardMerge? = ShardMerge(summary: vectorsSummary)
+    public static let shardMerge: ShardMerge? = ShardMerge(rules: ["type_pairs": .shared], summary: vectorsSummary)
     public static let writesProduct = true
     static let chunkItems = 4096
 
@@ -37,8 +37,17 @@ public struct IndexStage: Stage {
         guard let dim = embedMeta["dim"].flatMap(Int.init), dim > 0 else {
             throw LoomError.badInput(path: embeddingsPath, position: "meta.dim", reason: "missing: not an embed output")
         }
+        let typePairs = try EmbeddingsReader.typePairs(embeddings)
         try output.database.write { db in
             try db.execute(sql: StageOutputFile.index.schema)
+            for pair in typePairs {
+                guard pair.weights.count == 4 * dim else {
+                    throw LoomError.badInput(path: embeddingsPath, position: "type_pairs (\(pair.query), \(pair.partner))",
+                                             reason: "\(pair.weights.count) bytes of weights, expected \(4 * dim)")
+                }
+                try db.execute(sql: "INSERT INTO type_pairs (query_type, partner_type, weights) VALUES (?, ?, ?)",
+                               arguments: [pair.query, pair.partner, pair.weights])
+            }
         }
         let textDim = embedMeta["text_dim"].flatMap(Int.init) ?? 0
         let reused = try Self.reuseUnchangedRows(output: output, context: context, embeddingsPath: embeddingsPath,

@@ -14,6 +14,9 @@ public enum HeadInitialiser {
         return shapes.map { name, shape in
             var random = SeededRandom(seed: seed, key: name)
             let count = shape.reduce(1, *)
+            if name == TypePairWeights.tensorName {   // every pair starts as the plain cosine
+                return .init(name: name, shape: shape, values: [Float](repeating: 1, count: count))
+            }
             if name == "text.embedding.weight" {
                 var values = (0..<count).map { _ in Float(random.normal()) }
                 if (0..<text.vocabSize).contains(text.padId) {

@@ -4,7 +4,7 @@ import LoomCore
 import LoomKernels
 
 /// LoomNet v1: MobileNetV2 → pooled 1280 → `visual.proj` (256); token ids → `text.embedding` →
-/// LSTM → last token → `text.proj` (256); concat → `fusion.0` → ReLU → `fusion.2` → L2 normalise.
+/// LSTM → last token (or the mean over tokens) → `text.proj` (256); concat → `fusion.0` → ReLU → `fusion.2` → L2 normalise.
 public struct LoomNet: Sendable {
     /// One item's input: its image as the backbone's pooled features (`visual`, computed once by
     /// the features stage) or as RGB8 pixels at the model's image size (nil both: no image), and
@@ -38,6 +38,8 @@ public struct LoomNet: Sendable {
     let textProjection: DenseLayer
     let fusionHidden: DenseLayer
     let fusionOutput: DenseLayer
+    /// The type-pair weights of a model trained with type-aware scores (nil: plain cosine only).
+    public let typePairs: TypePairWeights?
     let preprocessing: ImagePreprocessing
     /// Per-worker scratch (the normalised input image and MobileNetV2's workspace; the LSTM's
     /// buffers), reused from batch to batch instead of mapped and faulted in each time.
@@ -81,6 +83,10 @@ public struct LoomNet: Sendable {
         textProjection = try DenseLayer(file, "text.proj", inputs: text.lstmHidden, outputs: config.embeddingDim)
         fusionHidden = try DenseLayer(file, "fusion.0", inputs: 2 * config.embeddingDim, outputs: config.fusionHidden, activation: .relu)
         fusionOutput = try DenseLayer(file, "fusion.2", inputs: config.fusionHidden, outputs: config.embeddingDim)
+        typePairs = try config.types.map { types in
+            TypePairWeights(types: types, dim: config.embeddingDim, weights: try file.floats(
+                TypePairWeights.tensorName, shape: [TypePairWeights.pairCount(types.count), config.embeddingDim]))
+        }
         preprocessing = ImagePreprocessing(mean: config.mean, std: config.std)
     }
 
@@ -155,8 +161,8 @@ public struct LoomNet: Sendable {
         }
     }
 
-    /// The top LSTM layer's output at the last token of each sequence, one row of `lstm_hidden`
-    /// floats per sequence (zeros for an empty one).
+    /// The top LSTM layer's output pooled over each sequence (`text.pooling`: at the last token,
+    /// or the mean), one row of `lstm_hidden` floats per sequence (zeros for an empty one).
     func textFeatures(_ sequences: [[Int32]]) -> [Float] {
         let width = config.text.embeddingDim
         let lengths = sequences.map(\.count)
@@ -171,7 +177,8 @@ public struct LoomNet: Sendable {
                 }
             }
             output.withUnsafeMutableBufferPointer {
-                lstm.lastHidden(inputs: buffer, lengths: lengths, into: $0.baseAddress!, scratch: buffer + tokens * width)
+                lstm.pooledHidden(inputs: buffer, lengths: lengths, pooling: config.text.pooling, into: $0.baseAddress!,
+                                  scratch: buffer + tokens * width)
             }
         }
         return output

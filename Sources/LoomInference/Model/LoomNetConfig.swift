@@ -18,7 +18,7 @@ public struct LoomNetConfig: Codable, Sendable, Equatable {
         public var lstmLayers: Int
         public var maxLen: Int
         public var padId: Int
-        public var pooling: String
+        public var pooling: TextPooling
         enum CodingKeys: String, CodingKey {
             case tokenizer, pooling
             case vocabSize = "vocab_size", embeddingDim = "embedding_dim", lstmHidden = "lstm_hidden"
@@ -39,11 +39,14 @@ public struct LoomNetConfig: Codable, Sendable, Equatable {
     public var backboneWeights: String?
     /// …and the seed its heads are initialised from (PyTorch's default initialisation).
     public var initSeed: UInt64?
+    /// The coarse types of a model trained with type-aware scores (sorted; `TypePairWeights`),
+    /// whose weights are the tensor `type_pairs.weight`; nil: plain cosine only.
+    public var types: [String]?
 
     enum CodingKeys: String, CodingKey {
         case architecture, mean, std, visual, text
         case imageSize = "image_size", fusionHidden = "fusion_hidden", embeddingDim = "embedding_dim"
-        case backboneWeights = "backbone_weights", initSeed = "init_seed"
+        case backboneWeights = "backbone_weights", initSeed = "init_seed", types
     }
 
     public static let architectureName = "loomnet-v1"
@@ -59,6 +62,8 @@ public struct LoomNetConfig: Codable, Sendable, Equatable {
         } catch let DecodingError.keyNotFound(key, context) {
             throw LoomError.badInput(path: path, position: "key '\(Self.path(context.codingPath + [key]))'", reason: "missing")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            throw LoomError.badInput(path: path, position: "key '\(Self.path(context.codingPath))'", reason: context.debugDescription)
+        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {   // an unknown choice
             throw LoomError.badInput(path: path, position: "key '\(Self.path(context.codingPath))'", reason: context.debugDescription)
         } catch {
             throw LoomError.badInput(path: path, position: nil, reason: "not a LoomNet config: \(error)")
@@ -77,12 +82,14 @@ public struct LoomNetConfig: Codable, Sendable, Equatable {
         }
         guard mean.count == 3, std.count == 3, std.allSatisfy({ $0 > 0 }) else { throw bad("mean/std", "three channels, std > 0") }
         guard imageSize >= 32, imageSize <= 1024 else { throw bad("image_size", "\(imageSize) is outside 32...1024") }
-        guard text.pooling == "last" else { throw bad("text.pooling", "'\(text.pooling)', only 'last' is supported") }
         guard text.lstmHidden > 0 else { throw bad("text.lstm_hidden", "must be positive") }
         guard text.lstmLayers >= 1, text.vocabSize > 0, text.embeddingDim > 0, text.maxLen >= 1 else {
             throw bad("text", "lstm_layers, vocab_size, embedding_dim and max_len must be positive")
         }
         guard fusionHidden > 0, embeddingDim > 0 else { throw bad("fusion_hidden/embedding_dim", "must be positive") }
+        if let types, types.isEmpty || types != types.sorted() || Set(types).count != types.count {
+            throw bad("types", "must be distinct coarse types in sorted order")
+        }
     }
 
     /// Names and shapes of the heads, in the order the network uses them.
@@ -106,6 +113,7 @@ public struct LoomNetConfig: Codable, Sendable, Equatable {
             ("fusion.0.weight", [fusionHidden, 2 * dim]), ("fusion.0.bias", [fusionHidden]),
             ("fusion.2.weight", [dim, fusionHidden]), ("fusion.2.bias", [dim]),
         ]
+        if let types { shapes.append((TypePairWeights.tensorName, [TypePairWeights.pairCount(types.count), dim])) }
         return shapes
     }
 }

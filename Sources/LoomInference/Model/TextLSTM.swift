@@ -1,7 +1,7 @@
 import LoomKernels
 /// The text tower's recurrent part: a stack of PyTorch LSTM layers (gate order i, f, g, o; both
 /// biases) run over a batch of token sequences of different lengths, returning the top layer's
-/// hidden state at each sequence's last token.
+/// hidden state at each sequence's last token, or its mean over the sequence (`TextPooling`).
 ///
 /// Each layer first projects the inputs of every time step of every sequence in one GEMM
 /// (x·W_ihᵀ + b_ih + b_hh). The recurrence then runs the sequences in lockstep, longest first,
@@ -40,18 +40,18 @@ public struct TextLSTM: Sendable {
         self.layers = layers
     }
 
-    /// Floats of scratch space `lastHidden` needs for `tokens` steps in `sequences` sequences.
+    /// Floats of scratch space `pooledHidden` needs for `tokens` steps in `sequences` sequences.
     public func scratchCount(tokens: Int, sequences: Int) -> Int {
         let gates = 4 * hidden
         return tokens * gates + 2 * tokens * hidden + sequences * (2 * hidden + gates)
     }
 
     /// `inputs` holds the input vectors of every step of every sequence, sequence after
-    /// sequence (`lengths[s]` rows of `inputSize` floats each). Writes the last hidden state of
-    /// each sequence to `output` (`lengths.count` rows of `hidden`); a sequence of length 0 gets zeros.
-    /// `scratch` holds `scratchCount(tokens:sequences:)` floats (a fresh buffer when nil).
-    public func lastHidden(inputs: UnsafePointer<Float>, lengths: [Int], into output: UnsafeMutablePointer<Float>,
-                           scratch: UnsafeMutablePointer<Float>? = nil) {
+    /// sequence (`lengths[s]` rows of `inputSize` floats each). Writes the pooled top-layer state
+    /// of each sequence to `output` (`lengths.count` rows of `hidden`); a sequence of length 0
+    /// gets zeros. `scratch` holds `scratchCount(tokens:sequences:)` floats (a fresh buffer when nil).
+    public func pooledHidden(inputs: UnsafePointer<Float>, lengths: [Int], pooling: TextPooling = .last,
+                             into output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>? = nil) {
         let total = lengths.reduce(0, +)
         let sequenceCount = lengths.count
         output.initialize(repeating: 0, count: sequenceCount * hidden)
@@ -95,8 +95,25 @@ public struct TextLSTM: Sendable {
         }
         withExtendedLifetime(owned) {}
         for s in 0..<sequenceCount where lengths[s] > 0 {
-            (output + s * hidden).update(from: layerInput + (starts[s] + lengths[s] - 1) * hidden, count: hidden)
+            switch pooling {
+            case .last:
+                (output + s * hidden).update(from: layerInput + (starts[s] + lengths[s] - 1) * hidden, count: hidden)
+            case .mean:
+                Self.meanRows(layerInput + starts[s] * hidden, rows: lengths[s], width: hidden, into: output + s * hidden)
+            }
         }
+    }
+
+    /// The mean of `rows` consecutive rows: summed in row order, then divided by the count. The
+    /// training forward pass calls this too, so trained and served vectors agree bit for bit.
+    public static func meanRows(_ rows: UnsafePointer<Float>, rows count: Int, width: Int, into output: UnsafeMutablePointer<Float>) {
+        output.update(from: rows, count: width)
+        for row in 1..<max(1, count) {
+            let source = rows + row * width
+            for i in 0..<width { output[i] += source[i] }
+        }
+        let divisor = Float(count)
+        for i in 0..<width { output[i] /= divisor }
     }
 
     /// c = σ(f)·c + σ(i)·tanh(g); h = σ(o)·tanh(c), eight units at a time (any hidden size).

@@ -3,7 +3,8 @@ import LoomKernels
 /// LoomNet's heads as a trainable network over cached visual features: forward passes that keep
 /// their activations, and the backward pass from dL/d(embedding) to every head gradient.
 ///
-/// visual features → `visual.proj`; tokens → `text.embedding` → LSTM → last step → `text.proj`;
+/// visual features → `visual.proj`; tokens → `text.embedding` → LSTM → last step (or the mean
+/// over steps, `text.pooling`) → `text.proj`;
 /// concat (a missing tower is zeros and gets no gradient) → `fusion.0` → ReLU → `fusion.2` →
 /// L2 normalisation. Products run on the packed SGEMM split over `threads` (the same bits at
 /// any thread count); sums outside it run in a fixed order.
@@ -121,8 +122,20 @@ public final class HeadsTraining: @unchecked Sendable {
         lstm.forward(embedded, tape: tape, weights: lstmWeights, threads: threads, arena: arena)
         let textLast = arena.take(textItems.count * hiddenWidth)
         if let top = tape.outputs.last {
+            let pooled = arena.take(tape.maxLength * hiddenWidth)
             for s in textItems.indices {
-                (textLast.pointer + s * hiddenWidth).update(from: top.pointer + tape.lastRow(s) * hiddenWidth, count: hiddenWidth)
+                let row = textLast.pointer + s * hiddenWidth
+                switch config.text.pooling {
+                case .last:
+                    row.update(from: top.pointer + tape.lastRow(s) * hiddenWidth, count: hiddenWidth)
+                case .mean:
+                    // The tape is time-major: gather the sequence's rows, then pool them as inference does.
+                    let length = tape.lengths[s]
+                    for step in 0..<length {
+                        (pooled.pointer + step * hiddenWidth).update(from: top.pointer + tape.row(s, step: step) * hiddenWidth, count: hiddenWidth)
+                    }
+                    TextLSTM.meanRows(pooled.pointer, rows: length, width: hiddenWidth, into: row)
+                }
             }
         }
         let textMask = dropout?.apply(textLast.pointer, count: textLast.count, layer: "text last state", arena: arena)
@@ -201,7 +214,17 @@ public final class HeadsTraining: @unchecked Sendable {
         let tape = pass.tape
         let dTop = arena.take(tape.total * hiddenWidth, zeroed: true)
         for s in 0..<textCount {
-            (dTop.pointer + tape.lastRow(s) * hiddenWidth).update(from: dLast.pointer + s * hiddenWidth, count: hiddenWidth)
+            let source = dLast.pointer + s * hiddenWidth
+            switch config.text.pooling {
+            case .last:
+                (dTop.pointer + tape.lastRow(s) * hiddenWidth).update(from: source, count: hiddenWidth)
+            case .mean:
+                let divisor = Float(tape.lengths[s])
+                for step in 0..<tape.lengths[s] {
+                    let target = dTop.pointer + tape.row(s, step: step) * hiddenWidth
+                    for i in 0..<hiddenWidth { target[i] = source[i] / divisor }
+                }
+            }
         }
         guard tape.total > 0 else { return }   // no text: the LSTM's gradients stay zero
         let dEmbedded = lstm.backward(dTop, tape: tape, weights: lstmWeights, threads: threads, arena: arena)

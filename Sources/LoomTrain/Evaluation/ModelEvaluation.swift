@@ -37,7 +37,7 @@ public enum ModelEvaluation {
             let dim = config.embeddingDim
             let vectors = trainer.embeddings(of: Array(0..<data.count))
             let health = EmbeddingHealth.measure(count: data.count, dim: dim, pairs: truePairs, seed: seed) { Array(vectors[($0 * dim)..<(($0 + 1) * dim)]) }
-            return Row(name: name, metrics: metrics(Scorers.cosine(vectors, dim: dim)), health: health)
+            return Row(name: name, metrics: metrics(trainer.scorer(vectors)), health: health)
         }
         let rows = [
             Row(name: "random", metrics: metrics(Scorers.random(seed: seed))),

@@ -1,5 +1,6 @@
 import Foundation
 import LoomCore
+import LoomInference
 
 /// Item-pair scorers: the model's and the baselines' answer to "how well does b go with a".
 public enum Scorers {
@@ -28,6 +29,21 @@ public enum Scorers {
         { a, b in
             var sum: Float = 0
             for i in 0..<dim { sum += rows[a * dim + i] * rows[b * dim + i] }
+            return Double(sum)
+        }
+    }
+
+    /// Type-aware: Σ wᵢ·aᵢ·bᵢ over unit rows, w the `TypePairWeights` row of the items' types
+    /// (`types[item]`: an index among `typeCount`, or −1 for a type without weights: the cosine).
+    public static func typePairs(_ rows: [Float], dim: Int, types: [Int], typeCount: Int, weights: [Float]) -> (Int, Int) -> Double {
+        { a, b in
+            var sum: Float = 0
+            guard types[a] >= 0, types[b] >= 0 else {
+                for i in 0..<dim { sum += rows[a * dim + i] * rows[b * dim + i] }
+                return Double(sum)
+            }
+            let w = TypePairWeights.row(types[a], types[b], types: typeCount) * dim
+            for i in 0..<dim { sum += weights[w + i] * rows[a * dim + i] * rows[b * dim + i] }
             return Double(sum)
         }
     }
