@@ -19,30 +19,48 @@ enum TrainingBenchmark {
         let peerRun = try? runChild(["python3", "Benchmarks/peers/torch_train_step.py", "\(repeats)"])
         let peer = peerRun.flatMap { $0.status == 0 ? try? JSONSerialization.jsonObject(with: Data($0.output.utf8)) as? [String: Any] : nil }
         if let peer { print("PyTorch \(peer["version"] ?? "?") (CPU capability \(peer["capability"] ?? "?")), same shapes, same run") }
+        var v1Rates: [Double] = []
         for (label, items, negatives) in [("train step, triplets/s (384 items), 1 / 2 thr", 384, 4),
                                           ("train step, triplets/s (768 items), 1 / 2 thr", 768, 1)] {
-            let data = syntheticBatch(config: config, negativesPerPositive: negatives)
-            var rates: [Double] = []
-            for threads in [1, 2] {
-                let parameters = try HeadParameters(config: config, source: TensorSet(HeadInitialiser.heads(config, seed: 3), origin: "bench"))
-                var settings = TrainSettings.defaults
-                settings.batch = 256
-                let trainer = Trainer(data: data, parameters: parameters, settings: settings, seed: 1, threads: threads)
-                let triplets = trainer.epochTriplets(1)
-                precondition(triplets.count == 256)
-                var step = 0
-                trainer.step(triplets[...], key: "warm-up")
-                let seconds = medianSeconds(repeats: repeats) {
-                    step += 1
-                    trainer.step(triplets[...], key: "step \(step)")
-                }
-                rates.append(256 / seconds)
-            }
+            // LoomNet v1's step (last-token pooling, no spread-out term), as the PyTorch peer runs it.
+            var settings = TrainSettings.defaults
+            settings.spread = 0
+            let rates = try stepRates(config: config, settings: settings, negativesPerPositive: negatives, repeats: repeats)
+            v1Rates = rates
             let measured = (peer?["shapes"] as? [String: [Double]])?["\(items)"]
             row(label, String(format: "%.0f / %.0f", rates[0], rates[1]),
                 measured.map { String(format: "PyTorch %.0f / %.0f here (Loom %.2f× / %.2f×; target 1.5×)", $0[0], $0[1],
                                       rates[0] / $0[0], rates[1] / $0[1]) } ?? recorded)
         }
+        // The step as `loom train` runs it by default (mean pooling, spread-out term), against v1's in this run.
+        var trained = config
+        trained.text.pooling = TrainSettings.defaults.textPooling
+        let rates = try stepRates(config: trained, settings: .defaults, negativesPerPositive: 1, repeats: repeats)
+        row("train step, default settings (768 items), 1 / 2 thr", String(format: "%.0f / %.0f", rates[0], rates[1]),
+            String(format: "%.2f× / %.2f× the v1 step above (text pooling %@, spread %g)", rates[0] / v1Rates[0], rates[1] / v1Rates[1],
+                   TrainSettings.defaults.textPooling.rawValue, TrainSettings.defaults.spread))
+    }
+
+    /// Triplets per second of one step on 1 and on 2 threads (median of `repeats` after a warm-up).
+    static func stepRates(config: LoomNetConfig, settings base: TrainSettings, negativesPerPositive: Int, repeats: Int) throws -> [Double] {
+        let data = syntheticBatch(config: config, negativesPerPositive: negativesPerPositive)
+        var rates: [Double] = []
+        for threads in [1, 2] {
+            let parameters = try HeadParameters(config: config, source: TensorSet(HeadInitialiser.heads(config, seed: 3), origin: "bench"))
+            var settings = base
+            settings.batch = 256
+            let trainer = Trainer(data: data, parameters: parameters, settings: settings, seed: 1, threads: threads)
+            let triplets = trainer.epochTriplets(1)
+            precondition(triplets.count == 256)
+            var step = 0
+            trainer.step(triplets[...], key: "warm-up")
+            let seconds = medianSeconds(repeats: repeats) {
+                step += 1
+                trainer.step(triplets[...], key: "step \(step)")
+            }
+            rates.append(256 / seconds)
+        }
+        return rates
     }
 
     /// `steps` steps of the 768-item batch on `threads` threads and nothing else, for a profiler
@@ -52,6 +70,7 @@ enum TrainingBenchmark {
         let parameters = try HeadParameters(config: config, source: TensorSet(HeadInitialiser.heads(config, seed: 3), origin: "bench"))
         var settings = TrainSettings.defaults
         settings.batch = 256
+        settings.spread = 0   // v1's step, as `train` measures it
         let trainer = Trainer(data: syntheticBatch(config: config, negativesPerPositive: 1), parameters: parameters, settings: settings,
                               seed: 1, threads: threads)
         let triplets = trainer.epochTriplets(1)

@@ -36,7 +36,7 @@ public struct TrainStage: Stage {
         guard context.shard.isWhole else { throw LoomError.usage("train reads every triplet: run it whole, not as a shard") }
         // The backbone ran in stage features: only the heads' weights are read here.
         var (config, weights) = try LoomNet.source(directory: settings.model)
-        if let pooling = settings.textPooling { config.text.pooling = pooling }
+        config.text.pooling = settings.textPooling
         let data = try TrainingData.load(work: context.workDirectory, config: config, modelDirectory: settings.model)
         let startTypes = config.types
         config.types = settings.typeAware ? Array(Set(data.types)).sorted() : nil

@@ -121,7 +121,7 @@ public final class Trainer: @unchecked Sendable {
         let dim = parameters.config.embeddingDim
         let gradient = FloatBuffer(count: items.count * dim, zeroed: false)
         // With type-aware scores the loss is the mean of the general one (the plain cosine space
-        // the index serves) and the triplet loss on the type-pair scores.
+        // the index serves, with its spread-out term) and the triplet loss on the type-pair scores.
         let typePairs = parameters.config.types.map { (count: $0.count, tensor: parameters[TypePairWeights.tensorName]) }
         let share: Double = typePairs == nil ? 1 : 0.5
         var loss: Double
@@ -135,6 +135,10 @@ public final class Trainer: @unchecked Sendable {
                                               logTemperature: t, gradient: gradient.pointer)
             loss = result.loss
             updateTemperature(t, gradient: share * result.temperatureGradient)
+        }
+        if settings.spread > 0 {
+            loss += settings.spread * SpreadOutRegularizer.evaluate(triplets, embeddings: pass.embeddings.pointer, dim: dim,
+                                                                    weight: settings.spread, gradient: gradient.pointer)
         }
         var weightGradient: [Float] = []
         if let typePairs {

@@ -93,6 +93,37 @@ import Testing
     /// InfoNCE against finite differences of an independent reference, for the embeddings and the
     /// log-temperature: anchor 0 has two partners (1 and 3: neither is the other's candidate),
     /// positives are shared across pairs, negatives repeat a positive of the batch.
+    /// Close vectors (second moment above 1/dim: both terms active) and short spread ones (M₁² only).
+    @Test(arguments: [(0.9, 1.0, true), (0.0, 0.3, false)])
+    func spreadOutGradientMatchesFiniteDifferences(shared: Double, scale: Double, secondMomentActive: Bool) throws {
+        var random = SeededRandom(seed: 5)
+        let rows = 5, dim = 4
+        let base = (0..<dim).map { _ in random.unit() * 2 - 1 }
+        let embeddings = (0..<(rows * dim)).map { Float(scale * (base[$0 % dim] * shared + (random.unit() * 2 - 1))) }
+        let cosines = Self.triplets.map { t in (0..<dim).reduce(0.0) { $0 + Double(embeddings[t.anchor * dim + $1] * embeddings[t.negative * dim + $1]) } }
+        #expect((cosines.reduce(0) { $0 + $1 * $1 } / Double(cosines.count) > 1 / Double(dim)) == secondMomentActive)
+        var gradient = [Float](repeating: 0, count: rows * dim)
+        let value = SpreadOutRegularizer.evaluate(Self.triplets, embeddings: embeddings, dim: dim, weight: 2, gradient: &gradient)
+        func reference(_ e: [Double]) -> Double {
+            let s = Self.triplets.map { t in (0..<dim).reduce(0.0) { $0 + e[t.anchor * dim + $1] * e[t.negative * dim + $1] } }
+            let m1 = s.reduce(0, +) / Double(s.count), m2 = s.reduce(0) { $0 + $1 * $1 } / Double(s.count)
+            return m1 * m1 + max(0, m2 - 1 / Double(dim))
+        }
+        var values = embeddings.map(Double.init)
+        #expect(abs(reference(values) - value) < 1e-5)
+        let h = 1e-6
+        for i in values.indices {
+            let saved = values[i]
+            values[i] = saved + h
+            let plus = reference(values)
+            values[i] = saved - h
+            let minus = reference(values)
+            values[i] = saved
+            #expect(abs(2 * (plus - minus) / (2 * h) - Double(gradient[i])) < 1e-4, "dR/de[\(i)]: \(gradient[i])")
+        }
+        #expect(gradient.contains { $0 != 0 })
+    }
+
     @Test func infoNCEGradientMatchesFiniteDifferences() throws {
         var random = SeededRandom(seed: 4)
         let rows = 6, dim = 3

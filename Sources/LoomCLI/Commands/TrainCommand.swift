@@ -37,11 +37,14 @@ public struct TrainCommand: ParsableCommand {
     @Option(help: "infonce: the starting temperature (learned from there, within 0.01-1).")
     var temperature: Double = TrainSettings.defaults.temperature
 
-    @Option(help: "How the text tower pools the LSTM's outputs: last (token) or mean (over tokens); default: the starting model's.")
-    var textPooling: TextPooling?
+    @Option(help: "How the text tower pools the LSTM's outputs: mean (over the tokens) or last (token).")
+    var textPooling: TextPooling = TrainSettings.defaults.textPooling
 
     @Flag(help: "Learn a weight per dimension for each pair of coarse types; partner queries rank by those scores.")
     var typeAware = false
+
+    @Option(help: "Weight of the spread-out regulariser on (anchor, negative) cosines (0: none).")
+    var spread: Double = TrainSettings.defaults.spread
 
     @Option(help: "Triplet margin (cosine).")
     var margin: Double = TrainSettings.defaults.margin
@@ -80,6 +83,7 @@ public struct TrainCommand: ParsableCommand {
         (settings.clipNorm, settings.dropout, settings.resume) = (clipNorm, dropout, resume)
         (settings.maxTripletsPerEpoch, settings.warmStart, settings.acceptTolerance) = (maxTripletsPerEpoch, warmStart, acceptTolerance)
         (settings.loss, settings.temperature, settings.textPooling, settings.typeAware) = (loss, temperature, textPooling, typeAware)
+        settings.spread = spread
         settings.maxRejectRatio = rejectRatio.ratio(or: settings.maxRejectRatio)
         try StageCommandRunner.run(TrainStage(), settings: settings, work: workOptions.work, global: global)
     }
