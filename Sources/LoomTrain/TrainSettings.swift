@@ -34,8 +34,9 @@ public struct TrainSettings: ModelDirectorySettings {
     /// adds the triplet loss on those scores, and a query for partners of a type ranks by them.
     public var typeAware = false
     /// Weight of the spread-out regulariser (`SpreadOutRegularizer`) on the batch's (anchor,
-    /// negative) pairs; 0: none.
-    public var spread: Double = 0
+    /// negative) pairs; 0: none. The default, 1, ranked as well as none on a 5,000-item catalog
+    /// and kept the space from collapsing (14 components for 90% of the variance, not 3).
+    public var spread: Double = 1
     /// Epochs without a better validation AUC before training stops (0: never stop early).
     public var patience: Int
     /// Global gradient norm above which gradients are scaled down (0: no clipping).

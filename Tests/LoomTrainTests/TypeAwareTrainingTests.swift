@@ -33,8 +33,8 @@ import Testing
         var random = SeededRandom(seed: 21)
         let rows = 5, dim = 4, typeCount = 3
         let types = [0, 2, 1, 2, 0]
-        var embeddings = (0..<(rows * dim)).map { _ in Double(random.unit() * 2 - 1) }
-        var weights = (0..<(TypePairWeights.pairCount(typeCount) * dim)).map { _ in 0.5 + Double(random.unit()) }
+        let embeddings = (0..<(rows * dim)).map { _ in Double(random.unit() * 2 - 1) }
+        let weights = (0..<(TypePairWeights.pairCount(typeCount) * dim)).map { _ in 0.5 + Double(random.unit()) }
         let triplets: [TripletLoss.Triplet] = [
             .init(anchor: 0, positive: 1, negative: 2, weight: 1), .init(anchor: 1, positive: 3, negative: 4, weight: 0.5),
             .init(anchor: 2, positive: 4, negative: 0, weight: 2), .init(anchor: 3, positive: 0, negative: 1, weight: 1.5),
@@ -54,24 +54,19 @@ import Testing
         let loss = TypedTripletLoss.evaluate(triplets, embeddings: e, types: types, typeCount: typeCount, dim: dim, margin: Float(margin),
                                              weights: w, share: 0.5, gradient: &gradient, weightGradient: &weightGradient)
         #expect(abs(loss - reference(embeddings, weights)) < 1e-5)
-        let h = 1e-6
+        /// Half the central difference of the loss (its share is 0.5) along `nudge`.
+        func halfDerivative(_ nudge: (inout [Double], inout [Double], Double) -> Void) -> Double {
+            let h = 1e-6
+            var (e1, w1, e2, w2) = (embeddings, weights, embeddings, weights)
+            nudge(&e1, &w1, h)
+            nudge(&e2, &w2, -h)
+            return 0.5 * (reference(e1, w1) - reference(e2, w2)) / (2 * h)
+        }
         for i in embeddings.indices {
-            let saved = embeddings[i]
-            embeddings[i] = saved + h
-            let plus = reference(embeddings, weights)
-            embeddings[i] = saved - h
-            let minus = reference(embeddings, weights)
-            embeddings[i] = saved
-            #expect(abs(0.5 * (plus - minus) / (2 * h) - Double(gradient[i])) < 1e-4, "dL/de[\(i)]")
+            #expect(abs(halfDerivative { e, _, d in e[i] += d } - Double(gradient[i])) < 1e-4, "dL/de[\(i)]")
         }
         for i in weights.indices {
-            let saved = weights[i]
-            weights[i] = saved + h
-            let plus = reference(embeddings, weights)
-            weights[i] = saved - h
-            let minus = reference(embeddings, weights)
-            weights[i] = saved
-            #expect(abs(0.5 * (plus - minus) / (2 * h) - Double(weightGradient[i])) < 1e-4, "dL/dw[\(i)]")
+            #expect(abs(halfDerivative { _, w, d in w[i] += d } - Double(weightGradient[i])) < 1e-4, "dL/dw[\(i)]")
         }
         #expect(weightGradient.contains { $0 != 0 } && weightGradient.contains(0), "used rows get gradient, unused ones none")
     }
