@@ -19,14 +19,14 @@ enum TrainingBenchmark {
         let peerRun = try? runChild(["python3", "Benchmarks/peers/torch_train_step.py", "\(repeats)"])
         let peer = peerRun.flatMap { $0.status == 0 ? try? JSONSerialization.jsonObject(with: Data($0.output.utf8)) as? [String: Any] : nil }
         if let peer { print("PyTorch \(peer["version"] ?? "?") (CPU capability \(peer["capability"] ?? "?")), same shapes, same run") }
-        var v1Rates: [Double] = []
+        var v1Rates: [Int: [Double]] = [:]   // by distinct items
         for (label, items, negatives) in [("train step, triplets/s (384 items), 1 / 2 thr", 384, 4),
                                           ("train step, triplets/s (768 items), 1 / 2 thr", 768, 1)] {
             // LoomNet v1's step (last-token pooling, no spread-out term), as the PyTorch peer runs it.
             var settings = TrainSettings.defaults
             settings.spread = 0
             let rates = try stepRates(config: config, settings: settings, negativesPerPositive: negatives, repeats: repeats)
-            v1Rates = rates
+            v1Rates[items] = rates
             let measured = (peer?["shapes"] as? [String: [Double]])?["\(items)"]
             row(label, String(format: "%.0f / %.0f", rates[0], rates[1]),
                 measured.map { String(format: "PyTorch %.0f / %.0f here (Loom %.2f× / %.2f×; target 1.5×)", $0[0], $0[1],
@@ -37,7 +37,7 @@ enum TrainingBenchmark {
         trained.text.pooling = TrainSettings.defaults.textPooling
         let rates = try stepRates(config: trained, settings: .defaults, negativesPerPositive: 1, repeats: repeats)
         row("train step, default settings (768 items), 1 / 2 thr", String(format: "%.0f / %.0f", rates[0], rates[1]),
-            String(format: "%.2f× / %.2f× the v1 step above (text pooling %@, spread %g)", rates[0] / v1Rates[0], rates[1] / v1Rates[1],
+            String(format: "%.2f× / %.2f× the v1 step above (text pooling %@, spread %g)", rates[0] / v1Rates[768]![0], rates[1] / v1Rates[768]![1],
                    TrainSettings.defaults.textPooling.rawValue, TrainSettings.defaults.spread))
     }
 

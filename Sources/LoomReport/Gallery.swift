@@ -82,7 +82,7 @@ struct Gallery {
             guard !asking.isEmpty else { continue }
             var filter = SearchFilter(queries: asking.count, allowedTypes: [UInt8(code)])
             for (slot, row) in asking.enumerated() { filter.excludedRow[slot] = row }
-            let queries = asking.flatMap { index.matrix.vector(row: $0) }
+            let queries = asking.flatMap { index.queryVector(row: $0, partnerType: type) }   // type-aware models weigh by the pair
             let hits = VectorSearch.search(queries, queryCount: asking.count, in: index.matrix, k: Self.answersPerType, filter: filter)
             for (row, found) in zip(asking, hits) { answersByRow[row, default: []].append((type, found)) }
         }

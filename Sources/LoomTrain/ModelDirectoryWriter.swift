@@ -60,7 +60,8 @@ enum ModelDirectoryWriter {
         } else {
             throw LoomError.inputMissing(path: start("model.safetensors"), reason: "no weights and no backbone_weights in the config")
         }
-        let heads = Set(parameters.tensors.map(\.name))
+        // A type-aware starting model's pair weights are a head too, kept only if this model has them.
+        let heads = Set(parameters.tensors.map(\.name) + [TypePairWeights.tensorName])
         let backbone = try SafetensorsFile(path: backbonePath).allTensors().filter { !heads.contains($0.name) }
         try SafetensorsWriter.write(backbone + parameters.export(), metadata: ["format": "pt", "trained_by": "loom train"],
                                     to: path("model.safetensors"))

@@ -50,7 +50,7 @@ public struct TrainStage: Stage {
         // The model training would replace: the warm start's weights and the acceptance's yardstick.
         let current = try Self.currentModel(settings)
         let warm = settings.warmStart ? current : nil
-        let parameters = try HeadParameters(config: config, source: Self.withTypePairs(
+        let parameters = try HeadParameters(config: config, source: try Self.withTypePairs(
             config, over: warm?.weights ?? weights, whoseTypesAre: warm.map { $0.config.types } ?? startTypes))
         // Hashed now: the file is replaced when training is done.
         let warmStartHash = try current.flatMap { settings.warmStart ? try ContentHash.file(atPath: $0.weightsPath) : nil }
@@ -171,18 +171,31 @@ public struct TrainStage: Stage {
                       days, age)
     }
 
-    /// What a checkpoint must match to be resumed: settings, seed and the inputs' content.
-    /// `source` with type-pair weights of ones (the plain cosine) where it has none for
-    /// `config`'s types: the starting model has none, and a warm start's may cover other types.
-    static func withTypePairs(_ config: LoomNetConfig, over source: any TensorSource, whoseTypesAre sourceTypes: [String]?) -> any TensorSource {
+    /// `source` with type-pair weights for `config`'s types: its own when it has them for the same
+    /// types; else each pair the source knows by name keeps its row (a warm start over a catalog
+    /// that gained a type) and every other pair starts at ones, the plain cosine.
+    static func withTypePairs(_ config: LoomNetConfig, over source: any TensorSource, whoseTypesAre sourceTypes: [String]?) throws -> any TensorSource {
         guard let types = config.types else { return source }
         if sourceTypes == types { return source }
-        let shape = [TypePairWeights.pairCount(types.count), config.embeddingDim]
-        let ones = SafetensorsWriter.Tensor(name: TypePairWeights.tensorName, shape: shape,
-                                           values: [Float](repeating: 1, count: shape[0] * shape[1]))
-        return TensorSet([ones], origin: "type-pair weights of ones", over: source)
+        let dim = config.embeddingDim
+        var values = [Float](repeating: 1, count: TypePairWeights.pairCount(types.count) * dim)
+        if let sourceTypes {
+            let known = TypePairWeights(types: sourceTypes, dim: dim, weights: try source.floats(
+                TypePairWeights.tensorName, shape: [TypePairWeights.pairCount(sourceTypes.count), dim]))
+            for a in types.indices {
+                for b in a..<types.count {
+                    guard let row = known.row(types[a], types[b]) else { continue }
+                    let start = TypePairWeights.row(a, b, types: types.count) * dim
+                    values.replaceSubrange(start..<(start + dim), with: row)
+                }
+            }
+        }
+        let tensor = SafetensorsWriter.Tensor(name: TypePairWeights.tensorName, shape: [TypePairWeights.pairCount(types.count), dim],
+                                              values: values)
+        return TensorSet([tensor], origin: "type-pair weights", over: source)
     }
 
+    /// What a checkpoint must match to be resumed: settings, seed and the inputs' content.
     static func fingerprint(_ settings: Settings, context: StageContext) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys   // key order is otherwise free to change from run to run

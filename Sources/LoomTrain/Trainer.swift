@@ -142,6 +142,7 @@ public final class Trainer: @unchecked Sendable {
         }
         var weightGradient: [Float] = []
         if let typePairs {
+            precondition(items.allSatisfy { typeIndex[$0] >= 0 }, "training items must have one of the model's types")
             for i in 0..<gradient.count { gradient[i] *= Float(share) }
             weightGradient = [Float](repeating: 0, count: typePairs.tensor.count)
             let typed = weightGradient.withUnsafeMutableBufferPointer {

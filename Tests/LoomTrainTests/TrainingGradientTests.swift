@@ -90,10 +90,8 @@ import Testing
         }
     }
 
-    /// InfoNCE against finite differences of an independent reference, for the embeddings and the
-    /// log-temperature: anchor 0 has two partners (1 and 3: neither is the other's candidate),
-    /// positives are shared across pairs, negatives repeat a positive of the batch.
-    /// Close vectors (second moment above 1/dim: both terms active) and short spread ones (M₁² only).
+    /// The spread-out term against finite differences: close vectors (second moment above 1/dim:
+    /// both terms active) and short spread ones (M₁² only).
     @Test(arguments: [(0.9, 1.0, true), (0.0, 0.3, false)])
     func spreadOutGradientMatchesFiniteDifferences(shared: Double, scale: Double, secondMomentActive: Bool) throws {
         var random = SeededRandom(seed: 5)
@@ -124,6 +122,9 @@ import Testing
         #expect(gradient.contains { $0 != 0 })
     }
 
+    /// InfoNCE against finite differences of an independent reference, for the embeddings and the
+    /// log-temperature: anchor 0 has two partners (1 and 3: neither is the other's candidate),
+    /// positives are shared across pairs, negatives repeat a positive of the batch.
     @Test func infoNCEGradientMatchesFiniteDifferences() throws {
         var random = SeededRandom(seed: 4)
         let rows = 6, dim = 3

@@ -77,6 +77,20 @@ import Testing
         #expect(weights == [1.6, 0, 2.4, 0, 1, 1, 1, 1, 1, 1, 1, 1])
     }
 
+    /// A warm start over a catalog that gained a type keeps the rows of the pairs it knew.
+    @Test func warmStartKeepsThePairsItKnows() throws {
+        var config = try TrainingGradientTests.tinyConfig()
+        config.types = ["bag", "dress", "shoes"]
+        let old = TypePairWeights(types: ["bag", "shoes"], dim: 4, weights: (0..<12).map { Float($0) })
+        let source = TensorSet([.init(name: TypePairWeights.tensorName, shape: [3, 4], values: old.weights)], origin: "test")
+        let merged = try TrainStage.withTypePairs(config, over: source, whoseTypesAre: old.types)
+        let weights = TypePairWeights(types: config.types!, dim: 4, weights: try merged.floats(TypePairWeights.tensorName, shape: [6, 4]))
+        for (a, b) in [("bag", "bag"), ("bag", "shoes"), ("shoes", "shoes")] { #expect(weights.row(a, b) == old.row(a, b)) }
+        for (a, b) in [("bag", "dress"), ("dress", "dress"), ("dress", "shoes")] { #expect(weights.row(a, b) == [1, 1, 1, 1]) }
+        let fresh = try TrainStage.withTypePairs(config, over: TensorSet([], origin: "start"), whoseTypesAre: nil)
+        #expect(try fresh.floats(TypePairWeights.tensorName, shape: [6, 4]) == [Float](repeating: 1, count: 24))
+    }
+
     /// Trained with type-aware scores: the model directory carries the types and weights, embed
     /// and index copy them, and a query's vector for partners of a type is weighted by its row.
     @Test func weightsTravelFromTrainingToTheQuery() throws {

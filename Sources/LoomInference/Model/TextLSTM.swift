@@ -93,7 +93,6 @@ public struct TextLSTM: Sendable {
             layerInput = UnsafePointer(layerOutput)
             swap(&layerOutput, &spareOutput)
         }
-        withExtendedLifetime(owned) {}
         for s in 0..<sequenceCount where lengths[s] > 0 {
             switch pooling {
             case .last:
@@ -102,6 +101,7 @@ public struct TextLSTM: Sendable {
                 Self.meanRows(layerInput + starts[s] * hidden, rows: lengths[s], width: hidden, into: output + s * hidden)
             }
         }
+        withExtendedLifetime(owned) {}   // the rows pooled above live in it when no scratch was given
     }
 
     /// The mean of `rows` consecutive rows: summed in row order, then divided by the count. The

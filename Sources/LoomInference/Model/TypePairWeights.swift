@@ -34,12 +34,6 @@ public struct TypePairWeights: Sendable, Equatable {
         return low * count - low * (low - 1) / 2 + (high - low)
     }
 
-    /// The index of each of `names` in `types` (nil: a type the weights do not know).
-    public func indices(of names: [String]) -> [Int?] {
-        let position = Dictionary(uniqueKeysWithValues: types.enumerated().map { ($1, $0) })
-        return names.map { position[$0] }
-    }
-
     /// The weights of (`a`, `b`), or nil when either type is unknown to the model.
     public func row(_ a: String, _ b: String) -> ArraySlice<Float>? {
         guard let i = types.firstIndex(of: a), let j = types.firstIndex(of: b) else { return nil }

@@ -122,7 +122,7 @@ public final class HeadsTraining: @unchecked Sendable {
         lstm.forward(embedded, tape: tape, weights: lstmWeights, threads: threads, arena: arena)
         let textLast = arena.take(textItems.count * hiddenWidth)
         if let top = tape.outputs.last {
-            let pooled = arena.take(tape.maxLength * hiddenWidth)
+            let pooled = arena.take(tape.maxLength * hiddenWidth)   // one sequence's rows, for the mean
             for s in textItems.indices {
                 let row = textLast.pointer + s * hiddenWidth
                 switch config.text.pooling {
