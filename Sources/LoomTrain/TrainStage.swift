@@ -181,7 +181,7 @@ public struct TrainStage: Stage {
         var values = [Float](repeating: 1, count: TypePairWeights.pairCount(types.count) * dim)
         if let sourceTypes {
             let known = TypePairWeights(types: sourceTypes, dim: dim, weights: try source.floats(
-                TypePairWeights.tensorName, shape: [TypePairWeights.pairCount(sourceTypes.count), dim]))
+                TypePairWeights.tensorName, shape: TypePairWeights.shape(types: sourceTypes.count, dim: dim)))
             for a in types.indices {
                 for b in a..<types.count {
                     guard let row = known.row(types[a], types[b]) else { continue }
@@ -190,7 +190,7 @@ public struct TrainStage: Stage {
                 }
             }
         }
-        let tensor = SafetensorsWriter.Tensor(name: TypePairWeights.tensorName, shape: [TypePairWeights.pairCount(types.count), dim],
+        let tensor = SafetensorsWriter.Tensor(name: TypePairWeights.tensorName, shape: TypePairWeights.shape(types: types.count, dim: dim),
                                               values: values)
         return TensorSet([tensor], origin: "type-pair weights", over: source)
     }

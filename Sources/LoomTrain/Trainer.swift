@@ -163,12 +163,14 @@ public final class Trainer: @unchecked Sendable {
     }
 
     /// How the model scores a pair of items from their unit vectors: the type-pair score when it
-    /// has type-pair weights, else the cosine.
-    public func scorer(_ vectors: [Float]) -> (Int, Int) -> Double {
+    /// has type-pair weights, else the cosine. `vectors` holds the rows of `items` (nil: every
+    /// item, in order); the scorer takes row positions.
+    public func scorer(_ vectors: [Float], items: [Int]? = nil) -> (Int, Int) -> Double {
         let dim = parameters.config.embeddingDim
         guard let types = parameters.config.types else { return Scorers.cosine(vectors, dim: dim) }
         let weights = parameters[TypePairWeights.tensorName].values
-        return Scorers.typePairs(vectors, dim: dim, types: typeIndex, typeCount: types.count, weights: weights)
+        return Scorers.typePairs(vectors, dim: dim, types: items.map { $0.map { typeIndex[$0] } } ?? typeIndex,
+                                 typeCount: types.count, weights: weights)
     }
 
     /// The batch's triplets grouped into training pairs, each with its negatives, in order.
@@ -256,16 +258,7 @@ public final class Trainer: @unchecked Sendable {
         }
         let items = needed.sorted()
         let slot = Dictionary(uniqueKeysWithValues: items.enumerated().map { ($1, $0) })
-        // Rows of the needed items only: the scorer's items are their slots.
-        let vectors = embeddings(of: items)
-        let dim = parameters.config.embeddingDim
-        let score: (Int, Int) -> Double
-        if let types = parameters.config.types {
-            score = Scorers.typePairs(vectors, dim: dim, types: items.map { typeIndex[$0] }, typeCount: types.count,
-                                      weights: parameters[TypePairWeights.tensorName].values)
-        } else {
-            score = Scorers.cosine(vectors, dim: dim)
-        }
+        let score = scorer(embeddings(of: items), items: items)   // rows of the needed items only: scored by slot
         return RankingMetrics.auc(positives) { score(slot[$0]!, slot[$1]!) }
     }
 

@@ -85,7 +85,7 @@ public struct LoomNet: Sendable {
         fusionOutput = try DenseLayer(file, "fusion.2", inputs: config.fusionHidden, outputs: config.embeddingDim)
         typePairs = try config.types.map { types in
             TypePairWeights(types: types, dim: config.embeddingDim, weights: try file.floats(
-                TypePairWeights.tensorName, shape: [TypePairWeights.pairCount(types.count), config.embeddingDim]))
+                TypePairWeights.tensorName, shape: TypePairWeights.shape(types: types.count, dim: config.embeddingDim)))
         }
         preprocessing = ImagePreprocessing(mean: config.mean, std: config.std)
     }

@@ -113,7 +113,7 @@ public struct LoomNetConfig: Codable, Sendable, Equatable {
             ("fusion.0.weight", [fusionHidden, 2 * dim]), ("fusion.0.bias", [fusionHidden]),
             ("fusion.2.weight", [dim, fusionHidden]), ("fusion.2.bias", [dim]),
         ]
-        if let types { shapes.append((TypePairWeights.tensorName, [TypePairWeights.pairCount(types.count), dim])) }
+        if let types { shapes.append((TypePairWeights.tensorName, TypePairWeights.shape(types: types.count, dim: dim))) }
         return shapes
     }
 }

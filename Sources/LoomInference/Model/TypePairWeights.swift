@@ -28,6 +28,9 @@ public struct TypePairWeights: Sendable, Equatable {
     /// Unordered pairs of `count` types, a type with itself included.
     public static func pairCount(_ count: Int) -> Int { count * (count + 1) / 2 }
 
+    /// The tensor's shape for `count` types: a row of `dim` weights per pair.
+    public static func shape(types count: Int, dim: Int) -> [Int] { [pairCount(count), dim] }
+
     /// The row of the pair of type indices (in either order).
     public static func row(_ a: Int, _ b: Int, types count: Int) -> Int {
         let (low, high) = a <= b ? (a, b) : (b, a)
