@@ -69,7 +69,7 @@ let package = Package(
             ]),
         .target(
             name: "LoomSampleData",
-            dependencies: ["LoomCore", "LoomImaging", "CLoomCodecs", "CZlib"],
+            dependencies: ["LoomCore", "LoomImaging", "LoomKernels", "CLoomCodecs", "CZlib"],
             swiftSettings: cpuFlags),
         .target(
             name: "LoomIngest",

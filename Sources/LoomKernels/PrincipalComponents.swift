@@ -48,7 +48,21 @@ public enum PrincipalComponents {
     /// The eigenvalues of a symmetric `order × order` matrix (row-major), by cyclic Jacobi
     /// sweeps until the off-diagonal mass is negligible.
     static func eigenvalues(symmetric matrix: [Double], order n: Int) -> [Double] {
+        jacobi(matrix, order: n, vectors: false).values
+    }
+
+    /// Eigenvalues and unit eigenvectors of a symmetric `order × order` matrix (row-major):
+    /// `vectors[k * order + j]` is component k of the eigenvector of `values[j]`.
+    public static func eigenDecomposition(symmetric matrix: [Double], order n: Int) -> (values: [Double], vectors: [Double]) {
+        let result = jacobi(matrix, order: n, vectors: true)
+        return (result.values, result.vectors)
+    }
+
+    /// Cyclic Jacobi sweeps; with `vectors`, the rotations are also gathered into the eigenvectors.
+    private static func jacobi(_ matrix: [Double], order n: Int, vectors: Bool) -> (values: [Double], vectors: [Double]) {
         var a = matrix
+        var v = [Double](repeating: 0, count: vectors ? n * n : 0)
+        if vectors { for i in 0..<n { v[i * n + i] = 1 } }
         func offDiagonal() -> Double {
             var sum = 0.0
             for i in 0..<n { for j in (i + 1)..<max(i + 1, n) { sum += a[i * n + j] * a[i * n + j] } }
@@ -76,9 +90,16 @@ public enum PrincipalComponents {
                         a[p * n + k] = c * apk - s * aqk
                         a[q * n + k] = s * apk + c * aqk
                     }
+                    if vectors {
+                        for k in 0..<n {
+                            let vkp = v[k * n + p], vkq = v[k * n + q]
+                            v[k * n + p] = c * vkp - s * vkq
+                            v[k * n + q] = s * vkp + c * vkq
+                        }
+                    }
                 }
             }
         }
-        return (0..<n).map { a[$0 * n + $0] }
+        return ((0..<n).map { a[$0 * n + $0] }, v)
     }
 }

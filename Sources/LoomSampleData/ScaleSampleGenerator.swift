@@ -84,7 +84,7 @@ public struct ScaleSampleGenerator: Sendable {
             let roll = random.unit()
             if roll < churn { continue }
             if roll < 2 * churn {
-                product.title += " - New Season"
+                product.title += HiddenRuleScorer.retitledSuffix
             } else if roll < 3 * churn {
                 product.setPhoto(stem: "72" + product.asin.suffix(8) + "L")
                 product.width -= 8

@@ -59,19 +59,28 @@ import Testing
         let keptPage = try String(contentsOfFile: work.file("out/report.html"), encoding: .utf8)
         #expect(keptPage.components(separatedBy: "<span class=\"fresh\">fresh, kept</span>").count - 1 == 8)
 
-        // The trained model beats every baseline on the held-out items (the README's table).
-        let eval = try loom(["eval", "--work", work.path, "--model", work.file("models/loomnet-sample"), "--json", work.file("eval.json")])
+        // The trained model beats every baseline on the held-out items (the README's table), and
+        // the generator's own rules (a perfect model) score above every baseline.
+        let eval = try loom(["eval", "--work", work.path, "--model", work.file("models/loomnet-sample"), "--hidden-rules", "--json", work.file("eval.json")])
         #expect(eval.status == 0, "\(eval.stderr)")
         let rows = try #require((try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: work.file("eval.json"))))
             as? [String: Any])?["rows"] as? [[String: Any]])
         let metrics = rows.map { ($0["name"] as! String, $0["metrics"] as! [String: Any]) }
-        let trained = try #require(metrics.last)
-        #expect(trained.0.hasPrefix("LoomNet"))
-        for (name, baseline) in metrics.dropLast() {
+        #expect(metrics.map(\.0).suffix(3) == ["LoomNet (loomnet-sample)", "hidden outfit rules (ceiling)", "hidden outfit rules, ties drawn"])
+        let trained = metrics[metrics.count - 3], ceiling = metrics[metrics.count - 2], drawn = metrics[metrics.count - 1]
+        #expect(abs((drawn.1["recall_at_10"] as! Double) - (ceiling.1["recall_at_10"] as! Double)) < 0.15, "one order of ties near their expectation")
+        for (name, baseline) in metrics.dropLast(3) {
             for key in ["auc", "fitb"] {
                 #expect((trained.1[key] as! Double) > (baseline[key] as! Double) + 0.04, "\(key): trained vs \(name)")
             }
+            for key in ["auc", "mrr", "recall_at_5", "recall_at_10"] {
+                #expect((ceiling.1[key] as! Double) > (baseline[key] as! Double), "\(key): hidden rules vs \(name)")
+            }
         }
+        // Its closest cosine embedding: 4 styles times the colour rule's few positive directions.
+        let ceilingHealth = try #require(rows[rows.count - 2]["health"] as? [String: Any])
+        #expect((ceilingHealth["effective_dimensions"] as? Int).map { (4...12).contains($0) } == true, "\(ceilingHealth)")
+        #expect(eval.stdout.contains("health of hidden outfit rules (ceiling): "))
 
         let status = try loom(["status", "--work", work.path])
         #expect(status.status == 0)

@@ -16,6 +16,30 @@ import Testing
         for (a, b) in zip(found, values) { #expect(abs(a - b) < 1e-9, "\(found)") }
     }
 
+    @Test func eigenvectorsSatisfyTheirEquationAndAreOrthonormal() {
+        // A seeded symmetric 12 × 12 matrix with eigenvalues of both signs.
+        var random = SeededRandom(seed: 11)
+        let n = 12
+        var matrix = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { for j in i..<n { matrix[i * n + j] = random.unit() * 2 - 1; matrix[j * n + i] = matrix[i * n + j] } }
+        let (values, vectors) = PrincipalComponents.eigenDecomposition(symmetric: matrix, order: n)
+        #expect(values.contains { $0 < -0.1 } && values.contains { $0 > 0.1 })
+        for (index, value) in values.enumerated() {
+            for i in 0..<n {
+                var product = 0.0
+                for k in 0..<n { product += matrix[i * n + k] * vectors[k * n + index] }
+                #expect(abs(product - value * vectors[i * n + index]) < 1e-9, "row \(i) of eigenvector \(index)")
+            }
+            for other in index..<n {
+                var dot = 0.0
+                for k in 0..<n { dot += vectors[k * n + index] * vectors[k * n + other] }
+                #expect(abs(dot - (other == index ? 1 : 0)) < 1e-9)
+            }
+        }
+        let plain = PrincipalComponents.eigenvalues(symmetric: matrix, order: n)
+        #expect(plain == values, "the same sweeps with or without the vectors")
+    }
+
     @Test func countsTheComponentsThatHoldTheVariance() {
         // 2,000 vectors of 16 dims spread with variances 10, 5 and 1 along three random-ish
         // orthogonal directions (and a constant offset): 90% needs 2 components, 99% needs 3.

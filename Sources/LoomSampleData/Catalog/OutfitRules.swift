@@ -25,7 +25,12 @@ enum OutfitRules {
     }
 
     static func compatible(_ a: Product, _ b: Product) -> Bool {
-        complementary(a.kind, b.kind) && stylesMatch(a.style, b.style) && coloursMatch(a.color, b.color)
+        compatible((a.kind, a.style, a.color), (b.kind, b.style, b.color))
+    }
+
+    /// The rules on the three attributes they read (also from a generated title: `HiddenRuleScorer`).
+    static func compatible(_ a: (Product.Kind, Product.Style, NamedColor), _ b: (Product.Kind, Product.Style, NamedColor)) -> Bool {
+        complementary(a.0, b.0) && stylesMatch(a.1, b.1) && coloursMatch(a.2, b.2)
     }
 
     /// Fills `alsoBought`, `boughtTogether` and `alsoViewed` from the rules plus some noise, for

@@ -64,6 +64,11 @@ struct NamedColor: Sendable, Equatable {
 
     static func == (a: NamedColor, b: NamedColor) -> Bool { a.name == b.name }
 
+    /// The name as a title writes it: "Sky Blue".
+    var titleWords: String {
+        name.split(separator: " ").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(separator: " ")
+    }
+
     static let palette: [NamedColor] = [
         NamedColor(name: "black", rgb: (28, 28, 30), isNeutral: true, family: "neutral"),
         NamedColor(name: "white", rgb: (236, 236, 232), isNeutral: true, family: "neutral"),

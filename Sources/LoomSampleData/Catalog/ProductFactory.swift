@@ -121,8 +121,7 @@ struct ProductFactory {
         let brand = random.pick(ProductFactory.brands[style]!)
         let styleWord = random.pick(ProductFactory.styleWords[style]!)
         let patternWord = ProductFactory.patternWords[pattern]!
-        let colorWord = color.name.split(separator: " ").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(separator: " ")
-        var words: [String] = [brand, "Women's", styleWord, colorWord]
+        var words: [String] = [brand, "Women's", styleWord, color.titleWords]
         if !patternWord.isEmpty { words.append(patternWord) }
         words.append(garment.noun)
         let title = words.joined(separator: " ")

@@ -16,11 +16,34 @@ public enum ModelEvaluation {
     /// Resamples of the anchors behind each metric's 95% interval.
     public static let bootstrapResamples = 1_000
 
+    /// A row scored by a caller's scorer, made once the held-out data is loaded (it is told the
+    /// items' catalog ids: `data.ids[item]`), with the vectors behind it where there are some.
+    public struct ExtraRow {
+        public struct Scores {
+            public var score: (Int, Int) -> Double
+            /// `dim` floats per item, for the row's health figures.
+            public var vectors: (dim: Int, rows: [Float])?
+
+            public init(score: @escaping (Int, Int) -> Double, vectors: (dim: Int, rows: [Float])? = nil) {
+                self.score = score
+                self.vectors = vectors
+            }
+        }
+
+        public var name: String
+        public var make: (TrainingData) throws -> Scores
+
+        public init(name: String, make: @escaping (TrainingData) throws -> Scores) {
+            self.name = name
+            self.make = make
+        }
+    }
+
     /// Rows: random, popularity, image only (pretrained backbone features), text only (TF-IDF),
-    /// the untrained starting model, then `model`. Every row's intervals come from the same
-    /// resamples of the split's anchors.
+    /// the untrained starting model, then `model`, then `extra`. Every row's intervals come from
+    /// the same resamples of the split's anchors.
     public static func run(work: String, model: String, untrained: String, split: ItemSplit.Part, seed: UInt64, threads: Int,
-                           bootstrap: Int = bootstrapResamples) throws -> [Row] {
+                           bootstrap: Int = bootstrapResamples, extra: [ExtraRow] = []) throws -> [Row] {
         let (config, weights) = try LoomNet.source(directory: model)
         let data = try TrainingData.load(work: work, config: config, modelDirectory: model)
         guard !(data.positives[split] ?? []).isEmpty else {
@@ -30,23 +53,28 @@ public enum ModelEvaluation {
             RankingMetrics.compute(data, split: split, bootstrap: bootstrap, seed: seed, score: score)
         }
         let truePairs = (data.positives[split] ?? []).map { ($0.anchor, $0.positive) }
+        func health(_ vectors: [Float], dim: Int) -> EmbeddingHealth? {
+            EmbeddingHealth.measure(count: data.count, dim: dim, pairs: truePairs, seed: seed) { Array(vectors[($0 * dim)..<(($0 + 1) * dim)]) }
+        }
         func modelRow(_ name: String, _ model: (config: LoomNetConfig, weights: any TensorSource)) throws -> Row {
             let (config, weights) = model
             let parameters = try HeadParameters(config: config, source: weights)
             let trainer = Trainer(data: data, parameters: parameters, settings: .defaults, seed: seed, threads: threads)
-            let dim = config.embeddingDim
             let vectors = trainer.embeddings(of: Array(0..<data.count))
-            let health = EmbeddingHealth.measure(count: data.count, dim: dim, pairs: truePairs, seed: seed) { Array(vectors[($0 * dim)..<(($0 + 1) * dim)]) }
-            return Row(name: name, metrics: metrics(trainer.scorer(vectors)), health: health)
+            return Row(name: name, metrics: metrics(trainer.scorer(vectors)), health: health(vectors, dim: config.embeddingDim))
         }
-        let rows = [
+        func extraRow(_ extra: ExtraRow) throws -> Row {
+            let scores = try extra.make(data)
+            return Row(name: extra.name, metrics: metrics(scores.score), health: scores.vectors.flatMap { health($0.rows, dim: $0.dim) })
+        }
+        let rows = try [
             Row(name: "random", metrics: metrics(Scorers.random(seed: seed))),
             Row(name: "popularity", metrics: metrics(Scorers.popularity(data))),
             Row(name: "image only (pretrained features)", metrics: metrics(Scorers.image(data))),
             Row(name: "text only (TF-IDF)", metrics: metrics(Scorers.tfidf(data))),
             try modelRow("untrained LoomNet", LoomNet.source(directory: untrained)),
             try modelRow("LoomNet (\((model as NSString).lastPathComponent))", (config, weights)),
-        ]
+        ] + extra.map(extraRow)
         try data.visualStore?.requireAllReads(path: (work as NSString).appendingPathComponent(StageOutputFile.features.fileName))
         return rows
     }
