@@ -62,6 +62,7 @@ if wanted("tokenizer") { try TokenizerBenchmark.run(scratch: scratch, repeats: 3
 // Inference: SGEMM, MobileNetV2 and LoomNet beside OpenBLAS / onnxruntime / PyTorch.
 if wanted("gemm") { InferenceBenchmark.gemm(repeats: 3) }
 if wanted("networks") { try InferenceBenchmark.networks(repeats: 5) }
+if wanted("networks") { try Int8BackboneBenchmark.run(repeats: 5) }
 // The sentence encoder (all-MiniLM-L6-v2) beside onnxruntime on the same ids.
 if wanted("minilm") { try SentenceEncoderBenchmark.run(scratch: scratch) }
 if wanted("minilm") || sections.contains("text-query") { try SentenceEncoderBenchmark.textQuery(scratch: scratch, loom: loom) }

@@ -13,6 +13,7 @@ import LoomTriplets
 extension TextSettings.Tokenizer: ExpressibleByArgument {}
 extension TrainSettings.Loss: ExpressibleByArgument {}
 extension TextPooling: ExpressibleByArgument {}
+extension BackbonePrecision: ExpressibleByArgument {}
 extension ImagesSettings.Encoding: ExpressibleByArgument {}
 extension TripletSettings.NegativeStrategy: ExpressibleByArgument {}
 extension ItemSplit.Part: ExpressibleByArgument {}

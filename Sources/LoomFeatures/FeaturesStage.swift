@@ -37,11 +37,13 @@ public struct FeaturesStage: Stage {
 
     public func run(_ settings: Settings, context: StageContext, output: StageOutput) throws -> StageResult {
         try settings.validate()
-        let network = try LoomNet(directory: settings.model)
+        let network = try LoomNet(directory: settings.model, backbonePrecision: settings.precision)
         let backbone = try BackboneFingerprint.of(directory: settings.model)
         let catalog = try StageOutputReader.open(path: context.workPath(.catalog))
         let images = try StageOutputReader.open(path: context.workPath(.images))
-        let reuseKey = "\(Self.algorithm) layout \(Self.layout) backbone \(backbone)"
+        // Features of the other precision are other numbers: not reused (fp32's key is the one
+        // every earlier release wrote).
+        let reuseKey = "\(Self.algorithm) layout \(Self.layout) backbone \(backbone)" + (settings.precision == .fp32 ? "" : " \(settings.precision.rawValue)")
         // A rerun updates the previous output in place: its features stay where they are, the
         // items' rows are written again (ids follow today's catalog).
         let adopted = try output.updatePreviousInPlace(reuseKey: reuseKey, schema: StageOutputFile.features.schema,

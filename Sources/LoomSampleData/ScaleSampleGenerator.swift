@@ -19,6 +19,8 @@ public struct ScaleSampleGenerator: Sendable {
 
     /// Catalog lines made per parallel task.
     static let batch = 1024
+    /// What the next night adds to a retitled product's title.
+    static let retitledSuffix = " - New Season"
 
     public init(items: Int, seed: UInt64 = SampleDataGenerator.defaultSeed, churn: Double? = nil, photos: Bool = true) {
         self.items = items
@@ -84,7 +86,7 @@ public struct ScaleSampleGenerator: Sendable {
             let roll = random.unit()
             if roll < churn { continue }
             if roll < 2 * churn {
-                product.title += HiddenRuleScorer.retitledSuffix
+                product.title += Self.retitledSuffix
             } else if roll < 3 * churn {
                 product.setPhoto(stem: "72" + product.asin.suffix(8) + "L")
                 product.width -= 8

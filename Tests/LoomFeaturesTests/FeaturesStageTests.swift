@@ -43,9 +43,10 @@ import Testing
         return work
     }
 
-    static func features(_ work: TemporaryDirectory, threads: Int = 2, maxRejectRatio: Double = 0.05) throws -> StageReport {
+    static func features(_ work: TemporaryDirectory, threads: Int = 2, maxRejectRatio: Double = 0.05,
+                         precision: BackbonePrecision = .fp32) throws -> StageReport {
         var settings = FeaturesSettings.defaults
-        (settings.model, settings.maxRejectRatio) = (model, maxRejectRatio)
+        (settings.model, settings.maxRejectRatio, settings.precision) = (model, maxRejectRatio, precision)
         return try StageRunner(context: context(work, threads: threads)).run(FeaturesStage(), settings: settings)
     }
 
@@ -105,6 +106,33 @@ import Testing
                                       try StageMeta.read(path: next.file("features.sqlite")).contentHash)
         #expect(rerunHash == freshHash && rerunHash != first)
         #expect(try Self.visual(work).keys.sorted() == ["BLUE", "GREEN", "RED"])
+    }
+
+    /// `precision: int8`: the 8-bit backbone's features, close to the float ones but not equal,
+    /// never mixed with a float run's rows (a switch computes every image again), the same at
+    /// one and two threads.
+    @Test func int8FeaturesAreTheQuantizedNetworksAndAreNotMixedWithFloatOnes() throws {
+        let work = try Self.workDirectory(Self.photos)
+        _ = try Self.features(work)
+        let float = try Self.visual(work)
+        let report = try Self.features(work, precision: .int8)
+        #expect(report.counts["reused"] == 0 && report.counts["computed"] == 2, "\(report.counts)")
+        let int8 = try Self.visual(work)
+        for asin in ["RED", "DRESS"] {
+            let (a, b) = (float[asin]!, int8[asin]!)
+            let cosine = zip(a, b).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+                / (a.reduce(0.0) { $0 + Double($1 * $1) } * b.reduce(0.0) { $0 + Double($1 * $1) }).squareRoot()
+            #expect(a != b && cosine > 0.99, "\(asin): cosine \(cosine)")
+        }
+        let stored = try StageOutputReader.open(path: work.file("images.sqlite")).read { db in
+            try Data.fetchOne(db, sql: "SELECT p.pixels FROM images i JOIN pixels p ON p.content_hash = i.pixels_hash ORDER BY i.id LIMIT 1")!
+        }
+        let pixels = try JPEGDecoder.decodeRGB([UInt8](stored), maxPixels: 224 * 224).0
+        #expect(int8["RED"] == (try LoomNet(directory: Self.model, backbonePrecision: .int8).visualFeatures(pixels)))
+        let hash = try StageMeta.read(path: work.file("features.sqlite")).contentHash
+        let again = try Self.workDirectory(Self.photos)
+        _ = try Self.features(again, threads: 1, precision: .int8)
+        #expect(try StageMeta.read(path: again.file("features.sqlite")).contentHash == hash)
     }
 
     @Test func anImageStoredAtAnotherSizeIsARejectOfEveryItemWithIt() throws {

@@ -9,9 +9,9 @@ import Testing
         let factory = ProductFactory(seed: 5)
         var products = factory.makeProducts() + (0..<300).map { factory.makeScaleProduct(serial: $0) }
         // The next night's retitled products keep their attributes.
-        for index in stride(from: 0, to: products.count, by: 7) { products[index].title += HiddenRuleScorer.retitledSuffix }
+        for index in stride(from: 0, to: products.count, by: 7) { products[index].title += ScaleSampleGenerator.retitledSuffix }
         for product in products {
-            let read = HiddenRuleScorer.attributes(title: product.title)
+            let read = HiddenRuleScorer.parse(title: product.title)
             #expect(read?.0 == product.kind && read?.1 == product.style && read?.2 == product.color, "\(product.title)")
         }
         let scorer = HiddenRuleScorer(titles: products.map(\.title) + ["Corrupt Sample Women's Tee 1 (its image is broken)", nil])

@@ -66,4 +66,27 @@ void loom_depthwise_row16_avx512(const float *above, const float *middle, const 
 void loom_direct3x3_quad_avx512(const float *input, size_t width, size_t in_channels, size_t stride, const float *weights,
                                 const float *bias, size_t out_channels, float *out, float lower, float upper);
 
+/// Quantizes `rows` rows of `k` floats (`ldx` apart) to u8, each row with its own affine map:
+/// x ≈ scales[r] · (q − zeros[r]), the range [min(0, row min), max(0, row max)] over 0-255 (so 0
+/// is exact), rounded to nearest even. Rows of `q` are `ldq` bytes apart.
+void loom_quantize_rows_u8(const float *x, size_t ldx, size_t rows, size_t k, uint8_t *q, size_t ldq, float *scales,
+                           int32_t *zeros);
+
+/// A 1×1 convolution's 8-bit product: for `rows` rows of u8 activations `a` (`lda` bytes apart,
+/// k = 4·groups bytes each) and `strips` 16-column strips of s8 weights `b` (`strip_bytes` apart,
+/// 64-byte aligned; per group of 4 k, 64 bytes: column-major, 4 weights of a column together),
+/// out[r][c] = clamp((Σ a·b − zeros[r]·col_sums[c]) · (row_scales[r] · col_scales[c]) + bias[c])
+/// to [lower, upper], for the first `columns` columns (col_sums, col_scales and bias hold whole
+/// strips). AVX2 (vpmaddwd on widened bytes); exact integer sums.
+void loom_u8s8_tile(const uint8_t *a, size_t lda, size_t rows, const int8_t *b, size_t strip_bytes, size_t strips, size_t groups,
+                    const float *row_scales, const int32_t *row_zeros, const int32_t *col_sums, const float *col_scales,
+                    const float *bias, size_t columns, float *out, size_t ldo, float lower, float upper);
+
+/// The same with AVX-512 VNNI (`vpdpbusd`; call only where the CPU has AVX-512 F/BW/VL/VNNI):
+/// the same bits.
+void loom_u8s8_tile_avx512(const uint8_t *a, size_t lda, size_t rows, const int8_t *b, size_t strip_bytes, size_t strips,
+                           size_t groups, const float *row_scales, const int32_t *row_zeros, const int32_t *col_sums,
+                           const float *col_scales, const float *bias, size_t columns, float *out, size_t ldo,
+                           float lower, float upper);
+
 #endif

@@ -13,7 +13,8 @@ public struct EvalCommand: ParsableCommand {
             Baselines, scored by the same code: random, popularity (training pairs), image only (cosine of the pretrained \
             backbone features), text only (TF-IDF cosine), and the untrained starting model. For a catalog made by \
             `loom sample-data`, --hidden-rules adds the generator's outfit rules as last rows: what a perfect model \
-            scores, the ceiling of each metric (ties in expectation, then one seeded order of ties).
+            of compatibility scores, the ceiling of each metric for such a model (ties in expectation, then one seeded order \
+            of ties).
             """,
         version: LoomHome.versionLine)
 
@@ -28,7 +29,7 @@ public struct EvalCommand: ParsableCommand {
     @Option(help: "The split to score.")
     var split: ItemSplit.Part = .test
 
-    @Flag(help: "The catalog was made by `loom sample-data`: add rows scored by its hidden outfit rules (1 for a pair they allow, 0 otherwise), the ceiling any model can reach: with ties in expectation, and with one seeded order of them.")
+    @Flag(help: "The catalog was made by `loom sample-data`: add rows scored by its hidden outfit rules (1 for a pair they allow, 0 otherwise), what a perfect model of compatibility scores: with ties in expectation, and with one seeded order of them.")
     var hiddenRules = false
 
     @Option(help: "Also write the results as JSON to this file.")
@@ -44,11 +45,16 @@ public struct EvalCommand: ParsableCommand {
             // The ceiling ranks ties in expectation; the second row draws one order of them, as a
             // real model at the ceiling would, so its intervals compare with the other rows'.
             let tieOrder = Scorers.random(seed: context.seed ^ 0x7469_6573)
+            var rules: HiddenRuleScorer?
             let extra = hiddenRules ? [
-                ModelEvaluation.ExtraRow(name: "hidden outfit rules (ceiling)", make: hiddenRuleScores),
+                ModelEvaluation.ExtraRow(name: "hidden outfit rules (ceiling)") { data in
+                    let scorer = try hiddenRuleScorer(data)
+                    rules = scorer
+                    return .init(score: scorer.score, vectors: scorer.idealVectors())
+                },
                 ModelEvaluation.ExtraRow(name: "hidden outfit rules, ties drawn") { data in
-                    let rules = try hiddenRuleScores(data).score
-                    return .init(score: { a, b in rules(a, b) + 0.5 * tieOrder(a, b) })
+                    let scorer = try rules ?? hiddenRuleScorer(data)
+                    return .init(score: { a, b in scorer.score(a, b) + 0.5 * tieOrder(a, b) })
                 },
             ] : []
             let rows = try ModelEvaluation.run(work: workOptions.work, model: model, untrained: LoomHome.resolve(untrained), split: split, seed: context.seed,
@@ -66,10 +72,9 @@ public struct EvalCommand: ParsableCommand {
         }
     }
 
-    /// The generator's rules over the evaluated items' titles, and the cosine embedding closest
-    /// to them; refuses a catalog whose titles it cannot read (not made by `loom sample-data`),
-    /// where the row would mean nothing.
-    func hiddenRuleScores(_ data: TrainingData) throws -> ModelEvaluation.ExtraRow.Scores {
+    /// The generator's rules over the evaluated items' titles; refuses a catalog whose titles it
+    /// cannot read (not made by `loom sample-data`), where the rows would mean nothing.
+    func hiddenRuleScorer(_ data: TrainingData) throws -> HiddenRuleScorer {
         let path = (workOptions.work as NSString).appendingPathComponent(StageOutputFile.catalog.fileName)
         let catalog = try StageOutputReader.open(path: path)
         defer { try? catalog.close() }
@@ -81,7 +86,7 @@ public struct EvalCommand: ParsableCommand {
         guard scorer.readableTitles * 2 >= data.count else {
             throw LoomError.usage("--hidden-rules: only \(scorer.readableTitles) of \(data.count) titles in \(path) read as `loom sample-data` writes them; this catalog was not generated", key: "hidden-rules")
         }
-        return .init(score: scorer.score, vectors: scorer.idealVectors())
+        return scorer
     }
 
     struct EvalDocument: Encodable {

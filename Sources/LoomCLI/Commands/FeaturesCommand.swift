@@ -1,6 +1,7 @@
 import ArgumentParser
 import LoomCore
 import LoomFeatures
+import LoomInference
 
 /// `loom features` / `loom-features`: stored images → backbone features in work/features.sqlite.
 public struct FeaturesCommand: ParsableCommand {
@@ -17,6 +18,9 @@ public struct FeaturesCommand: ParsableCommand {
     @Option(help: "Model directory whose backbone computes the features (train's and embed's models must have the same backbone).")
     var model: String = FeaturesSettings.defaultModel
 
+    @Option(help: "Arithmetic of the backbone's 1×1 convolutions: fp32, or int8 (faster; features within cosine 0.993-0.9992 of fp32).")
+    var precision: BackbonePrecision = FeaturesSettings.defaults.precision
+
     @OptionGroup var rejectRatio: RejectRatioOption
 
     @OptionGroup var global: GlobalOptions
@@ -26,6 +30,7 @@ public struct FeaturesCommand: ParsableCommand {
     public func run() throws {
         var settings = FeaturesSettings.defaults
         settings.model = model
+        settings.precision = precision
         settings.maxRejectRatio = rejectRatio.ratio(or: settings.maxRejectRatio)
         try StageCommandRunner.run(FeaturesStage(), settings: settings, work: workOptions.work, global: global)
     }

@@ -48,9 +48,11 @@ public struct LoomNet: Sendable {
     /// Loads `<directory>/config.json` and `<directory>/model.safetensors`; a directory without
     /// weights (the untrained starting model) takes its backbone from the config's
     /// `backbone_weights` and initialises the heads from its `init_seed`.
-    public init(directory: String) throws {
+    /// `backbonePrecision`: the arithmetic of the backbone's 1×1 convolutions (the features stage's
+    /// `precision`); the heads are always float.
+    public init(directory: String, backbonePrecision: BackbonePrecision = .fp32) throws {
         let (config, weights) = try Self.source(directory: directory)
-        try self.init(config: config, weights: weights)
+        try self.init(config: config, weights: weights, backbonePrecision: backbonePrecision)
     }
 
     /// The config and weights of a model directory (as `init(directory:)` reads them), for
@@ -73,10 +75,10 @@ public struct LoomNet: Sendable {
                          over: try SafetensorsFile(path: backbonePath))
     }
 
-    public init(config: LoomNetConfig, weights file: any TensorSource) throws {
+    public init(config: LoomNetConfig, weights file: any TensorSource, backbonePrecision: BackbonePrecision = .fp32) throws {
         self.config = config
         let text = config.text
-        visual = try MobileNetV2(file, prefix: "visual.", batchNormEps: config.visual.batchnormEps)
+        visual = try MobileNetV2(file, prefix: "visual.", batchNormEps: config.visual.batchnormEps, precision: backbonePrecision)
         visualProjection = try DenseLayer(file, "visual.proj", inputs: MobileNetV2.featureCount, outputs: config.embeddingDim)
         tokenEmbedding = FloatBuffer(try file.floats("text.embedding.weight", shape: [text.vocabSize, text.embeddingDim]))
         lstm = try TextLSTM(file, prefix: "text.lstm.", inputSize: text.embeddingDim, hidden: text.lstmHidden, layers: text.lstmLayers)

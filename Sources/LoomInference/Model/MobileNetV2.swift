@@ -5,12 +5,12 @@ import LoomKernels
 public struct MobileNetV2: Sendable {
     /// One inverted residual block: 1×1 expand (absent when t = 1), 3×3 depthwise, 1×1 project.
     struct Block: Sendable {
-        let expand: DenseLayer?
+        let expand: PointwiseLayer?
         let depthwiseWeights: FloatBuffer  // [9][channels]
         let depthwiseBias: FloatBuffer
         let hidden: Int
         let stride: Int
-        let project: DenseLayer
+        let project: PointwiseLayer
         let residual: Bool
     }
 
@@ -24,12 +24,17 @@ public struct MobileNetV2: Sendable {
     let stemWeights: FloatBuffer  // [3·3·3][32]
     let stemBias: FloatBuffer
     let blocks: [Block]
-    let head: DenseLayer
+    let head: PointwiseLayer
+    /// The arithmetic of the 1×1 convolutions.
+    public let precision: BackbonePrecision
     /// `classifier.1` (1280 → 1000), when the weights file has it.
     public let classifier: DenseLayer?
 
-    /// Loads `<prefix>features.*` (and `<prefix>classifier.1.*` if present) from `file`.
-    public init(_ file: any TensorSource, prefix: String = "visual.", batchNormEps eps: Float = 1e-5) throws {
+    /// Loads `<prefix>features.*` (and `<prefix>classifier.1.*` if present) from `file`, its 1×1
+    /// convolutions to run in `precision`.
+    public init(_ file: any TensorSource, prefix: String = "visual.", batchNormEps eps: Float = 1e-5,
+                precision: BackbonePrecision = .fp32) throws {
+        self.precision = precision
         let features = prefix + "features."
         let stem = try BatchNormFolding.fold(file, convolution: features + "0.0", batchNorm: features + "0.1",
                                              shape: [Self.stemChannels, 3, 3, 3], eps: eps)
@@ -53,11 +58,12 @@ public struct MobileNetV2: Sendable {
                 let name = features + "\(index).conv."
                 let hidden = inputs * setting.t
                 var layer = 0
-                var expand: DenseLayer?
+                var expand: PointwiseLayer?
                 if setting.t != 1 {
                     let folded = try BatchNormFolding.fold(file, convolution: name + "0.0", batchNorm: name + "0.1",
                                                            shape: [hidden, inputs, 1, 1], eps: eps)
-                    expand = DenseLayer(weight: folded.weights, bias: folded.bias, inputs: inputs, outputs: hidden, activation: .relu6)
+                    expand = PointwiseLayer(DenseLayer(weight: folded.weights, bias: folded.bias, inputs: inputs, outputs: hidden, activation: .relu6),
+                                            precision: precision)
                     layer = 1
                 }
                 let depthwise = try BatchNormFolding.fold(file, convolution: name + "\(layer).0", batchNorm: name + "\(layer).1",
@@ -70,7 +76,8 @@ public struct MobileNetV2: Sendable {
                 blocks.append(Block(
                     expand: expand, depthwiseWeights: FloatBuffer(tapMajor), depthwiseBias: FloatBuffer(depthwise.bias),
                     hidden: hidden, stride: stride,
-                    project: DenseLayer(weight: project.weights, bias: project.bias, inputs: hidden, outputs: setting.c, activation: .none),
+                    project: PointwiseLayer(DenseLayer(weight: project.weights, bias: project.bias, inputs: hidden, outputs: setting.c, activation: .none),
+                                            precision: precision),
                     residual: stride == 1 && inputs == setting.c))
                 inputs = setting.c
                 index += 1
@@ -79,7 +86,8 @@ public struct MobileNetV2: Sendable {
         self.blocks = blocks
         let headFolded = try BatchNormFolding.fold(file, convolution: features + "\(index).0", batchNorm: features + "\(index).1",
                                                    shape: [Self.featureCount, inputs, 1, 1], eps: eps)
-        head = DenseLayer(weight: headFolded.weights, bias: headFolded.bias, inputs: inputs, outputs: Self.featureCount, activation: .relu6)
+        head = PointwiseLayer(DenseLayer(weight: headFolded.weights, bias: headFolded.bias, inputs: inputs, outputs: Self.featureCount, activation: .relu6),
+                              precision: precision)
         if file.contains(prefix + "classifier.1.weight") {
             classifier = try DenseLayer(file, prefix + "classifier.1", inputs: Self.featureCount, outputs: 1000)
         } else {

@@ -3,8 +3,10 @@ import LoomKernels
 /// Scores item pairs of a catalog made by `loom sample-data` with the generator's hidden outfit
 /// rules (`OutfitRules`), read back from each title ("Brand Women's StyleWord Colour [Pattern]
 /// Noun": the brand gives the style, the noun the kind): 1 for a pair the rules allow, 0 for any
-/// other. A partner is drawn at random among the items the rules allow, so this is what a
-/// perfect model scores: the ceiling of every ranking metric (`loom eval --hidden-rules`).
+/// other. A listed partner is drawn at random among the items the rules allow, so this is what a
+/// perfect model of compatibility scores (`loom eval --hidden-rules`). Not a strict bound: a
+/// held-out pair comes from either item's list, and an item with fewer allowed partners lists
+/// each of them more often, which a scorer could exploit a little.
 public struct HiddenRuleScorer: Sendable {
     typealias Attributes = (Product.Kind, Product.Style, NamedColor)
 
@@ -13,7 +15,7 @@ public struct HiddenRuleScorer: Sendable {
 
     /// `titles[item]`: each item's title as ingested (nil where it has none).
     public init(titles: [String?]) {
-        attributes = titles.map { $0.flatMap(Self.attributes(title:)) }
+        attributes = titles.map { $0.flatMap(Self.parse(title:)) }
     }
 
     /// How many titles were read back (the others score 0 with everything).
@@ -25,8 +27,9 @@ public struct HiddenRuleScorer: Sendable {
     }
 
     /// Per item, a unit vector of the cosine embedding that comes closest to the rules (zero for
-    /// an unreadable title): its (style, colour) class's row of the positive part of the rules'
-    /// class matrix. Kinds are left out (a ranking compares partners of one kind). What a perfect
+    /// an unreadable title): its (style, colour) class's row of V₊Λ₊^½, where V₊Λ₊V₊ᵀ is the
+    /// positive part of the rules' class matrix, normalised (so cosines are that part's entries,
+    /// normalised). Kinds are left out (a ranking compares partners of one kind). What a perfect
     /// cosine embedding of this catalog looks like, for its health figures.
     public func idealVectors() -> (dim: Int, rows: [Float]) {
         let classes = Product.Style.allCases.flatMap { style in NamedColor.palette.map { (style, $0) } }
@@ -59,22 +62,21 @@ public struct HiddenRuleScorer: Sendable {
 
     /// The brand's style, the colour after the style word and the kind of the noun at the end
     /// (a retitled product's " - New Season" suffix aside).
-    static func attributes(title: String) -> Attributes? {
+    static func parse(title: String) -> Attributes? {
         guard let (brand, style) = ProductFactory.brands.lazy.flatMap({ style, brands in brands.map { ($0, style) } })
             .first(where: { title.hasPrefix($0.0 + " Women's ") }) else { return nil }
         var rest = Substring(title.dropFirst(brand.count + " Women's ".count))
         guard let word = ProductFactory.styleWords[style]!.first(where: { rest.hasPrefix($0 + " ") }) else { return nil }
         rest = rest.dropFirst(word.count + 1)
-        // Longest name first: no colour's words begin another's today, but the order makes it safe.
-        guard let colour = NamedColor.palette.sorted(by: { $0.name.count > $1.name.count })
-            .first(where: { rest.hasPrefix($0.titleWords + " ") }) else { return nil }
-        let body = rest.hasSuffix(Self.retitledSuffix) ? rest.dropLast(Self.retitledSuffix.count) : rest
+        guard let colour = Self.paletteLongestFirst.first(where: { rest.hasPrefix($0.titleWords + " ") }) else { return nil }
+        let suffix = ScaleSampleGenerator.retitledSuffix
+        let body = rest.hasSuffix(suffix) ? rest.dropLast(suffix.count) : rest
         guard let kind = Product.Kind.allCases.first(where: { kind in
             Garment.choices(for: kind).contains { body.hasSuffix(" " + $0.noun) }
         }) else { return nil }
         return (kind, style, colour)
     }
 
-    /// What the scale generator's next night adds to a retitled product's title.
-    static let retitledSuffix = " - New Season"
+    /// Longest name first: no colour's words begin another's today, but the order makes it safe.
+    static let paletteLongestFirst = NamedColor.palette.sorted { $0.name.count > $1.name.count }
 }
