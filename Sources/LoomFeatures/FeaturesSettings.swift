@@ -8,7 +8,8 @@ public struct FeaturesSettings: ModelDirectorySettings {
     /// the same backbone.
     public var model: String
     /// The arithmetic of the backbone's 1×1 convolutions: `fp32` (the reference) or `int8`
-    /// (faster, features within cosine 0.993-0.9992 of fp32 on the reference images: README).
+    /// (faster where the CPU has AVX-512 VNNI, slower on AVX2 alone; features within cosine
+    /// 0.993-0.9992 of fp32 on the reference images: README).
     public var precision: BackbonePrecision
     public var maxRejectRatio: Double
 

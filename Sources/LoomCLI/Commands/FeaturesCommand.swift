@@ -18,7 +18,7 @@ public struct FeaturesCommand: ParsableCommand {
     @Option(help: "Model directory whose backbone computes the features (train's and embed's models must have the same backbone).")
     var model: String = FeaturesSettings.defaultModel
 
-    @Option(help: "Arithmetic of the backbone's 1×1 convolutions: fp32, or int8 (faster; features within cosine 0.993-0.9992 of fp32).")
+    @Option(help: "Arithmetic of the backbone's 1×1 convolutions: fp32, or int8 (faster where the CPU has AVX-512 VNNI; features within cosine 0.993-0.9992 of fp32).")
     var precision: BackbonePrecision = FeaturesSettings.defaults.precision
 
     @OptionGroup var rejectRatio: RejectRatioOption

@@ -5,7 +5,7 @@ import LoomCore
 public enum BackbonePrecision: String, NamedChoice {
     /// 32-bit floats: the reference (PyTorch's results to cosine > 0.9999).
     case fp32
-    /// 8-bit integers (`QuantizedDenseLayer`): faster where the CPU multiplies bytes, and close
+    /// 8-bit integers (`QuantizedDenseLayer`): faster where the CPU has VNNI, and close
     /// to the float features, not equal to them.
     case int8
 
