@@ -75,7 +75,7 @@ import Testing
         let bias = (0..<outputs).map { _ in Float(random.unit() - 0.5) }
         let input = (0..<(rows * inputs)).map { _ in Float(random.unit() * 6) }
         let float = DenseLayer(weight: weight, bias: bias, inputs: inputs, outputs: outputs, activation: .none)
-        let int8 = QuantizedDenseLayer(float)
+        let int8 = QuantizedDenseLayer(weight: weight, bias: bias, inputs: inputs, outputs: outputs, activation: .none)
         var exact = [Float](repeating: 0, count: rows * outputs), approximate = exact
         input.withUnsafeBufferPointer { x in
             exact.withUnsafeMutableBufferPointer { float.apply(x.baseAddress!, rows: rows, into: $0.baseAddress!) }

@@ -28,11 +28,6 @@ public struct DenseLayer: Sendable {
                   inputs: inputs, outputs: outputs, activation: activation)
     }
 
-    /// The weights as PyTorch stores them: `outputs` rows of `inputs` floats.
-    func floatWeights() -> [Float] {
-        (0..<outputs).flatMap { weights.column($0) }
-    }
-
     /// output[rows × outputs] = input[rows × inputs] · Wᵀ + b, then the activation. Rows are
     /// `inputStride` / `outputStride` floats apart (default: packed).
     public func apply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>, threads: Int = 1,

@@ -62,7 +62,7 @@ public struct MobileNetV2: Sendable {
                 if setting.t != 1 {
                     let folded = try BatchNormFolding.fold(file, convolution: name + "0.0", batchNorm: name + "0.1",
                                                            shape: [hidden, inputs, 1, 1], eps: eps)
-                    expand = PointwiseLayer(DenseLayer(weight: folded.weights, bias: folded.bias, inputs: inputs, outputs: hidden, activation: .relu6),
+                    expand = PointwiseLayer(weight: folded.weights, bias: folded.bias, inputs: inputs, outputs: hidden, activation: .relu6,
                                             precision: precision)
                     layer = 1
                 }
@@ -76,7 +76,7 @@ public struct MobileNetV2: Sendable {
                 blocks.append(Block(
                     expand: expand, depthwiseWeights: FloatBuffer(tapMajor), depthwiseBias: FloatBuffer(depthwise.bias),
                     hidden: hidden, stride: stride,
-                    project: PointwiseLayer(DenseLayer(weight: project.weights, bias: project.bias, inputs: hidden, outputs: setting.c, activation: .none),
+                    project: PointwiseLayer(weight: project.weights, bias: project.bias, inputs: hidden, outputs: setting.c, activation: .none,
                                             precision: precision),
                     residual: stride == 1 && inputs == setting.c))
                 inputs = setting.c
@@ -86,7 +86,7 @@ public struct MobileNetV2: Sendable {
         self.blocks = blocks
         let headFolded = try BatchNormFolding.fold(file, convolution: features + "\(index).0", batchNorm: features + "\(index).1",
                                                    shape: [Self.featureCount, inputs, 1, 1], eps: eps)
-        head = PointwiseLayer(DenseLayer(weight: headFolded.weights, bias: headFolded.bias, inputs: inputs, outputs: Self.featureCount, activation: .relu6),
+        head = PointwiseLayer(weight: headFolded.weights, bias: headFolded.bias, inputs: inputs, outputs: Self.featureCount, activation: .relu6,
                               precision: precision)
         if file.contains(prefix + "classifier.1.weight") {
             classifier = try DenseLayer(file, prefix + "classifier.1", inputs: Self.featureCount, outputs: 1000)

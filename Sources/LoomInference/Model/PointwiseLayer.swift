@@ -5,10 +5,11 @@ enum PointwiseLayer: Sendable {
     case float(DenseLayer)
     case int8(QuantizedDenseLayer)
 
-    init(_ layer: DenseLayer, precision: BackbonePrecision) {
+    /// `weight` holds `outputs` rows of `inputs` floats (PyTorch's layout).
+    init(weight: [Float], bias: [Float], inputs: Int, outputs: Int, activation: Activation, precision: BackbonePrecision) {
         switch precision {
-        case .fp32: self = .float(layer)
-        case .int8: self = .int8(QuantizedDenseLayer(layer))
+        case .fp32: self = .float(DenseLayer(weight: weight, bias: bias, inputs: inputs, outputs: outputs, activation: activation))
+        case .int8: self = .int8(QuantizedDenseLayer(weight: weight, bias: bias, inputs: inputs, outputs: outputs, activation: activation))
         }
     }
 

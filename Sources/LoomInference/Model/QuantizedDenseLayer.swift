@@ -56,12 +56,6 @@ public struct QuantizedDenseLayer: Sendable {
         self.bias = biases
     }
 
-    /// The layer `DenseLayer` would be, in 8 bits.
-    public init(_ layer: DenseLayer) {
-        self.init(weight: layer.floatWeights(), bias: layer.bias.array, inputs: layer.inputs, outputs: layer.outputs,
-                  activation: layer.activation)
-    }
-
     /// output[rows × outputs] ≈ input[rows × inputs] · Wᵀ + b, then the activation. Rows are
     /// `inputStride` / `outputStride` floats apart (default: packed).
     public func apply(_ input: UnsafePointer<Float>, rows: Int, into output: UnsafeMutablePointer<Float>,
