@@ -204,6 +204,9 @@ extension RunReportPage {
                 throw LoomError.cannotCreateOutput(path: directory, reason: "\(error.localizedDescription)")
             }
         }
+        // A run killed (SIGKILL) while it wrote the page left its temporary file: gone once that
+        // process is.
+        StaleTemporaries.remove(besides: path)
         let temporary = "\(path).tmp-\(ProcessInfo.processInfo.processIdentifier)"
         // SIGTERM or SIGINT while the page is written takes the temporary file away too.
         let cleanup = Interruption.onInterrupt { _ = unlink(temporary) }

@@ -70,9 +70,17 @@ extension CommandLineTests {
         #expect(effective >= 1 && effective <= 256, "effective dimensionality \(effective)")
 
         // Deterministic but for its timestamps: made again (the evaluation too), the same page.
+        // And the page a killed report run left half-written (its process gone) is removed.
+        let finished = Process()
+        finished.executableURL = URL(fileURLWithPath: "/bin/true")
+        try finished.run()
+        finished.waitUntilExit()
+        let stale = work.file("out/again.html.tmp-\(finished.processIdentifier)")
+        #expect(FileManager.default.createFile(atPath: stale, contents: Data("<html>half".utf8)))
         try FileManager.default.removeItem(atPath: work.file("reports/eval-test.json"))
         let again = try loom(["report", "--work", work.path, "--index", work.file("out/index.sqlite"), "--out", work.file("out/again.html")])
         #expect(again.status == 0, "\(again.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: stale), "a dead run's temporary page is cleaned up")
         let stamp = #"<span class="timestamp">[^<]*</span>"#
         #expect(try String(contentsOfFile: work.file("out/again.html"), encoding: .utf8).replacingOccurrences(of: stamp, with: "", options: .regularExpression)
                 == html.replacingOccurrences(of: stamp, with: "", options: .regularExpression))
