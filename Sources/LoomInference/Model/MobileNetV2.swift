@@ -25,8 +25,6 @@ public struct MobileNetV2: Sendable {
     let stemBias: FloatBuffer
     let blocks: [Block]
     let head: PointwiseLayer
-    /// The arithmetic of the 1×1 convolutions.
-    public let precision: BackbonePrecision
     /// `classifier.1` (1280 → 1000), when the weights file has it.
     public let classifier: DenseLayer?
 
@@ -34,7 +32,6 @@ public struct MobileNetV2: Sendable {
     /// convolutions to run in `precision`.
     public init(_ file: any TensorSource, prefix: String = "visual.", batchNormEps eps: Float = 1e-5,
                 precision: BackbonePrecision = .fp32) throws {
-        self.precision = precision
         let features = prefix + "features."
         let stem = try BatchNormFolding.fold(file, convolution: features + "0.0", batchNorm: features + "0.1",
                                              shape: [Self.stemChannels, 3, 3, 3], eps: eps)

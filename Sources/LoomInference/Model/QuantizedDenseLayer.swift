@@ -67,6 +67,8 @@ public struct QuantizedDenseLayer: Sendable {
         let (lower, upper) = (bounds.lower[0], bounds.upper[0])
         let groups = inputs / 4
         let weights = UnsafePointer(packed.pointer)
+        // Both kernels take the same arguments and give the same bits.
+        let tile = isa == .avx512 ? loom_u8s8_tile_avx512 : loom_u8s8_tile
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: chunk * ldq) { quantized in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: chunk) { rowScales in
                 withUnsafeTemporaryAllocation(of: Int32.self, capacity: chunk) { rowZeros in
@@ -76,15 +78,9 @@ public struct QuantizedDenseLayer: Sendable {
                             let count = min(chunk, rows - first)
                             loom_quantize_rows_u8(input + first * ldx, ldx, count, inputs, quantized.baseAddress!, ldq,
                                                   rowScales.baseAddress!, rowZeros.baseAddress!)
-                            if isa == .avx512 {
-                                loom_u8s8_tile_avx512(quantized.baseAddress!, ldq, count, weights, stripBytes, strips, groups,
-                                                      rowScales.baseAddress!, rowZeros.baseAddress!, sums.baseAddress!,
-                                                      columnScales.pointer, bias.pointer, outputs, output + first * ldo, ldo, lower, upper)
-                            } else {
-                                loom_u8s8_tile(quantized.baseAddress!, ldq, count, weights, stripBytes, strips, groups,
-                                               rowScales.baseAddress!, rowZeros.baseAddress!, sums.baseAddress!,
-                                               columnScales.pointer, bias.pointer, outputs, output + first * ldo, ldo, lower, upper)
-                            }
+                            tile(quantized.baseAddress!, ldq, count, weights, stripBytes, strips, groups,
+                                 rowScales.baseAddress!, rowZeros.baseAddress!, sums.baseAddress!,
+                                 columnScales.pointer, bias.pointer, outputs, output + first * ldo, ldo, lower, upper)
                             first += count
                         }
                     }
