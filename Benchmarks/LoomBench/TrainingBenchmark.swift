@@ -63,16 +63,17 @@ enum TrainingBenchmark {
         return rates
     }
 
-    /// `steps` steps of the 768-item batch on `threads` threads and nothing else, for a profiler
-    /// (`perf record .build/release/loom-bench train-profile`); prints the step time.
-    static func profile(steps: Int, threads: Int) throws {
+    /// `steps` steps of the 768-item batch (384 with `negativesPerPositive` 4) on `threads` threads
+    /// and nothing else, for a profiler (`perf record .build/release/loom-bench train-profile`);
+    /// prints the step time.
+    static func profile(steps: Int, threads: Int, negativesPerPositive: Int = 1) throws {
         let config = try LoomNetConfig.load(path: "Models/loomnet-v1/config.json")
         let parameters = try HeadParameters(config: config, source: TensorSet(HeadInitialiser.heads(config, seed: 3), origin: "bench"))
         var settings = TrainSettings.defaults
         settings.batch = 256
         settings.spread = 0   // v1's step, as `train` measures it
-        let trainer = Trainer(data: syntheticBatch(config: config, negativesPerPositive: 1), parameters: parameters, settings: settings,
-                              seed: 1, threads: threads)
+        let trainer = Trainer(data: syntheticBatch(config: config, negativesPerPositive: negativesPerPositive), parameters: parameters,
+                              settings: settings, seed: 1, threads: threads)
         let triplets = trainer.epochTriplets(1)
         trainer.step(triplets[...], key: "warm-up")
         var step = 0
@@ -80,7 +81,7 @@ enum TrainingBenchmark {
             step += 1
             trainer.step(triplets[...], key: "step \(step)")
         }
-        row("train step (768 items), \(threads) thr, median of \(steps)", String(format: "%.0f ms", seconds * 1000), "")
+        row("train step (\(2 * 256 / negativesPerPositive + 256) items), \(threads) thr, median of \(steps)", String(format: "%.0f ms", seconds * 1000), "")
     }
 
     /// 256 triplets over distinct items with random features and 24-token titles.

@@ -89,4 +89,25 @@ void loom_u8s8_tile_avx512(const uint8_t *a, size_t lda, size_t rows, const int8
                            const float *col_scales, const float *bias, size_t columns, float *out, size_t ldo,
                            float lower, float upper);
 
+/// One LSTM cell step over `hidden` units (any count): the gate row `gates` (4 × hidden: input,
+/// forget, candidate, output pre-activations) plus `recurrent` (the same shape, or NULL) is
+/// activated (σ, σ, tanh, σ) and, when `keep_gates`, written back over `gates`; then
+/// c = σ(f)·c_prev + σ(i)·tanh(g) into `cell` (`previous_cell` NULL means zeros; it may be `cell`
+/// itself) and h = σ(o)·tanh(c) into `state`. The bits of VectorMath's eight-lane Swift code.
+void loom_lstm_cell_forward(const float *recurrent, float *gates, const float *previous_cell, float *cell, float *state,
+                            size_t hidden, int keep_gates);
+/// The same with 16 AVX-512 lanes (call only where the CPU has AVX-512): the same bits.
+void loom_lstm_cell_forward_avx512(const float *recurrent, float *gates, const float *previous_cell, float *cell, float *state,
+                                   size_t hidden, int keep_gates);
+
+/// One step back through the cell: dh = `output_gradient` + `recurrent` (from step t+1); from the
+/// activated `gates`, `cell` (c_t) and `previous_cell` (c_{t−1}, NULL for zeros) writes the
+/// pre-activation gate gradients to `gate_gradient` (4 × hidden) and replaces `cell_gradient`
+/// (dc from step t+1) with dc_{t−1}.
+void loom_lstm_cell_backward(const float *output_gradient, const float *recurrent, const float *gates, const float *cell,
+                             const float *previous_cell, float *cell_gradient, float *gate_gradient, size_t hidden);
+/// The same with 16 AVX-512 lanes (call only where the CPU has AVX-512): the same bits.
+void loom_lstm_cell_backward_avx512(const float *output_gradient, const float *recurrent, const float *gates, const float *cell,
+                                    const float *previous_cell, float *cell_gradient, float *gate_gradient, size_t hidden);
+
 #endif

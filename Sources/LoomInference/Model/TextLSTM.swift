@@ -84,9 +84,9 @@ public struct TextLSTM: Sendable {
                 SGEMM.multiply(m: active, a: state, lda: hidden, b: layer.recurrent, c: recurrentGates, ldc: gates)
                 for row in 0..<active {
                     let timeRow = starts[order[row]] + step
-                    Self.cellUpdate(
-                        gates: recurrentGates + row * gates, projected: projected + timeRow * gates,
-                        cell: cell + row * hidden, state: state + row * hidden, hidden: hidden)
+                    LSTMCell.forward(
+                        recurrent: projected + timeRow * gates, gates: recurrentGates + row * gates, previousCell: cell + row * hidden,
+                        cell: cell + row * hidden, state: state + row * hidden, hidden: hidden, keepGates: false)
                     (layerOutput + timeRow * hidden).update(from: state + row * hidden, count: hidden)
                 }
             }
@@ -114,29 +114,5 @@ public struct TextLSTM: Sendable {
         }
         let divisor = Float(count)
         for i in 0..<width { output[i] /= divisor }
-    }
-
-    /// c = σ(f)·c + σ(i)·tanh(g); h = σ(o)·tanh(c), eight units at a time (any hidden size).
-    @inline(__always)
-    static func cellUpdate(gates: UnsafeMutablePointer<Float>, projected: UnsafePointer<Float>,
-                           cell: UnsafeMutablePointer<Float>, state: UnsafeMutablePointer<Float>, hidden: Int) {
-        let g = UnsafeRawPointer(gates), p = UnsafeRawPointer(projected)
-        let c = UnsafeMutableRawPointer(cell), h = UnsafeMutableRawPointer(state)
-        var unit = 0
-        while unit < hidden {
-            let lanes = hidden - unit
-            func gate(_ index: Int) -> SIMD8<Float> {
-                let offset = index * hidden + unit
-                return Lanes.load(g, floatOffset: offset, count: lanes) + Lanes.load(p, floatOffset: offset, count: lanes)
-            }
-            let inputGate = VectorMath.sigmoid(gate(0))
-            let forgetGate = VectorMath.sigmoid(gate(1))
-            let candidate = VectorMath.tanh(gate(2))
-            let outputGate = VectorMath.sigmoid(gate(3))
-            let newCell = forgetGate * Lanes.load(c, floatOffset: unit, count: lanes) + inputGate * candidate
-            Lanes.store(newCell, c, floatOffset: unit, count: lanes)
-            Lanes.store(outputGate * VectorMath.tanh(newCell), h, floatOffset: unit, count: lanes)
-            unit += 8
-        }
     }
 }

@@ -91,11 +91,12 @@ struct LSTMTraining {
                                        c: recurrentRows.value + rows.lowerBound * gatesWidth, ldc: gatesWidth)
                     }
                     for r in rows {
-                        Self.cellForward(
+                        LSTMCell.forward(
                             recurrent: step > 0 ? UnsafePointer(recurrentRows.value + r * gatesWidth) : nil,
                             gates: gateRows.value + (start + r) * gatesWidth,
                             previousCell: step > 0 ? UnsafePointer(cellRows.value + (previous + r) * hidden) : nil,
-                            cell: cellRows.value + (start + r) * hidden, state: outputRows.value + (start + r) * hidden, hidden: hidden)
+                            cell: cellRows.value + (start + r) * hidden, state: outputRows.value + (start + r) * hidden, hidden: hidden,
+                            keepGates: true)
                     }
                 }
             }
@@ -132,7 +133,7 @@ struct LSTMTraining {
                 // Each worker takes a block of rows: their cells backwards, then their part of dgates·W_hh.
                 Self.inRowBlocks(tape.active[step], threads: threads) { rows in
                     for r in rows {
-                        Self.cellBackward(
+                        LSTMCell.backward(
                             outputGradient: upRows.value + (start + r) * hidden, recurrent: back.value + r * hidden,
                             gates: gateRows.value + (start + r) * gatesWidth, cell: cellRows.value + (start + r) * hidden,
                             previousCell: step > 0 ? UnsafePointer(cellRows.value + (previous + r) * hidden) : nil,
@@ -181,67 +182,5 @@ struct LSTMTraining {
     /// parallel. A row's result does not depend on its block.
     static func inRowBlocks(_ count: Int, threads: Int, _ body: (Range<Int>) -> Void) {
         WorkSplit.forEach(count, grain: 6, threads: threads, body)
-    }
-
-    /// Adds the recurrent part to the gate row (which holds the input projection), activates it
-    /// in place (σ, σ, tanh, σ), and writes the step's cell and hidden state.
-    @inline(__always)
-    static func cellForward(recurrent: UnsafePointer<Float>?, gates: UnsafeMutablePointer<Float>, previousCell: UnsafePointer<Float>?,
-                            cell: UnsafeMutablePointer<Float>, state: UnsafeMutablePointer<Float>, hidden: Int) {
-        let g = UnsafeMutableRawPointer(gates), c = UnsafeMutableRawPointer(cell), h = UnsafeMutableRawPointer(state)
-        let r = recurrent.map { UnsafeRawPointer($0) }, cp = previousCell.map { UnsafeRawPointer($0) }
-        var unit = 0
-        while unit < hidden {
-            let lanes = hidden - unit
-            func gate(_ index: Int) -> SIMD8<Float> {
-                let offset = index * hidden + unit
-                let value = Lanes.load(g, floatOffset: offset, count: lanes)
-                guard let r else { return value }
-                return value + Lanes.load(r, floatOffset: offset, count: lanes)
-            }
-            let inputGate = VectorMath.sigmoid(gate(0))
-            let forgetGate = VectorMath.sigmoid(gate(1))
-            let candidate = VectorMath.tanh(gate(2))
-            let outputGate = VectorMath.sigmoid(gate(3))
-            Lanes.store(inputGate, g, floatOffset: unit, count: lanes)
-            Lanes.store(forgetGate, g, floatOffset: hidden + unit, count: lanes)
-            Lanes.store(candidate, g, floatOffset: 2 * hidden + unit, count: lanes)
-            Lanes.store(outputGate, g, floatOffset: 3 * hidden + unit, count: lanes)
-            let oldCell = cp.map { Lanes.load($0, floatOffset: unit, count: lanes) } ?? SIMD8<Float>()
-            let newCell = forgetGate * oldCell + inputGate * candidate
-            Lanes.store(newCell, c, floatOffset: unit, count: lanes)
-            Lanes.store(outputGate * VectorMath.tanh(newCell), h, floatOffset: unit, count: lanes)
-            unit += 8
-        }
-    }
-
-    /// One step back through the cell: dh = (gradient from above) + (gradient from step t+1);
-    /// writes the pre-activation gate gradient and leaves dc_{t-1} in `cellGradient`.
-    @inline(__always)
-    static func cellBackward(outputGradient: UnsafePointer<Float>, recurrent: UnsafePointer<Float>, gates: UnsafePointer<Float>,
-                             cell: UnsafePointer<Float>, previousCell: UnsafePointer<Float>?,
-                             cellGradient: UnsafeMutablePointer<Float>, gateGradient: UnsafeMutablePointer<Float>, hidden: Int) {
-        let up = UnsafeRawPointer(outputGradient), back = UnsafeRawPointer(recurrent), g = UnsafeRawPointer(gates)
-        let c = UnsafeRawPointer(cell), cp = previousCell.map { UnsafeRawPointer($0) }
-        let dc = UnsafeMutableRawPointer(cellGradient), dg = UnsafeMutableRawPointer(gateGradient)
-        var unit = 0
-        while unit < hidden {
-            let lanes = hidden - unit
-            let dh = Lanes.load(up, floatOffset: unit, count: lanes) + Lanes.load(back, floatOffset: unit, count: lanes)
-            let i = Lanes.load(g, floatOffset: unit, count: lanes)
-            let f = Lanes.load(g, floatOffset: hidden + unit, count: lanes)
-            let candidate = Lanes.load(g, floatOffset: 2 * hidden + unit, count: lanes)
-            let o = Lanes.load(g, floatOffset: 3 * hidden + unit, count: lanes)
-            let tanhCell = VectorMath.tanh(Lanes.load(c, floatOffset: unit, count: lanes))
-            let previous = cp.map { Lanes.load($0, floatOffset: unit, count: lanes) } ?? SIMD8<Float>()
-            let dOut = dh * tanhCell
-            let dCell = Lanes.load(dc, floatOffset: unit, count: lanes) + dh * o * (1 - tanhCell * tanhCell)
-            Lanes.store(dCell * candidate * i * (1 - i), dg, floatOffset: unit, count: lanes)
-            Lanes.store(dCell * previous * f * (1 - f), dg, floatOffset: hidden + unit, count: lanes)
-            Lanes.store(dCell * i * (1 - candidate * candidate), dg, floatOffset: 2 * hidden + unit, count: lanes)
-            Lanes.store(dOut * o * (1 - o), dg, floatOffset: 3 * hidden + unit, count: lanes)
-            Lanes.store(dCell * f, dc, floatOffset: unit, count: lanes)
-            unit += 8
-        }
     }
 }
