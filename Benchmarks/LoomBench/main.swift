@@ -73,6 +73,7 @@ if wanted("train") { try TrainingBenchmark.run(repeats: 5) }
 if sections.contains("train-profile") { try TrainingBenchmark.profile(steps: 9, threads: 1) }
 if sections.contains("train-profile-2") { try TrainingBenchmark.profile(steps: 9, threads: 2) }
 if sections.contains("train-profile-384") { try TrainingBenchmark.profile(steps: 9, threads: 1, negativesPerPositive: 4) }
+if sections.contains("train-profile-384-2") { try TrainingBenchmark.profile(steps: 9, threads: 2, negativesPerPositive: 4) }
 
 // Search: exact top-10 over 100k × 256 beside faiss IndexFlatIP.
 // (On the package's disk: the index and its cache are written there, see `packageScratch`.)

@@ -25,17 +25,23 @@ public struct PackedMatrix: Sendable {
     }
 
     /// The same on `threads` threads, each packing its own strips (a gradient of tens of
-    /// thousands of rows, packed every training step).
-    public init(depth: Int, columns: Int, rowMajor b: UnsafePointer<Float>, ldb: Int, storage: FloatBuffer, threads: Int) {
+    /// thousands of rows, packed every training step). With `columnSums`, also writes there the
+    /// sum of each column, row by row in order from zero (a bias gradient: the same bits as a
+    /// separate pass, without reading the matrix from memory a second time).
+    public init(depth: Int, columns: Int, rowMajor b: UnsafePointer<Float>, ldb: Int, storage: FloatBuffer, threads: Int,
+                columnSums: UnsafeMutablePointer<Float>? = nil) {
         self.init(depth: depth, columns: columns, packed: storage)
+        columnSums?.initialize(repeating: 0, count: columns)
+        let sums = columnSums.map { Int(bitPattern: $0) }   // crosses into the workers; each writes its own strips' columns
         // A thread per 64k floats at most: smaller matrices pack faster than threads start.
         WorkSplit.forEach(paddedColumns / 16, threads: max(1, min(threads, depth * columns / 65_536))) { strips in
-            packRowMajor(b, ldb: ldb, strips: strips)
+            packRowMajor(b, ldb: ldb, strips: strips, columnSums: sums.flatMap { UnsafeMutablePointer(bitPattern: $0) })
         }
     }
 
-    /// Copies the strips `strips` of B (row-major, `ldb` apart) into this matrix's storage.
-    func packRowMajor(_ b: UnsafePointer<Float>, ldb: Int, strips: Range<Int>) {
+    /// Copies the strips `strips` of B (row-major, `ldb` apart) into this matrix's storage,
+    /// adding each row of them to `columnSums` (from column 16·strips.lowerBound on) when given.
+    func packRowMajor(_ b: UnsafePointer<Float>, ldb: Int, strips: Range<Int>, columnSums: UnsafeMutablePointer<Float>? = nil) {
         // Strip rows are 16 contiguous floats of a source row, copied as runs; the padding
         // lanes of a last, partial strip are zeroed.
         let out = storage.pointer
@@ -48,15 +54,28 @@ public struct PackedMatrix: Sendable {
                 let source = b + k0 * ldb + strip * 16
                 if width == 16 {
                     // Two vector moves per strip row: a 64-byte memmove call each costs more than the copy.
+                    let sums = columnSums.map { UnsafeMutableRawPointer($0 + strip * 16) }
+                    var low = sums?.loadUnaligned(as: SIMD8<Float>.self) ?? SIMD8()
+                    var high = sums?.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self) ?? SIMD8()
                     for k in 0..<blockDepth {
                         let from = UnsafeRawPointer(source + k * ldb), to = UnsafeMutableRawPointer(base + k * 16)
-                        to.storeBytes(of: from.loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
-                        to.storeBytes(of: from.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), toByteOffset: 32, as: SIMD8<Float>.self)
+                        let first = from.loadUnaligned(as: SIMD8<Float>.self), second = from.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                        to.storeBytes(of: first, as: SIMD8<Float>.self)
+                        to.storeBytes(of: second, toByteOffset: 32, as: SIMD8<Float>.self)
+                        if sums != nil {
+                            low += first
+                            high += second
+                        }
                     }
+                    sums?.storeBytes(of: low, as: SIMD8<Float>.self)
+                    sums?.storeBytes(of: high, toByteOffset: 32, as: SIMD8<Float>.self)
                 } else {
                     for k in 0..<blockDepth {
                         (base + k * 16).update(from: source + k * ldb, count: width)
                         (base + k * 16 + width).update(repeating: 0, count: 16 - width)
+                        if let columnSums {
+                            for column in 0..<width { columnSums[strip * 16 + column] += source[k * ldb + column] }
+                        }
                     }
                 }
             }

@@ -107,6 +107,33 @@ import Testing
         }
     }
 
+    /// Packing with column sums: the packed matrix as without them, and each sum the column's
+    /// rows added in order from zero (a separate pass's bits), across depth blocks, partial
+    /// strips, padded rows and threads.
+    @Test(arguments: [1, 300, 600], [5, 16, 40, 1024])
+    func packingWithColumnSumsAddsEachColumnRowByRow(depth k: Int, columns n: Int) {
+        var random = SeededRandom(seed: UInt64(k * n))
+        let ld = n + 3
+        let m = random.floats(k * ld).map { $0 * 1000 }   // magnitudes apart: another order would round differently
+        var expected = [Float](repeating: 0, count: n)
+        for row in 0..<k { for column in 0..<n { expected[column] += m[row * ld + column] } }
+        m.withUnsafeBufferPointer { source in
+            let plain = PackedMatrix(depth: k, columns: n, rowMajor: source.baseAddress!, ldb: ld)
+            for threads in [1, 2] {
+                let sums = FloatBuffer(count: n + 1)
+                sums.pointer[n] = -7
+                let packed = PackedMatrix(depth: k, columns: n, rowMajor: source.baseAddress!, ldb: ld,
+                                          storage: FloatBuffer(count: PackedMatrix.storageCount(depth: k, columns: n)), threads: threads,
+                                          columnSums: sums.pointer)
+                let count = PackedMatrix.storageCount(depth: k, columns: n)
+                #expect(Array(UnsafeBufferPointer(start: packed.storage.pointer, count: count))
+                        == Array(UnsafeBufferPointer(start: plain.storage.pointer, count: count)), "\(k)×\(n), \(threads) threads: packing")
+                #expect(Array(sums.array.prefix(n)).map(\.bitPattern) == expected.map(\.bitPattern), "\(k)×\(n), \(threads) threads: sums")
+                #expect(sums.pointer[n] == -7, "\(k)×\(n): wrote past the sums")
+            }
+        }
+    }
+
     @Test func packingAWeightTransposedEqualsPackingItsTranspose() {
         var random = SeededRandom(seed: 3)
         let (outputs, inputs) = (17, 259)

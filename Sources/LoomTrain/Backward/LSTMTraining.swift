@@ -153,14 +153,13 @@ struct LSTMTraining {
                 (previousOutputs.pointer + tape.stepStart[step] * hidden)
                     .update(from: outputs.pointer + tape.stepStart[step - 1] * hidden, count: tape.active[step] * hidden)
             }
+            // Packed once for both weight gradients; the bias gradient (Σ over rows) in the same pass.
             let packedGradient = LinearAlgebra.pack(gateGradient.pointer, depth: total, columns: gatesWidth, ld: gateStride, arena: arena,
-                                                     threads: threads)
+                                                     threads: threads, columnSums: w.inputBiasGradient)
             LinearAlgebra.transposedWeightGradient(x: previousOutputs.pointer, rows: total, inputs: hidden, packedGradient: packedGradient,
                                                    weight: w.recurrentGradient, threads: threads, arena: arena)
             LinearAlgebra.transposedWeightGradient(x: tape.inputs[layer].pointer, rows: total, inputs: inputs,
                                                    packedGradient: packedGradient, weight: w.inputGradient, threads: threads, arena: arena)
-            LinearAlgebra.columnSums(gateGradient.pointer, rows: total, columns: gatesWidth, ld: gateStride, into: w.inputBiasGradient,
-                                     threads: threads)
             w.recurrentBiasGradient.update(from: w.inputBiasGradient, count: gatesWidth)
             let below = arena.take(total * inputs)
             LinearAlgebra.inputGradient(gateGradient.pointer, rows: total, ldy: gateStride, weight: w.inputWeight, inputs: inputs,

@@ -60,11 +60,13 @@ enum LinearAlgebra {
         transpose(result.pointer, rows: inputs, columns: outputs, into: dw, threads: threads)
     }
 
-    /// B = M (`depth` rows of `columns`, `ld` floats apart: by default `columns`) packed into arena memory.
+    /// B = M (`depth` rows of `columns`, `ld` floats apart: by default `columns`) packed into arena
+    /// memory; with `columnSums`, M's column sums too (as `columnSums(_:)` gives them).
     static func pack(_ m: UnsafePointer<Float>, depth: Int, columns: Int, ld: Int? = nil, arena: TrainingArena,
-                     threads: Int = 1) -> PackedMatrix {
+                     threads: Int = 1, columnSums: UnsafeMutablePointer<Float>? = nil) -> PackedMatrix {
         PackedMatrix(depth: depth, columns: columns, rowMajor: m, ldb: ld ?? columns,
-                     storage: arena.take(PackedMatrix.storageCount(depth: depth, columns: columns)), threads: threads)
+                     storage: arena.take(PackedMatrix.storageCount(depth: depth, columns: columns)), threads: threads,
+                     columnSums: columnSums)
     }
 
     /// B = Wᵀ for W of `columns` rows of `depth`, packed into arena memory.
