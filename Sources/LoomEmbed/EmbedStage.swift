@@ -140,6 +140,8 @@ public struct EmbedStage: Stage {
         result.meta = [
             "model": settings.model, "dim": String(network.embeddingDim), "image_size": String(network.config.imageSize),
             "missing_tower": "zero vector", StageOutput.reuseKeyName: reuseKey,
+            // What a new item's photo must go through to be comparable (`loom query --image`).
+            "backbone_precision": try StageMeta.read(path: context.workPath(.features)).extra["precision"] ?? BackbonePrecision.fp32.rawValue,
         ].merging(clock.meta) { $1 }.merging(textMeta) { $1 }
         return result
     }

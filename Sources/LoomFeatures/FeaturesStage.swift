@@ -122,6 +122,7 @@ public struct FeaturesStage: Stage {
         var result = StageResult(records: counts["images"] ?? 0, counts: counts, unit: "images")
         result.meta = [
             "model": settings.model, "backbone_hash": backbone, StageOutput.reuseKeyName: reuseKey,
+            "precision": settings.precision.rawValue,
             "visual_dim": String(MobileNetV2.featureCount), "image_size": String(network.config.imageSize),
         ].merging(clock.meta) { $1 }
         return result

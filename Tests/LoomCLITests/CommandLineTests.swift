@@ -92,6 +92,7 @@ import Testing
         try queryAnswersFromTheIndex(work.file("out/index.sqlite"))
         try queryTextFindsTheItemsAPhraseDescribes(work.file("out/index.sqlite"))
         try sqliteVecAnswersLikeLoomQuery(work.file("out/index.sqlite"))
+        try anInt8IndexEmbedsNewPhotosWithTheInt8Backbone(work: work)
         try aKilledIndexRunLeavesAWholeIndex(work: work)
         try aKilledTrainingResumesToTheSameModel(work: work)
 

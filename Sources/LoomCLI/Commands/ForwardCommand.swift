@@ -24,6 +24,9 @@ struct ForwardCommand: ParsableCommand {
     @Option(help: "The item's text (title, description).")
     var text: String?
 
+    @Option(help: "The backbone's 1×1 convolutions: fp32, or int8 (as the features stage with precision int8).")
+    var precision: BackbonePrecision = .fp32
+
     @Option(help: "Worker threads (0: all cores).")
     var threads: Int = 0
 
@@ -41,7 +44,7 @@ struct ForwardCommand: ParsableCommand {
                 try encodeSentence(model: model)
                 return
             }
-            let network = try LoomNet(directory: model)
+            let network = try LoomNet(directory: model, backbonePrecision: precision)
             let item = try NewItemInput(config: network.config, modelDirectory: model).input(image: image, text: text)
             let (pixels, tokens) = (item.pixels, item.tokens)
             let output = try network.forward([item],
@@ -49,7 +52,7 @@ struct ForwardCommand: ParsableCommand {
             if json {
                 let object: [String: Any] = [
                     "embedding": output.embedding.map(Double.init), "token_ids": tokens.map(Int.init),
-                    "image": pixels != nil, "text": !tokens.isEmpty, "model": model,
+                    "image": pixels != nil, "text": !tokens.isEmpty, "model": model, "backbone": precision.rawValue,
                 ]
                 let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
                 print(String(decoding: data, as: UTF8.self))

@@ -100,7 +100,8 @@ struct QueryCommand: ParsableCommand {
             let queries = try readQueries()
             var filter = SearchFilter(queries: queries.count, allowedTypes: try allowedTypes(file))
             // The model, for new items only: loaded once, with its vocabulary read once.
-            let network = try queries.contains { $0.asin == nil } ? LoomNet(directory: try modelDirectory(file)) : nil
+            let network = try queries.contains { $0.asin == nil }
+                ? LoomNet(directory: try modelDirectory(file), backbonePrecision: try backbonePrecision(file)) : nil
             if let network, network.embeddingDim != file.matrix.dim {
                 throw LoomError.usage("the model makes \(network.embeddingDim)-d vectors; \(index) holds \(file.matrix.dim)-d ones")
             }
@@ -178,6 +179,16 @@ struct QueryCommand: ParsableCommand {
         return recorded
     }
 
+    /// The arithmetic the index's visual features were made in: a new item's photo goes through
+    /// the same backbone, or it would be compared with vectors of another network.
+    func backbonePrecision(_ file: IndexFile) throws -> BackbonePrecision {
+        guard let precision = BackbonePrecision(rawValue: file.backbonePrecision) else {
+            throw LoomError.badInput(path: index, position: "meta backbone_precision",
+                                     reason: "unknown backbone precision '\(file.backbonePrecision)' (fp32, int8)")
+        }
+        return precision
+    }
+
     /// One query's answers; `from`: the text matches a --complements answer started from.
     func print(_ query: Query, _ hits: [SearchHit], file: IndexFile, from: [SearchHit] = []) throws {
         func rows(_ hits: [SearchHit]) -> [(IndexFile.Item, Float)] { hits.compactMap { hit in file.item(id: hit.id).map { ($0, hit.score) } } }
@@ -187,11 +198,15 @@ struct QueryCommand: ParsableCommand {
         if json {
             var object: [String: Any] = ["query": query.label, "results": objects(hits)]
             if !from.isEmpty { object["from"] = objects(from) }
+            if query.image != nil { object["backbone"] = file.backbonePrecision }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             Swift.print(String(decoding: data, as: UTF8.self))
             return
         }
         Swift.print("query: \(query.label)")
+        if query.image != nil, file.backbonePrecision != BackbonePrecision.fp32.rawValue {
+            Swift.print("(the photo went through the \(file.backbonePrecision) backbone, as the index's features did)")
+        }
         for (item, score) in rows(from) {
             Swift.print(String(format: "from: %@ %@ %.3f  %@", item.asin, item.type, score, String((item.title ?? "").prefix(60))))
         }

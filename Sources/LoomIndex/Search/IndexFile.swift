@@ -43,6 +43,11 @@ public struct IndexFile: Sendable {
 
     public var model: String? { meta["model"].flatMap { $0.isEmpty ? nil : $0 } }
 
+    /// The arithmetic of the backbone that made the indexed items' visual features (`fp32` or
+    /// `int8`, the features stage's `precision`); a new item's photo must run the same. Indexes
+    /// from before the setting were all fp32.
+    public var backbonePrecision: String { meta["backbone_precision"] ?? "fp32" }
+
     public func row(asin: String) -> Int? { rowByAsin[asin] }
     public func item(id: Int64) -> Item? { rowById[id].map { items[$0] } }
     public func row(id: Int64) -> Int? { rowById[id] }

@@ -98,6 +98,7 @@ public struct IndexStage: Stage {
         var result = StageResult(records: counts["items"] ?? 0, counts: counts, unit: "items")
         result.meta = [
             "model": embedMeta["model"] ?? "", "dim": String(dim), "metric": "cosine",
+            "backbone_precision": embedMeta["backbone_precision"] ?? "fp32",
             "created": RunClock.timestamp(),
         ].merging(try output.database.read(Self.vectorsSummary).meta) { $1 }
         if textDim > 0 {
