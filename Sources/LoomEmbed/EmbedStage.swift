@@ -58,7 +58,8 @@ public struct EmbedStage: Stage {
                 }
             }
         }
-        let reuseKey = try Self.reuseKey(model: settings.model, context: context)
+        let precision = try Self.featuresPrecision(path: context.workPath(.features))
+        let reuseKey = try Self.reuseKey(model: settings.model, precision: precision, context: context)
         let previous = output.previous(reuseKey: reuseKey)
         defer { try? previous?.close() }
         let total = try CatalogReader.itemCount(catalog)
@@ -141,7 +142,7 @@ public struct EmbedStage: Stage {
             "model": settings.model, "dim": String(network.embeddingDim), "image_size": String(network.config.imageSize),
             "missing_tower": "zero vector", StageOutput.reuseKeyName: reuseKey,
             // What a new item's photo must go through to be comparable (`loom query --image`).
-            "backbone_precision": try StageMeta.read(path: context.workPath(.features)).extra["precision"] ?? BackbonePrecision.fp32.rawValue,
+            "backbone_precision": precision.rawValue,
         ].merging(clock.meta) { $1 }.merging(textMeta) { $1 }
         return result
     }
@@ -157,11 +158,26 @@ public struct EmbedStage: Stage {
         var hasText: Bool
     }
 
-    /// What a row depends on besides the item's inputs: this computation and the content of
-    /// the model's files.
-    static func reuseKey(model: String, context: StageContext) throws -> String {
+    /// What a row depends on besides the item's inputs: this computation, the content of the
+    /// model's files, and the arithmetic of the backbone the visual features came from (a vector
+    /// made from fp32 features is not reused over int8 ones, or the other way round; fp32's key
+    /// is the one earlier releases wrote).
+    static func reuseKey(model: String, precision: BackbonePrecision, context: StageContext) throws -> String {
         let hashes = try ModelInput.modelFiles(model).map { try context.inputHashes.hash(of: $0, using: ContentHash.file(atPath:)) }
-        return "\(algorithm) model \(hashes.joined(separator: " "))"
+        return "\(algorithm) model \(hashes.joined(separator: " "))" + (precision == .fp32 ? "" : " features \(precision.rawValue)")
+    }
+
+    /// The features stage's `precision`, from its output's meta; an output written before that
+    /// key was recorded says it in its reuse key (which ends in " int8" for int8 features).
+    static func featuresPrecision(path: String) throws -> BackbonePrecision {
+        let meta = try StageMeta.read(path: path).extra
+        guard let recorded = meta["precision"] else {
+            return meta[StageOutput.reuseKeyName]?.hasSuffix(" \(BackbonePrecision.int8.rawValue)") == true ? .int8 : .fp32
+        }
+        guard let precision = BackbonePrecision(rawValue: recorded) else {
+            throw LoomError.badInput(path: path, position: "meta precision", reason: "unknown backbone precision '\(recorded)' (fp32, int8)")
+        }
+        return precision
     }
 
     /// An item's inputs as the model sees them: the stored image its features come from, and

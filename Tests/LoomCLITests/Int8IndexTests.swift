@@ -6,20 +6,30 @@ import Testing
 /// An index made from int8 features (`features.precision: int8`) records it, and `loom query
 /// --image` runs a new photo through the same int8 backbone: its scores are those of `loom forward
 /// --precision int8`'s vector, not of the float backbone's (which would compare vectors of two
-/// networks). Called from the sample run's test, on a copy of its work directory.
+/// networks). Embed reuses no vector made from the float features before, and reads the precision
+/// of a features output written before it was recorded from its reuse key. Called from the sample
+/// run's test, on a copy of its work directory.
 extension CommandLineTests {
     func anInt8IndexEmbedsNewPhotosWithTheInt8Backbone(work: TemporaryDirectory) throws {
         let copy = work.file("int8-work")
         try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
-        for name in ["catalog", "images", "text"] {
+        for name in ["catalog", "images", "text", "embeddings"] {   // the embeddings: of the float features
             try FileManager.default.copyItem(atPath: work.file("\(name).sqlite"), toPath: "\(copy)/\(name).sqlite")
         }
         let index = work.file("int8-out/index.sqlite"), model = work.file("models/loomnet-sample")
-        for arguments in [["features", "--work", copy, "--precision", "int8"], ["embed", "--work", copy, "--model", model],
-                          ["index", "--work", copy, "--out", index]] {
+        func run(_ arguments: [String]) throws -> String {
             let result = try loom(arguments + ["--no-progress"])
             try #require(result.status == 0, "\(arguments[0]): \(result.stderr)")
+            return result.stdout
         }
+        _ = try run(["features", "--work", copy, "--precision", "int8"])
+        let embedded = try run(["embed", "--work", copy, "--model", model])
+        #expect(embedded.contains("computed 307") && embedded.contains("reused 0"), "vectors of the float features reused: \(embedded)")
+        // A features output from before `precision` was recorded: its reuse key says int8.
+        try DatabaseQueue(path: "\(copy)/features.sqlite").write { db in try db.execute(sql: "DELETE FROM meta WHERE key = 'precision'") }
+        let again = try run(["embed", "--work", copy, "--model", model])
+        #expect(again.contains("reused 307"), "\(again)")
+        _ = try run(["index", "--work", copy, "--out", index])
         let recorded = try DatabaseQueue(path: index).read { db in
             try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'backbone_precision'")
         }

@@ -5,7 +5,7 @@ import Testing
 /// The C LSTM cell (both instruction sets) against the eight-lane Swift code it replaced, kept
 /// here as the reference: every output bit equal, on any hidden size (partial lanes included),
 /// with and without the recurrent row and the previous cell, on values that saturate the gates
-/// and on NaN (any NaN), ±∞ and −0.
+/// and on NaN (any NaN), ±∞ and −0. On a CPU without AVX-512 only the AVX2 kernel runs.
 @Suite struct LSTMCellTests {
     static let isas: [VectorISA] = CPUFeatures.hasAVX512 ? [.avx2, .avx512] : [.avx2]
 
@@ -23,7 +23,7 @@ import Testing
 
     @Test(arguments: [1, 5, 8, 13, 16, 24, 256, 300])
     func forwardGivesTheSwiftCellsBits(hidden: Int) {
-        for (withRecurrent, withPrevious) in [(true, true), (false, false), (true, false)] {
+        for (withRecurrent, withPrevious) in [(true, true), (false, false), (true, false), (false, true)] {
             let gates = Self.values(4 * hidden, seed: UInt64(hidden)), recurrent = Self.values(4 * hidden, seed: 99)
             let previous = Self.values(hidden, seed: 7)
             var expectedGates = gates, expectedCell = [Float](repeating: 0, count: hidden), expectedState = expectedCell
@@ -44,6 +44,27 @@ import Testing
                 #expect(Self.bits(Array(state.prefix(hidden))) == Self.bits(expectedState), "\(label): state")
                 #expect(actualGates[4 * hidden] == -7 && cell[hidden] == -7 && state[hidden] == -7, "\(label): wrote past the row")
             }
+        }
+    }
+
+    /// As inference calls it: the cell updated in place (previous cell = cell), the gates not
+    /// kept — the same cell and state, and the gate row left as it was.
+    @Test(arguments: [5, 24, 256])
+    func inPlaceWithoutKeepingTheGatesGivesTheSameCellAndState(hidden: Int) {
+        let gates = Self.values(4 * hidden, seed: UInt64(hidden) + 2), recurrent = Self.values(4 * hidden, seed: 98)
+        let previous = Self.values(hidden, seed: 9)
+        var expectedGates = gates, expectedCell = [Float](repeating: 0, count: hidden), expectedState = expectedCell
+        Reference.forward(recurrent: recurrent, gates: &expectedGates, previousCell: previous, cell: &expectedCell, state: &expectedState,
+                          hidden: hidden)
+        for isa in Self.isas {
+            var untouched = gates, cell = previous, state = [Float](repeating: 0, count: hidden)
+            cell.withUnsafeMutableBufferPointer { c in
+                LSTMCell.forward(recurrent: recurrent, gates: &untouched, previousCell: c.baseAddress, cell: c.baseAddress!, state: &state,
+                                 hidden: hidden, keepGates: false, isa: isa)
+            }
+            #expect(Self.bits(cell) == Self.bits(expectedCell), "hidden \(hidden) \(isa): cell")
+            #expect(Self.bits(state) == Self.bits(expectedState), "hidden \(hidden) \(isa): state")
+            #expect(Self.bits(untouched) == Self.bits(gates), "hidden \(hidden) \(isa): gates written")
         }
     }
 

@@ -44,8 +44,8 @@ public struct IndexFile: Sendable {
     public var model: String? { meta["model"].flatMap { $0.isEmpty ? nil : $0 } }
 
     /// The arithmetic of the backbone that made the indexed items' visual features (`fp32` or
-    /// `int8`, the features stage's `precision`); a new item's photo must run the same. Indexes
-    /// from before the setting were all fp32.
+    /// `int8`, the features stage's `precision`); a new item's photo must run the same. An index
+    /// written before this key existed reads as fp32 (rebuild it to record int8).
     public var backbonePrecision: String { meta["backbone_precision"] ?? "fp32" }
 
     public func row(asin: String) -> Int? { rowByAsin[asin] }
