@@ -13,31 +13,52 @@ enum TrainingBenchmark {
 
     /// `negativesPerPositive` 4 is how Loom trains (64 positive rows of the batch share their anchor and
     /// positive across 4 negatives: 384 distinct items); 1 makes every triplet's three items distinct (768).
-    static func run(repeats: Int) throws {
+    /// PyTorch's rate moves by ±10% from run to run here, so the bench runs in `rounds`: each round
+    /// PyTorch's steps, then Loom's; a ratio is the median of the rounds' own ratios (with their range).
+    static func run(repeats: Int, rounds: Int = 3) throws {
         let configPath = "Models/loomnet-v1/config.json"
         let config = try LoomNetConfig.load(path: configPath)
-        let peerRun = try? runChild(["python3", "Benchmarks/peers/torch_train_step.py", "\(repeats)"])
-        let peer = peerRun.flatMap { $0.status == 0 ? try? JSONSerialization.jsonObject(with: Data($0.output.utf8)) as? [String: Any] : nil }
-        if let peer { print("PyTorch \(peer["version"] ?? "?") (CPU capability \(peer["capability"] ?? "?")), same shapes, same run") }
-        var v1Rates: [Int: [Double]] = [:]   // by distinct items
-        for (label, items, negatives) in [("train step, triplets/s (384 items), 1 / 2 thr", 384, 4),
-                                          ("train step, triplets/s (768 items), 1 / 2 thr", 768, 1)] {
-            // LoomNet v1's step (last-token pooling, no spread-out term), as the PyTorch peer runs it.
-            var settings = TrainSettings.defaults
-            settings.spread = 0
-            let rates = try stepRates(config: config, settings: settings, negativesPerPositive: negatives, repeats: repeats)
-            v1Rates[items] = rates
-            let measured = (peer?["shapes"] as? [String: [Double]])?["\(items)"]
-            row(label, String(format: "%.0f / %.0f", rates[0], rates[1]),
-                measured.map { String(format: "PyTorch %.0f / %.0f here (Loom %.2f× / %.2f×; target 1.5×)", $0[0], $0[1],
-                                      rates[0] / $0[0], rates[1] / $0[1]) } ?? recorded)
+        let shapes = [("train step, triplets/s (384 items), 1 / 2 thr", 384, 4), ("train step, triplets/s (768 items), 1 / 2 thr", 768, 1)]
+        // LoomNet v1's step (last-token pooling, no spread-out term), as the PyTorch peer runs it.
+        var v1 = TrainSettings.defaults
+        v1.spread = 0
+        var peerRounds: [[String: [Double]]] = [], loomRounds: [[Int: [Double]]] = []
+        var peerVersion: String?
+        for _ in 0..<rounds {
+            let peerRun = try? runChild(["python3", "Benchmarks/peers/torch_train_step.py", "\(repeats)"])
+            let peer = peerRun.flatMap { $0.status == 0 ? try? JSONSerialization.jsonObject(with: Data($0.output.utf8)) as? [String: Any] : nil }
+            if let peer, let shapes = peer["shapes"] as? [String: [Double]] {
+                peerRounds.append(shapes)
+                peerVersion = "PyTorch \(peer["version"] ?? "?") (CPU capability \(peer["capability"] ?? "?")), same shapes, \(rounds) rounds"
+            }
+            var round: [Int: [Double]] = [:]
+            for (_, items, negatives) in shapes {
+                round[items] = try stepRates(config: config, settings: v1, negativesPerPositive: negatives, repeats: repeats)
+            }
+            loomRounds.append(round)
         }
-        // The step as `loom train` runs it by default (mean pooling, spread-out term), against v1's in this run.
+        if let peerVersion { print(peerVersion) }
+        let havePeer = peerRounds.count == rounds
+        for (label, items, _) in shapes {
+            let rates = [0, 1].map { threads in median(loomRounds.map { $0[items]![threads] }) }
+            guard havePeer else {
+                row(label, String(format: "%.0f / %.0f", rates[0], rates[1]), recorded)
+                continue
+            }
+            let peerRates = [0, 1].map { threads in median(peerRounds.map { $0["\(items)"]?[threads] ?? .nan }) }
+            let ratios = [0, 1].map { threads in zip(loomRounds, peerRounds).map { $0[items]![threads] / ($1["\(items)"]?[threads] ?? .nan) } }
+            row(label, String(format: "%.0f / %.0f", rates[0], rates[1]),
+                String(format: "PyTorch %.0f / %.0f here (Loom %.2f× / %.2f×, rounds %.2f-%.2f× / %.2f-%.2f×; target 1.5×)",
+                       peerRates[0], peerRates[1], median(ratios[0]), median(ratios[1]),
+                       ratios[0].min()!, ratios[0].max()!, ratios[1].min()!, ratios[1].max()!))
+        }
+        // The step as `loom train` runs it by default (mean pooling, spread-out term), against v1's medians.
+        let v1Rates = [0, 1].map { threads in median(loomRounds.map { $0[768]![threads] }) }
         var trained = config
         trained.text.pooling = TrainSettings.defaults.textPooling
         let rates = try stepRates(config: trained, settings: .defaults, negativesPerPositive: 1, repeats: repeats)
         row("train step, default settings (768 items), 1 / 2 thr", String(format: "%.0f / %.0f", rates[0], rates[1]),
-            String(format: "%.2f× / %.2f× the v1 step above (text pooling %@, spread %g)", rates[0] / v1Rates[768]![0], rates[1] / v1Rates[768]![1],
+            String(format: "%.2f× / %.2f× the v1 step above (text pooling %@, spread %g)", rates[0] / v1Rates[0], rates[1] / v1Rates[1],
                    TrainSettings.defaults.textPooling.rawValue, TrainSettings.defaults.spread))
     }
 
