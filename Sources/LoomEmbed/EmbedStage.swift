@@ -175,7 +175,7 @@ public struct EmbedStage: Stage {
             return meta[StageOutput.reuseKeyName]?.hasSuffix(" \(BackbonePrecision.int8.rawValue)") == true ? .int8 : .fp32
         }
         guard let precision = BackbonePrecision(rawValue: recorded) else {
-            throw LoomError.badInput(path: path, position: "meta precision", reason: "unknown backbone precision '\(recorded)' (fp32, int8)")
+            throw LoomError.badInput(path: path, position: "meta precision", reason: BackbonePrecision.unknown(recorded))
         }
         return precision
     }

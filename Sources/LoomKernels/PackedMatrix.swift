@@ -39,8 +39,8 @@ public struct PackedMatrix: Sendable {
         }
     }
 
-    /// Copies the strips `strips` of B (row-major, `ldb` apart) into this matrix's storage,
-    /// adding each row of them to `columnSums` (from column 16·strips.lowerBound on) when given.
+    /// Copies the strips `strips` of B (row-major, `ldb` apart) into this matrix's storage and,
+    /// when given, adds each of their rows to `columnSums` (indexed by B's column).
     func packRowMajor(_ b: UnsafePointer<Float>, ldb: Int, strips: Range<Int>, columnSums: UnsafeMutablePointer<Float>? = nil) {
         // Strip rows are 16 contiguous floats of a source row, copied as runs; the padding
         // lanes of a last, partial strip are zeroed.

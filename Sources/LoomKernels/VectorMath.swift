@@ -24,6 +24,8 @@ public enum VectorMath {
         return p * unsafeBitCast((shifted &+ 127) &<< 23, to: SIMD8<Float>.self)
     }
 
+    /// σ(x) = 1 / (1 + e^−x). With `tanh`, the definition the LSTM cell kernels (lstm_cell_body.h,
+    /// `LSTMCell`) follow operation for operation, and the reference their tests compare bits with.
     @inlinable @inline(__always)
     public static func sigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> {
         1 / (1 + exp(-x))

@@ -183,8 +183,7 @@ struct QueryCommand: ParsableCommand {
     /// the same backbone, or it would be compared with vectors of another network.
     func backbonePrecision(_ file: IndexFile) throws -> BackbonePrecision {
         guard let precision = BackbonePrecision(rawValue: file.backbonePrecision) else {
-            throw LoomError.badInput(path: index, position: "meta backbone_precision",
-                                     reason: "unknown backbone precision '\(file.backbonePrecision)' (fp32, int8)")
+            throw LoomError.badInput(path: index, position: "meta backbone_precision", reason: BackbonePrecision.unknown(file.backbonePrecision))
         }
         return precision
     }

@@ -75,16 +75,16 @@ enum LinearAlgebra {
                      storage: arena.take(PackedMatrix.storageCount(depth: depth, columns: columns)))
     }
 
-    /// Σ over rows (`ld` floats apart, by default `columns`), row by row in order; rows are read
+    /// Σ over the rows of a dense `rows` × `columns` matrix, row by row in order; rows are read
     /// front to back, eight columns at a time. `threads` > 1 splits the columns (eight at a time):
     /// each column is still summed row by row, so the same bits at any thread count.
-    static func columnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, ld: Int? = nil, into sums: UnsafeMutablePointer<Float>,
+    static func columnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>,
                            threads: Int = 1) {
         sums.initialize(repeating: 0, count: columns)
         let (source, out) = (UnsafeRawPointer(m), UnsafeMutableRawPointer(sums))
         WorkSplit.forEach(columns, grain: 8, threads: threads, minimum: rows > 256 ? 8 : columns + 1) { part in
             for row in 0..<rows {
-                let line = source + row * (ld ?? columns) * 4
+                let line = source + row * columns * 4
                 var column = part.lowerBound
                 while column < part.upperBound {
                     let lanes = part.upperBound - column
