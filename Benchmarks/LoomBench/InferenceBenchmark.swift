@@ -175,3 +175,32 @@ extension InferenceBenchmark {
         row("MobileNetV2, 1 thread, \(Int(seconds)) s", String(format: "%.0f images/s", Double(images) / seconds))
     }
 }
+
+extension InferenceBenchmark {
+    /// GFLOP/s of the training step's products at their shapes and strides (768 items of 24
+    /// tokens): where a step's time goes, product by product.
+    static func trainShapes(repeats: Int, threads: Int) {
+        let shapes: [(label: String, m: Int, k: Int, lda: Int, n: Int)] = [
+            ("layer-0 input projection", 18432, 128, 128, 1024), ("layer-1 input projection", 18432, 256, 256, 1024),
+            ("recurrent, forward", 768, 256, 256, 1024), ("recurrent, backward", 768, 1024, 1040, 256),
+            ("input gradient, layer 1", 18432, 1024, 1040, 256), ("input gradient, layer 0", 18432, 1024, 1040, 128),
+            ("weight gradient, 256 inputs", 256, 18432, 18448, 1024), ("weight gradient, 128 inputs", 128, 18432, 18448, 1024),
+        ]
+        var random = SeededRandom(seed: 5)
+        for shape in shapes {
+            let a = FloatBuffer(random.floats(shape.m * shape.lda))
+            let weights = FloatBuffer(random.floats(shape.k * shape.n))
+            let b = PackedMatrix(depth: shape.k, columns: shape.n, rowMajor: weights.pointer, ldb: shape.n)
+            let c = FloatBuffer(count: shape.m * shape.n)
+            let flops = 2.0 * Double(shape.m * shape.n * shape.k)
+            let inner = max(1, Int(2e9 / flops))
+            let seconds = medianSeconds(repeats: repeats) {
+                for _ in 0..<inner {
+                    SGEMM.multiply(m: shape.m, a: a.pointer, lda: shape.lda, b: b, c: c.pointer, ldc: shape.n, threads: threads)
+                }
+            } / Double(inner)
+            row("  \(shape.label) \(shape.m)×\(shape.k)→\(shape.n), \(threads) thr", String(format: "%.1f GFLOP/s", flops / seconds / 1e9),
+                String(format: "%.1f ms", seconds * 1000))
+        }
+    }
+}

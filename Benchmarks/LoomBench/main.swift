@@ -97,6 +97,7 @@ if sections.contains("minilm-shapes") {
     }
 }
 if sections.contains("depthwise-shapes") { InferenceBenchmark.depthwiseShapes() }
+if sections.contains("train-shapes") { for threads in [1, 2] { InferenceBenchmark.trainShapes(repeats: 5, threads: threads) } }
 if sections.contains("mobilenet-profile") { try InferenceBenchmark.mobileNetProfile() }
 
 // A night at scale: 100,000 products with photos, then the next night at 1% churn.

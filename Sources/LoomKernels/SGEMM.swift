@@ -9,7 +9,9 @@ import LoomCore
 /// (`columnBlock`: 512 columns on a 1 MB L2);
 /// for each 6-row tile of A (6 KB per depth block, held in L1) the 6×16 register-tiled
 /// micro-kernel runs over the block's strips of 16 columns. Twelve SIMD8 accumulators, two B
-/// vectors and one broadcast fill 15 of the 16 AVX registers.
+/// vectors and one broadcast fill 15 of the 16 AVX registers. A deep, narrow B over many rows
+/// (all of its depth fits the L2, C does not) turns the order round: each row tile takes every
+/// depth block in turn, so C is not written back and read again between blocks.
 ///
 /// Every element of C is summed in the same order — bias (or zero), then each depth block in
 /// turn, k ascending inside — whatever the thread count (threads only split rows or column
@@ -173,69 +175,92 @@ public enum SGEMM {
         let aSlice = UnsafeMutablePointer<Float>.allocate(capacity: copiesA ? rowTile * b.blockDepth : 1)
         defer { aSlice.deallocate() }
         let strips = stripRange.upperBound
-        var k0 = 0
-        while k0 < b.depth {
+        // One row tile's strips `stripStart..<stripEnd` for the depth block at `k0`.
+        func tileBlock(row: Int, k0: Int, stripStart: Int, stripEnd: Int) {
             let blockDepth = min(b.blockDepth, b.depth - k0)
             let first = k0 == 0
             let blockActivation = k0 + blockDepth == b.depth ? activation : .none
-            var stripStart = stripRange.lowerBound
+            let rows = min(rowTile, rowEnd - row)
+            let (tileA, tileLDA) = copiesA ? (UnsafePointer(aSlice), blockDepth) : (a + row * lda + k0, lda)
+            if copiesA {
+                for r in 0..<rows { (aSlice + r * blockDepth).update(from: a + (row + r) * lda + k0, count: blockDepth) }
+            }
+            var strip = stripStart
+            while strip < stripEnd {
+                let column = strip * 16
+                let columns = min(16, b.columns - column)
+                let start: Start = !first ? .output : bias.map { .bias($0 + column) } ?? .zero
+                let packed = b.strip(k0: k0, blockDepth: blockDepth, strip: strip)
+                let target = c + row * ldc + column
+                let fullStrips = min(4, stripEnd - strip, b.columns / 16 - strip)
+                if isa == .avx512, fullStrips > 0 {
+                    let bounds = blockActivation.bounds
+                    let (mode, biasStart): (Int32, UnsafePointer<Float>?) = switch start {
+                    case .zero: (Int32(LOOM_START_ZERO), nil)
+                    case .bias(let values): (Int32(LOOM_START_BIAS), values)
+                    case .output: (Int32(LOOM_START_OUTPUT), nil)
+                    }
+                    loom_sgemm_tile_avx512(tileA, tileLDA, rows, packed, blockDepth * 16, fullStrips, blockDepth, mode, biasStart,
+                                           target, ldc, bounds.lower[0], bounds.upper[0])
+                    strip += fullStrips
+                    continue
+                }
+                defer { strip += 1 }
+                if columns == 16 {
+                    microKernel(a: tileA, lda: tileLDA, rows: rows, b: packed, depth: blockDepth,
+                                start: start, out: target, ldo: ldc, activation: blockActivation)
+                } else if columns == 8 {
+                    // A last strip of exactly eight columns (N = 24, 40, …): half the work.
+                    halfKernel(a: tileA, lda: tileLDA, rows: rows, b: packed, depth: blockDepth,
+                               start: start, out: target, ldo: ldc, activation: blockActivation)
+                } else {
+                    for r in 0..<rows {
+                        for j in 0..<16 {
+                            switch start {
+                            case .zero: tile[r * 16 + j] = 0
+                            case .bias(let values): tile[r * 16 + j] = j < columns ? values[j] : 0
+                            case .output: tile[r * 16 + j] = j < columns ? target[r * ldc + j] : 0
+                            }
+                        }
+                    }
+                    microKernel(a: tileA, lda: tileLDA, rows: rows, b: packed, depth: blockDepth,
+                                start: .output, out: tile, ldo: 16, activation: blockActivation)
+                    for r in 0..<rows { (target + r * ldc).update(from: tile + r * 16, count: columns) }
+                }
+            }
+        }
+        // Deep, narrow products over many rows (a gate gradient times a weight: K = 1024, N = 128
+        // or 256, thousands of rows) would write their whole C back to memory after every depth
+        // block and read it again for the next. There each row tile takes every depth block in
+        // turn while its slice of C stays in L1, over column blocks narrow enough that all of B's
+        // depth for them stays in half the L2 — at most two, so A is read from memory at most
+        // twice (wider B, such as 1024³, loses more to reading A again than it saves on C).
+        // Each element's sum keeps its order (start, then the blocks in turn): the same bits.
+        let deep = b.depth > b.blockDepth && b.depth * b.paddedColumns * 4 <= CPUFeatures.l2CacheBytes
+            && (rowEnd - rowStart) * b.paddedColumns * 4 > CPUFeatures.l2CacheBytes
+        let stripsPerBlock = deep ? max(4, CPUFeatures.l2CacheBytes / 2 / (b.depth * 4) / 64 * 4) : columnBlock / 16
+        var stripStart = stripRange.lowerBound
+        if deep {
             while stripStart < strips {
-                let stripEnd = min(strips, stripStart + columnBlock / 16)
-                var row = rowStart
-                while row < rowEnd {
-                    let rows = min(rowTile, rowEnd - row)
-                    let (tileA, tileLDA) = copiesA ? (UnsafePointer(aSlice), blockDepth) : (a + row * lda + k0, lda)
-                    if copiesA {
-                        for r in 0..<rows { (aSlice + r * blockDepth).update(from: a + (row + r) * lda + k0, count: blockDepth) }
+                let stripEnd = min(strips, stripStart + stripsPerBlock)
+                for row in stride(from: rowStart, to: rowEnd, by: rowTile) {
+                    for k0 in stride(from: 0, to: b.depth, by: b.blockDepth) {
+                        tileBlock(row: row, k0: k0, stripStart: stripStart, stripEnd: stripEnd)
                     }
-                    var strip = stripStart
-                    while strip < stripEnd {
-                        let column = strip * 16
-                        let columns = min(16, b.columns - column)
-                        let start: Start = !first ? .output : bias.map { .bias($0 + column) } ?? .zero
-                        let packed = b.strip(k0: k0, blockDepth: blockDepth, strip: strip)
-                        let target = c + row * ldc + column
-                        let fullStrips = min(4, stripEnd - strip, b.columns / 16 - strip)
-                        if isa == .avx512, fullStrips > 0 {
-                            let bounds = blockActivation.bounds
-                            let (mode, biasStart): (Int32, UnsafePointer<Float>?) = switch start {
-                            case .zero: (Int32(LOOM_START_ZERO), nil)
-                            case .bias(let values): (Int32(LOOM_START_BIAS), values)
-                            case .output: (Int32(LOOM_START_OUTPUT), nil)
-                            }
-                            loom_sgemm_tile_avx512(tileA, tileLDA, rows, packed, blockDepth * 16, fullStrips, blockDepth, mode, biasStart,
-                                                   target, ldc, bounds.lower[0], bounds.upper[0])
-                            strip += fullStrips
-                            continue
-                        }
-                        defer { strip += 1 }
-                        if columns == 16 {
-                            microKernel(a: tileA, lda: tileLDA, rows: rows, b: packed, depth: blockDepth,
-                                        start: start, out: target, ldo: ldc, activation: blockActivation)
-                        } else if columns == 8 {
-                            // A last strip of exactly eight columns (N = 24, 40, …): half the work.
-                            halfKernel(a: tileA, lda: tileLDA, rows: rows, b: packed, depth: blockDepth,
-                                       start: start, out: target, ldo: ldc, activation: blockActivation)
-                        } else {
-                            for r in 0..<rows {
-                                for j in 0..<16 {
-                                    switch start {
-                                    case .zero: tile[r * 16 + j] = 0
-                                    case .bias(let values): tile[r * 16 + j] = j < columns ? values[j] : 0
-                                    case .output: tile[r * 16 + j] = j < columns ? target[r * ldc + j] : 0
-                                    }
-                                }
-                            }
-                            microKernel(a: tileA, lda: tileLDA, rows: rows, b: packed, depth: blockDepth,
-                                        start: .output, out: tile, ldo: 16, activation: blockActivation)
-                            for r in 0..<rows { (target + r * ldc).update(from: tile + r * 16, count: columns) }
-                        }
-                    }
-                    row += rowTile
                 }
                 stripStart = stripEnd
             }
-            k0 += blockDepth
+            return
+        }
+        for k0 in stride(from: 0, to: b.depth, by: b.blockDepth) {
+            stripStart = stripRange.lowerBound
+            while stripStart < strips {
+                let stripEnd = min(strips, stripStart + stripsPerBlock)
+                for row in stride(from: rowStart, to: rowEnd, by: rowTile) {
+                    tileBlock(row: row, k0: k0, stripStart: stripStart, stripEnd: stripEnd)
+                }
+                stripStart = stripEnd
+            }
         }
     }
 

@@ -89,6 +89,38 @@ import Testing
         #expect(finite)
     }
 
+    /// A deep, narrow product over more rows than the L2 holds of C (the LSTM's input gradients)
+    /// takes every depth block per row tile; the same rows a few at a time take the blocks one
+    /// after another over all rows: both must give the same bits.
+    @Test func aDeepNarrowProductOverManyRowsGivesTheBitsOfSmallCalls() {
+        let k = 520, n = 40, lda = 523, ldc = 43   // three depth blocks, the last short; a half strip
+        // Enough rows that each of two threads' halves holds more C than the L2.
+        let m = 2 * CPUFeatures.l2CacheBytes / (48 * 4) + 7
+        var random = SeededRandom(seed: 9)
+        let a = random.floats(m * lda), bias = random.floats(n), weights = random.floats(k * n)
+        let b = weights.withUnsafeBufferPointer { PackedMatrix(depth: k, columns: n, rowMajor: $0.baseAddress!, ldb: n) }
+        for isa in Self.isas {
+            let rowByRow = FloatBuffer(count: m * ldc)
+            for row in stride(from: 0, to: m, by: 12) {
+                SGEMM.multiply(m: min(12, m - row), a: a.withUnsafeBufferPointer { $0.baseAddress! + row * lda }, lda: lda, b: b,
+                               c: rowByRow.pointer + row * ldc, ldc: ldc, bias: bias, activation: .relu6, isa: isa)
+            }
+            for threads in [1, 2] {
+                let whole = FloatBuffer(count: m * ldc)
+                SGEMM.multiply(m: m, a: a, lda: lda, b: b, c: whole.pointer, ldc: ldc, bias: bias, activation: .relu6, threads: threads, isa: isa)
+                let same = (0..<m).allSatisfy { i in (0..<n).allSatisfy { whole.pointer[i * ldc + $0] == rowByRow.pointer[i * ldc + $0] } }
+                #expect(same, "\(isa) \(threads) threads: the whole product differs from the same rows 12 at a time")
+            }
+            for i in [0, m / 2, m - 1] {
+                let expected = (0..<n).map { j in
+                    Self.activate((0..<k).reduce(Double(bias[j])) { $0 + Double(a[i * lda + $1]) * Double(weights[$1 * n + j]) }, .relu6)
+                }
+                let error = Self.relativeError(Array(UnsafeBufferPointer(start: rowByRow.pointer + i * ldc, count: n)), expected)
+                #expect(error < 1e-5, "row \(i): relative error \(error)")
+            }
+        }
+    }
+
     @Test(arguments: [1, 17, 40, 300])
     func oneRowAndAColumnRangeGiveTheSameBitsAsTheTiledKernel(columns n: Int) {
         var random = SeededRandom(seed: UInt64(n))
