@@ -124,6 +124,25 @@ public struct PackedMatrix: Sendable {
         storage = packed
     }
 
+    /// The same matrix without its first `blocks` depth blocks (rows `blocks · blockDepth` on),
+    /// sharing this storage: a product whose A is zero over those rows, such as an LSTM's h_{t-1}
+    /// at step 0, leaves out blocks that would only add zeros.
+    public func droppingLeadingBlocks(_ blocks: Int) -> PackedMatrix {
+        let rows = min(depth, blocks * blockDepth)
+        guard rows > 0 else { return self }
+        return PackedMatrix(depth: depth - rows, columns: columns, blockDepth: blockDepth,
+                            storage: FloatBuffer(borrowing: storage.pointer + blockOffset(k0: rows),
+                                                 count: Self.storageCount(depth: depth - rows, columns: columns), owner: storage))
+    }
+
+    private init(depth: Int, columns: Int, blockDepth: Int, storage: FloatBuffer) {
+        self.depth = depth
+        self.columns = columns
+        paddedColumns = (columns + 15) / 16 * 16
+        self.blockDepth = blockDepth
+        self.storage = storage
+    }
+
     /// The packed storage, to save it.
     public var packedValues: UnsafeBufferPointer<Float> {
         UnsafeBufferPointer(start: storage.pointer, count: Self.storageCount(depth: depth, columns: columns))

@@ -121,6 +121,30 @@ import Testing
         }
     }
 
+    /// The LSTM's recurrent weight gradient leaves out the depth blocks where A (h_{t-1} at step 0)
+    /// is zero: the view without them must give the whole product's bits (its sums start at zero
+    /// and those blocks add only signed zeros) and hold the same columns from there on.
+    @Test func leavingOutLeadingDepthBlocksWhereAIsZeroGivesTheSameBits() {
+        let m = 13, k = 700, n = 40, lda = 703   // three depth blocks of 234, 234, 232
+        var random = SeededRandom(seed: 12)
+        let b = random.floats(k * n).withUnsafeBufferPointer { PackedMatrix(depth: k, columns: n, rowMajor: $0.baseAddress!, ldb: n) }
+        let skipped = 2 * b.blockDepth
+        var a = random.floats(m * lda)
+        for i in 0..<m { for p in 0..<skipped { a[i * lda + p] = 0 } }
+        let rest = b.droppingLeadingBlocks(2)
+        #expect(rest.depth == k - skipped && rest.blockDepth == b.blockDepth)
+        #expect([0, 17, 39].allSatisfy { rest.column($0) == Array(b.column($0)[skipped...]) })
+        #expect(b.droppingLeadingBlocks(0).column(3) == b.column(3))
+        for isa in Self.isas { for threads in [1, 2] {
+            let whole = FloatBuffer(count: m * n), part = FloatBuffer(count: m * n)
+            SGEMM.multiply(m: m, a: a, lda: lda, b: b, c: whole.pointer, ldc: n, threads: threads, isa: isa)
+            a.withUnsafeBufferPointer {
+                SGEMM.multiply(m: m, a: $0.baseAddress! + skipped, lda: lda, b: rest, c: part.pointer, ldc: n, threads: threads, isa: isa)
+            }
+            #expect(whole.array == part.array, "\(isa) \(threads) threads: leaving out the zero blocks changed the product")
+        } }
+    }
+
     @Test(arguments: [1, 17, 40, 300])
     func oneRowAndAColumnRangeGiveTheSameBitsAsTheTiledKernel(columns n: Int) {
         var random = SeededRandom(seed: UInt64(n))

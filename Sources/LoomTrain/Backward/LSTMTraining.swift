@@ -156,7 +156,13 @@ struct LSTMTraining {
             // Packed once for both weight gradients; the bias gradient (Σ over rows) in the same pass.
             let packedGradient = LinearAlgebra.pack(gateGradient.pointer, depth: total, columns: gatesWidth, ld: gateStride, arena: arena,
                                                      threads: threads, columnSums: w.inputBiasGradient)
-            LinearAlgebra.transposedWeightGradient(x: previousOutputs.pointer, rows: total, inputs: hidden, packedGradient: packedGradient,
+            // The depth blocks that hold only step 0's rows (h_{-1} = 0) would add nothing but zeros
+            // to sums that start at zero: left out, the same bits.
+            // (Not when step 0 is every row: the product then still writes its zeros.)
+            let stepZero = tape.active.first ?? 0
+            let zeroBlocks = total > stepZero ? stepZero / packedGradient.blockDepth : 0, skipped = zeroBlocks * packedGradient.blockDepth
+            LinearAlgebra.transposedWeightGradient(x: previousOutputs.pointer + skipped * hidden, rows: total - skipped, inputs: hidden,
+                                                   packedGradient: packedGradient.droppingLeadingBlocks(zeroBlocks),
                                                    weight: w.recurrentGradient, threads: threads, arena: arena)
             LinearAlgebra.transposedWeightGradient(x: tape.inputs[layer].pointer, rows: total, inputs: inputs,
                                                    packedGradient: packedGradient, weight: w.inputGradient, threads: threads, arena: arena)
