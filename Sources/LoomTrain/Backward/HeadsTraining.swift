@@ -25,6 +25,7 @@ public final class HeadsTraining: @unchecked Sendable {
         let imageItems: [Int]
         let textItems: [Int]
         let features: FloatBuffer
+        /// The batch's distinct tokens, in id order (layer 0's distinct inputs).
         let tokens: [Int32]
         let tape: LSTMTraining.Tape
         let textLast: FloatBuffer
@@ -113,13 +114,17 @@ public final class HeadsTraining: @unchecked Sendable {
         for (s, item) in textItems.enumerated() {
             for (step, token) in items[item].tokens.enumerated() { tokens[tape.row(s, step: step)] = token }
         }
+        // The LSTM's first layer takes each distinct token's embedding once (in id order) and
+        // each row's place among them.
+        for token in tokens { precondition(token >= 0 && Int(token) < config.text.vocabSize, "token id \(token) outside the vocabulary") }
+        let distinctTokens = Set(tokens).sorted()
+        var place = [Int32: Int32](minimumCapacity: distinctTokens.count)
+        for (u, token) in distinctTokens.enumerated() { place[token] = Int32(u) }
         let table = parameters["text.embedding.weight"].value.pointer
-        let embedded = arena.take(tokens.count * width)
-        for (row, token) in tokens.enumerated() {
-            precondition(token >= 0 && Int(token) < config.text.vocabSize, "token id \(token) outside the vocabulary")
-            (embedded.pointer + row * width).update(from: table + Int(token) * width, count: width)
-        }
-        lstm.forward(embedded, tape: tape, weights: lstmWeights, threads: threads, arena: arena)
+        let embedded = arena.take(distinctTokens.count * width)
+        for (u, token) in distinctTokens.enumerated() { (embedded.pointer + u * width).update(from: table + Int(token) * width, count: width) }
+        lstm.forward(distinctInputs: embedded, inputIndex: tokens.map { place[$0]! }, tape: tape, weights: lstmWeights, threads: threads,
+                     arena: arena)
         let textLast = arena.take(textItems.count * hiddenWidth)
         if let top = tape.outputs.last {
             let pooled = arena.take(tape.maxLength * hiddenWidth)   // one sequence's rows, for the mean
@@ -159,7 +164,7 @@ public final class HeadsTraining: @unchecked Sendable {
             let scale: Float = norms[item] > 0 ? 1 / norms[item] : 0
             for i in 0..<dim { row[i] *= scale }
         }
-        let pass = Pass(count: n, imageItems: imageItems, textItems: textItems, features: featureRows, tokens: tokens, tape: tape,
+        let pass = Pass(count: n, imageItems: imageItems, textItems: textItems, features: featureRows, tokens: distinctTokens, tape: tape,
                         textLast: textLast, fused: fused, hidden: hidden, norms: norms, embeddings: embeddings)
         if let featureMask, let textMask, let fusedMask { pass.masks = (featureMask, textMask, fusedMask) }
         return pass
@@ -229,14 +234,13 @@ public final class HeadsTraining: @unchecked Sendable {
         guard tape.total > 0 else { return }   // no text: the LSTM's gradients stay zero
         let dEmbedded = lstm.backward(dTop, tape: tape, weights: lstmWeights, threads: threads, arena: arena)
 
-        // The embedding's gradient is sparse: rows of the tokens seen, summed in row order.
+        // The embedding's gradient is sparse: a row per distinct token seen (the LSTM summed its rows).
         let table = parameters["text.embedding.weight"]
-        var touched = Set<Int>()
-        for (row, token) in pass.tokens.enumerated() where Int(token) != config.text.padId {
-            let target = table.gradient.pointer + Int(token) * width, source = dEmbedded.pointer + row * width
-            for i in 0..<width { target[i] += source[i] }
-            touched.insert(Int(token))
+        var touched: [Int] = []
+        for (u, token) in pass.tokens.enumerated() where Int(token) != config.text.padId {
+            (table.gradient.pointer + Int(token) * width).update(from: dEmbedded.pointer + u * width, count: width)
+            touched.append(Int(token))
         }
-        table.touchedRows = touched.sorted()
+        table.touchedRows = touched
     }
 }

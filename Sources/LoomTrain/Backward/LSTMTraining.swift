@@ -24,7 +24,9 @@ struct LSTMTraining {
         let active: [Int]         // sequences running at each step
         let stepStart: [Int]      // first row of each step
         let total: Int
-        var inputs: [FloatBuffer] = []     // per layer: total × (inputSize | hidden)
+        var inputs: [FloatBuffer] = []     // per layer: total × (inputSize | hidden); layer 0: distinct rows × inputSize
+        /// For each row, its row among layer 0's distinct inputs.
+        var inputIndex: [Int32] = []
         var gates: [FloatBuffer] = []      // per layer: total × 4·hidden, after σ / tanh
         var cells: [FloatBuffer] = []      // per layer: total × hidden
         var outputs: [FloatBuffer] = []    // per layer: total × hidden
@@ -65,20 +67,42 @@ struct LSTMTraining {
         let recurrentBiasGradient: UnsafeMutablePointer<Float>
     }
 
-    /// Runs every layer over `inputs` (the tape's rows × inputSize, kept by the tape).
-    func forward(_ inputs: FloatBuffer, tape: Tape, weights: [Weights], threads: Int, arena: TrainingArena) {
+    /// Runs every layer. Layer 0's inputs come as `distinctInputs` (one row per distinct input: a
+    /// token's embedding) and `inputIndex` (each of the tape's rows' distinct row): tokens repeat
+    /// ([CLS], [SEP], a catalog's common words), so layer 0's input projection runs once per
+    /// distinct row and is copied to the rest — the same bits, since a row's product does not
+    /// depend on the other rows — and the backward pass sums gate gradients per distinct row
+    /// before its two products over the inputs. Both are kept by the tape.
+    func forward(distinctInputs: FloatBuffer, inputIndex: [Int32], tape: Tape, weights: [Weights], threads: Int, arena: TrainingArena) {
+        precondition(inputIndex.count == tape.total, "one distinct row per tape row")
         let gatesWidth = 4 * hidden
         let total = tape.total
-        var layerInput = inputs
+        var layerInput = distinctInputs
+        tape.inputIndex = inputIndex
         let recurrent = arena.take(max(1, tape.active.first ?? 0) * gatesWidth)
         for (layer, w) in weights.enumerated() {
             let inputs = layer == 0 ? inputSize : hidden
             let bias = arena.take(gatesWidth)
             for g in 0..<gatesWidth { bias[g] = w.inputBias[g] + w.recurrentBias[g] }
             let gates = arena.take(total * gatesWidth), cells = arena.take(total * hidden), outputs = arena.take(total * hidden)
-            // The input projection of every step at once goes straight into the gate rows.
-            LinearAlgebra.forward(layerInput.pointer, rows: total, weight: w.inputWeight, bias: bias.pointer, inputs: inputs,
-                                  outputs: gatesWidth, into: gates.pointer, threads: threads, arena: arena)
+            // The input projection of every step at once goes straight into the gate rows (layer 0:
+            // once per distinct input, then copied to its rows).
+            if layer == 0 {
+                let distinct = layerInput.count / max(1, inputs)
+                let projected = arena.take(distinct * gatesWidth)
+                LinearAlgebra.forward(layerInput.pointer, rows: distinct, weight: w.inputWeight, bias: bias.pointer, inputs: inputs,
+                                      outputs: gatesWidth, into: projected.pointer, threads: threads, arena: arena)
+                let (from, to) = (Shared(projected.pointer), Shared(gates.pointer))
+                WorkSplit.forEach(total, grain: 64, threads: threads, minimum: 1024) { rows in
+                    for row in rows {
+                        (to.value + row * gatesWidth).update(from: from.value + Int(inputIndex[row]) * gatesWidth, count: gatesWidth)
+                    }
+                }
+                arena.release(projected)
+            } else {
+                LinearAlgebra.forward(layerInput.pointer, rows: total, weight: w.inputWeight, bias: bias.pointer, inputs: inputs,
+                                      outputs: gatesWidth, into: gates.pointer, threads: threads, arena: arena)
+            }
             let packed = LinearAlgebra.packTransposed(w.recurrentWeight, depth: hidden, columns: gatesWidth, arena: arena)
             let (recurrentRows, gateRows) = (Shared(recurrent.pointer), Shared(gates.pointer))
             let (cellRows, outputRows) = (Shared(cells.pointer), Shared(outputs.pointer))
@@ -109,7 +133,8 @@ struct LSTMTraining {
     }
 
     /// From dL/d(top outputs) (total × hidden) to every weight gradient (written over) and to
-    /// dL/d(layer-0 inputs), returned (total × inputSize).
+    /// dL/d(layer-0 distinct inputs), returned (distinct rows × inputSize: each the sum over the
+    /// rows that share it).
     func backward(_ topGradient: FloatBuffer, tape: Tape, weights: [Weights], threads: Int, arena: TrainingArena) -> FloatBuffer {
         let gatesWidth = 4 * hidden
         let total = tape.total, count = tape.lengths.count
@@ -164,17 +189,70 @@ struct LSTMTraining {
             LinearAlgebra.transposedWeightGradient(x: previousOutputs.pointer + skipped * hidden, rows: total - skipped, inputs: hidden,
                                                    packedGradient: packedGradient.droppingLeadingBlocks(zeroBlocks),
                                                    weight: w.recurrentGradient, threads: threads, arena: arena)
-            LinearAlgebra.transposedWeightGradient(x: tape.inputs[layer].pointer, rows: total, inputs: inputs,
-                                                   packedGradient: packedGradient, weight: w.inputGradient, threads: threads, arena: arena)
             w.recurrentBiasGradient.update(from: w.inputBiasGradient, count: gatesWidth)
-            let below = arena.take(total * inputs)
-            LinearAlgebra.inputGradient(gateGradient.pointer, rows: total, ldy: gateStride, weight: w.inputWeight, inputs: inputs,
-                                        outputs: gatesWidth, into: below.pointer, threads: threads, arena: arena)
+            let below: FloatBuffer
+            if layer == 0 {
+                // dW_ih and dX over distinct inputs: each distinct row's gate gradient is the sum
+                // of its rows' (in row order), so the products run on distinct rows only.
+                let distinct = tape.inputs[0].count / max(1, inputs)
+                let summed = arena.take(distinct * gateStride)
+                Self.sumRows(gateGradient.pointer, width: gatesWidth, stride: gateStride, index: tape.inputIndex, into: summed.pointer,
+                             distinct: distinct, threads: threads)
+                let packedSummed = LinearAlgebra.pack(summed.pointer, depth: distinct, columns: gatesWidth, ld: gateStride, arena: arena,
+                                                      threads: threads)
+                LinearAlgebra.transposedWeightGradient(x: tape.inputs[0].pointer, rows: distinct, inputs: inputs,
+                                                       packedGradient: packedSummed, weight: w.inputGradient, threads: threads, arena: arena)
+                below = arena.take(distinct * inputs)
+                LinearAlgebra.inputGradient(summed.pointer, rows: distinct, ldy: gateStride, weight: w.inputWeight, inputs: inputs,
+                                            outputs: gatesWidth, into: below.pointer, threads: threads, arena: arena)
+                arena.release(summed, packedSummed.storage)
+            } else {
+                LinearAlgebra.transposedWeightGradient(x: tape.inputs[layer].pointer, rows: total, inputs: inputs,
+                                                       packedGradient: packedGradient, weight: w.inputGradient, threads: threads, arena: arena)
+                below = arena.take(total * inputs)
+                LinearAlgebra.inputGradient(gateGradient.pointer, rows: total, ldy: gateStride, weight: w.inputWeight, inputs: inputs,
+                                            outputs: gatesWidth, into: below.pointer, threads: threads, arena: arena)
+            }
             // This layer's gate gradients and packed copies are spent: the layer below takes them over.
             arena.release(gateGradient, previousOutputs, packedGradient.storage, packed.storage)
             outputGradient = below
         }
         return outputGradient
+    }
+
+    /// `into` row u (`stride` apart) = the sum of the rows r of `m` with index[r] = u, `width`
+    /// floats each, added in row order; every u has at least one row. The distinct rows are split
+    /// over threads, each summed in the same order: the same bits at any thread count.
+    static func sumRows(_ m: UnsafePointer<Float>, width: Int, stride: Int, index: [Int32], into sums: UnsafeMutablePointer<Float>,
+                        distinct: Int, threads: Int) {
+        // Rows grouped by distinct row, ascending inside each group (a counting sort).
+        var start = [Int](repeating: 0, count: distinct + 1)
+        for u in index { start[Int(u) + 1] += 1 }
+        for u in 0..<distinct { start[u + 1] += start[u] }
+        var next = start, order = [Int](repeating: 0, count: index.count)
+        for (row, u) in index.enumerated() {
+            order[next[Int(u)]] = row
+            next[Int(u)] += 1
+        }
+        let (source, target) = (UnsafeRawPointer(m), Shared(sums))
+        WorkSplit.forEach(distinct, threads: threads, minimum: 64) { part in
+            for u in part {
+                let out = UnsafeMutableRawPointer(target.value + u * stride)
+                let group = order[start[u]..<start[u + 1]]
+                precondition(!group.isEmpty, "distinct row \(u) has no rows")
+                out.copyMemory(from: source + group.first! * stride * 4, byteCount: width * 4)
+                for row in group.dropFirst() {
+                    let line = source + row * stride * 4
+                    var column = 0
+                    while column < width {
+                        let lanes = min(8, width - column)
+                        Lanes.store(Lanes.load(UnsafeRawPointer(out), floatOffset: column, count: lanes) + Lanes.load(line, floatOffset: column, count: lanes),
+                                    out, floatOffset: column, count: lanes)
+                        column += 8
+                    }
+                }
+            }
+        }
     }
 
     /// A pointer handed to the workers of one step; each writes only its own rows.
