@@ -128,7 +128,8 @@ public struct PackedMatrix: Sendable {
     /// sharing this storage: a product whose A is zero over those rows, such as an LSTM's h_{t-1}
     /// at step 0, leaves out blocks that would only add zeros.
     public func droppingLeadingBlocks(_ blocks: Int) -> PackedMatrix {
-        let rows = min(depth, blocks * blockDepth)
+        let rows = blocks * blockDepth
+        precondition(rows < depth, "dropping \(blocks) blocks of \(blockDepth) would leave none of \(depth) rows")
         guard rows > 0 else { return self }
         return PackedMatrix(depth: depth - rows, columns: columns, blockDepth: blockDepth,
                             storage: FloatBuffer(borrowing: storage.pointer + blockOffset(k0: rows),

@@ -158,6 +158,18 @@ public enum SGEMM {
     /// the output already holds (later depth blocks).
     enum Start { case zero, bias(UnsafePointer<Float>), output }
 
+    /// Whether `rows` rows of C = A · B take the deep order. A deep, narrow product over many rows
+    /// (a gate gradient times a weight: K = 1024, N = 128 or 256, thousands of rows) would write
+    /// its whole C back to memory after every depth block and read it again for the next; there
+    /// each row tile takes every depth block in turn while its slice of C stays in L1, over
+    /// column blocks narrow enough that their whole depth of B stays in half the L2. Only where
+    /// all of B fits the L2, so that A is read from memory a few times at most: for a wider B
+    /// (1024³, 2048³) reading A once per narrow column block costs more than C's round trips.
+    static func usesDeepOrder(rows: Int, b: PackedMatrix) -> Bool {
+        b.depth > b.blockDepth && b.depth * b.paddedColumns * 4 <= CPUFeatures.l2CacheBytes
+            && rows * b.paddedColumns * 4 > CPUFeatures.l2CacheBytes
+    }
+
     /// Rows `rowStart..<rowEnd` of C, in the column strips `stripRange`.
     static func multiplyRows(
         _ rowStart: Int, _ rowEnd: Int, strips stripRange: Range<Int>, a: UnsafePointer<Float>, lda: Int, b: PackedMatrix,
@@ -229,15 +241,9 @@ public enum SGEMM {
                 }
             }
         }
-        // Deep, narrow products over many rows (a gate gradient times a weight: K = 1024, N = 128
-        // or 256, thousands of rows) would write their whole C back to memory after every depth
-        // block and read it again for the next. There each row tile takes every depth block in
-        // turn while its slice of C stays in L1, over column blocks narrow enough that all of B's
-        // depth for them stays in half the L2 — at most two, so A is read from memory at most
-        // twice (wider B, such as 1024³, loses more to reading A again than it saves on C).
-        // Each element's sum keeps its order (start, then the blocks in turn): the same bits.
-        let deep = b.depth > b.blockDepth && b.depth * b.paddedColumns * 4 <= CPUFeatures.l2CacheBytes
-            && (rowEnd - rowStart) * b.paddedColumns * 4 > CPUFeatures.l2CacheBytes
+        // Deep, narrow products over many rows: see `usesDeepOrder`. Each element's sum keeps its
+        // order (start, then the blocks in turn): the same bits either way.
+        let deep = usesDeepOrder(rows: rowEnd - rowStart, b: b)
         let stripsPerBlock = deep ? max(4, CPUFeatures.l2CacheBytes / 2 / (b.depth * 4) / 64 * 4) : columnBlock / 16
         var stripStart = stripRange.lowerBound
         if deep {

@@ -1,7 +1,7 @@
 import Foundation
 import LoomCore
 @testable import LoomInference
-import LoomKernels
+@testable import LoomKernels
 import Testing
 
 /// Each kernel against a plain triple-loop reference in Double, on shapes that are not multiples
@@ -92,13 +92,18 @@ import Testing
     /// A deep, narrow product over more rows than the L2 holds of C (the LSTM's input gradients)
     /// takes every depth block per row tile; the same rows a few at a time take the blocks one
     /// after another over all rows: both must give the same bits.
-    @Test func aDeepNarrowProductOverManyRowsGivesTheBitsOfSmallCalls() {
-        let k = 520, n = 40, lda = 523, ldc = 43   // three depth blocks, the last short; a half strip
+    /// (N = 40 ends in a half strip, 37 in a partial one; lda 1024 makes the kernel copy A's rows.)
+    @Test(arguments: [(40, 523), (37, 1024)])
+    func aDeepNarrowProductOverManyRowsGivesTheBitsOfSmallCalls(columns n: Int, lda: Int) {
+        let k = 520, ldc = n + 3   // three depth blocks, the last short
         // Enough rows that each of two threads' halves holds more C than the L2.
-        let m = 2 * CPUFeatures.l2CacheBytes / (48 * 4) + 7
+        let m = 2 * CPUFeatures.l2CacheBytes / (48 * 4) + 31
         var random = SeededRandom(seed: 9)
         let a = random.floats(m * lda), bias = random.floats(n), weights = random.floats(k * n)
         let b = weights.withUnsafeBufferPointer { PackedMatrix(depth: k, columns: n, rowMajor: $0.baseAddress!, ldb: n) }
+        let firstHalf = (m + 5) / 6 / 2 * 6   // two threads split whole 6-row tiles
+        #expect([m, firstHalf, m - firstHalf].allSatisfy { SGEMM.usesDeepOrder(rows: $0, b: b) } && !SGEMM.usesDeepOrder(rows: 12, b: b),
+                "the whole product and each thread's half take the deep order, the 12-row calls do not")
         for isa in Self.isas {
             let rowByRow = FloatBuffer(count: m * ldc)
             for row in stride(from: 0, to: m, by: 12) {

@@ -36,4 +36,29 @@ import Testing
         for r in 0..<rows { for c in 0..<columns { expected[c] += m[r * columns + c] } }
         #expect(sums[1] == expected)
     }
+
+    /// Layer 0's gate gradients summed per distinct token: each distinct row the sum of its rows
+    /// in row order (checked against a plain loop), the same bits on one and on two threads, with
+    /// rows `stride` apart and a width that is not a multiple of eight.
+    @Test func rowsSummedPerDistinctInputAreTheSameOnTwoThreads() {
+        var random = SeededRandom(seed: 8)
+        let rows = 2000, width = 37, stride = 40, distinct = 300
+        let m = FloatBuffer(random.floats(rows * stride))
+        let index = (0..<rows).map { $0 < distinct ? Int32($0) : Int32(random.int(in: 0...(distinct - 1))) }
+        var results: [[Float]] = []
+        for threads in [1, 2] {
+            let sums = FloatBuffer([Float](repeating: .nan, count: distinct * stride))
+            LSTMTraining.sumRows(m.pointer, width: width, stride: stride, index: index, into: sums.pointer, distinct: distinct, threads: threads)
+            results.append((0..<distinct).flatMap { u in (0..<width).map { sums[u * stride + $0] } })
+        }
+        #expect(results[0] == results[1])
+        var expected = [Float](repeating: 0, count: distinct * width)
+        var seen = [Bool](repeating: false, count: distinct)
+        for row in 0..<rows {
+            let u = Int(index[row])
+            for j in 0..<width { expected[u * width + j] = seen[u] ? expected[u * width + j] + m[row * stride + j] : m[row * stride + j] }
+            seen[u] = true
+        }
+        #expect(results[0] == expected)
+    }
 }

@@ -271,6 +271,51 @@ import Testing
             #expect(abs(numeric - analytic) <= 2e-3 * abs(numeric) + 1e-7, "\(tensor.name): \(analytic) vs \(numeric)")
         }
     }
+
+    /// A batch whose step 0 fills a whole depth block of the recurrent weight gradient (300
+    /// sequences of two tokens: 600 rows in three blocks of 200, the first all step 0), which the
+    /// backward pass leaves out (h₋₁ = 0).
+    /// Directional derivatives of the LSTM tensors against the float64 reference; pad tokens
+    /// (id 0) get no embedding gradient and are not among the touched rows.
+    @Test func gradientsHoldWhenStepZeroFillsWholeBlocks() throws {
+        let parameters = try Self.tinyParameters(seed: 3)
+        let config = parameters.config
+        var random = SeededRandom(seed: 21)
+        let items: [HeadsTraining.Item] = (0..<300).map { i in
+            .init(visual: i % 3 == 0 ? nil : (0..<5).map { _ in Float(random.unit() * 2 - 1) },
+                  tokens: [1, Int32(random.int(in: 0...10))])
+        }
+        #expect(items.contains { $0.tokens.contains(0) }, "the batch has pad tokens")
+        let triplets: [TripletLoss.Triplet] = (0..<100).map { .init(anchor: 3 * $0, positive: 3 * $0 + 1, negative: 3 * $0 + 2, weight: 1) }
+        let network = HeadsTraining(parameters: parameters, threads: 2)
+        let pass = network.forward(items)
+        let dim = config.embeddingDim
+        var dE = [Float](repeating: 0, count: items.count * dim)
+        _ = TripletLoss.evaluate(triplets, embeddings: pass.embeddings.pointer, rows: items.count, dim: dim, margin: Self.margin,
+                                 gradient: &dE)
+        network.backward(pass, gradient: dE)
+        let table = parameters["text.embedding.weight"]
+        let used = Set(items.flatMap(\.tokens)).subtracting([0]).map(Int.init).sorted()
+        #expect(table.touchedRows == used)
+        #expect((0..<config.text.embeddingDim).allSatisfy { table.gradient[$0] == 0 }, "the pad row has no gradient")
+
+        let values = parameters.tensors.map { $0.values.map(Double.init) }
+        let reference = ReferenceHeads(config: config, names: parameters.tensors.map(\.name))
+        let h = 1e-4
+        for (index, tensor) in parameters.tensors.enumerated() where tensor.name.hasPrefix("text.lstm") {
+            let direction = (0..<tensor.count).map { _ in random.unit() * 2 - 1 }
+            var plus = values, minus = values
+            for i in 0..<tensor.count {
+                plus[index][i] += h * direction[i]
+                minus[index][i] -= h * direction[i]
+            }
+            let numeric = (reference.loss(plus, items: items, triplets: triplets, margin: Double(Self.margin))
+                - reference.loss(minus, items: items, triplets: triplets, margin: Double(Self.margin))) / (2 * h)
+            let analytic = (0..<tensor.count).reduce(0.0) { $0 + Double(tensor.gradient[$1]) * direction[$1] }
+            #expect(abs(numeric) > 1e-6, "\(tensor.name): the direction moves the loss")
+            #expect(abs(numeric - analytic) <= 2e-3 * abs(numeric) + 1e-7, "\(tensor.name): \(analytic) vs \(numeric)")
+        }
+    }
 }
 
 /// LoomNet's heads in float64, written as plain loops straight from the definitions (PyTorch's

@@ -75,6 +75,9 @@ struct LSTMTraining {
     /// before its two products over the inputs. Both are kept by the tape.
     func forward(distinctInputs: FloatBuffer, inputIndex: [Int32], tape: Tape, weights: [Weights], threads: Int, arena: TrainingArena) {
         precondition(inputIndex.count == tape.total, "one distinct row per tape row")
+        let distinctCount = distinctInputs.count / max(1, inputSize)
+        precondition(distinctCount * inputSize == distinctInputs.count && inputIndex.allSatisfy { $0 >= 0 && Int($0) < distinctCount },
+                     "every row's distinct input exists")
         let gatesWidth = 4 * hidden
         let total = tape.total
         var layerInput = distinctInputs
