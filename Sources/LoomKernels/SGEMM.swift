@@ -245,28 +245,16 @@ public enum SGEMM {
         // order (start, then the blocks in turn): the same bits either way.
         let deep = usesDeepOrder(rows: rowEnd - rowStart, b: b)
         let stripsPerBlock = deep ? max(4, CPUFeatures.l2CacheBytes / 2 / (b.depth * 4) / 64 * 4) : columnBlock / 16
-        var stripStart = stripRange.lowerBound
+        let (stripBlocks, rowTiles) = (stride(from: stripRange.lowerBound, to: strips, by: stripsPerBlock), stride(from: rowStart, to: rowEnd, by: rowTile))
+        let depthBlocks = stride(from: 0, to: b.depth, by: b.blockDepth)
         if deep {
-            while stripStart < strips {
-                let stripEnd = min(strips, stripStart + stripsPerBlock)
-                for row in stride(from: rowStart, to: rowEnd, by: rowTile) {
-                    for k0 in stride(from: 0, to: b.depth, by: b.blockDepth) {
-                        tileBlock(row: row, k0: k0, stripStart: stripStart, stripEnd: stripEnd)
-                    }
-                }
-                stripStart = stripEnd
-            }
-            return
-        }
-        for k0 in stride(from: 0, to: b.depth, by: b.blockDepth) {
-            stripStart = stripRange.lowerBound
-            while stripStart < strips {
-                let stripEnd = min(strips, stripStart + stripsPerBlock)
-                for row in stride(from: rowStart, to: rowEnd, by: rowTile) {
-                    tileBlock(row: row, k0: k0, stripStart: stripStart, stripEnd: stripEnd)
-                }
-                stripStart = stripEnd
-            }
+            for stripStart in stripBlocks { for row in rowTiles { for k0 in depthBlocks {
+                tileBlock(row: row, k0: k0, stripStart: stripStart, stripEnd: min(strips, stripStart + stripsPerBlock))
+            } } }
+        } else {
+            for k0 in depthBlocks { for stripStart in stripBlocks { for row in rowTiles {
+                tileBlock(row: row, k0: k0, stripStart: stripStart, stripEnd: min(strips, stripStart + stripsPerBlock))
+            } } }
         }
     }
 

@@ -90,11 +90,10 @@ struct LSTMTraining {
             let gates = arena.take(total * gatesWidth), cells = arena.take(total * hidden), outputs = arena.take(total * hidden)
             // The input projection of every step at once goes straight into the gate rows (layer 0:
             // once per distinct input, then copied to its rows).
+            let projected = layer == 0 ? arena.take(distinctCount * gatesWidth) : gates
+            LinearAlgebra.forward(layerInput.pointer, rows: layer == 0 ? distinctCount : total, weight: w.inputWeight, bias: bias.pointer,
+                                  inputs: inputs, outputs: gatesWidth, into: projected.pointer, threads: threads, arena: arena)
             if layer == 0 {
-                let distinct = layerInput.count / max(1, inputs)
-                let projected = arena.take(distinct * gatesWidth)
-                LinearAlgebra.forward(layerInput.pointer, rows: distinct, weight: w.inputWeight, bias: bias.pointer, inputs: inputs,
-                                      outputs: gatesWidth, into: projected.pointer, threads: threads, arena: arena)
                 let (from, to) = (Shared(projected.pointer), Shared(gates.pointer))
                 WorkSplit.forEach(total, grain: 64, threads: threads, minimum: 1024) { rows in
                     for row in rows {
@@ -102,9 +101,6 @@ struct LSTMTraining {
                     }
                 }
                 arena.release(projected)
-            } else {
-                LinearAlgebra.forward(layerInput.pointer, rows: total, weight: w.inputWeight, bias: bias.pointer, inputs: inputs,
-                                      outputs: gatesWidth, into: gates.pointer, threads: threads, arena: arena)
             }
             let packed = LinearAlgebra.packTransposed(w.recurrentWeight, depth: hidden, columns: gatesWidth, arena: arena)
             let (recurrentRows, gateRows) = (Shared(recurrent.pointer), Shared(gates.pointer))
@@ -193,29 +189,23 @@ struct LSTMTraining {
                                                    packedGradient: packedGradient.droppingLeadingBlocks(zeroBlocks),
                                                    weight: w.recurrentGradient, threads: threads, arena: arena)
             w.recurrentBiasGradient.update(from: w.inputBiasGradient, count: gatesWidth)
-            let below: FloatBuffer
+            // dW_ih and dX: layer 0's over its distinct inputs, each distinct row's gate gradient
+            // the sum of its rows' (in row order), so the two products run on distinct rows only.
+            var (rows, inputGateGradient, inputPacked) = (total, gateGradient, packedGradient)
             if layer == 0 {
-                // dW_ih and dX over distinct inputs: each distinct row's gate gradient is the sum
-                // of its rows' (in row order), so the products run on distinct rows only.
-                let distinct = tape.inputs[0].count / max(1, inputs)
-                let summed = arena.take(distinct * gateStride)
-                Self.sumRows(gateGradient.pointer, width: gatesWidth, stride: gateStride, index: tape.inputIndex, into: summed.pointer,
-                             distinct: distinct, threads: threads)
-                let packedSummed = LinearAlgebra.pack(summed.pointer, depth: distinct, columns: gatesWidth, ld: gateStride, arena: arena,
-                                                      threads: threads)
-                LinearAlgebra.transposedWeightGradient(x: tape.inputs[0].pointer, rows: distinct, inputs: inputs,
-                                                       packedGradient: packedSummed, weight: w.inputGradient, threads: threads, arena: arena)
-                below = arena.take(distinct * inputs)
-                LinearAlgebra.inputGradient(summed.pointer, rows: distinct, ldy: gateStride, weight: w.inputWeight, inputs: inputs,
-                                            outputs: gatesWidth, into: below.pointer, threads: threads, arena: arena)
-                arena.release(summed, packedSummed.storage)
-            } else {
-                LinearAlgebra.transposedWeightGradient(x: tape.inputs[layer].pointer, rows: total, inputs: inputs,
-                                                       packedGradient: packedGradient, weight: w.inputGradient, threads: threads, arena: arena)
-                below = arena.take(total * inputs)
-                LinearAlgebra.inputGradient(gateGradient.pointer, rows: total, ldy: gateStride, weight: w.inputWeight, inputs: inputs,
-                                            outputs: gatesWidth, into: below.pointer, threads: threads, arena: arena)
+                rows = tape.inputs[0].count / max(1, inputSize)
+                inputGateGradient = arena.take(rows * gateStride)
+                Self.sumRows(gateGradient.pointer, width: gatesWidth, stride: gateStride, index: tape.inputIndex,
+                             into: inputGateGradient.pointer, distinct: rows, threads: threads)
+                inputPacked = LinearAlgebra.pack(inputGateGradient.pointer, depth: rows, columns: gatesWidth, ld: gateStride, arena: arena,
+                                                 threads: threads)
             }
+            LinearAlgebra.transposedWeightGradient(x: tape.inputs[layer].pointer, rows: rows, inputs: inputs, packedGradient: inputPacked,
+                                                   weight: w.inputGradient, threads: threads, arena: arena)
+            let below = arena.take(rows * inputs)
+            LinearAlgebra.inputGradient(inputGateGradient.pointer, rows: rows, ldy: gateStride, weight: w.inputWeight, inputs: inputs,
+                                        outputs: gatesWidth, into: below.pointer, threads: threads, arena: arena)
+            if layer == 0 { arena.release(inputGateGradient, inputPacked.storage) }
             // This layer's gate gradients and packed copies are spent: the layer below takes them over.
             arena.release(gateGradient, previousOutputs, packedGradient.storage, packed.storage)
             outputGradient = below
@@ -244,16 +234,7 @@ struct LSTMTraining {
                 let group = order[start[u]..<start[u + 1]]
                 precondition(!group.isEmpty, "distinct row \(u) has no rows")
                 out.copyMemory(from: source + group.first! * stride * 4, byteCount: width * 4)
-                for row in group.dropFirst() {
-                    let line = source + row * stride * 4
-                    var column = 0
-                    while column < width {
-                        let lanes = min(8, width - column)
-                        Lanes.store(Lanes.load(UnsafeRawPointer(out), floatOffset: column, count: lanes) + Lanes.load(line, floatOffset: column, count: lanes),
-                                    out, floatOffset: column, count: lanes)
-                        column += 8
-                    }
-                }
+                for row in group.dropFirst() { LinearAlgebra.add(source + row * stride * 4, into: out, columns: 0..<width) }
             }
         }
     }

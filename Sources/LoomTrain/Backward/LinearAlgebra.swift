@@ -83,16 +83,19 @@ enum LinearAlgebra {
         sums.initialize(repeating: 0, count: columns)
         let (source, out) = (UnsafeRawPointer(m), UnsafeMutableRawPointer(sums))
         WorkSplit.forEach(columns, grain: 8, threads: threads, minimum: rows > 256 ? 8 : columns + 1) { part in
-            for row in 0..<rows {
-                let line = source + row * columns * 4
-                var column = part.lowerBound
-                while column < part.upperBound {
-                    let lanes = part.upperBound - column
-                    Lanes.store(Lanes.load(out, floatOffset: column, count: lanes) + Lanes.load(line, floatOffset: column, count: lanes),
-                                out, floatOffset: column, count: lanes)
-                    column += 8
-                }
-            }
+            for row in 0..<rows { add(source + row * columns * 4, into: out, columns: part) }
+        }
+    }
+
+    /// out[c] += row[c] for the columns `columns`, eight at a time (a last, shorter group too).
+    @inline(__always)
+    static func add(_ row: UnsafeRawPointer, into out: UnsafeMutableRawPointer, columns: Range<Int>) {
+        var column = columns.lowerBound
+        while column < columns.upperBound {
+            let lanes = columns.upperBound - column
+            Lanes.store(Lanes.load(out, floatOffset: column, count: lanes) + Lanes.load(row, floatOffset: column, count: lanes),
+                        out, floatOffset: column, count: lanes)
+            column += 8
         }
     }
 
