@@ -83,6 +83,12 @@ struct LSTMTraining {
         var layerInput = distinctInputs
         tape.inputIndex = inputIndex
         let recurrent = arena.take(max(1, tape.active.first ?? 0) * gatesWidth)
+        // Sequences that all start with one token ([CLS]) have one step-0 row repeated in every
+        // layer (h₋₁ = 0): a layer's step-0 input projection (above layer 0) and its step-1
+        // recurrent product are then computed for one row and copied — a row's product does not
+        // depend on the other rows, so the same bits.
+        let stepZero = tape.active.first ?? 0
+        let sameStart = stepZero > 1 && inputIndex[..<stepZero].allSatisfy { $0 == inputIndex[0] }
         for (layer, w) in weights.enumerated() {
             let inputs = layer == 0 ? inputSize : hidden
             let bias = arena.take(gatesWidth)
@@ -91,8 +97,11 @@ struct LSTMTraining {
             // The input projection of every step at once goes straight into the gate rows (layer 0:
             // once per distinct input, then copied to its rows).
             let projected = layer == 0 ? arena.take(distinctCount * gatesWidth) : gates
-            LinearAlgebra.forward(layerInput.pointer, rows: layer == 0 ? distinctCount : total, weight: w.inputWeight, bias: bias.pointer,
-                                  inputs: inputs, outputs: gatesWidth, into: projected.pointer, threads: threads, arena: arena)
+            let repeated = layer > 0 && sameStart ? stepZero - 1 : 0   // step-0 rows copied, not computed
+            LinearAlgebra.forward(layerInput.pointer + repeated * inputs, rows: (layer == 0 ? distinctCount : total) - repeated,
+                                  weight: w.inputWeight, bias: bias.pointer, inputs: inputs, outputs: gatesWidth,
+                                  into: projected.pointer + repeated * gatesWidth, threads: threads, arena: arena)
+            for row in 0..<repeated { (gates.pointer + row * gatesWidth).update(from: gates.pointer + repeated * gatesWidth, count: gatesWidth) }
             if layer == 0 {
                 let (from, to) = (Shared(projected.pointer), Shared(gates.pointer))
                 WorkSplit.forEach(total, grain: 64, threads: threads, minimum: 1024) { rows in
@@ -107,9 +116,14 @@ struct LSTMTraining {
             let (cellRows, outputRows) = (Shared(cells.pointer), Shared(outputs.pointer))
             for step in 0..<tape.maxLength {
                 let start = tape.stepStart[step], previous = step > 0 ? tape.stepStart[step - 1] : 0
+                let sharedRecurrent = step == 1 && sameStart
+                if sharedRecurrent {
+                    SGEMM.multiply(m: 1, a: outputs.pointer + previous * hidden, lda: hidden, b: packed, c: recurrent.pointer, ldc: gatesWidth)
+                    for r in 1..<tape.active[step] { (recurrent.pointer + r * gatesWidth).update(from: recurrent.pointer, count: gatesWidth) }
+                }
                 // Each worker takes a block of rows: its part of h·W_hhᵀ, then those rows' cells.
                 Self.inRowBlocks(tape.active[step], threads: threads) { rows in
-                    if step > 0 {
+                    if step > 0 && !sharedRecurrent {
                         SGEMM.multiply(m: rows.count, a: outputRows.value + (previous + rows.lowerBound) * hidden, lda: hidden, b: packed,
                                        c: recurrentRows.value + rows.lowerBound * gatesWidth, ldc: gatesWidth)
                     }
