@@ -23,6 +23,12 @@ CELL_ATTRIBUTE static inline VFLOAT cell_exp(VFLOAT x) {
     return VMUL(p, VASFLOAT(VISHIFT23(VIADD(shifted, VISET(127)))));
 }
 
+// Asks for the cache line `floats` past `p` (address arithmetic on integers: it may lie past the
+// buffer, where a prefetch is dropped).
+CELL_ATTRIBUTE static inline void cell_prefetch(const float *p, size_t floats) {
+    _mm_prefetch((const char *)((uintptr_t)p + floats * sizeof(float)), _MM_HINT_T0);
+}
+
 CELL_ATTRIBUTE static inline VFLOAT cell_sigmoid(VFLOAT x) {
     return VDIV(VSET(1.0f), VADD(VSET(1.0f), cell_exp(VNEG(x))));
 }
@@ -38,6 +44,10 @@ CELL_ATTRIBUTE void CELL_FORWARD(const float *recurrent, float *gates, const flo
         VFLOAT g[4];
         for (int index = 0; index < 4; index++) {
             const size_t offset = (size_t)index * hidden + unit;
+            // The same place in the next row, where training keeps its rows one after another: the
+            // forward cell spent a third of its time waiting on these loads.
+            cell_prefetch(gates, 4 * hidden + offset);
+            if (recurrent) cell_prefetch(recurrent, 4 * hidden + offset);
             g[index] = VLOAD(gates + offset, lanes);
             if (recurrent) g[index] = VADD(g[index], VLOAD(recurrent + offset, lanes));
         }
