@@ -1,4 +1,6 @@
+#if canImport(Glibc)
 import Glibc
+#endif
 /// A 64-byte aligned block of floats (from 4 MB on, whole huge pages) that the kernels read and
 /// write through raw pointers (no copy-on-write, no bounds checks in hot loops). Owned by this
 /// object; freed with it.
@@ -22,9 +24,13 @@ public final class FloatBuffer: @unchecked Sendable {
             // Whole 2 MB pages, asked for as huge pages (where the kernel's transparent huge pages
             // are `madvise`, as here, they are not given otherwise): a training step streams
             // hundreds of megabytes of these buffers, row-strided too, and 4 KB pages miss the TLB.
+            // (Pages the allocator reuses from an earlier buffer keep the size they were mapped
+            // with; buffers over glibc's 32 MB mmap threshold, the largest, are always fresh.)
             let rounded = (bytes + Self.hugePage - 1) / Self.hugePage * Self.hugePage
             raw = UnsafeMutableRawPointer.allocate(byteCount: rounded, alignment: Self.hugePage)
+            #if os(Linux)
             _ = madvise(raw, rounded, MADV_HUGEPAGE)  // only advice: without it the pages are 4 KB
+            #endif
         } else {
             raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
         }

@@ -39,7 +39,7 @@ import Testing
         let copiedTable = table + Array(table[0..<Self.inputSize])
         let lstm = LSTMTraining(hidden: Self.hidden, inputSize: Self.inputSize, layers: Self.layers)
 
-        func tape(table: [Float], firstToken: (Int) -> Int32) -> LSTMTraining.Tape {
+        func tape(table: [Float], startsAlike: Bool, firstToken: (Int) -> Int32) -> LSTMTraining.Tape {
             let tape = LSTMTraining.Tape(lengths: lengths)
             var index = [Int32](repeating: 0, count: tape.total)
             for (sequence, sequenceTokens) in tokens.enumerated() {
@@ -47,12 +47,13 @@ import Testing
                     index[tape.row(sequence, step: step)] = step == 0 ? firstToken(sequence) : token
                 }
             }
+            #expect(LSTMTraining.startsAlike(index, tape: tape) == startsAlike, "the shared-start path is (not) taken")
             lstm.forward(distinctInputs: FloatBuffer(table), inputIndex: index, tape: tape, weights: weights, threads: threads,
                          arena: TrainingArena())
             return tape
         }
-        let shared = tape(table: table) { _ in 0 }
-        let full = tape(table: copiedTable) { $0 % 2 == 1 ? 7 : 0 }
+        let shared = tape(table: table, startsAlike: true) { _ in 0 }
+        let full = tape(table: copiedTable, startsAlike: false) { $0 % 2 == 1 ? 7 : 0 }
         // (The first differing index, not the arrays: a failure stays readable.)
         func firstDifference(_ a: FloatBuffer, _ b: FloatBuffer) -> Int? {
             (0..<max(a.count, b.count)).first { $0 >= a.count || $0 >= b.count || a[$0].bitPattern != b[$0].bitPattern }

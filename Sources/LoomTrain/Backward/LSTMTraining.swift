@@ -88,7 +88,7 @@ struct LSTMTraining {
         // recurrent product are then computed for one row and copied — a row's product does not
         // depend on the other rows, so the same bits.
         let stepZero = tape.active.first ?? 0
-        let sameStart = stepZero > 1 && inputIndex[..<stepZero].allSatisfy { $0 == inputIndex[0] }
+        let sameStart = Self.startsAlike(inputIndex, tape: tape)
         for (layer, w) in weights.enumerated() {
             let inputs = layer == 0 ? inputSize : hidden
             let bias = arena.take(gatesWidth)
@@ -143,6 +143,13 @@ struct LSTMTraining {
             tape.outputs.append(outputs)
             layerInput = outputs
         }
+    }
+
+    /// Whether every sequence (more than one) starts with the same input: then `forward`
+    /// computes step 0's rows (and step 1's recurrent product) once per layer.
+    static func startsAlike(_ inputIndex: [Int32], tape: Tape) -> Bool {
+        let stepZero = tape.active.first ?? 0
+        return stepZero > 1 && inputIndex[..<stepZero].allSatisfy { $0 == inputIndex[0] }
     }
 
     /// From dL/d(top outputs) (total × hidden) to every weight gradient (written over) and to
