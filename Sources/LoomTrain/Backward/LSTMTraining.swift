@@ -49,6 +49,9 @@ struct LSTMTraining {
 
         var maxLength: Int { active.count }
 
+        /// Rows of step 0, where h₋₁ = 0.
+        var stepZeroRows: Int { active.first ?? 0 }
+
         /// The row of sequence `sequence` at step `step`.
         func row(_ sequence: Int, step: Int) -> Int { stepStart[step] + rank[sequence] }
 
@@ -82,12 +85,11 @@ struct LSTMTraining {
         let total = tape.total
         var layerInput = distinctInputs
         tape.inputIndex = inputIndex
-        let recurrent = arena.take(max(1, tape.active.first ?? 0) * gatesWidth)
+        let recurrent = arena.take(max(1, tape.stepZeroRows) * gatesWidth)
         // Sequences that all start with one token ([CLS]) have one step-0 row repeated in every
         // layer (h₋₁ = 0): a layer's step-0 input projection (above layer 0) and its step-1
         // recurrent product are then computed for one row and copied — a row's product does not
         // depend on the other rows, so the same bits.
-        let stepZero = tape.active.first ?? 0
         let sameStart = Self.startsAlike(inputIndex, tape: tape)
         for (layer, w) in weights.enumerated() {
             let inputs = layer == 0 ? inputSize : hidden
@@ -97,11 +99,11 @@ struct LSTMTraining {
             // The input projection of every step at once goes straight into the gate rows (layer 0:
             // once per distinct input, then copied to its rows).
             let projected = layer == 0 ? arena.take(distinctCount * gatesWidth) : gates
-            let repeated = layer > 0 && sameStart ? stepZero - 1 : 0   // step-0 rows copied, not computed
+            let repeated = layer > 0 && sameStart ? tape.stepZeroRows - 1 : 0   // step-0 rows copied, not computed
             LinearAlgebra.forward(layerInput.pointer + repeated * inputs, rows: (layer == 0 ? distinctCount : total) - repeated,
                                   weight: w.inputWeight, bias: bias.pointer, inputs: inputs, outputs: gatesWidth,
                                   into: projected.pointer + repeated * gatesWidth, threads: threads, arena: arena)
-            for row in 0..<repeated { (gates.pointer + row * gatesWidth).update(from: gates.pointer + repeated * gatesWidth, count: gatesWidth) }
+            Self.repeatRow(repeated, of: gates.pointer, width: gatesWidth, over: 0..<repeated)
             if layer == 0 {
                 let (from, to) = (Shared(projected.pointer), Shared(gates.pointer))
                 WorkSplit.forEach(total, grain: 64, threads: threads, minimum: 1024) { rows in
@@ -119,7 +121,7 @@ struct LSTMTraining {
                 let sharedRecurrent = step == 1 && sameStart
                 if sharedRecurrent {
                     SGEMM.multiply(m: 1, a: outputs.pointer + previous * hidden, lda: hidden, b: packed, c: recurrent.pointer, ldc: gatesWidth)
-                    for r in 1..<tape.active[step] { (recurrent.pointer + r * gatesWidth).update(from: recurrent.pointer, count: gatesWidth) }
+                    Self.repeatRow(0, of: recurrent.pointer, width: gatesWidth, over: 1..<tape.active[step])
                 }
                 // Each worker takes a block of rows: its part of h·W_hhᵀ, then those rows' cells.
                 Self.inRowBlocks(tape.active[step], threads: threads) { rows in
@@ -148,8 +150,12 @@ struct LSTMTraining {
     /// Whether every sequence (more than one) starts with the same input: then `forward`
     /// computes step 0's rows (and step 1's recurrent product) once per layer.
     static func startsAlike(_ inputIndex: [Int32], tape: Tape) -> Bool {
-        let stepZero = tape.active.first ?? 0
-        return stepZero > 1 && inputIndex[..<stepZero].allSatisfy { $0 == inputIndex[0] }
+        tape.stepZeroRows > 1 && inputIndex[..<tape.stepZeroRows].allSatisfy { $0 == inputIndex[0] }
+    }
+
+    /// Copies row `source` of `m` (rows `width` floats apart) over the rows `rows`.
+    static func repeatRow(_ source: Int, of m: UnsafeMutablePointer<Float>, width: Int, over rows: Range<Int>) {
+        for row in rows { (m + row * width).update(from: m + source * width, count: width) }
     }
 
     /// From dL/d(top outputs) (total × hidden) to every weight gradient (written over) and to
@@ -193,7 +199,7 @@ struct LSTMTraining {
             }
             // dWᵀ = Xᵀ·dG for both weights, with dG packed once: X is h_{t-1} (zeros at step 0) or the layer's input.
             let previousOutputs = arena.take(total * hidden)
-            previousOutputs.pointer.initialize(repeating: 0, count: (tape.active.first ?? 0) * hidden)
+            previousOutputs.pointer.initialize(repeating: 0, count: tape.stepZeroRows * hidden)
             for step in 1..<max(1, tape.maxLength) {
                 (previousOutputs.pointer + tape.stepStart[step] * hidden)
                     .update(from: outputs.pointer + tape.stepStart[step - 1] * hidden, count: tape.active[step] * hidden)
@@ -204,7 +210,7 @@ struct LSTMTraining {
             // The depth blocks that hold only step 0's rows (h_{-1} = 0) would add nothing but zeros
             // to sums that start at zero: left out, the same bits.
             // (Not when step 0 is every row: the product then still writes its zeros.)
-            let stepZero = tape.active.first ?? 0
+            let stepZero = tape.stepZeroRows
             let zeroBlocks = total > stepZero ? stepZero / packedGradient.blockDepth : 0, skipped = zeroBlocks * packedGradient.blockDepth
             LinearAlgebra.transposedWeightGradient(x: previousOutputs.pointer + skipped * hidden, rows: total - skipped, inputs: hidden,
                                                    packedGradient: packedGradient.droppingLeadingBlocks(zeroBlocks),
