@@ -60,12 +60,25 @@ public final class AdamOptimizer: @unchecked Sendable {
         for (index, tensor) in parameters.tensors.enumerated() {
             let value = tensor.value.pointer, gradient = tensor.gradient.pointer
             let m = first[index].pointer, v = second[index].pointer
+            // Eight values at a time: each lane is the scalar update's IEEE operations in its order
+            // (no fused multiply-add), so the same bits as one value at a time.
+            let (beta1, beta2, epsilon) = (SIMD8(repeating: beta1), SIMD8(repeating: beta2), SIMD8(repeating: epsilon))
+            let (oneMinusBeta1, oneMinusBeta2) = (SIMD8(repeating: 1 - self.beta1), SIMD8(repeating: 1 - self.beta2))
+            let (clip, stepSize, rootCorrection2) = (SIMD8(repeating: clip), SIMD8(repeating: stepSize), SIMD8(repeating: rootCorrection2))
+            let (valueBytes, gradientBytes) = (UnsafeMutableRawPointer(value), UnsafeRawPointer(gradient))
+            let (mBytes, vBytes) = (UnsafeMutableRawPointer(m), UnsafeMutableRawPointer(v))
             func updateRange(_ range: Range<Int>) {
-                for i in range {
-                    let g = gradient[i] * clip
-                    m[i] = beta1 * m[i] + (1 - beta1) * g
-                    v[i] = beta2 * v[i] + (1 - beta2) * g * g
-                    value[i] -= stepSize * m[i] / (v[i].squareRoot() / rootCorrection2 + epsilon)
+                var i = range.lowerBound
+                while i < range.upperBound {
+                    let lanes = range.upperBound - i
+                    let g = Lanes.load(gradientBytes, floatOffset: i, count: lanes) * clip
+                    let mi = beta1 * Lanes.load(mBytes, floatOffset: i, count: lanes) + oneMinusBeta1 * g
+                    let vi = beta2 * Lanes.load(vBytes, floatOffset: i, count: lanes) + oneMinusBeta2 * g * g
+                    let step = stepSize * mi / (vi.squareRoot() / rootCorrection2 + epsilon)
+                    Lanes.store(mi, mBytes, floatOffset: i, count: lanes)
+                    Lanes.store(vi, vBytes, floatOffset: i, count: lanes)
+                    Lanes.store(Lanes.load(valueBytes, floatOffset: i, count: lanes) - step, valueBytes, floatOffset: i, count: lanes)
+                    i += 8
                 }
             }
             if let touched = tensor.touchedRows {
