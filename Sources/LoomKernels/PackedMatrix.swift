@@ -1,3 +1,4 @@
+import CLoomKernels
 /// The right-hand operand of a matrix product (K×N), packed once for the micro-kernel: split
 /// into depth blocks of `blockDepth` rows (the fewest blocks of at most `SGEMM.maxDepthBlock`, as
 /// even as possible), each stored as strips of 16 columns, row after
@@ -42,46 +43,40 @@ public struct PackedMatrix: Sendable {
     /// Copies the strips `strips` of B (row-major, `ldb` apart) into this matrix's storage and,
     /// when given, adds each of their rows to `columnSums` (indexed by B's column).
     func packRowMajor(_ b: UnsafePointer<Float>, ldb: Int, strips: Range<Int>, columnSums: UnsafeMutablePointer<Float>? = nil) {
-        // Strip rows are 16 contiguous floats of a source row, copied as runs; the padding
-        // lanes of a last, partial strip are zeroed.
+        // Strip rows are 16 contiguous floats of a source row: full strips are copied in C (two
+        // vector moves per strip row; past the caches for a copy larger than them), a last,
+        // partial one here with its padding lanes zeroed.
         let out = storage.pointer
+        let fullStrips = strips.lowerBound..<max(strips.lowerBound, min(strips.upperBound, columns / 16))
+        let stream: Int32 = depth * paddedColumns * 4 > Self.streamingBytes ? 1 : 0
         var k0 = 0
         while k0 < depth {
             let blockDepth = min(self.blockDepth, depth - k0)
-            for strip in strips {
+            if !fullStrips.isEmpty {
+                loom_pack_strips(b + k0 * ldb + fullStrips.lowerBound * 16, ldb, blockDepth,
+                                 out + blockOffset(k0: k0) + fullStrips.lowerBound * blockDepth * 16, fullStrips.count,
+                                 columnSums.map { $0 + fullStrips.lowerBound * 16 }, stream)
+            }
+            for strip in fullStrips.upperBound..<strips.upperBound {
                 let base = out + blockOffset(k0: k0) + strip * blockDepth * 16
                 let width = min(16, columns - strip * 16)
                 let source = b + k0 * ldb + strip * 16
-                if width == 16 {
-                    // Two vector moves per strip row: a 64-byte memmove call each costs more than the copy.
-                    let sums = columnSums.map { UnsafeMutableRawPointer($0 + strip * 16) }
-                    var low = sums?.loadUnaligned(as: SIMD8<Float>.self) ?? SIMD8()
-                    var high = sums?.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self) ?? SIMD8()
-                    for k in 0..<blockDepth {
-                        let from = UnsafeRawPointer(source + k * ldb), to = UnsafeMutableRawPointer(base + k * 16)
-                        let first = from.loadUnaligned(as: SIMD8<Float>.self), second = from.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-                        to.storeBytes(of: first, as: SIMD8<Float>.self)
-                        to.storeBytes(of: second, toByteOffset: 32, as: SIMD8<Float>.self)
-                        if sums != nil {
-                            low += first
-                            high += second
-                        }
-                    }
-                    sums?.storeBytes(of: low, as: SIMD8<Float>.self)
-                    sums?.storeBytes(of: high, toByteOffset: 32, as: SIMD8<Float>.self)
-                } else {
-                    for k in 0..<blockDepth {
-                        (base + k * 16).update(from: source + k * ldb, count: width)
-                        (base + k * 16 + width).update(repeating: 0, count: 16 - width)
-                        if let columnSums {
-                            for column in 0..<width { columnSums[strip * 16 + column] += source[k * ldb + column] }
-                        }
+                for k in 0..<blockDepth {
+                    (base + k * 16).update(from: source + k * ldb, count: width)
+                    (base + k * 16 + width).update(repeating: 0, count: 16 - width)
+                    if let columnSums {
+                        for column in 0..<width { columnSums[strip * 16 + column] += source[k * ldb + column] }
                     }
                 }
             }
             k0 += blockDepth
         }
     }
+
+    /// Packed copies larger than this (half the L3 of the machines Loom runs on) are written past
+    /// the caches: a product reads them back from memory anyway, and a cached store first reads
+    /// the line it overwrites (training's gate-gradient copies: 2 ms less each of 37 MB).
+    static let streamingBytes = 16 << 20
 
     /// Packs Bᵀ of a weight stored as `columns` rows of `depth` floats — PyTorch's Linear and
     /// 1×1 convolution layout ([out, in]), so that C = A · Wᵀ.

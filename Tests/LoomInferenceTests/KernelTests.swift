@@ -195,6 +195,42 @@ import Testing
         }
     }
 
+    /// The packed layout itself, value by value from the source (depth blocks of strips, 16 floats
+    /// per k, padding lanes zero), with the column sums — also above the size from which the copy
+    /// is written past the caches (4,200 × 1,024: 17 MB), on 1 and 2 threads.
+    @Test(arguments: [(300, 40), (4200, 1024)])
+    func packingLaysEachStripOutRowByRow(depth k: Int, columns n: Int) {
+        var random = SeededRandom(seed: UInt64(k + n))
+        let ld = n + 16
+        let m = random.floats(k * ld).map { $0 * 1000 }
+        var expected = [Float](repeating: 0, count: n)
+        for row in 0..<k { for column in 0..<n { expected[column] += m[row * ld + column] } }
+        let streams = k * (n + 15) / 16 * 16 * 4 > PackedMatrix.streamingBytes
+        #expect(streams == (k == 4200), "the large case streams, the small one does not")
+        m.withUnsafeBufferPointer { source in
+            for threads in [1, 2] {
+                let sums = FloatBuffer(count: n)
+                let packed = PackedMatrix(depth: k, columns: n, rowMajor: source.baseAddress!, ldb: ld,
+                                          storage: FloatBuffer(count: PackedMatrix.storageCount(depth: k, columns: n), zeroed: false),
+                                          threads: threads, columnSums: sums.pointer)
+                let padded = (n + 15) / 16 * 16
+                var wrong = 0
+                var k0 = 0
+                while k0 < k {
+                    let depth = min(packed.blockDepth, k - k0)
+                    for strip in 0..<(padded / 16) { for row in 0..<depth { for lane in 0..<16 {
+                        let column = strip * 16 + lane
+                        let value = packed.storage.pointer[k0 * padded + strip * depth * 16 + row * 16 + lane]
+                        if value.bitPattern != (column < n ? m[(k0 + row) * ld + column] : 0).bitPattern { wrong += 1 }
+                    } } }
+                    k0 += depth
+                }
+                #expect(wrong == 0, "\(k)×\(n), \(threads) threads: \(wrong) packed values wrong")
+                #expect(sums.array.map(\.bitPattern) == expected.map(\.bitPattern), "\(k)×\(n), \(threads) threads: sums")
+            }
+        }
+    }
+
     @Test func packingAWeightTransposedEqualsPackingItsTranspose() {
         var random = SeededRandom(seed: 3)
         let (outputs, inputs) = (17, 259)

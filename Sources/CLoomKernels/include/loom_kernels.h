@@ -34,6 +34,13 @@ size_t loom_json_string_end(const uint8_t *text, size_t count, int *control);
 /// descriptions are cleaned at catalog scale.
 size_t loom_plain_text_run(const uint8_t *text, size_t count);
 
+/// SGEMM's packing of `strips` full 16-column strips of a row-major B (`depth` rows, `ldb` floats
+/// apart) into `out` (strip after strip, 16 floats per k, 32-byte aligned); with `column_sums`
+/// (not NULL), each column's values are added to it row by row in order. With `stream`, the
+/// packed copy bypasses the caches (a gradient larger than the L3, read back from memory anyway,
+/// then costs no read of its destination).
+void loom_pack_strips(const float *b, size_t ldb, size_t depth, float *out, size_t strips, float *column_sums, int stream);
+
 /// `dst` (columns rows, `ldd` ≥ rows floats apart) = transpose of `src` (rows × columns, dense). 8×8 blocks through
 /// AVX registers: training transposes activations of tens of thousands of rows every step, and
 /// an element at a time that was a few percent of a step.
