@@ -56,4 +56,30 @@ import Testing
         #expect(clipped == 3, "every step clipped")
         #expect(parameters.tensors.contains { $0.count % 8 != 0 }, "some tensor ends in a short group")
     }
+
+    /// The clipping norm: every dense gradient and the embedding's touched rows only (an untouched
+    /// row's values left out), against one running sum in Double — equal to rounding, and the
+    /// same bits on every call.
+    @Test func gradientNormIsTheNormOfEveryGradientThatCounts() throws {
+        var config = try LoomNetConfig.load(path: SampleWork.startModel + "/config.json")
+        (config.embeddingDim, config.fusionHidden, config.text.embeddingDim, config.text.lstmHidden, config.text.vocabSize) = (13, 21, 5, 7, 50)
+        let parameters = try HeadParameters(config: config, source: TensorSet(HeadInitialiser.heads(config, seed: 4), origin: "test"))
+        var random = SeededRandom(seed: 12)
+        var expected: Double = 0
+        for tensor in parameters.tensors {
+            for i in 0..<tensor.count { tensor.gradient[i] = Float(random.unit() * 4 - 2) }
+            if tensor.touchedRows != nil {
+                let width = tensor.shape[1]
+                tensor.touchedRows = [2, 9, 31]
+                for row in tensor.touchedRows! {
+                    for i in 0..<width { expected += Double(tensor.gradient[row * width + i]) * Double(tensor.gradient[row * width + i]) }
+                }
+            } else {
+                for i in 0..<tensor.count { expected += Double(tensor.gradient[i]) * Double(tensor.gradient[i]) }
+            }
+        }
+        let norm = AdamOptimizer.gradientNorm(parameters)
+        #expect(abs(norm - expected.squareRoot()) <= 1e-12 * norm, "norm \(norm), running sum \((expected.squareRoot()))")
+        #expect(AdamOptimizer.gradientNorm(parameters).bitPattern == norm.bitPattern)
+    }
 }
