@@ -9,7 +9,7 @@
 LOOM_AVX512 __attribute__((always_inline)) static inline void tile(const float *a, size_t lda, size_t rows, const float *b,
                                                                    size_t strip_floats, const int strips, size_t depth, int start,
                                                                    const float *bias, float *out, size_t ldo, const int clamped,
-                                                                   float lower, float upper) {
+                                                                   const int stream, float lower, float upper) {
     // Missing rows repeat the last one (same values, same stores), as in the AVX2 kernel.
     const float *ar[6];
     float *orow[6];
@@ -36,24 +36,39 @@ LOOM_AVX512 __attribute__((always_inline)) static inline void tile(const float *
     }
     const __m512 lo = _mm512_set1_ps(lower), hi = _mm512_set1_ps(upper);
     for (int r = 0; r < 6; r++)
-        for (int s = 0; s < strips; s++) _mm512_storeu_ps(orow[r] + 16 * s, clamped ? loom_clamp512(c[r][s], lo, hi) : c[r][s]);
+        for (int s = 0; s < strips; s++) {
+            const __m512 v = clamped ? loom_clamp512(c[r][s], lo, hi) : c[r][s];
+            if (stream) _mm512_stream_ps(orow[r] + 16 * s, v);
+            else _mm512_storeu_ps(orow[r] + 16 * s, v);
+        }
 }
 
 LOOM_AVX512 void loom_sgemm_tile_avx512(const float *a, size_t lda, size_t rows, const float *b, size_t strip_floats, size_t strips,
-                                        size_t depth, int start, const float *bias, float *out, size_t ldo, float lower, float upper) {
-    // One instance per strip count and clamp (always inlined), so each keeps its accumulators in
-    // registers: a shared, non-inlined body spilled them to the stack at half the speed.
+                                        size_t depth, int start, const float *bias, float *out, size_t ldo, float lower, float upper,
+                                        int stream) {
+    // One instance per strip count, clamp and store kind (always inlined), so each keeps its
+    // accumulators in registers: a shared, non-inlined body spilled them to the stack at half the speed.
     const int clamped = !(lower == -__builtin_inff() && upper == __builtin_inff());
-#define TILE(n, c) tile(a, lda, rows, b, strip_floats, n, depth, start, bias, out, ldo, c, lower, upper)
-    switch (strips * 2 + clamped) {
-    case 2: TILE(1, 0); break;
-    case 3: TILE(1, 1); break;
-    case 4: TILE(2, 0); break;
-    case 5: TILE(2, 1); break;
-    case 6: TILE(3, 0); break;
-    case 7: TILE(3, 1); break;
-    case 8: TILE(4, 0); break;
-    default: TILE(4, 1); break;
+#define TILE(n, c, s) tile(a, lda, rows, b, strip_floats, n, depth, start, bias, out, ldo, c, s, lower, upper)
+    switch ((strips - 1) * 4 + clamped * 2 + (stream != 0)) {
+    case 0: TILE(1, 0, 0); break;
+    case 1: TILE(1, 0, 1); break;
+    case 2: TILE(1, 1, 0); break;
+    case 3: TILE(1, 1, 1); break;
+    case 4: TILE(2, 0, 0); break;
+    case 5: TILE(2, 0, 1); break;
+    case 6: TILE(2, 1, 0); break;
+    case 7: TILE(2, 1, 1); break;
+    case 8: TILE(3, 0, 0); break;
+    case 9: TILE(3, 0, 1); break;
+    case 10: TILE(3, 1, 0); break;
+    case 11: TILE(3, 1, 1); break;
+    case 12: TILE(4, 0, 0); break;
+    case 13: TILE(4, 0, 1); break;
+    case 14: TILE(4, 1, 0); break;
+    default: TILE(4, 1, 1); break;
     }
 #undef TILE
 }
+
+void loom_store_fence(void) { _mm_sfence(); }

@@ -52,8 +52,10 @@ public enum SGEMM {
         let strips = b.paddedColumns / 16
         let byColumns = tiles < 8 * threads && strips >= 2 * threads
         let chunks = max(1, min(threads, byColumns ? strips : tiles))
+        let streams = streamsOutput(m: m, b: b, c: c, ldc: ldc, isa: isa)
         if chunks == 1 {
-            multiplyRows(0, m, strips: 0..<strips, a: a, lda: lda, b: b, c: c, ldc: ldc, bias: bias, activation: activation, isa: isa)
+            multiplyRows(0, m, strips: 0..<strips, a: a, lda: lda, b: b, c: c, ldc: ldc, bias: bias, activation: activation, isa: isa,
+                         streams: streams)
             return
         }
         // Raw addresses cross into the worker closures; each worker writes only its own part of C.
@@ -66,8 +68,19 @@ public enum SGEMM {
                 strips: byColumns ? part : 0..<strips,
                 a: UnsafePointer(bitPattern: aAddress)!, lda: lda, b: b,
                 c: UnsafeMutablePointer(bitPattern: cAddress)!, ldc: ldc,
-                bias: UnsafePointer(bitPattern: biasAddress), activation: activation, isa: isa)
+                bias: UnsafePointer(bitPattern: biasAddress), activation: activation, isa: isa, streams: streams)
         }
+    }
+
+    /// Outputs larger than this are written past the caches where they can be (`streamsOutput`).
+    static let streamingBytes = 16 << 20
+
+    /// Whether C is written with streaming stores: a product whose C (over 16 MB: training's gate
+    /// pre-activations, 30-37 MB a step) is written once, in one depth pass, and read back from
+    /// memory anyway — a cached store would first read each line it overwrites. Only by the
+    /// AVX-512 tile, on 64-byte aligned rows. The same values: the same bits.
+    static func streamsOutput(m: Int, b: PackedMatrix, c: UnsafeMutablePointer<Float>, ldc: Int, isa: VectorISA) -> Bool {
+        isa == .avx512 && b.depth <= b.blockDepth && m * ldc * 4 > streamingBytes && ldc % 16 == 0 && Int(bitPattern: c) % 64 == 0
     }
 
     /// Columns `columns` of C = A · B (+ bias, activation) on one thread: `columns` starts at a
@@ -173,8 +186,10 @@ public enum SGEMM {
     /// Rows `rowStart..<rowEnd` of C, in the column strips `stripRange`.
     static func multiplyRows(
         _ rowStart: Int, _ rowEnd: Int, strips stripRange: Range<Int>, a: UnsafePointer<Float>, lda: Int, b: PackedMatrix,
-        c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?, activation: Activation, isa: VectorISA
+        c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?, activation: Activation, isa: VectorISA,
+        streams: Bool = false
     ) {
+        defer { if streams { loom_store_fence() } }
         // Columns past the last full strip go through a 6×16 tile, so the kernel never touches
         // C beyond its last column.
         let tile = UnsafeMutablePointer<Float>.allocate(capacity: rowTile * 16)
@@ -213,7 +228,7 @@ public enum SGEMM {
                     case .output: (Int32(LOOM_START_OUTPUT), nil)
                     }
                     loom_sgemm_tile_avx512(tileA, tileLDA, rows, packed, blockDepth * 16, fullStrips, blockDepth, mode, biasStart,
-                                           target, ldc, bounds.lower[0], bounds.upper[0])
+                                           target, ldc, bounds.lower[0], bounds.upper[0], streams ? 1 : 0)
                     strip += fullStrips
                     continue
                 }

@@ -195,6 +195,37 @@ import Testing
         }
     }
 
+    /// A product whose output is over 16 MB and written in one depth pass (4,200 × 1,024 from
+    /// K = 128, with bias and ReLU6) streams its output past the caches on AVX-512: the same bits
+    /// as the same rows multiplied in blocks small enough to be stored normally, on 1 and 2 threads.
+    @Test func aLargeOutputWrittenPastTheCachesHasTheSameBits() {
+        var random = SeededRandom(seed: 21)
+        let (m, k, n) = (4200, 128, 1024)
+        let a = random.floats(m * k), w = random.floats(n * k), bias = random.floats(n)
+        let b = w.withUnsafeBufferPointer { PackedMatrix(depth: k, columns: n, transposing: $0.baseAddress!, ldw: k) }
+        for isa in Self.isas {
+            let blocks = FloatBuffer(count: m * n)
+            a.withUnsafeBufferPointer { a in bias.withUnsafeBufferPointer { bias in
+                for start in stride(from: 0, to: m, by: 1000) {
+                    let rows = min(1000, m - start)
+                    #expect(!SGEMM.streamsOutput(m: rows, b: b, c: blocks.pointer + start * n, ldc: n, isa: isa))
+                    SGEMM.multiply(m: rows, a: a.baseAddress! + start * k, lda: k, b: b, c: blocks.pointer + start * n, ldc: n,
+                                   bias: bias.baseAddress!, activation: .relu6, isa: isa)
+                }
+            } }
+            for threads in [1, 2] {
+                let whole = FloatBuffer(count: m * n)
+                #expect(SGEMM.streamsOutput(m: m, b: b, c: whole.pointer, ldc: n, isa: isa) == (isa == .avx512), "\(isa)")
+                a.withUnsafeBufferPointer { a in bias.withUnsafeBufferPointer { bias in
+                    SGEMM.multiply(m: m, a: a.baseAddress!, lda: k, b: b, c: whole.pointer, ldc: n, bias: bias.baseAddress!,
+                                   activation: .relu6, threads: threads, isa: isa)
+                } }
+                let mismatch = (0..<(m * n)).first { whole[$0].bitPattern != blocks[$0].bitPattern }
+                #expect(mismatch == nil, "\(isa), \(threads) threads: element \(mismatch ?? 0) differs")
+            }
+        }
+    }
+
     /// The packed layout itself, value by value from the source (depth blocks of strips, 16 floats
     /// per k, padding lanes zero), with the column sums — also above the size from which the copy
     /// is written past the caches (4,200 × 1,024: 17 MB), on 1 and 2 threads.

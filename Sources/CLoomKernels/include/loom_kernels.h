@@ -52,9 +52,15 @@ enum { LOOM_START_ZERO = 0, LOOM_START_BIAS = 1, LOOM_START_OUTPUT = 2 };
 /// SGEMM's AVX-512 micro-kernel (call only where the CPU has AVX-512 F/BW/VL/VNNI): a tile of
 /// `rows` ≤ 6 rows of A (`lda` apart) times `strips` (1-4) consecutive full 16-column strips of
 /// packed B (`strip_floats` apart, 64-byte aligned) over `depth` k, into `out` (rows `ldo` apart),
-/// each result clamped to [lower, upper]. The same bits as the AVX2 kernel.
+/// each result clamped to [lower, upper]. The same bits as the AVX2 kernel. With `stream`, the
+/// results are written past the caches (`out` and `ldo` 64-byte aligned; `loom_store_fence` before
+/// another thread reads them).
 void loom_sgemm_tile_avx512(const float *a, size_t lda, size_t rows, const float *b, size_t strip_floats, size_t strips,
-                            size_t depth, int start, const float *bias, float *out, size_t ldo, float lower, float upper);
+                            size_t depth, int start, const float *bias, float *out, size_t ldo, float lower, float upper,
+                            int stream);
+
+/// Orders the streamed stores before it ahead of every later store (`sfence`).
+void loom_store_fence(void);
 
 /// One output row of the 3×3 depthwise convolution (padding 1), sixteen channels, AVX-512 (call
 /// only where the CPU has it). `above`, `middle`, `below`: the window rows' first pixel at the
