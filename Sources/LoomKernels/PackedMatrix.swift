@@ -73,10 +73,11 @@ public struct PackedMatrix: Sendable {
         }
     }
 
-    /// Packed copies larger than this (half the L3 of the machines Loom runs on) are written past
-    /// the caches: a product reads them back from memory anyway, and a cached store first reads
-    /// the line it overwrites (training's gate-gradient copies: 2 ms less each of 37 MB).
-    static let streamingBytes = 16 << 20
+    /// Packed copies (and other large copies and outputs) larger than this, half the L3 of the
+    /// machines Loom runs on, are written past the caches: what reads them next reads them from
+    /// memory anyway, and a cached store first reads the line it overwrites (training's
+    /// gate-gradient copies: 2 ms less each of 37 MB).
+    public static let streamingBytes = 16 << 20
 
     /// Packs Bᵀ of a weight stored as `columns` rows of `depth` floats — PyTorch's Linear and
     /// 1×1 convolution layout ([out, in]), so that C = A · Wᵀ.

@@ -72,15 +72,12 @@ public enum SGEMM {
         }
     }
 
-    /// Outputs larger than this are written past the caches where they can be (`streamsOutput`).
-    static let streamingBytes = 16 << 20
-
     /// Whether C is written with streaming stores: a product whose C (over 16 MB: training's gate
     /// pre-activations, 30-37 MB a step) is written once, in one depth pass, and read back from
     /// memory anyway — a cached store would first read each line it overwrites. Only by the
     /// AVX-512 tile, on 64-byte aligned rows. The same values: the same bits.
     static func streamsOutput(m: Int, b: PackedMatrix, c: UnsafeMutablePointer<Float>, ldc: Int, isa: VectorISA) -> Bool {
-        isa == .avx512 && b.depth <= b.blockDepth && m * ldc * 4 > streamingBytes && ldc % 16 == 0 && Int(bitPattern: c) % 64 == 0
+        isa == .avx512 && b.depth <= b.blockDepth && m * ldc * 4 > PackedMatrix.streamingBytes && ldc % 16 == 0 && Int(bitPattern: c) % 64 == 0
     }
 
     /// Columns `columns` of C = A · B (+ bias, activation) on one thread: `columns` starts at a

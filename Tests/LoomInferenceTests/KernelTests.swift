@@ -1,3 +1,4 @@
+import CLoomKernels
 import Foundation
 import LoomCore
 @testable import LoomInference
@@ -223,6 +224,25 @@ import Testing
                 let mismatch = (0..<(m * n)).first { whole[$0].bitPattern != blocks[$0].bitPattern }
                 #expect(mismatch == nil, "\(isa), \(threads) threads: element \(mismatch ?? 0) differs")
             }
+        }
+    }
+
+    /// Gathering rows (training's layer-0 gate rows from each token's projection): each row the
+    /// indexed source row, streamed past the caches or not, including a width that cannot stream.
+    @Test(arguments: [(5000, 1024), (300, 12)])
+    func gatheredRowsAreTheIndexedRows(rows: Int, width: Int) {
+        var random = SeededRandom(seed: UInt64(rows))
+        let distinct = 700
+        let source = random.floats(distinct * width)
+        let index = (0..<rows).map { _ in Int32(random.int(in: 0...(distinct - 1))) }
+        for stream: Int32 in [0, 1] {
+            let out = FloatBuffer(count: rows * width + 1)
+            out.pointer[rows * width] = -7
+            source.withUnsafeBufferPointer { s in index.withUnsafeBufferPointer { i in
+                loom_gather_rows(s.baseAddress!, i.baseAddress!, rows, width, out.pointer, stream)
+            } }
+            let wrong = (0..<(rows * width)).filter { out[$0].bitPattern != source[Int(index[$0 / width]) * width + $0 % width].bitPattern }
+            #expect(wrong.isEmpty && out.pointer[rows * width] == -7, "\(rows)×\(width), stream \(stream): \(wrong.count) wrong")
         }
     }
 

@@ -41,6 +41,11 @@ size_t loom_plain_text_run(const uint8_t *text, size_t count);
 /// then costs no read of its destination).
 void loom_pack_strips(const float *b, size_t ldb, size_t depth, float *out, size_t strips, float *column_sums, int stream);
 
+/// Row `r` of `out` (`width` floats, rows one after another) = row `index[r]` of `source`, for
+/// `rows` rows; with `stream`, written past the caches (a copy larger than them, read back from
+/// memory anyway).
+void loom_gather_rows(const float *source, const int32_t *index, size_t rows, size_t width, float *out, int stream);
+
 /// `dst` (columns rows, `ldd` ≥ rows floats apart) = transpose of `src` (rows × columns, dense). 8×8 blocks through
 /// AVX registers: training transposes activations of tens of thousands of rows every step, and
 /// an element at a time that was a few percent of a step.

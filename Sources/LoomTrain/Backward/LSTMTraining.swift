@@ -1,3 +1,4 @@
+import CLoomKernels
 import Dispatch
 import LoomInference
 import LoomKernels
@@ -105,10 +106,14 @@ struct LSTMTraining {
                                   into: projected.pointer + repeated * gatesWidth, threads: threads, arena: arena)
             Self.repeatRow(repeated, of: gates.pointer, width: gatesWidth, over: 0..<repeated)
             if layer == 0 {
+                // Past the caches when larger than them: the cells read these rows back step by step.
                 let (from, to) = (Shared(projected.pointer), Shared(gates.pointer))
-                WorkSplit.forEach(total, grain: 64, threads: threads, minimum: 1024) { rows in
-                    for row in rows {
-                        (to.value + row * gatesWidth).update(from: from.value + Int(inputIndex[row]) * gatesWidth, count: gatesWidth)
+                let stream: Int32 = total * gatesWidth * 4 > PackedMatrix.streamingBytes ? 1 : 0
+                inputIndex.withUnsafeBufferPointer { index in
+                    let indexAddress = Int(bitPattern: index.baseAddress)
+                    WorkSplit.forEach(total, grain: 64, threads: threads, minimum: 1024) { rows in
+                        loom_gather_rows(from.value, UnsafePointer<Int32>(bitPattern: indexAddress)! + rows.lowerBound, rows.count, gatesWidth,
+                                         to.value + rows.lowerBound * gatesWidth, stream)
                     }
                 }
                 arena.release(projected)
