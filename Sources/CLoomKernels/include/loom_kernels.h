@@ -46,6 +46,12 @@ void loom_pack_strips(const float *b, size_t ldb, size_t depth, float *out, size
 /// memory anyway).
 void loom_gather_rows(const float *source, const int32_t *index, size_t rows, size_t width, float *out, int stream);
 
+/// Adam on the rows `rows[0..<count]` (`width` floats each) of a sparse table: `constants` are
+/// clip, β1, β2, 1 − β1, 1 − β2, the step size, √(bias correction 2) and ε. The bits of
+/// AdamOptimizer's update; the next rows are prefetched.
+void loom_adam_rows(float *value, const float *gradient, float *first, float *second, const int64_t *rows, size_t count,
+                    size_t width, const float *constants);
+
 /// `dst` (columns rows, `ldd` ≥ rows floats apart) = transpose of `src` (rows × columns, dense). 8×8 blocks through
 /// AVX registers: training transposes activations of tens of thousands of rows every step, and
 /// an element at a time that was a few percent of a step.

@@ -1,3 +1,4 @@
+import CLoomKernels
 import Foundation
 import LoomInference
 import LoomKernels
@@ -74,45 +75,43 @@ public final class AdamOptimizer: @unchecked Sendable {
         step += 1
         let correction1 = 1 - Float(pow(Double(beta1), Double(step)))
         let correction2 = 1 - Float(pow(Double(beta2), Double(step)))
-        let stepSize = learningRate / correction1
-        let rootCorrection2 = correction2.squareRoot()
+        // clip, β1, β2, 1 − β1, 1 − β2, the step size, √(bias correction 2), ε, for the C update
+        // (AdamOptimizer's arithmetic in its order, eight values at a time: the bits of one at a time).
+        let constants: [Float] = [clip, beta1, beta2, 1 - beta1, 1 - beta2, learningRate / correction1, correction2.squareRoot(), epsilon]
         for (index, tensor) in parameters.tensors.enumerated() {
-            let value = tensor.value.pointer, gradient = tensor.gradient.pointer
-            let m = first[index].pointer, v = second[index].pointer
-            // Eight values at a time: each lane is the scalar update's IEEE operations in its order
-            // (no fused multiply-add), so the same bits as one value at a time.
-            let (beta1, beta2, epsilon) = (SIMD8(repeating: beta1), SIMD8(repeating: beta2), SIMD8(repeating: epsilon))
-            let (oneMinusBeta1, oneMinusBeta2) = (SIMD8(repeating: 1 - self.beta1), SIMD8(repeating: 1 - self.beta2))
-            let (clip, stepSize, rootCorrection2) = (SIMD8(repeating: clip), SIMD8(repeating: stepSize), SIMD8(repeating: rootCorrection2))
-            let (valueBytes, gradientBytes) = (UnsafeMutableRawPointer(value), UnsafeRawPointer(gradient))
-            let (mBytes, vBytes) = (UnsafeMutableRawPointer(m), UnsafeMutableRawPointer(v))
-            func updateRange(_ range: Range<Int>) {
-                var i = range.lowerBound
-                while i < range.upperBound {
-                    let lanes = range.upperBound - i
-                    let g = Lanes.load(gradientBytes, floatOffset: i, count: lanes) * clip
-                    let mi = beta1 * Lanes.load(mBytes, floatOffset: i, count: lanes) + oneMinusBeta1 * g
-                    let vi = beta2 * Lanes.load(vBytes, floatOffset: i, count: lanes) + oneMinusBeta2 * g * g
-                    let step = stepSize * mi / (vi.squareRoot() / rootCorrection2 + epsilon)
-                    Lanes.store(mi, mBytes, floatOffset: i, count: lanes)
-                    Lanes.store(vi, vBytes, floatOffset: i, count: lanes)
-                    Lanes.store(Lanes.load(valueBytes, floatOffset: i, count: lanes) - step, valueBytes, floatOffset: i, count: lanes)
-                    i += 8
-                }
+            // Raw addresses cross into the workers; each updates only its own values.
+            let (value, gradient) = (Int(bitPattern: tensor.value.pointer), Int(bitPattern: tensor.gradient.pointer))
+            let (m, v) = (Int(bitPattern: first[index].pointer), Int(bitPattern: second[index].pointer))
+            /// Rows `rows` (`width` floats each) of the tensor from float `offset` on.
+            func update(offset: Int, rows: UnsafePointer<Int64>, count: Int, width: Int, constants: UnsafePointer<Float>) {
+                func at(_ address: Int) -> UnsafeMutablePointer<Float> { UnsafeMutablePointer(bitPattern: address)! + offset }
+                loom_adam_rows(at(value), at(gradient), at(m), at(v), rows, count, width, constants)
             }
-            if let touched = tensor.touchedRows {
-                let width = tensor.shape[1]
-                for row in touched where !live[index]![row] {
-                    live[index]![row] = true
-                    liveRows[index]!.append(row)
+            constants.withUnsafeBufferPointer { constants in
+                let constantAddress = Int(bitPattern: constants.baseAddress)
+                if let touched = tensor.touchedRows {
+                    let width = tensor.shape[1]
+                    for row in touched where !live[index]![row] {
+                        live[index]![row] = true
+                        liveRows[index]!.append(row)
+                    }
+                    liveRows[index]!.sort()
+                    // The live rows lie anywhere in the table: the C update prefetches the rows ahead.
+                    let rows = liveRows[index]!.map { Int64($0) }
+                    rows.withUnsafeBufferPointer { rowList in
+                        let rowAddress = Int(bitPattern: rowList.baseAddress)
+                        WorkSplit.forEach(rows.count, threads: threads, minimum: 512) { part in
+                            update(offset: 0, rows: UnsafePointer<Int64>(bitPattern: rowAddress)! + part.lowerBound, count: part.count,
+                                   width: width, constants: UnsafePointer(bitPattern: constantAddress)!)
+                        }
+                    }
+                } else {
+                    WorkSplit.forEach(tensor.count, grain: 16, threads: threads, minimum: 65_536) { part in
+                        var wholePart: Int64 = 0   // one row: the part itself
+                        update(offset: part.lowerBound, rows: &wholePart, count: 1, width: part.count,
+                               constants: UnsafePointer(bitPattern: constantAddress)!)
+                    }
                 }
-                liveRows[index]!.sort()
-                let rows = liveRows[index]!
-                WorkSplit.forEach(rows.count, threads: threads, minimum: 512) { part in
-                    for row in rows[part] { updateRange((row * width)..<((row + 1) * width)) }
-                }
-            } else {
-                WorkSplit.forEach(tensor.count, grain: 16, threads: threads, minimum: 65_536) { updateRange($0) }
             }
         }
         return norm
