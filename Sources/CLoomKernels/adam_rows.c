@@ -5,11 +5,12 @@
 // Kept apart: a fused multiply-add would round differently from the Swift loop.
 #pragma clang fp contract(off)
 
-// Adam on whole rows of a sparse table (the token embedding's live rows): eight values at a time,
-// each lane the scalar update's multiplies, adds, square root and divisions in its order (no
-// fused multiply-add), so the bits of AdamOptimizer's Swift loop. The rows lie anywhere in four
-// tables of 15 MB each: the next rows' lines are asked for ahead, which the hardware prefetcher,
-// following addresses inside a page, cannot guess.
+// Adam on whole rows of a table (the token embedding's live rows; a dense tensor's part as one
+// row): eight values at a time, each lane the scalar update's multiplies, adds, square root and
+// divisions in its order (no fused multiply-add), so the bits of one value at a time
+// (value -= step·m / (√v / √correction + ε); checked in AdamOptimizerTests). The embedding's rows
+// lie anywhere in four tables of 15 MB each: the next rows' lines are asked for ahead, which the
+// hardware prefetcher, following addresses inside a page, cannot guess.
 void loom_adam_rows(float *value, const float *gradient, float *first, float *second, const int64_t *rows, size_t count,
                     size_t width, const float *constants) {
     const __m256 clip = _mm256_set1_ps(constants[0]), beta1 = _mm256_set1_ps(constants[1]);

@@ -1,4 +1,5 @@
 import CLoomKernels
+
 /// The right-hand operand of a matrix product (K×N), packed once for the micro-kernel: split
 /// into depth blocks of `blockDepth` rows (the fewest blocks of at most `SGEMM.maxDepthBlock`, as
 /// even as possible), each stored as strips of 16 columns, row after

@@ -180,7 +180,8 @@ public enum SGEMM {
             && rows * b.paddedColumns * 4 > CPUFeatures.l2CacheBytes
     }
 
-    /// Rows `rowStart..<rowEnd` of C, in the column strips `stripRange`.
+    /// Rows `rowStart..<rowEnd` of C, in the column strips `stripRange`; with `streams` (see
+    /// `streamsOutput`) the full strips are stored past the caches and fenced before returning.
     static func multiplyRows(
         _ rowStart: Int, _ rowEnd: Int, strips stripRange: Range<Int>, a: UnsafePointer<Float>, lda: Int, b: PackedMatrix,
         c: UnsafeMutablePointer<Float>, ldc: Int, bias: UnsafePointer<Float>?, activation: Activation, isa: VectorISA,

@@ -248,8 +248,9 @@ import Testing
 
     /// The packed layout itself, value by value from the source (depth blocks of strips, 16 floats
     /// per k, padding lanes zero), with the column sums — also above the size from which the copy
-    /// is written past the caches (4,200 × 1,024: 17 MB), on 1 and 2 threads.
-    @Test(arguments: [(300, 40), (4200, 1024)])
+    /// is written past the caches (4,200 × 1,024: 17 MB), on 1 and 2 threads; on two, 300 × 520
+    /// gives the second thread the partial last strip among full ones and 6,000 × 24 that strip alone.
+    @Test(arguments: [(300, 40), (300, 520), (6000, 24), (4200, 1024)])
     func packingLaysEachStripOutRowByRow(depth k: Int, columns n: Int) {
         var random = SeededRandom(seed: UInt64(k + n))
         let ld = n + 16

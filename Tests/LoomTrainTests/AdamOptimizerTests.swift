@@ -6,12 +6,14 @@ import Testing
 
 /// Adam's update, eight values at a time, against the scalar update written out one value at a
 /// time in the same Float operations: the same bits, on tensors whose sizes are not multiples of
-/// eight (short last groups), with clipping on, over sparse embedding rows, at 1 and 2 threads.
+/// eight (short last groups), with clipping on, over sparse embedding rows 13 wide (a group of
+/// eight and a short one), at 1 and 2 threads — on two, a dense tensor (visual.proj, 1,280 × 105)
+/// and the embedding's 1,050 live rows are each split between the threads.
 @Suite struct AdamOptimizerTests {
     @Test(arguments: [1, 2])
     func updatesGiveTheScalarUpdatesBits(threads: Int) throws {
         var config = try LoomNetConfig.load(path: SampleWork.startModel + "/config.json")
-        (config.embeddingDim, config.fusionHidden, config.text.embeddingDim, config.text.lstmHidden, config.text.vocabSize) = (13, 21, 5, 7, 50)
+        (config.embeddingDim, config.fusionHidden, config.text.embeddingDim, config.text.lstmHidden, config.text.vocabSize) = (105, 21, 13, 7, 1200)
         let parameters = try HeadParameters(config: config, source: TensorSet(HeadInitialiser.heads(config, seed: 4), origin: "test"))
         let (learningRate, maxNorm): (Float, Float) = (1e-2, 0.5)
         let adam = AdamOptimizer(parameters: parameters, learningRate: learningRate, maxGradientNorm: maxNorm)
@@ -25,7 +27,7 @@ import Testing
             for tensor in parameters.tensors {
                 if tensor.touchedRows != nil {
                     let width = tensor.shape[1]
-                    tensor.touchedRows = [3 * step, 7, 40 + step]
+                    tensor.touchedRows = (0..<1200).filter { ($0 + step) % 8 != 0 }.prefix(1050).map { $0 }
                     for row in tensor.touchedRows! { for i in 0..<width { tensor.gradient[row * width + i] = Float(random.unit() * 2 - 1) } }
                 } else {
                     for i in 0..<tensor.count { tensor.gradient[i] = Float(random.unit() * 2 - 1) }
@@ -55,6 +57,7 @@ import Testing
         }
         #expect(clipped == 3, "every step clipped")
         #expect(parameters.tensors.contains { $0.count % 8 != 0 }, "some tensor ends in a short group")
+        #expect(parameters.tensors.contains { $0.touchedRows == nil && $0.count >= 2 * 65_536 }, "a dense tensor large enough to split")
     }
 
     /// The clipping norm: every dense gradient and the embedding's touched rows only (an untouched

@@ -46,9 +46,9 @@ void loom_pack_strips(const float *b, size_t ldb, size_t depth, float *out, size
 /// memory anyway).
 void loom_gather_rows(const float *source, const int32_t *index, size_t rows, size_t width, float *out, int stream);
 
-/// Adam on the rows `rows[0..<count]` (`width` floats each) of a sparse table: `constants` are
-/// clip, β1, β2, 1 − β1, 1 − β2, the step size, √(bias correction 2) and ε. The bits of
-/// AdamOptimizer's update; the next rows are prefetched.
+/// Adam on the rows `rows[0..<count]` (`width` floats each) of a table (a dense tensor's part: one
+/// row, `rows` = {0}, `width` its length): `constants` are clip, β1, β2, 1 − β1, 1 − β2, the step
+/// size, √(bias correction 2) and ε. The bits of the scalar update; the next rows are prefetched.
 void loom_adam_rows(float *value, const float *gradient, float *first, float *second, const int64_t *rows, size_t count,
                     size_t width, const float *constants);
 

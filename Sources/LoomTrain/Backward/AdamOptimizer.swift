@@ -35,9 +35,9 @@ public final class AdamOptimizer: @unchecked Sendable {
 
     /// The global L2 norm of the gradients, summed tensor by tensor in order. Squares are exact in
     /// Double; they go into sixteen running sums (sixteen values at a time, a short last group
-    /// zero-padded), added up in a fixed order at the end: the same bits at any thread count, and
-    /// a fifth of the time of one running sum, whose adds wait on each other (2.65 million values
-    /// a step at the bench's shapes).
+    /// zero-padded), added up in a fixed order at the end: deterministic, and under half the time
+    /// of one running sum, whose adds wait on each other (2.65 million values a step at the
+    /// bench's shapes: 3.0 → 1.3 ms).
     public static func gradientNorm(_ parameters: HeadParameters) -> Double {
         var sums = (SIMD4<Double>(), SIMD4<Double>(), SIMD4<Double>(), SIMD4<Double>())
         func add(_ values: UnsafeRawPointer, count: Int) {
@@ -97,7 +97,8 @@ public final class AdamOptimizer: @unchecked Sendable {
                     }
                     liveRows[index]!.sort()
                     // The live rows lie anywhere in the table: the C update prefetches the rows ahead.
-                    let rows = liveRows[index]!.map { Int64($0) }
+                    // (Int is Int64 on every target Loom builds for: the row list is passed as it is.)
+                    let rows = liveRows[index]!
                     rows.withUnsafeBufferPointer { rowList in
                         let rowAddress = Int(bitPattern: rowList.baseAddress)
                         WorkSplit.forEach(rows.count, threads: threads, minimum: 512) { part in
