@@ -2,7 +2,7 @@
 
 #include <immintrin.h>
 
-// Kept apart: a fused multiply-add would round differently from the Swift loop.
+// Kept apart: a fused multiply-add would round differently from the scalar update.
 #pragma clang fp contract(off)
 
 // Adam on whole rows of a table (the token embedding's live rows; a dense tensor's part as one

@@ -78,17 +78,17 @@ public final class AdamOptimizer: @unchecked Sendable {
         // clip, β1, β2, 1 − β1, 1 − β2, the step size, √(bias correction 2), ε, for the C update
         // (AdamOptimizer's arithmetic in its order, eight values at a time: the bits of one at a time).
         let constants: [Float] = [clip, beta1, beta2, 1 - beta1, 1 - beta2, learningRate / correction1, correction2.squareRoot(), epsilon]
-        for (index, tensor) in parameters.tensors.enumerated() {
+        constants.withUnsafeBufferPointer { constants in
             // Raw addresses cross into the workers; each updates only its own values.
-            let (value, gradient) = (Int(bitPattern: tensor.value.pointer), Int(bitPattern: tensor.gradient.pointer))
-            let (m, v) = (Int(bitPattern: first[index].pointer), Int(bitPattern: second[index].pointer))
-            /// Rows `rows` (`width` floats each) of the tensor from float `offset` on.
-            func update(offset: Int, rows: UnsafePointer<Int64>, count: Int, width: Int, constants: UnsafePointer<Float>) {
-                func at(_ address: Int) -> UnsafeMutablePointer<Float> { UnsafeMutablePointer(bitPattern: address)! + offset }
-                loom_adam_rows(at(value), at(gradient), at(m), at(v), rows, count, width, constants)
-            }
-            constants.withUnsafeBufferPointer { constants in
-                let constantAddress = Int(bitPattern: constants.baseAddress)
+            let constantAddress = Int(bitPattern: constants.baseAddress)
+            for (index, tensor) in parameters.tensors.enumerated() {
+                let (value, gradient) = (Int(bitPattern: tensor.value.pointer), Int(bitPattern: tensor.gradient.pointer))
+                let (m, v) = (Int(bitPattern: first[index].pointer), Int(bitPattern: second[index].pointer))
+                /// Rows `rows` (`width` floats each) of the tensor from float `offset` on.
+                func update(offset: Int, rows: UnsafePointer<Int64>, count: Int, width: Int) {
+                    func at(_ address: Int) -> UnsafeMutablePointer<Float> { UnsafeMutablePointer(bitPattern: address)! + offset }
+                    loom_adam_rows(at(value), at(gradient), at(m), at(v), rows, count, width, UnsafePointer(bitPattern: constantAddress))
+                }
                 if let touched = tensor.touchedRows {
                     let width = tensor.shape[1]
                     for row in touched where !live[index]![row] {
@@ -98,19 +98,17 @@ public final class AdamOptimizer: @unchecked Sendable {
                     liveRows[index]!.sort()
                     // The live rows lie anywhere in the table: the C update prefetches the rows ahead.
                     // (Int is Int64 on every target Loom builds for: the row list is passed as it is.)
-                    let rows = liveRows[index]!
-                    rows.withUnsafeBufferPointer { rowList in
-                        let rowAddress = Int(bitPattern: rowList.baseAddress)
+                    liveRows[index]!.withUnsafeBufferPointer { rows in
+                        let rowAddress = Int(bitPattern: rows.baseAddress)
                         WorkSplit.forEach(rows.count, threads: threads, minimum: 512) { part in
                             update(offset: 0, rows: UnsafePointer<Int64>(bitPattern: rowAddress)! + part.lowerBound, count: part.count,
-                                   width: width, constants: UnsafePointer(bitPattern: constantAddress)!)
+                                   width: width)
                         }
                     }
                 } else {
                     WorkSplit.forEach(tensor.count, grain: 16, threads: threads, minimum: 65_536) { part in
                         var wholePart: Int64 = 0   // one row: the part itself
-                        update(offset: part.lowerBound, rows: &wholePart, count: 1, width: part.count,
-                               constants: UnsafePointer(bitPattern: constantAddress)!)
+                        update(offset: part.lowerBound, rows: &wholePart, count: 1, width: part.count)
                     }
                 }
             }
