@@ -9,7 +9,8 @@
 LOOM_AVX512 __attribute__((always_inline)) static inline void tile(const float *a, size_t lda, size_t rows, const float *b,
                                                                    size_t strip_floats, const int strips, size_t depth, int start,
                                                                    const float *bias, float *out, size_t ldo, const int clamped,
-                                                                   const int stream, float lower, float upper) {
+                                                                   const int stream, float lower, float upper, const float *next_a,
+                                                                   const float *next_out) {
     // Missing rows repeat the last one (same values, same stores), as in the AVX2 kernel.
     const float *ar[6];
     float *orow[6];
@@ -26,12 +27,24 @@ LOOM_AVX512 __attribute__((always_inline)) static inline void tile(const float *
                     : _mm512_loadu_ps(orow[r] + 16 * s);
         }
     }
-    for (size_t k = 0; k < depth; k++) {
-        __m512 bv[4];
-        for (int s = 0; s < strips; s++) bv[s] = _mm512_load_ps(b + s * strip_floats + 16 * k);
-        for (int r = 0; r < 6; r++) {
-            __m512 x = _mm512_set1_ps(ar[r][k]);
-            for (int s = 0; s < strips; s++) c[r][s] = _mm512_fmadd_ps(x, bv[s], c[r][s]);
+    // The next row tile's output, into L2 (a tile that starts from C would otherwise wait on memory
+    // before its first multiply-add; one that only stores it, on the stores' reads).
+    if (next_out)
+        for (int r = 0; r < 6; r++)
+            for (int s = 0; s < strips; s++) _mm_prefetch((const char *)(next_out + r * ldo + 16 * s), _MM_HINT_T1);
+    for (size_t k0 = 0; k0 < depth; k0 += 16) {
+        // The next row tile's A, a cache line of each row per 16 k: six rows read a line at a time
+        // are streams too short for the hardware prefetcher to learn.
+        if (next_a)
+            for (int r = 0; r < 6; r++) _mm_prefetch((const char *)(next_a + r * lda + k0), _MM_HINT_T0);
+        const size_t k1 = k0 + 16 < depth ? k0 + 16 : depth;
+        for (size_t k = k0; k < k1; k++) {
+            __m512 bv[4];
+            for (int s = 0; s < strips; s++) bv[s] = _mm512_load_ps(b + s * strip_floats + 16 * k);
+            for (int r = 0; r < 6; r++) {
+                __m512 x = _mm512_set1_ps(ar[r][k]);
+                for (int s = 0; s < strips; s++) c[r][s] = _mm512_fmadd_ps(x, bv[s], c[r][s]);
+            }
         }
     }
     const __m512 lo = _mm512_set1_ps(lower), hi = _mm512_set1_ps(upper);
@@ -45,11 +58,11 @@ LOOM_AVX512 __attribute__((always_inline)) static inline void tile(const float *
 
 LOOM_AVX512 void loom_sgemm_tile_avx512(const float *a, size_t lda, size_t rows, const float *b, size_t strip_floats, size_t strips,
                                         size_t depth, int start, const float *bias, float *out, size_t ldo, float lower, float upper,
-                                        int stream) {
+                                        int stream, const float *next_a, const float *next_out) {
     // One instance per strip count, clamp and store kind (always inlined), so each keeps its
     // accumulators in registers: a shared, non-inlined body spilled them to the stack at half the speed.
     const int clamped = !(lower == -__builtin_inff() && upper == __builtin_inff());
-#define TILE(n, c, s) tile(a, lda, rows, b, strip_floats, n, depth, start, bias, out, ldo, c, s, lower, upper)
+#define TILE(n, c, s) tile(a, lda, rows, b, strip_floats, n, depth, start, bias, out, ldo, c, s, lower, upper, next_a, next_out)
     switch ((strips - 1) * 4 + clamped * 2 + (stream != 0)) {
     case 0: TILE(1, 0, 0); break;
     case 1: TILE(1, 0, 1); break;

@@ -210,6 +210,9 @@ public enum SGEMM {
             if copiesA {
                 for r in 0..<rows { (aSlice + r * blockDepth).update(from: a + (row + r) * lda + k0, count: blockDepth) }
             }
+            // What the next row tile reads, asked for ahead by the AVX-512 tile (a copied A is not
+            // read in place).
+            let nextA = copiesA ? nil : a + (row + rowTile) * lda + k0
             var strip = stripStart
             while strip < stripEnd {
                 let column = strip * 16
@@ -226,7 +229,8 @@ public enum SGEMM {
                     case .output: (Int32(LOOM_START_OUTPUT), nil)
                     }
                     loom_sgemm_tile_avx512(tileA, tileLDA, rows, packed, blockDepth * 16, fullStrips, blockDepth, mode, biasStart,
-                                           target, ldc, bounds.lower[0], bounds.upper[0], streams ? 1 : 0)
+                                           target, ldc, bounds.lower[0], bounds.upper[0], streams ? 1 : 0,
+                                           nextA, streams ? nil : target + rowTile * ldc)
                     strip += fullStrips
                     continue
                 }

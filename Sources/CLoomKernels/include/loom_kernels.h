@@ -65,10 +65,12 @@ enum { LOOM_START_ZERO = 0, LOOM_START_BIAS = 1, LOOM_START_OUTPUT = 2 };
 /// packed B (`strip_floats` apart, 64-byte aligned) over `depth` k, into `out` (rows `ldo` apart),
 /// each result clamped to [lower, upper]. The same bits as the AVX2 kernel. With `stream`, the
 /// results are written past the caches (`out` and `ldo` 64-byte aligned; `loom_store_fence` before
-/// another thread reads them).
+/// another thread reads them). `next_a` and `next_out` (either may be null) are the next row
+/// tile's A (`lda` apart) and output (`ldo` apart), asked for ahead (prefetches only: addresses
+/// past the matrices are harmless).
 void loom_sgemm_tile_avx512(const float *a, size_t lda, size_t rows, const float *b, size_t strip_floats, size_t strips,
                             size_t depth, int start, const float *bias, float *out, size_t ldo, float lower, float upper,
-                            int stream);
+                            int stream, const float *next_a, const float *next_out);
 
 /// Orders the streamed stores before it ahead of every later store (`sfence`).
 void loom_store_fence(void);
