@@ -37,7 +37,7 @@ LOOM_AVX512 __attribute__((always_inline)) static inline void tile(const float *
         __m512 bv[4];                                                                            \
         for (int s = 0; s < strips; s++) bv[s] = _mm512_load_ps(b + s * strip_floats + 16 * (k)); \
         for (int r = 0; r < 6; r++) {                                                            \
-            __m512 x = _mm512_set1_ps(ar[r][k]);                                                 \
+            __m512 x = _mm512_set1_ps(ar[r][(k)]);                                               \
             for (int s = 0; s < strips; s++) c[r][s] = _mm512_fmadd_ps(x, bv[s], c[r][s]);      \
         }                                                                                        \
     } while (0)
@@ -50,7 +50,8 @@ LOOM_AVX512 __attribute__((always_inline)) static inline void tile(const float *
             for (size_t k = k0; k < k1; k++) TILE_STEP(k);
         }
     } else {
-        // (A loop of its own: shallow tiles, which ask nothing ahead, keep the plain loop's code.)
+        // (A loop of its own: tiles that ask nothing ahead for A, shallow ones and those whose A
+        // is a copy, keep the plain loop's code.)
         for (size_t k = 0; k < depth; k++) TILE_STEP(k);
     }
 #undef TILE_STEP
