@@ -32,29 +32,21 @@ LOOM_AVX512 __attribute__((always_inline)) static inline void tile(const float *
     if (next_out)
         for (int r = 0; r < 6; r++)
             for (int s = 0; s < strips; s++) _mm_prefetch((const char *)(next_out + r * ldo + 16 * s), _MM_HINT_T1);
-#define TILE_STEP(k)                                                                             \
-    do {                                                                                         \
-        __m512 bv[4];                                                                            \
-        for (int s = 0; s < strips; s++) bv[s] = _mm512_load_ps(b + s * strip_floats + 16 * (k)); \
-        for (int r = 0; r < 6; r++) {                                                            \
-            __m512 x = _mm512_set1_ps(ar[r][(k)]);                                               \
-            for (int s = 0; s < strips; s++) c[r][s] = _mm512_fmadd_ps(x, bv[s], c[r][s]);      \
-        }                                                                                        \
-    } while (0)
-    if (next_a) {
-        for (size_t k0 = 0; k0 < depth; k0 += 16) {
-            // The next row tile's A, a cache line of each row per 16 k: six rows read a line at a
-            // time are streams too short for the hardware prefetcher to learn.
+    for (size_t k0 = 0; k0 < depth; k0 += 16) {
+        // The next row tile's A, a cache line of each row per 16 k: six rows read a line at a time
+        // are streams too short for the hardware prefetcher to learn.
+        if (next_a)
             for (int r = 0; r < 6; r++) _mm_prefetch((const char *)(next_a + r * lda + k0), _MM_HINT_T0);
-            const size_t k1 = k0 + 16 < depth ? k0 + 16 : depth;
-            for (size_t k = k0; k < k1; k++) TILE_STEP(k);
+        const size_t k1 = k0 + 16 < depth ? k0 + 16 : depth;
+        for (size_t k = k0; k < k1; k++) {
+            __m512 bv[4];
+            for (int s = 0; s < strips; s++) bv[s] = _mm512_load_ps(b + s * strip_floats + 16 * k);
+            for (int r = 0; r < 6; r++) {
+                __m512 x = _mm512_set1_ps(ar[r][k]);
+                for (int s = 0; s < strips; s++) c[r][s] = _mm512_fmadd_ps(x, bv[s], c[r][s]);
+            }
         }
-    } else {
-        // (A loop of its own: tiles that ask nothing ahead for A, shallow ones and those whose A
-        // is a copy, keep the plain loop's code.)
-        for (size_t k = 0; k < depth; k++) TILE_STEP(k);
     }
-#undef TILE_STEP
     const __m512 lo = _mm512_set1_ps(lower), hi = _mm512_set1_ps(upper);
     for (int r = 0; r < 6; r++)
         for (int s = 0; s < strips; s++) {
